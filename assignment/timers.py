@@ -1,0 +1,131 @@
+"""SLA timers in the store. The due time of every escalation timer is a row in `sla_timers` (the source of
+truth: Redis keeps nothing on disk). A timer due within `HORIZON` gets a delayed `check_sla` message, sent after
+the commit; later ones are armed the same way by the periodic sweeper when they come within the horizon, so no
+worker holds a message for hours and a lost message is re-sent from the row. Scheduling again (pause, resume,
+answer, reassign) updates the rows, so it is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assignment.engine import RuleEngine
+from assignment.escalation import DONE_STATUSES
+from assignment.facts import Pause, TicketFacts
+from assignment.sla import SlaPlan
+from store import tickets as ticket_store
+from store.models import SlaTimer, Ticket
+
+log = logging.getLogger(__name__)
+
+SCHEDULED, FIRED, CANCELLED, SKIPPED = "scheduled", "fired", "cancelled", "skipped"
+STATUS_EVENTS = ("status-changed", "reopened")
+Message = tuple  # (actor name, args) or (actor name, args, send options)
+HORIZON = timedelta(seconds=90)  # more than the sweep interval, so the sweeper arms every timer in time
+
+
+def ticket_pauses(ticket: Ticket) -> list[Pause]:
+    """Every stretch the ticket spent in a status, from its timeline's status events (the engine keeps only
+    the statuses sla.yaml says pause the clock)."""
+    pauses: list[Pause] = []
+    for event in sorted(ticket.events, key=lambda e: (e.at, e.id or 0)):
+        change = (event.changes or {}).get("status") if event.kind in STATUS_EVENTS else None
+        if not change:
+            continue
+        if pauses and pauses[-1].end is None:
+            pauses[-1].end = event.at
+        pauses.append(Pause(status=change["to"], start=event.at))
+    return pauses
+
+
+def stored_facts(ticket: Ticket, text: str = "") -> TicketFacts:
+    """The ticket's facts as the rules see them, pauses included."""
+    from intake.pipeline.decide import ticket_facts  # the pipeline owns the field mapping
+
+    facts = ticket_facts(ticket, text)
+    facts.pauses = ticket_pauses(ticket)
+    return facts
+
+
+def delay_ms(due_at: datetime, now: datetime) -> int:
+    return max(0, int((due_at - now).total_seconds() * 1000))
+
+
+def check_message(row: SlaTimer, now: datetime) -> Message:
+    """The delayed broker message that makes this timer fire at its due time."""
+    return ("check_sla", (row.ticket_id, row.kind, row.due_at.isoformat()), {"delay": delay_ms(row.due_at, now)})
+
+
+def arm(row: SlaTimer, now: datetime) -> list[Message]:
+    """The delayed message for a timer due within the horizon (recording that it was sent); else nothing."""
+    if row.due_at > now + HORIZON:
+        return []
+    row.sent_at = now
+    return [check_message(row, now)]
+
+
+def schedule_timers(session: Session, ticket: Ticket, engine: RuleEngine, plan: SlaPlan, now: datetime) -> list[Message]:
+    """Store one row per escalation timer of `plan` and return the messages to send once committed.
+
+    A timer that already fired is never re-armed (it acts once); timers that no longer apply (answered,
+    paused, resolved, assigned) are cancelled; unchanged scheduled timers are not sent again."""
+    if ticket.id is None:
+        session.flush()
+    facts = stored_facts(ticket)
+    wanted = [] if ticket.status in DONE_STATUSES else engine.timers(facts, plan, assigned=bool(ticket.assignee), now=now)
+    rows = {(r.kind, r.level): r for r in session.execute(select(SlaTimer).where(SlaTimer.ticket_id == ticket.id)).scalars()}
+    messages, keep = [], set()
+    for timer in wanted:
+        key = (timer.kind, timer.level or 0)
+        keep.add(key)
+        row = rows.get(key)
+        action = timer.action.model_dump(mode="json")
+        if row is None:
+            row = SlaTimer(ticket_id=ticket.id, kind=timer.kind, target=timer.target, level=timer.level or 0,
+                           due_at=timer.due_at, action=action, state=SCHEDULED)
+            session.add(row)
+        elif row.state == FIRED or (row.state == SCHEDULED and row.due_at == timer.due_at):
+            continue
+        else:
+            row.due_at, row.action, row.state, row.outcome = timer.due_at, action, SCHEDULED, None
+        row.sent_at = None
+        messages += arm(row, now)
+    why = _why_cancelled(ticket, engine)
+    for key, row in rows.items():
+        if key not in keep and row.state == SCHEDULED:
+            row.state, row.outcome = CANCELLED, why
+    return messages
+
+
+def _why_cancelled(ticket: Ticket, engine: RuleEngine) -> str:
+    if ticket.status in DONE_STATUSES:
+        return f"ticket {ticket.status}"
+    if ticket.status in engine.sla.pause_statuses:
+        return f"clock paused ({ticket.status}); re-planned on resume"
+    return "no longer applies (answered, assigned or re-planned)"
+
+
+def replan(session: Session, ticket: Ticket, engine: RuleEngine, now: datetime, *, actor: str) -> list[Message]:
+    """After a status change, answer or reassignment: new due times (pauses honoured) and timers."""
+    plan = engine.sla_plan(stored_facts(ticket), ticket.created_at)
+    ticket_store.set_fields(session, ticket, {"first_response_due": plan.first_response_due,
+                                              "resolution_due": plan.resolution_due},
+                            actor=actor, at=now, reason="SLA due times re-planned"
+                            + (" (clock paused)" if plan.resolution_due is None else ""))
+    return schedule_timers(session, ticket, engine, plan, now)
+
+
+def send_messages(messages: list[Message], ticket: str = "?") -> None:
+    """Send after-commit messages; a failure is only logged: the sweeper re-drives due timers from the rows."""
+    import dramatiq
+
+    broker = dramatiq.get_broker()
+    for name, args, *options in messages:
+        try:
+            broker.get_actor(name).send_with_options(args=args, **(options[0] if options else {}))
+        except Exception as exc:
+            log.warning("ticket %s: could not send %s%s (%s); the sweeper will re-send it", ticket, name, args, exc)

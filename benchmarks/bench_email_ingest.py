@@ -1,0 +1,221 @@
+"""Email intake end to end: mails/second from a maildir and from a real Dovecot, through the whole pipeline
+into PostgreSQL, beside bare stdlib `email` parsing of the same mails in the same run.
+
+    .venv/bin/python benchmarks/bench_email_ingest.py [--messages 1000] [--workers 2] [--threads 2]
+
+Mails: `samples/email` and the zammad-mail corpus, cycled to N, each given a unique Message-ID so none is
+deduplicated. The pipeline: the edge stores each mail raw (maildir reader or the IMAP poller, which also
+flags it \\Seen), Dramatiq sends it over Redis to `--workers` worker processes, which parse, guard, thread,
+classify, decide and persist a ticket in a private PostgreSQL database. The clock runs from the first mail
+read until the last raw item is no longer pending. The baseline is `BytesParser(policy=default).parsebytes`
+of the same bytes in this process. Target: the pipeline sustains >= 25 % of the bare-parse rate with 2
+workers. Needs PostgreSQL, Redis and dovecot (as the test suite does); prints figures, asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import mailbox
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CORPORA = ROOT.parent / "shared" / "corpora"
+PG_ADMIN_URL = os.environ.get("INTAKE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("INTAKE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+MESSAGE_ID = re.compile(rb"^message-id:[^\n]*\n(?:[ \t][^\n]*\n)*", re.IGNORECASE | re.MULTILINE)
+
+
+def load_mails(count: int, run: str) -> list[bytes]:
+    sources = sorted((ROOT / "samples" / "email").glob("*.eml")) + sorted((CORPORA / "zammad-mail").glob("*.box"))
+    originals = [path.read_bytes() for path in sources]
+    mails = []
+    for n in range(count):
+        data = originals[n % len(originals)]
+        head, sep, body = data.partition(b"\r\n\r\n") if b"\r\n\r\n" in data else data.partition(b"\n\n")
+        newline = b"\r\n" if sep == b"\r\n\r\n" else b"\n"
+        head = MESSAGE_ID.sub(b"", head.replace(b"\r\n", b"\n") + b"\n").rstrip(b"\n").replace(b"\n", newline)
+        mails.append(b"Message-ID: <bench-" + f"{n}.{run}".encode() + b"@bench.invalid>" + newline + head + sep + body)
+    return mails
+
+
+def bare_parse_rate(mails: list[bytes], rounds: int = 3) -> float:
+    parser = BytesParser(policy=policy.default)
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for data in mails:
+            parser.parsebytes(data)
+        best = min(best, time.perf_counter() - started)
+    return len(mails) / best
+
+
+class Stack:
+    """A private PostgreSQL database, a Redis namespace and worker processes for one measurement."""
+
+    def __init__(self, workers: int, threads: int, tmp: Path) -> None:
+        import psycopg
+
+        self.run = uuid.uuid4().hex[:8]
+        self.name = f"intake_bench_{self.run}"
+        self.admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
+        self.admin.execute(f'CREATE DATABASE "{self.name}"')
+        base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+        self.env = os.environ | {
+            "INTAKE_DATABASE_URL": f"{base}/{self.name}", "INTAKE_REDIS_URL": REDIS_URL,
+            "INTAKE_REDIS_NAMESPACE": f"intake-bench-{self.run}", "INTAKE_DATA_DIR": str(tmp / "data"),
+            "INTAKE_RULES_DIR": str(ROOT / "rules"), "INTAKE_LOG_LEVEL": "WARNING",
+            # every mail is a different request here: the per-sender flood guard would turn most into drops
+            "INTAKE_LIMITS__NEW_TICKETS_PER_SENDER_PER_HOUR": "1000000",
+        }
+        os.environ.update(self.env)  # this process's settings (the edge) match the workers'
+        from intake.cli.common import open_runtime
+        from intake.config import get_settings
+
+        get_settings.cache_clear()
+        self.runtime = open_runtime(get_settings())  # migrates the fresh database
+        subprocess.run([sys.executable, "-m", "intake.cli.main", "registry", "import",
+                        str(ROOT / "samples" / "registry.yaml")], env=self.env, check=True, capture_output=True)
+        from intake import actors  # noqa: F401  (declares the actors on the Redis broker)
+
+        self.workers = subprocess.Popen(
+            [sys.executable, "-m", "dramatiq", "intake.actors", "--processes", str(workers), "--threads", str(threads)],
+            env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(tmp / "workers.log", "wb"))
+
+    def pending(self) -> int:
+        from sqlalchemy import func, select
+
+        from store.models import RawItem
+
+        with self.runtime.db.session() as session:
+            pending = select(func.count()).select_from(RawItem).where(RawItem.state == "pending")
+            return session.execute(pending).scalar_one()
+
+    def wait_processed(self, timeout: float = 1800) -> None:
+        deadline = time.monotonic() + timeout
+        while self.pending():
+            if time.monotonic() > deadline:
+                raise SystemExit("timed out waiting for the workers; see workers.log")
+            time.sleep(0.05)
+
+    def outcomes(self) -> dict[str, int]:
+        from sqlalchemy import func, select
+
+        from store.models import RawItem, Ticket
+
+        with self.runtime.db.session() as session:
+            states = dict(session.execute(select(RawItem.state, func.count()).group_by(RawItem.state)).all())
+            states["tickets"] = session.execute(select(func.count()).select_from(Ticket)).scalar_one()
+            errors = session.execute(select(RawItem.error).where(RawItem.state == "quarantined")).scalars()
+            reasons = Counter((error or "").splitlines()[0][:100] if error else "?" for error in errors)
+        return states, dict(reasons.most_common(5))
+
+    def close(self) -> None:
+        import redis
+
+        self.workers.terminate()
+        self.workers.wait(30)
+        self.runtime.db.dispose()
+        self.admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(f"intake-bench-{self.run}*"):
+            client.delete(key)
+
+
+def warm_up(stack: Stack, tmp: Path) -> None:
+    """One mail through the workers first, so spaCy loading and connection set-up are not timed."""
+    from intake.ingest import accept
+    from intake.sources import email_raw
+
+    accept(stack.runtime.db, [email_raw(load_mails(1, "warm-up")[0], "bench:warm-up")])
+    stack.wait_processed(timeout=300)
+
+
+def through_maildir(stack: Stack, mails: list[bytes], tmp: Path) -> float:
+    from intake.ingest import accept
+    from intake.sources import read_paths
+
+    box = mailbox.Maildir(tmp / "maildir", create=True)
+    for data in mails:
+        box.add(data)
+    started = time.perf_counter()
+    batch = []
+    for item in read_paths([tmp / "maildir"]):
+        batch.append(item.raw)
+        if len(batch) == 100:
+            accept(stack.runtime.db, batch)
+            batch = []
+    accept(stack.runtime.db, batch)
+    stored = time.perf_counter()
+    stack.wait_processed()
+    done = time.perf_counter()
+    print(f"  maildir: stored at {len(mails) / (stored - started):7.0f} mails/s")
+    return len(mails) / (done - started)
+
+
+def through_dovecot(stack: Stack, mails: list[bytes], tmp: Path) -> float:
+    from intake.channels.email.imap import poll_once
+    from intake.config import MailboxSettings
+    from tests.dovecot import Dovecot, require_dovecot
+
+    server = Dovecot(require_dovecot(), Path(tempfile.mkdtemp(prefix="intake-dovecot-")))
+    server.start()
+    try:
+        user, password = server.add_user()
+        client = server.client(user)
+        for data in mails:
+            client.append("INBOX", data)
+        client.logout()
+        account = MailboxSettings(name="bench", host=server.host, port=server.port, security="none",
+                                  username=user, password=password, batch_size=100)
+        started = time.perf_counter()
+        result = poll_once(stack.runtime, account)
+        stored = time.perf_counter()
+        stack.wait_processed()
+        done = time.perf_counter()
+    finally:
+        server.stop()
+    assert result.stored == len(mails), result
+    print(f"  dovecot: stored and flagged at {len(mails) / (stored - started):7.0f} mails/s")
+    return len(mails) / (done - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker process")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="intake-bench-") as folder:
+        tmp = Path(folder)
+        stack = Stack(args.workers, args.threads, tmp)
+        try:
+            warm_up(stack, tmp)
+            baseline = bare_parse_rate(load_mails(args.messages, "parse"))
+            print(f"bare stdlib email parse: {baseline:8.0f} mails/s ({args.messages} mails, best of 3)")
+            print(f"pipeline with {args.workers} worker processes x {args.threads} threads, PostgreSQL, Redis:")
+            for name, run in (("maildir", through_maildir), ("dovecot", through_dovecot)):
+                rate = run(stack, load_mails(args.messages, f"{name}-{stack.run}"), tmp)
+                print(f"  {name}: end to end  {rate:7.1f} mails/s = {rate / baseline:.1%} of bare parsing "
+                      f"(target >= 25 %)")
+            states, reasons = stack.outcomes()
+            print(f"  outcomes: {states}")
+            for reason, count in reasons.items():
+                print(f"  quarantined x{count}: {reason}")
+        finally:
+            stack.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""The classification stage: one message in, one `Classification` out (category, urgency, where, who pays).
+
+`Classifier.load` reads the rules once and compiles every term list into one spaCy PhraseMatcher;
+`classify` normalises the text, reads its signals and takes each decision with its confidence and evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+from classifiers.billing import decide_billing
+from classifiers.decide import decide_topic, decide_urgency
+from classifiers.lexicon import Lexicon, normalize
+from classifiers.location import decide_location
+from classifiers.models import Classification, ClassifyInput
+from classifiers.ruleset import RuleSet, load_ruleset
+from classifiers.signals import read_signals
+from store.registry import Property, Registry
+
+_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg|rv|tr|sv)\s*:\s*)+", re.IGNORECASE)
+_ADDRESS_WORDS = {"street": ["st"], "avenue": ["ave", "av"], "court": ["ct", "crt"], "boulevard": ["blvd"],
+                  "apartments": ["apts", "apt"], "road": ["rd"], "terrace": ["ter"]}
+_GENERIC_TAIL = {"apartments", "apts", "homes", "residences", "building", "lofts"}
+
+
+def property_phrases(prop: Property) -> set[str]:
+    """Ways tenants write a property: name, aliases, street of the address, with common abbreviations."""
+    names = [prop.name, *prop.aliases]
+    if prop.address:
+        street = prop.address.split(",")[0]
+        names.append(re.sub(r"^\s*\d+\w?\s+", "", street))
+    phrases: set[str] = set()
+    for name in names:
+        words = normalize(name).split()
+        variants = [words]
+        if len(words) > 2 and words[-1] in _GENERIC_TAIL:
+            variants.append(words[:-1])
+        for variant in list(variants):
+            for i, word in enumerate(variant):
+                for short in _ADDRESS_WORDS.get(word, []):
+                    variants.append(variant[:i] + [short] + variant[i + 1 :])
+        phrases |= {" ".join(v) for v in variants if v}
+    return phrases
+
+
+def _first_line_end(doc) -> int:
+    """Index of the token holding the new line that ends the subject line (subjects are one line)."""
+    for token in doc:
+        if "\n" in token.text:
+            return token.i
+    return len(doc)
+
+
+class Classifier:
+    """Reads rules and registry once; `classify` is a pure function of the message after that."""
+
+    def __init__(self, rules: RuleSet, registry: Registry, review_threshold: float = 0.6):
+        self.rules, self.registry, self.review_threshold = rules, registry, review_threshold
+        urgency, units = rules.urgency, rules.units
+        lists: dict[str, list[str]] = {f"c:{n}": c.terms for n, c in rules.taxonomy.concepts.items()}
+        lists |= {f"h:{n}": c.terms for n, c in urgency.hazards.items()}
+        for name in ("failure", "impaired", "negation", "resolution", "recurrence", "deescalation", "minor", "vulnerable",
+                     "benign"):
+            if getattr(urgency, name) is not None:
+                lists[f"s:{name}"] = getattr(urgency, name).terms
+        lists |= {"u:unit": units.unit_words, "u:own": units.own_words, "u:neighbour": units.neighbour_words,
+                  "u:not_before": units.not_unit_before, "u:not_after": units.not_unit_after}
+        if rules.taxonomy.beyond_home is not None:
+            lists["b:beyond"] = rules.taxonomy.beyond_home.terms
+            lists["b:in_home"] = rules.taxonomy.beyond_home.in_home or ["\x00"]
+        lists |= {f"p:{p.id}": sorted(property_phrases(p)) for p in registry.properties}
+        self.lexicon = Lexicon(lists)
+        strings = self.lexicon.vocab.strings
+        self._tenancy_cache: dict[str, list] = {}
+        self._newline = self.lexicon.vocab.strings.add("\n")
+        self._bounds: dict[int, int] = {}  # ORTH id -> 0 word, 1 clause break, 2 sentence end (cache)
+        self.units: dict[int, list[tuple[str, str]]] = {}
+        for prop in registry.properties:
+            for unit in prop.units:
+                self.units.setdefault(strings.add(unit.lower()), []).append((prop.id, unit))
+
+    def _subject_end(self, doc, orths: list[int]) -> int:
+        try:  # subject and body are joined by exactly one "\n", which the tokenizer keeps as its own token
+            return orths.index(self._newline)
+        except ValueError:
+            return _first_line_end(doc)
+
+    def _tenancies(self, sender: str | None) -> list:
+        """The sender's tenancies, remembered: the registry does not change under a loaded classifier."""
+        if not sender:
+            return []
+        found = self._tenancy_cache.get(sender)
+        if found is None:
+            found = self._tenancy_cache[sender] = self.registry.tenants_for_sender(sender)
+            if len(self._tenancy_cache) > 50_000:  # bounded: senders are unbounded in a long-running worker
+                self._tenancy_cache.clear()
+        return found
+
+    @classmethod
+    def load(cls, rules_dir: Path, registry: Registry, review_threshold: float = 0.6) -> "Classifier":
+        """Read and validate `rules_dir`; invalid YAML raises ClassifierConfigError naming file:line."""
+        return cls(load_ruleset(Path(rules_dir)), registry, review_threshold)
+
+    def classify(self, item: ClassifyInput) -> Classification:
+        raw_subject = item.subject or ""
+        subject = _REPLY_PREFIX.sub("", raw_subject)
+        subject = subject.strip()
+        text = f"{subject}\n{item.body.lstrip()}" if subject else item.body
+        normalized = normalize(text)
+        doc, orths, hits = self.lexicon.match(normalized)
+        subject_end = self._subject_end(doc, orths) if subject else 0
+        reply = subject != raw_subject  # "Re:" / "Fwd:" removed
+        signals = read_signals(self.rules, doc, orths, hits, subject_end, reply, self._bounds)
+        category, subcategory = decide_topic(self.rules, signals, text)
+        urgency = decide_urgency(self.rules, signals, category.value, text, normalized)
+        prop, unit = decide_location(self.registry, signals, orths, self.units, self._tenancies(item.sender), text,
+                                     normalized)
+        on = (item.received_at or datetime.now(timezone.utc)).date()
+        billing = decide_billing(self.rules.billing, self.registry, category.value, subcategory.value,
+                                 urgency.value, prop.value, unit.value, on)
+        decisions = {"category": category, "subcategory": subcategory, "urgency": urgency, "property": prop, "unit": unit}
+        confidence = {name: d.confidence for name, d in decisions.items()}
+        confidence["billing_type"] = billing.confidence
+        evidence: list[dict] = [e for d in decisions.values() for e in d.evidence] + billing.evidence
+        reasons = [r for d in decisions.values() for r in d.reasons] + billing.reasons
+        reasons += [f"low confidence in {name} ({value:.2f})" for name, value in confidence.items()
+                    if value < self.review_threshold]
+        return Classification.model_validate({
+            "category": category.value, "subcategory": subcategory.value, "urgency": urgency.value,
+            "property": prop.value, "unit": unit.value, "billing_type": billing.billing_type,
+            "requires_approval": billing.requires_approval, "estimated_cost": billing.estimated_cost,
+            "currency": billing.currency, "confidence": confidence, "evidence": evidence,
+            "needs_review": bool(reasons), "review_reasons": list(dict.fromkeys(reasons))})

@@ -1,0 +1,184 @@
+"""Decide category/subcategory and urgency from a message's signals, each with confidence and evidence.
+
+Topic: every active concept or hazard votes for its topic with its weight, plus a bonus for the urgency
+of the issue it reports; negated mentions count a little. Urgency: the most urgent active issue of the
+chosen category (dangers count whatever their category), then temperatures, then "it can wait".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from classifiers.models import evidence_item
+from classifiers.ruleset import RuleSet
+from classifiers.signals import RANK, Issue, Signals
+from classifiers.temperature import temperatures_f
+
+_LEVEL_BONUS = {"urgent": 3.0, "high": 2.0, "standard": 1.0, "low": 0.0}
+_NEGATED_SHARE = 0.3
+_MENTION_SHARE = 0.5
+_REPLY_SUBJECT_SHARE = 0.5
+
+
+@dataclass
+class Decision:
+    value: str | None
+    confidence: float
+    evidence: list[dict] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # why a human should look, if anything
+
+
+def span_text(signals: Signals, start: int, end: int, original: str) -> str:
+    doc = signals.doc
+    return original[doc[start].idx : doc[end - 1].idx + len(doc[end - 1])]
+
+
+def decide_topic(rules: RuleSet, signals: Signals, text: str) -> tuple[Decision, Decision]:
+    """Category and subcategory."""
+    votes: dict[str, tuple[float, Issue]] = {}  # each concept votes once, with its strongest mention
+    for issue in signals.issues:
+        if not issue.concept.topic:
+            continue
+        vote = _vote(issue, signals.reply)
+        if issue.name not in votes or vote > votes[issue.name][0]:
+            votes[issue.name] = (vote, issue)
+    scores: dict[str, float] = {}
+    best: dict[str, tuple[float, Issue]] = {}  # topic -> its strongest vote
+    for vote, issue in votes.values():
+        topic = issue.concept.topic
+        scores[topic] = scores.get(topic, 0.0) + vote
+        if topic not in best or vote > best[topic][0]:
+            best[topic] = (vote, issue)
+    outage = _utility_outage(signals)
+    if outage is not None:
+        ev = evidence_item(field="category", source=f"beyond-home:{outage.name}",
+                           text=span_text(signals, outage.hit.start, outage.hit.end, text))
+        return Decision("utilities", 0.85, [ev]), Decision(None, 0.85)
+    if not scores:
+        fallback = rules.taxonomy.fallback
+        ev = evidence_item(field="category", source="fallback", text="")
+        return Decision(fallback, 0.35, [ev], ["no topic words"]), Decision(None, 0.35)
+    categories: dict[str, float] = {}
+    for topic, score in scores.items():
+        category = topic.partition("/")[0]
+        categories[category] = categories.get(category, 0.0) + score
+    category = max(categories, key=categories.__getitem__)
+    top = categories[category]
+    confidence = _margin_confidence(top, max((v for c, v in categories.items() if c != category), default=0.0))
+    ranked = sorted(((score, topic) for topic, score in scores.items() if topic.partition("/")[0] == category),
+                    key=_by_score)  # stable: on a tie the topic mentioned first wins
+    lead = best[ranked[0][1]][1]
+    decision = Decision(category, confidence, [_evidence("category", lead, signals, text)])
+    subs = [(score, topic) for score, topic in ranked if "/" in topic]
+    if not rules.taxonomy.categories[category].subcategories:
+        return decision, Decision(None, confidence)
+    if not subs:
+        return decision, Decision(None, 0.3, [], [f"no subcategory for {category}"])
+    sub_conf = min(confidence, _margin_confidence(subs[0][0], subs[1][0] if len(subs) > 1 else 0.0))
+    sub_topic = subs[0][1]
+    sub_issue = best[sub_topic][1]
+    sub_ev = ({**decision.evidence[0], "field": "subcategory"} if sub_issue is lead
+              else _evidence("subcategory", sub_issue, signals, text))
+    return decision, Decision(sub_topic.partition("/")[2], sub_conf, [sub_ev])
+
+
+def _by_score(pair: tuple[float, str]) -> float:
+    return -pair[0]
+
+
+def _vote(issue: Issue, reply: bool) -> float:
+    concept = issue.concept
+    vote = concept.weight
+    if issue.negated:
+        vote *= _NEGATED_SHARE
+    elif (concept.failure or concept.impaired) and issue.state is None and issue.level is None:
+        vote *= _MENTION_SHARE  # "the dishwasher" alone says less than "the dishwasher won't start"
+    if issue.active and issue.level:
+        vote += _LEVEL_BONUS[issue.level]
+    if reply and issue.in_subject:
+        vote *= _REPLY_SUBJECT_SHARE  # "Re: AC" names the thread's first problem, not necessarily this one
+    return vote
+
+
+def _margin_confidence(top: float, second: float) -> float:
+    strength = min(1.0, top / 4.0)
+    margin = (top - second) / top if top else 0.0
+    return round(0.25 + 0.25 * strength + 0.5 * margin, 3)
+
+
+def _utility_outage(signals: Signals) -> Issue | None:
+    if not signals.has("b:beyond") or signals.has("b:in_home"):
+        return None
+    return next((i for i in signals.issues
+                 if i.active and i.concept.utility and i.source in ("state:failure", "hazard")), None)
+
+
+def _evidence(field_name: str, issue: Issue, signals: Signals, text: str) -> dict:
+    source = f"{'hazard' if issue.source == 'hazard' else 'concept'}:{issue.name}"
+    start, end = issue.hit.start, issue.hit.end
+    if issue.state is not None:
+        source += f"+{issue.source}"
+        start, end = min(start, issue.state.start), max(end, issue.state.end)
+    return evidence_item(field=field_name, source=source, text=span_text(signals, start, end, text))
+
+
+def decide_urgency(rules: RuleSet, signals: Signals, category: str, text: str, normalized: str) -> Decision:
+    """Urgency level of the message for its category."""
+    urgency = rules.urgency
+    counted = [i for i in signals.issues if i.active and i.level
+               and (i.source == "hazard" or i.concept.utility or (i.concept.topic or "").split("/")[0] == category)]
+    for issue in counted:
+        if issue.minor and not issue.concept.steady and RANK[issue.level] > RANK[urgency.minor_to]:
+            issue.level = urgency.minor_to
+    _apply_temperatures(rules, signals, counted, normalized)
+    reasons: list[str] = []
+    if counted:
+        top = max(counted, key=lambda i: (RANK[i.level], i.source == "hazard"))
+        level, confidence = top.level, 0.85 if top.source != "concept" else 0.75
+        evidence = [_evidence("urgency", top, signals, text)]
+    elif any(i.resolved for i in signals.issues) or signals.resolved_message:
+        level, confidence = "low", 0.75
+        cue = (signals.cues.get("s:resolution") or [None])[0]
+        evidence = [evidence_item(field="urgency", source="resolution", text=span_text(signals, cue.start, cue.end, text))] if cue else []
+    else:
+        level = rules.taxonomy.categories[category].default_urgency
+        confidence = 0.65
+        evidence = [evidence_item(field="urgency", source=f"default:{category}", text="")]
+    calm = signals.cues.get("s:deescalation")
+    if calm and RANK[level] > RANK[urgency.deescalate_to]:
+        steady = counted and max(counted, key=lambda i: RANK[i.level]).concept.steady
+        calm_text = span_text(signals, calm[0].start, calm[0].end, text)
+        if steady:
+            reasons.append(f"danger reported but sender says {calm_text!r}")
+            confidence = 0.5
+        else:
+            level = urgency.deescalate_to
+            evidence.append(evidence_item(field="urgency", source="deescalation", text=calm_text))
+    return Decision(level, confidence, evidence, reasons)
+
+
+def _apply_temperatures(rules: RuleSet, signals: Signals, counted: list[Issue], normalized: str) -> None:
+    climate = [i for i in counted if i.concept.climate and (i.source.startswith("state:") or i.concept.level)]
+    if not climate:
+        return
+    temps = temperatures_f(normalized, rules.urgency.temperature.bare_degrees_celsius_max)
+    if not temps:
+        return
+    limits = rules.urgency.temperature
+    every = [t for t, _ in temps]
+    indoor = [t for t, outside in temps if not outside]
+    cold = limits.no_heat_vulnerable_below_f if signals.has("s:vulnerable") else limits.no_heat_below_f
+    for issue in climate:
+        if issue.concept.climate == "heat" and issue.source == "state:failure":
+            if min(every) < cold:
+                issue.level, issue.source = "urgent", "temperature"
+            elif min(every) >= limits.no_heat_mild_above_f:  # no heat, but still warm enough to live in
+                issue.level = "high"
+        elif issue.concept.climate == "heat":  # weak heating: an emergency only if the home itself is that cold
+            if indoor and min(indoor) < cold:
+                issue.level, issue.source = "urgent", "temperature"
+        elif issue.concept.climate == "cool":
+            if max(every) > limits.no_cooling_above_f:
+                issue.level, issue.source = "urgent", "temperature"
+            elif max(every) > limits.cooling_high_above_f:
+                issue.level = "high"

@@ -1,0 +1,85 @@
+"""Measure the classifier against labelled messages (`intake eval`): per-field accuracy, urgent recall and
+precision, urgency within one level, and a confusion matrix of urgency and category.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from classifiers.models import FIELDS, URGENCY_LEVELS
+
+_RANK = {level: i for i, level in enumerate(URGENCY_LEVELS)}
+
+
+@dataclass
+class Scores:
+    """Running totals over (expected, predicted) pairs."""
+
+    total: int = 0
+    correct: Counter = field(default_factory=Counter)
+    seen: Counter = field(default_factory=Counter)
+    confusion: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    misses: list[tuple[str, str, object, object]] = field(default_factory=list)
+
+    def add(self, item_id: str, expect: dict, got: dict) -> None:
+        self.total += 1
+        for name in FIELDS + ("location",):
+            if name == "location":
+                if "unit" not in expect or "property" not in expect:
+                    continue
+                want, have = (expect["property"], expect["unit"]), (got.get("property"), got.get("unit"))
+            elif name in expect:
+                want, have = expect[name], got.get(name)
+            else:
+                continue
+            self.seen[name] += 1
+            if want == have:
+                self.correct[name] += 1
+            else:
+                self.misses.append((item_id, name, want, have))
+        if "urgency" in expect:
+            want, have = expect["urgency"], got.get("urgency")
+            self.confusion["urgency"][(want, have)] += 1
+            self.seen["urgency_within_one"] += 1
+            if have in _RANK and want in _RANK and abs(_RANK[want] - _RANK[have]) <= 1:
+                self.correct["urgency_within_one"] += 1
+        if "category" in expect:
+            self.confusion["category"][(expect["category"], got.get("category"))] += 1
+
+    def accuracy(self, name: str) -> float | None:
+        return self.correct[name] / self.seen[name] if self.seen[name] else None
+
+    def urgent_recall_precision(self) -> tuple[float | None, float | None]:
+        pairs = self.confusion["urgency"]
+        tp = sum(n for (w, h), n in pairs.items() if w == "urgent" and h == "urgent")
+        actual = sum(n for (w, _), n in pairs.items() if w == "urgent")
+        predicted = sum(n for (_, h), n in pairs.items() if h == "urgent")
+        return (tp / actual if actual else None, tp / predicted if predicted else None)
+
+    def report(self, title: str) -> str:
+        lines = [f"== {title}: {self.total} messages"]
+        for name in FIELDS + ("location", "urgency_within_one"):
+            value = self.accuracy(name)
+            if value is not None:
+                label = "unit+property" if name == "location" else name
+                lines.append(f"  {label:<20} {value:6.3f}  ({self.correct[name]}/{self.seen[name]})")
+        recall, precision = self.urgent_recall_precision()
+        if recall is not None or precision is not None:
+            fmt = lambda v: "n/a" if v is None else f"{v:.3f}"
+            lines.append(f"  {'urgent recall':<20} {fmt(recall):>6}   urgent precision {fmt(precision)}")
+        for name in ("urgency", "category"):
+            lines.extend(_matrix(name, self.confusion[name]))
+        return "\n".join(lines)
+
+
+def _matrix(name: str, pairs: Counter) -> list[str]:
+    if not pairs:
+        return []
+    labels = sorted({w for w, _ in pairs} | {h for _, h in pairs}, key=lambda v: (_RANK.get(v, 9), str(v)))
+    width = max(8, *(len(str(label)) for label in labels)) + 1
+    out = [f"  {name} confusion (rows expected, columns predicted)",
+           "  " + " " * width + "".join(f"{str(label)[:width - 1]:>{width}}" for label in labels)]
+    for want in labels:
+        out.append("  " + f"{str(want):<{width}}" + "".join(f"{pairs.get((want, have), 0):>{width}}" for have in labels))
+    return out

@@ -1,0 +1,171 @@
+"""The classification rules as typed objects, read once from `rules/*.yaml` and validated on load.
+
+Files: taxonomy.yaml (categories and topic concepts), urgency.yaml (dangers, states, negation, resolution,
+temperatures), units.yaml (unit cue words), billing.yaml (who pays). Any mistake raises
+`ClassifierConfigError` naming `file:line`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from classifiers.errors import ClassifierConfigError
+from classifiers.models import URGENCY_LEVELS
+from classifiers.yamlfile import load_rules_file
+
+Level = Literal["urgent", "high", "standard", "low"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def check_terms(terms: list[str]) -> list[str]:
+    for term in terms:
+        for word in term.split():
+            if word.endswith("*") and len(word.rstrip("*")) < 4:
+                raise ValueError(f"{term!r}: a `word*` stem needs at least 4 letters (short stems match too much)")
+    return terms
+
+
+class Terms(_Strict):
+    terms: list[str] = Field(min_length=1)
+
+    _stems = field_validator("terms")(classmethod(lambda cls, v: check_terms(v)))
+
+
+class Concept(_Strict):
+    """A named group of words that signals a topic and, optionally, an urgency."""
+
+    topic: str | None = None  # "category" or "category/subcategory"
+    weight: float = Field(default=1.0, ge=0)
+    level: Level | None = None
+    failure: Level | None = None
+    impaired: Level | None = None
+    climate: Literal["heat", "cool"] | None = None
+    utility: bool = False
+    steady: bool = False  # a danger no wording softens ("not urgent", "small") - gas, fire, sparks
+    terms: list[str] = Field(min_length=1)
+
+    _stems = field_validator("terms")(classmethod(lambda cls, v: check_terms(v)))
+
+
+class BeyondHome(_Strict):
+    terms: list[str] = Field(min_length=1)
+    in_home: list[str] = Field(default_factory=list)
+
+
+class CategorySpec(_Strict):
+    subcategories: list[str] = Field(default_factory=list)
+    default_urgency: Level = "standard"
+
+
+class Taxonomy(_Strict):
+    categories: dict[str, CategorySpec] = Field(min_length=1)
+    fallback: str = "other"
+    concepts: dict[str, Concept] = Field(default_factory=dict)
+    beyond_home: BeyondHome | None = None
+
+    @model_validator(mode="after")
+    def _topics_exist(self) -> "Taxonomy":
+        if self.fallback not in self.categories:
+            raise ValueError(f"fallback {self.fallback!r} is not a category")
+        for name, concept in self.concepts.items():
+            check_topic(self.categories, name, concept.topic)
+        return self
+
+
+def check_topic(categories: dict[str, CategorySpec], name: str, topic: str | None) -> None:
+    if topic is None:
+        return
+    category, _, sub = topic.partition("/")
+    spec = categories.get(category)
+    if spec is None:
+        raise ValueError(f"concept {name!r}: unknown category {category!r} (known: {', '.join(categories)})")
+    if sub and sub not in spec.subcategories:
+        raise ValueError(f"concept {name!r}: category {category!r} has no subcategory {sub!r}")
+
+
+class Temperature(_Strict):
+    no_heat_below_f: float = 45
+    no_heat_vulnerable_below_f: float = 55
+    no_heat_mild_above_f: float = 64
+    no_cooling_above_f: float = 95
+    cooling_high_above_f: float = 85
+    bare_degrees_celsius_max: float = 40
+
+
+class Urgency(_Strict):
+    hazards: dict[str, Concept] = Field(default_factory=dict)
+    failure: Terms
+    impaired: Terms
+    negation: Terms
+    benign: Terms | None = None
+    resolution: Terms
+    recurrence: Terms
+    deescalation: Terms
+    deescalate_to: Level = "standard"
+    minor: Terms
+    minor_to: Level = "standard"
+    vulnerable: Terms
+    temperature: Temperature = Field(default_factory=Temperature)
+    state_window: int = Field(default=6, ge=1, le=20)
+    negation_window: int = Field(default=3, ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _hazards_have_levels(self) -> "Urgency":
+        for name, hazard in self.hazards.items():
+            if hazard.level is None:
+                raise ValueError(f"hazard {name!r} needs a level ({', '.join(URGENCY_LEVELS)})")
+        return self
+
+
+class Units(_Strict):
+    unit_words: list[str]
+    own_words: list[str]
+    neighbour_words: list[str]
+    not_unit_before: list[str]
+    not_unit_after: list[str]
+
+
+class Billing(_Strict):
+    billed_categories: list[str] = Field(default_factory=lambda: ["maintenance"])
+    order: list[Literal["guarantee", "sla", "billable"]] = Field(default_factory=lambda: ["guarantee", "sla", "billable"])
+    billable_requires_approval: bool = True
+    review_when_no_fee: bool = True
+
+
+class RuleSet(_Strict):
+    taxonomy: Taxonomy
+    urgency: Urgency
+    units: Units
+    billing: Billing
+
+
+def load_ruleset(rules_dir: Path) -> RuleSet:
+    """Read and validate the four classification files of `rules_dir`."""
+    rules_dir = Path(rules_dir)
+    files = {"taxonomy": Taxonomy, "urgency": Urgency, "units": Units, "billing": Billing}
+    parts = {name: load_rules_file(rules_dir / f"{name}.yaml", model) for name, model in files.items()}
+    ruleset = RuleSet(**parts)
+    urgency_file = rules_dir / "urgency.yaml"
+    for name, hazard in ruleset.urgency.hazards.items():
+        try:
+            check_topic(ruleset.taxonomy.categories, name, hazard.topic)
+        except ValueError as exc:
+            raise ClassifierConfigError(f"{urgency_file}:{_line_of(urgency_file, name)}: hazards.{name}: {exc}") from exc
+        if name in ruleset.taxonomy.concepts:
+            raise ClassifierConfigError(f"{urgency_file}:{_line_of(urgency_file, name)}: hazard {name!r} is also a concept "
+                                        "in taxonomy.yaml; names must be unique")
+    return ruleset
+
+
+def _line_of(path: Path, key: str) -> int:
+    """Line where `key:` is defined (for errors found after parsing), else 1."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip().startswith(f"{key}:"):
+            return number
+    return 1

@@ -1,0 +1,100 @@
+"""Dramatiq actors: thin wrappers that take ids, call a plain function, and let the database decide.
+
+Importing this module declares the actors on the process's broker (Redis or in-process, see
+`intake.broker`); `dramatiq intake.actors` (what `intake worker` runs) imports it in every worker process.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+
+from intake.broker import ensure_broker, register_actor
+from intake.config import get_settings
+from intake.runtime import get_runtime
+
+log = logging.getLogger(__name__)
+_settings = get_settings()
+ensure_broker(_settings)
+
+
+@register_actor
+@dramatiq.actor(
+    queue_name="inbound",
+    max_retries=max(_settings.pipeline.max_attempts - 1, 0),
+    min_backoff=1_000,
+    max_backoff=60_000,
+    time_limit=_settings.pipeline.claim_seconds * 1000,  # never outlive the lease on the item
+)
+def process_inbound(raw_id: int) -> None:
+    """Process one stored raw item (idempotent: a duplicate message finds it processed)."""
+    from intake.pipeline.process import process_raw
+
+    process_raw(get_runtime(), raw_id)
+
+
+@register_actor
+@dramatiq.actor(queue_name="maintenance", max_retries=0)
+def reconcile() -> None:
+    """Re-send pending raw items whose broker message was lost (Redis keeps nothing on disk)."""
+    from intake.reconciler import reconcile_pending
+
+    reconcile_pending(get_runtime())
+
+
+@register_actor
+@dramatiq.actor(queue_name="outbound", max_retries=5, min_backoff=5_000, max_backoff=300_000)
+def send_outbound(message_id: int) -> None:
+    """Deliver one queued outbound message (idempotent: only a `queued` message is sent)."""
+    from outbound.service import send_outbound as send
+
+    send(get_runtime(), message_id)
+
+
+@register_actor
+@dramatiq.actor(queue_name="media", max_retries=5, min_backoff=10_000, max_backoff=600_000)
+def fetch_attachment(attachment_id: int) -> None:
+    """Download a chat attachment's media into the file store (idempotent)."""
+    from intake.media import fetch_attachment as fetch
+
+    fetch(get_runtime(), attachment_id)
+
+
+@register_actor
+@dramatiq.actor(queue_name="timers", max_retries=5, min_backoff=1_000, max_backoff=60_000)
+def check_sla(ticket_id: str, kind: str, due_at: str) -> None:
+    """A delayed SLA timer came due: fire it if the ticket still warrants it (idempotent)."""
+    from assignment.actors_impl import find_timer, fire_timer
+
+    runtime = get_runtime()
+    timer_id = find_timer(runtime, ticket_id, kind)
+    if timer_id is not None:
+        fire_timer(runtime, timer_id)
+
+
+@register_actor
+@dramatiq.actor(queue_name="timers", max_retries=5, min_backoff=1_000, max_backoff=60_000)
+def escalate(timer_id: int) -> None:
+    """Fire one stored SLA timer by id (what the sweeper re-sends); acts once however often it arrives."""
+    from assignment.actors_impl import fire_timer
+
+    fire_timer(get_runtime(), timer_id)
+
+
+@register_actor
+@dramatiq.actor(queue_name="timers", max_retries=3, min_backoff=1_000, max_backoff=60_000)
+def assign_ticket(ticket_id: str) -> None:
+    """Run the assignment rules for a ticket nobody works on yet (no-op otherwise)."""
+    from assignment.actors_impl import assign_ticket as assign
+
+    assign(get_runtime(), ticket_id)
+
+
+@register_actor
+@dramatiq.actor(queue_name="maintenance", max_retries=0)
+def sweep_timers() -> None:
+    """Re-send SLA timers that are due but whose delayed message was lost."""
+    from assignment.actors_impl import sweep_due_timers
+
+    sweep_due_timers(get_runtime())

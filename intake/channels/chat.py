@@ -1,0 +1,212 @@
+"""Helpers shared by the chat channels (WhatsApp Cloud API, WAHA, QContact).
+
+Two jobs: turn whatever a provider calls a sender into an E.164 phone number, and decide in the
+"find thread" stage whether a chat message joins one of the sender's open tickets (the conversation
+window) or opens a new one. Both are plain functions; the matcher explains itself through `ThreadMatch`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import phonenumbers
+
+from intake.models import InboundMessage, RawInput, ThreadCandidate, ThreadMatch
+
+
+class PayloadError(ValueError):
+    """A webhook body or polled record that cannot be split into items; the text names the problem."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """One item of an otherwise good payload that cannot be taken: kept in quarantine with the reason."""
+
+    channel_id: str | None
+    reason: str
+    payload: bytes
+
+
+@dataclass
+class Split:
+    """What one webhook body or poll page holds: items to store, items to quarantine, events we ignore."""
+
+    items: list[RawInput] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # e.g. "account_update": events that are not messages
+
+
+def load_json_object(raw: bytes) -> dict:
+    """The body as a JSON object, or PayloadError saying why not (encoding, syntax, top-level type)."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise PayloadError(f"body is not UTF-8 (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise PayloadError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if not isinstance(data, dict):
+        raise PayloadError(f"expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def envelope_bytes(envelope: dict) -> bytes:
+    """The stored form of one split item: compact UTF-8 JSON (the original body stays the signed one)."""
+    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def normalize_phone(value: str | None, default_region: str = "US", *, international: bool = False) -> str | None:
+    """E.164 form of a phone number, else None.
+
+    `international=True` for provider ids (WhatsApp `wa_id`, WAHA `1650…@c.us`): digits that always start
+    with the country code, without '+'. Otherwise the text is read as a person typed it ('(555) 010-0101',
+    '07700 900123') in `default_region`, falling back to reading the digits as international. Possible
+    (not necessarily assigned) numbers are accepted, so that test ranges such as 555 work.
+    """
+    if not value:
+        return None
+    text = str(value).strip()
+    if "@" in text:
+        text, domain = text.split("@", 1)
+        if domain not in {"c.us", "s.whatsapp.net"}:  # groups (@g.us), linked ids (@lid) are not phones
+            return None
+        international = True
+    text = text.split(":", 1)[0]  # multi-device suffix: 15551234567:12@s.whatsapp.net
+    digits = re.sub(r"[^\d+]", "", text)
+    if not re.fullmatch(r"\+?\d{6,17}", digits):
+        return None
+    if digits.startswith("+"):
+        attempts = [(digits, None)]
+    elif international:
+        attempts = [("+" + digits, None)]
+    else:
+        attempts = [(text, default_region), ("+" + digits, None)]
+    for candidate, region in attempts:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+# A message whose opening clearly announces a different problem ("another problem", "new issue", "también…").
+_NEW_ISSUE = re.compile(
+    r"""^\W*(?:
+        (?:hi|hello|hey|hola|buenas|hallo)?\W*
+        (?:(?:i\s+have\s+)?(?:another|a\s+new|one\s+more|a\s+different|a\s+separate|new|different|separate)
+            \s+(?:problem|issue|request|thing|question|matter)
+          |also\b|and\s+also\b|something\s+else
+          |también|tambien|además|ademas|otro\s+problema|otra\s+cosa|otro\s+asunto|nuevo\s+problema
+          |tengo\s+otro|noch\s+ein|ein\s+anderes|neues\s+problem|autre\s+problème|un\s+autre)
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_FOLLOW_UP = re.compile(
+    r"\b(still|again|any\s+update|update\s+on|same\s+(?:problem|issue)|not\s+fixed|came\s+back|sigue|todav[ií]a"
+    r"|otra\s+vez|de\s+nuevo|immer\s+noch|wieder)\b",
+    re.IGNORECASE,
+)
+# Just enough vocabulary to notice "a different problem after a long pause"; the real classifier runs later.
+_TOPICS: dict[str, tuple[str, ...]] = {
+    "plumbing": ("leak", "sink", "tap", "faucet", "toilet", "drain", "pipe", "water", "shower", "fuga", "agua",
+                 "grifo", "inodoro", "tubería", "wasser", "geyser"),
+    "hvac": ("heat", "heating", "boiler", "radiator", "furnace", "air con", "a/c", "calefacción",
+             "calefaccion", "heizung"),
+    "electrical": ("power", "electric", "outlet", "socket", "light", "breaker", "fuse", "luz", "enchufe", "strom"),
+    "appliance": ("fridge", "oven", "stove", "washer", "dryer", "dishwasher", "microwave", "nevera", "horno"),
+    "pest": ("mice", "mouse", "rat", "cockroach", "roach", "bugs", "ants", "ratones", "cucarachas"),
+    "security": ("lock", "key", "locked out", "intercom", "llave", "cerradura"),
+    "noise": ("noise", "loud", "party", "ruido"),
+}
+
+
+def starts_new_issue(text: str) -> bool:
+    """Whether the text opens with an explicit 'another problem' marker."""
+    return bool(_NEW_ISSUE.match(text or ""))
+
+
+_TOPIC_PATTERNS = {  # whole words with common endings: "leaking" is plumbing, "tenants" is not pest ("ants")
+    topic: re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")(?:s|es|er|ing|ed|y)?\b", re.IGNORECASE)
+    for topic, words in _TOPICS.items()
+}
+
+
+def topic_of(text: str | None) -> str | None:
+    """The single maintenance topic a text names, or None when it names none or several."""
+    found = {topic for topic, pattern in _TOPIC_PATTERNS.items() if pattern.search(text or "")}
+    return found.pop() if len(found) == 1 else None
+
+
+def match_conversation(
+    message: InboundMessage,
+    candidates: list[ThreadCandidate],
+    window: timedelta,
+    now: datetime,
+    long_pause: timedelta = timedelta(hours=4),
+) -> ThreadMatch:
+    """Which of the sender's open tickets a chat message joins, with the signal and evidence.
+
+    Order of signals: the provider's own ticket id (a provider case never joins by time), a quoted message
+    that lives on a ticket, then the conversation window around the most recent ticket without a provider
+    case. Inside the window a message still opens a new ticket when it announces a new issue, or names a
+    different problem after `long_pause` of silence.
+    Outside it, a message that reads like a follow-up ("still leaking") is a probable follow-up only.
+    """
+    if message.external_ticket_id:
+        for candidate in candidates:
+            if candidate.external_ticket_id == message.external_ticket_id:
+                return ThreadMatch(ticket_number=candidate.ticket_number, sure=True, signal="external-ticket-id",
+                                   score=1.0, evidence=[f"provider ticket id {message.external_ticket_id}"])
+        # A provider case (QContact) is its own ticket: it never joins a conversation by time alone.
+        return ThreadMatch(signal="external-ticket-id",
+                           evidence=[f"provider ticket {message.external_ticket_id} has no ticket here yet"])
+    quoted = message.thread.reply_to_channel_id
+    if quoted:
+        for candidate in candidates:
+            if quoted in candidate.channel_message_ids:
+                return ThreadMatch(ticket_number=candidate.ticket_number, sure=True, signal="reply-context",
+                                   score=1.0, evidence=[f"replies to message {quoted} on {candidate.ticket_number}"])
+    candidates = [c for c in candidates if not c.external_ticket_id]  # those follow their provider's case
+    if not candidates:
+        return ThreadMatch(evidence=["no open conversation ticket for this sender"])
+    latest = max(candidates, key=lambda c: c.last_inbound_at or c.last_activity_at)
+    last_seen = latest.last_inbound_at or latest.last_activity_at
+    pause = now - last_seen
+    text = message.text or message.full_text
+    if pause > window:
+        if _FOLLOW_UP.search(text or ""):
+            evidence = (f"reads like a follow-up of {latest.ticket_number}, but {_hours(pause)} since its last "
+                        f"message (window {_hours(window)})")
+            return ThreadMatch(ticket_number=latest.ticket_number, sure=False, signal="conversation-window",
+                               score=0.5, evidence=[evidence])
+        return ThreadMatch(signal="conversation-window", evidence=[
+            f"{_hours(pause)} since the last message on {latest.ticket_number}, "
+            f"longer than the {_hours(window)} window"])
+    if starts_new_issue(text):
+        return ThreadMatch(signal="new-issue-marker", evidence=[f"text starts a new issue: {text[:40]!r}"])
+    if pause > long_pause and not _FOLLOW_UP.search(text or ""):
+        new_topic = topic_of(text)
+        old_topic = latest.category or topic_of(latest.subject)
+        if new_topic and old_topic and not _same_topic(new_topic, old_topic):
+            return ThreadMatch(signal="new-issue-topic", evidence=[
+                f"names {new_topic}, {latest.ticket_number} is about {old_topic}, after {_hours(pause)} of silence"])
+    return ThreadMatch(ticket_number=latest.ticket_number, sure=True, signal="conversation-window", score=0.9,
+                       evidence=[f"{_minutes(pause)} after the last message on {latest.ticket_number} "
+                                 f"(window {_hours(window)})"])
+
+
+def _same_topic(new_topic: str, old: str) -> bool:
+    # A ticket's category may be a classifier subcategory ("plumbing") or a broader word containing it.
+    return new_topic in old.lower() or old.lower() in new_topic
+
+
+def _hours(delta: timedelta) -> str:
+    return f"{delta.total_seconds() / 3600:.1f} h"
+
+
+def _minutes(delta: timedelta) -> str:
+    return f"{max(delta.total_seconds(), 0) / 60:.0f} min"

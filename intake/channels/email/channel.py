@@ -1,0 +1,82 @@
+"""The email `Channel`: one stored raw mail (RFC 5322 bytes) → one `InboundMessage`.
+
+Runs in the worker's parse stage. Automatic mail is labelled (`auto`) rather than dropped here — the guard
+stage decides; bounces carry a `DeliveryReport` about our original message so it lands on its ticket.
+"""
+
+from __future__ import annotations
+
+from intake.channels.base import ParseError, RawRecord
+from intake.channels.email.auto import AutoVerdict, detect_automatic
+from intake.channels.email.html import sanitize_html
+from intake.channels.email.parse import ParsedEmail, parse_email, sent_at
+from intake.channels.email.parts import to_refs
+from intake.config import Settings
+from intake.models import ChannelName, DeliveryReport, InboundMessage
+
+
+class EmailChannel:
+    """Mail from IMAP mailboxes (tickets numbered EML-…)."""
+
+    name = ChannelName.EMAIL
+    ticket_prefix = "EML"
+
+    def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
+        if len(raw.payload) > settings.limits.raw_max_bytes:
+            raise ParseError(f"mail of {len(raw.payload)} bytes is over the raw_max_bytes limit")
+        try:
+            parsed = parse_email(raw.payload)
+            verdict = detect_automatic(parsed.message, settings.email.our_addresses, settings.email.instance_marker)
+        except ParseError:
+            raise
+        except Exception as exc:  # the same bytes fail the same way on every retry: quarantine with the reason
+            raise ParseError(f"mail parser failed on this input: {type(exc).__name__}: {exc}") from exc
+        return to_inbound(parsed, verdict, settings, channel_id=raw.channel_id, raw_id=raw.id,
+                          received_at=raw.received_at)
+
+
+def to_inbound(parsed: ParsedEmail, verdict: AutoVerdict | None, settings: Settings, *, channel_id: str,
+               raw_id: int | None = None, received_at=None) -> InboundMessage:
+    """Shape a parsed mail into the pipeline's message (also used by `intake parse-email`)."""
+    limits = settings.limits
+    refs = [ref for ref, _ in to_refs(parsed.parts.attachments, limits.attachment_max_bytes,
+                                      limits.message_attachments_max_bytes)]
+    extra: dict = {}
+    if parsed.defects:
+        extra["mime_defects"] = parsed.defects
+    if verdict is not None:
+        extra["auto_detail"] = verdict.detail
+    report = _delivery_report(verdict)
+    fields = dict(
+        channel=ChannelName.EMAIL,
+        channel_message_id=parsed.thread.message_id or channel_id,
+        raw_id=raw_id,
+        sender=parsed.sender,
+        sender_name=parsed.sender_name,
+        to=parsed.to,
+        cc=parsed.cc,
+        subject=parsed.subject or None,
+        text=parsed.text,
+        full_text=parsed.full_text,
+        html=sanitize_html(parsed.html),
+        attachments=refs,
+        thread=parsed.thread,
+        sent_at=sent_at(parsed.message),
+        auto=verdict.reason if verdict else None,
+        delivery_report=report,
+        extra=extra,
+    )
+    if received_at is not None:
+        fields["received_at"] = received_at
+    return InboundMessage(**fields)
+
+
+def _delivery_report(verdict: AutoVerdict | None) -> DeliveryReport | None:
+    if verdict is None or verdict.bounce is None:
+        return None
+    bounce = verdict.bounce
+    status = {"delayed": "delayed", "delivered": "delivered", "relayed": "delivered"}.get(bounce.action, "bounced")
+    reason = " ".join(filter(None, [bounce.status, "hard" if bounce.hard and status == "bounced" else None,
+                                    bounce.diagnostic])) or None
+    return DeliveryReport(ref_id=bounce.original_message_id or "", status=status,
+                          recipient=bounce.recipients[0] if bounce.recipients else None, reason=reason)

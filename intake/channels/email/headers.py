@@ -1,0 +1,227 @@
+"""Header decoding that survives real mail: RFC 2047 words in odd charsets, raw 8-bit headers, bad dates.
+
+Used by `channel` after mail-parser has split the message. Charset aliases that Python lacks (ks_c_5601-1987,
+unicode-1-1-utf-7…) are mapped here; raw 8-bit header bytes are decoded as UTF-8, else with the
+message's declared charset, else by charset-normalizer's guess.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from datetime import datetime, timezone
+from email.header import decode_header
+from email.message import Message
+from email.utils import getaddresses, parsedate_to_datetime
+
+from charset_normalizer import from_bytes
+
+_ALIASES = {"ks_c_5601-1987": "cp949", "ks_c_5601": "cp949", "unicode-1-1-utf-7": "utf-7", "gb2312": "gb18030",
+            "gbk": "gb18030", "x-gbk": "gb18030", "iso-2022-jp": "iso2022_jp_ext", "x-sjis": "shift_jis",
+            "windows-874": "cp874", "iso-8859-8-i": "iso-8859-8", "x-mac-roman": "mac_roman", "ansi_x3.4-1968": "ascii",
+            "us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252"}
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*(?:\?(?![=])[^?]*)*?)\?=")
+_MSGID = re.compile(r"<[^<>\s]+>")
+_DATE = re.compile(r"^\s*(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+                   r"(?:\s*(?:[+-]\d{4}|(?:UT|GMT|[ECMP][SD]T|Z)(?![A-Za-z])))?")
+
+
+def codec_for(charset: str | None) -> str | None:
+    """A Python codec name for a declared charset, or None when it is unknown."""
+    if not charset:
+        return None
+    name = charset.strip().strip('"').lower()
+    name = _ALIASES.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except (LookupError, ValueError):  # unknown, or garbage such as an embedded NUL
+        return None
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> str:
+    """Text from bytes whose charset may be missing or wrong.
+
+    Valid UTF-8 with 8-bit bytes is taken as UTF-8 whatever the label says (mislabelled UTF-8 is the common
+    fault); then the declared charset; then charset-normalizer's guess; then cp1252 with replacements.
+    """
+    if not data:
+        return ""
+    codec = codec_for(declared)
+    if max(data) < 0x80:  # 7-bit: only stateful encodings (ISO-2022-*, UTF-7) change anything
+        if codec and codec.startswith(("iso2022", "utf_7", "utf-7", "hz")):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                pass
+        return data.decode("ascii")
+    for candidate in ("utf-8", codec):
+        if candidate:
+            try:
+                return data.decode(candidate)
+            except (UnicodeDecodeError, LookupError):
+                pass
+    mixed = _decode_mixed(data, codec)
+    if mixed is not None:
+        return mixed
+    guess = from_bytes(data[:65536]).best()
+    if guess is not None and guess.encoding:
+        return data.decode(guess.encoding, errors="replace")
+    return data.decode(codec or "cp1252", errors="replace")
+
+
+def _decode_mixed(data: bytes, codec: str | None) -> str | None:
+    """Mostly UTF-8 with a few runs in another charset (pasted or re-quoted text): decode the runs apart."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    bad = sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
+    good = sum(1 for ch in text if ord(ch) > 0x7F) - bad
+    if good == 0 or bad > good * 2:
+        return None
+
+    def redecode(match: re.Match) -> str:
+        return match.group(0).encode("utf-8", "surrogateescape").decode(codec or "cp1252", errors="replace")
+
+    return re.sub("[\udc80-\udcff]+", redecode, text)
+
+
+def raw_header(msg: Message, name: str) -> str | None:
+    """The first header of that name as written (8-bit bytes still surrogate-escaped), or None."""
+    return next(iter(raw_headers(msg, name)), None)
+
+
+def raw_headers(msg: Message, name: str) -> list[str]:
+    wanted = name.lower()
+    return [str(value) for key, value in msg.raw_items() if key.lower() == wanted]
+
+
+def body_charset(msg: Message) -> str | None:
+    """The charset to read raw 8-bit header bytes with: a multi-byte one (CJK, Cyrillic…) declared by any part
+    wins over the single-byte labels mailers put on the top level out of habit."""
+    try:
+        declared = [c for c in msg.get_charsets() if c]
+    except Exception:  # a malformed Content-Type parameter
+        return None
+    single_byte = ("iso-8859", "windows-125", "us-ascii", "ascii", "cp125", "latin")
+    return next((c for c in declared if not c.lower().startswith(single_byte)), declared[0] if declared else None)
+
+
+def header_text(msg: Message, name: str) -> str:
+    """One header as text: encoded words decoded, raw 8-bit bytes recovered, folding removed."""
+    value = raw_header(msg, name)
+    if value is None:
+        return ""
+    return decode_header_value(value, body_charset(msg))
+
+
+def decode_header_value(value: str, fallback_charset: str | None = None) -> str:
+    value = _recover_8bit(value, fallback_charset)
+    value = re.sub(r"\r?\n(?=[ \t])", "", value)
+    if "=?" not in value:
+        return value
+    # Adjacent encoded words separated only by whitespace are joined without it (RFC 2047 §6.2).
+    value = re.sub(r"(\?=)\s+(?==\?)", r"\1", value)
+    return _ENCODED_WORD.sub(lambda m: _decode_word(m.group(1), m.group(2), m.group(3)) or m.group(0), value)
+
+
+def _decode_word(charset: str, encoding: str, text: str) -> str | None:
+    charset = charset.split("*", 1)[0]  # RFC 2231 language suffix
+    try:
+        raw = decode_header(f"=?{charset}?{encoding}?{text}?=")[0][0]
+    except Exception:  # malformed base64 / QP: keep the word as written
+        return None
+    if isinstance(raw, str):
+        return raw
+    codec = codec_for(charset)
+    try:
+        return raw.decode(codec or "utf-8")
+    except (UnicodeDecodeError, LookupError):
+        return decode_bytes(raw, None)
+
+
+def _recover_8bit(value: str, fallback_charset: str | None) -> str:
+    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+        return value
+    return decode_bytes(value.encode("utf-8", "surrogateescape"), fallback_charset)
+
+
+def addresses(msg: Message, name: str) -> list[tuple[str, str]]:
+    """(display name, address) pairs of an address header, names decoded, addresses lower-cased."""
+    values = raw_headers(msg, name)
+    pairs: list[tuple[str, str]] = []
+    for raw in values:
+        raw = _recover_8bit(str(raw), body_charset(msg))
+        raw = re.sub(r"\r?\n(?=[ \t])", "", raw)
+        for display, address in getaddresses([_protect_encoded_words(raw)]):
+            display = decode_header_value(display).strip().strip('"').strip()
+            address = decode_header_value(address).strip().strip('"').lower()
+            if address or display:
+                pairs.append((display, address))
+    return pairs
+
+
+def _protect_encoded_words(raw: str) -> str:
+    """Decode encoded words that sit in display names before address parsing; leave those inside addr-specs.
+
+    An encoded word glued to '@' (`=?utf-8?Q?attacker?=@victim`) is not allowed by RFC 2047 and is kept raw,
+    so a spoofed display cannot become the address.
+    """
+    raw = re.sub(r"(\?=)\s+(?==\?)", r"\1", raw)
+    return _ENCODED_WORD.sub(lambda m: m.group(0) if raw[m.end():m.end() + 1] == "@" else _quote(
+        _decode_word(m.group(1), m.group(2), m.group(3)) or m.group(0)), raw)
+
+
+def _quote(text: str) -> str:
+    if re.search(r'[(),.:;<>@\[\]"\\]', text):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
+
+
+_HEADER_LINE = re.compile(rb"^(?:[!-9;-~]+:|From )")
+
+
+def repair_header_block(raw: bytes) -> bytes:
+    """Mend header blocks that stop the parser early: junk lines before the first header, and folded lines
+    that lost their leading whitespace (both seen in real mail) are joined as continuations."""
+    match = re.search(rb"\r?\n\r?\n", raw)
+    head, body = (raw[:match.start()], raw[match.start():]) if match else (raw, b"")
+    lines = head.split(b"\n")
+    start = 0
+    while start < len(lines) and start < 5 and not _HEADER_LINE.match(lines[start]):
+        start += 1
+    if start == len(lines) or start == 5:
+        return raw
+    fixed = [line if _HEADER_LINE.match(line) or line[:1] in (b" ", b"\t") or not line.strip(b"\r")
+             else b" " + line for line in lines[start:]]
+    if start == 0 and fixed == lines:
+        return raw
+    return b"\n".join(fixed) + body
+
+
+def message_ids(value: str) -> list[str]:
+    """Message-IDs in a References / In-Reply-To value, in order, without duplicates."""
+    seen: list[str] = []
+    for mid in _MSGID.findall(value or ""):
+        if mid not in seen:
+            seen.append(mid)
+    if not seen and value and value.strip() and "@" in value and " " not in value.strip():
+        seen.append(f"<{value.strip().strip('<>')}>")
+    return seen
+
+
+def parse_date(value: str) -> datetime | None:
+    """The Date header as an aware datetime; None when it is missing or unreadable."""
+    if not value:
+        return None
+    value = value.split("\n")[0].strip()
+    candidates = [value, re.sub(r"\s*\(.*\)\s*$", "", value), re.sub(r"^\w+,?\s*", "", value)]
+    strict = _DATE.match(value)  # a date with something glued after it ("…+0200Received: from …")
+    if strict:
+        candidates.insert(0, strict.group(0))
+    for candidate in candidates:
+        try:
+            parsed = parsedate_to_datetime(candidate)
+        except (TypeError, ValueError, IndexError):
+            continue
+        if parsed is None:
+            continue
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return None

@@ -1,0 +1,69 @@
+"""Turn a QContact webhook body or a polled case into raw items (the edge; parsing is in `channel.py`).
+
+Channel ids: `case:<id>` for a case (one ticket per case), `interaction:<id>` for a message on a case.
+Interactions written by agents (direction outbound) are ours and are ignored.
+"""
+
+from __future__ import annotations
+
+from intake.channels.chat import PayloadError, Rejected, Split, envelope_bytes, load_json_object
+from intake.channels.qcontact.mapping import QContactMapping, pick, pick_text
+from intake.models import ChannelName, RawInput
+
+PROVIDER = "qcontact"
+
+
+def read_qcontact_payload(raw: bytes, mapping: QContactMapping, source: str = "webhook:qcontact") -> Split:
+    """Items, rejected items and ignored events of one body (webhook, or a saved page of cases).
+
+    Raises PayloadError when the body holds no case, interaction or page of cases.
+    """
+    body = load_json_object(raw)
+    event = pick_text(body, mapping.webhook.event)
+    split = Split()
+    interaction = pick(body, mapping.webhook.interaction)
+    case = pick(body, mapping.webhook.case)
+    if isinstance(interaction, dict):
+        direction = (pick_text(interaction, mapping.interaction.direction) or "").lower()
+        if direction and direction in {d.lower() for d in mapping.webhook.ignore_directions}:
+            split.ignored.append(f"interaction:{direction}")
+            return split
+        _add(split, "interaction", interaction, mapping, event, source)
+    elif isinstance(case, dict):
+        _add(split, "case", case, mapping, event, source)
+    elif pick(body, mapping.case.id) is not None and pick(body, mapping.case.ticket_id) is not None:
+        _add(split, "case", body, mapping, event, source)  # the case itself posted as the body
+    elif isinstance(body.get(mapping.api.results), list):  # a page of `GET entities/Case` (a saved poll)
+        for case in body[mapping.api.results]:
+            page = case_input(case, mapping, source)
+            split.items += page.items
+            split.rejected += page.rejected
+    else:
+        looked = ", ".join(mapping.webhook.interaction + mapping.webhook.case + [mapping.api.results])
+        raise PayloadError(f"no case or interaction in the body (looked at: {looked})")
+    return split
+
+
+def case_input(case: dict, mapping: QContactMapping, source: str = "poller:qcontact") -> Split:
+    """The raw item for one case from `GET entities/Case` (rejected with a reason when it has no id)."""
+    split = Split()
+    if not isinstance(case, dict):
+        split.rejected.append(Rejected(None, "case is not an object", envelope_bytes({"record": case})))
+        return split
+    _add(split, "case", case, mapping, None, source)
+    return split
+
+
+def _add(split: Split, kind: str, record: dict, mapping: QContactMapping, event: str | None, source: str) -> None:
+    fields = mapping.interaction if kind == "interaction" else mapping.case
+    envelope = envelope_bytes({"provider": PROVIDER, "kind": kind, "event": event, "record": record})
+    record_id = pick_text(record, fields.id)
+    if not record_id:
+        split.rejected.append(Rejected(None, f"{kind} has no id (looked at: {', '.join(fields.id)})", envelope))
+        return
+    if kind == "interaction" and not pick_text(record, fields.case_id):
+        split.rejected.append(Rejected(None, f"interaction {record_id} has no case id "
+                                             f"(looked at: {', '.join(fields.case_id)})", envelope))
+        return
+    split.items.append(RawInput(channel=ChannelName.QCONTACT, channel_id=f"{kind}:{record_id}"[:998],
+                                payload=envelope, content_type="application/json", source=source))

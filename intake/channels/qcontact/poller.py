@@ -1,0 +1,123 @@
+"""The QContact poller: for teams whose QContact cannot call our webhook, fetch changed cases instead.
+
+A pull channel: each case becomes a raw item through the same `accept` as the webhook (so a case seen by
+both is stored once), and the since-cursor is written to the database only after its page is stored, so
+a crash or restart re-reads at most one page, which deduplication absorbs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+import aiohttp
+from pydantic import BaseModel
+
+from intake.channels.qcontact.channel import parse_time
+from intake.channels.qcontact.client import QContactClient
+from intake.channels.qcontact.mapping import load_mapping, pick_text
+from intake.channels.qcontact.payload import case_input
+from intake.config import Settings
+from intake.ingest import accept, quarantine_input
+from intake.models import ChannelName, RawInput
+from store.cursors import get_cursor, set_cursor
+
+log = logging.getLogger(__name__)
+CURSOR_NAME = "qcontact:cases"
+
+
+class PollResult(BaseModel):
+    fetched: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    pages: int = 0
+    cursor: str | None = None
+
+
+async def poll_once(settings: Settings, db, http: aiohttp.ClientSession, *, enqueue: bool = True) -> PollResult:
+    """Fetch every case changed since the stored cursor, store them, advance the cursor page by page."""
+    mapping = load_mapping(settings.qcontact.mapping_file)
+    client = QContactClient(settings.qcontact, http, mapping)
+    cursor = await asyncio.to_thread(_read_cursor, db)
+    result = PollResult(cursor=cursor)
+    for page in range(1, settings.qcontact.max_pages_per_poll + 1):
+        cases = await client.list_cases(cursor, page)
+        result.pages, result.fetched = page, result.fetched + len(cases)
+        newest = _newest(cases, mapping.api.cursor_field, result.cursor)
+        stored = await asyncio.to_thread(_store_page, db, cases, mapping, newest, enqueue)
+        result.accepted += stored[0]
+        result.duplicates += stored[1]
+        result.quarantined += stored[2]
+        result.cursor = newest
+        if len(cases) < settings.qcontact.page_size:
+            break
+    log.info("qcontact poll: %d cases fetched, %d new, %d duplicates, %d quarantined",
+             result.fetched, result.accepted, result.duplicates, result.quarantined)
+    return result
+
+
+async def run_poller(runtime) -> None:
+    """`intake run`'s QContact task: poll every `qcontact.poll_interval_seconds`, backing off on errors."""
+    settings = runtime.settings
+    delay = settings.qcontact.poll_interval_seconds
+    async with aiohttp.ClientSession() as http:
+        while True:
+            try:
+                await poll_once(settings, runtime.db, http)
+                delay = settings.qcontact.poll_interval_seconds
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # QContact or the database is away: keep the cursor, try again later
+                delay = min(max(delay, 1) * 2, 3600)
+                log.warning("qcontact poll failed (%s: %s); next try in %d s", type(exc).__name__, exc, delay)
+            await asyncio.sleep(delay)
+
+
+def _read_cursor(db) -> str | None:
+    with db.session() as session:
+        return get_cursor(session, CURSOR_NAME)
+
+
+def _store_page(db, cases: list, mapping, newest: str | None, enqueue: bool) -> tuple[int, int, int]:
+    items: list[RawInput] = []
+    quarantined = 0
+    for case in cases:
+        split = case_input(case, mapping)
+        items += split.items
+        for rejected in split.rejected:
+            quarantine_input(db, _rejected_input(rejected.payload), rejected.reason)
+            quarantined += 1
+    results = accept(db, items, enqueue=enqueue) if items else []
+    if newest:  # after the commit above: a crash before this line only re-reads this page
+        with db.session() as session:
+            set_cursor(session, CURSOR_NAME, newest)
+    new = sum(not r.duplicate for r in results)
+    return new, len(results) - new, quarantined
+
+
+def _rejected_input(payload: bytes) -> RawInput:
+    import hashlib
+
+    digest = hashlib.sha256(payload).hexdigest()[:40]
+    return RawInput(channel=ChannelName.QCONTACT, channel_id=f"rejected:{digest}", payload=payload,
+                    content_type="application/json", source="poller:qcontact")
+
+
+def _newest(cases: list, field: str, current: str | None) -> str | None:
+    """The latest cursor value among the cases (compared as times when they read as times)."""
+    best, best_key = current, _sort_key(current)
+    for case in cases:
+        value = pick_text(case, [field]) if isinstance(case, dict) else None
+        key = _sort_key(value)
+        if value and (best_key is None or key > best_key):
+            best, best_key = value, key
+    return best
+
+
+def _sort_key(value: str | None) -> tuple | None:
+    if not value:
+        return None
+    moment = parse_time(value)
+    return (1, moment.timestamp(), value) if isinstance(moment, datetime) else (0, 0.0, value)

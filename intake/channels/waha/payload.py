@@ -1,0 +1,63 @@
+"""Split one WAHA webhook body into raw items.
+
+WAHA posts one event per request. `message` / `message.any` (incoming only: our own phone's messages,
+`fromMe`, are ignored), `message.reaction` and `message.edited` become items keyed by WAHA's message id;
+`message.ack` about our own messages becomes a delivery-report item; every other event is ignored.
+"""
+
+from __future__ import annotations
+
+from intake.channels.chat import PayloadError, Rejected, Split, envelope_bytes, load_json_object
+from intake.models import ChannelName, RawInput
+
+PROVIDER = "waha"
+MESSAGE_EVENTS = frozenset({"message", "message.any", "message.reaction", "message.edited"})
+ACK_EVENTS = frozenset({"message.ack", "message.ack.group"})
+
+
+def split_waha_payload(raw: bytes, source: str = "webhook:waha") -> list[RawInput]:
+    """The items of one WAHA event; raises PayloadError when the body or its item is unusable."""
+    split = read_waha_payload(raw, source)
+    if split.rejected:
+        raise PayloadError("; ".join(item.reason for item in split.rejected))
+    return split.items
+
+
+def read_waha_payload(raw: bytes, source: str = "webhook:waha") -> Split:
+    """Items, rejected items and ignored events of one WAHA webhook body (PayloadError if not a WAHA event)."""
+    body = load_json_object(raw)
+    event = body.get("event")
+    if not isinstance(event, str) or not event:
+        raise PayloadError("missing field 'event'")
+    split = Split()
+    payload = body.get("payload")
+    if event not in MESSAGE_EVENTS | ACK_EVENTS:
+        split.ignored.append(event)
+        return split
+    if not isinstance(payload, dict):
+        raise PayloadError(f"event {event!r}: missing field 'payload' (an object)")
+    envelope = {"provider": PROVIDER, "event": event, "session": body.get("session"), "engine": body.get("engine"),
+                "me": body.get("me"), "payload": payload}
+    message_id = payload.get("id")
+    if not isinstance(message_id, str) or not message_id or len(message_id) > 900:
+        split.rejected.append(Rejected(None, f"event {event!r}: missing field 'payload.id'", envelope_bytes(envelope)))
+        return split
+    if event in ACK_EVENTS:
+        if not payload.get("fromMe"):  # acks of the tenant's own messages say nothing about ours
+            split.ignored.append(f"{event}:not-ours")
+            return split
+        status = str(payload.get("ackName") or payload.get("ack"))
+        channel_id = f"ack:{message_id}:{status}"
+    elif payload.get("fromMe"):
+        split.ignored.append(f"{event}:from-me")
+        return split
+    else:
+        channel_id = f"edit:{message_id}" if event == "message.edited" else message_id
+        sender = payload.get("participant") if str(payload.get("from", "")).endswith("@g.us") else payload.get("from")
+        if not sender:
+            split.rejected.append(Rejected(message_id, f"event {event!r}: missing field 'payload.from'",
+                                           envelope_bytes(envelope)))
+            return split
+    split.items.append(RawInput(channel=ChannelName.WAHA, channel_id=channel_id, payload=envelope_bytes(envelope),
+                                content_type="application/json", source=source))
+    return split

@@ -1,0 +1,1 @@
+"""WhatsApp Business Cloud API channel: webhook signature, payload splitting, parsing, media download."""

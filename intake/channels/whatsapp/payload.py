@@ -1,0 +1,125 @@
+"""Split one Cloud API webhook body into one raw item per message or status.
+
+Runs in the webhook handler after the signature check and before `accept`: it only checks structure
+and cuts the batch; parsing into an `InboundMessage` happens later in the worker (`channel.py`).
+Each item's payload is a small envelope: the message (or status) plus the metadata and contact of its change.
+"""
+
+from __future__ import annotations
+
+from intake.channels.chat import PayloadError, Rejected, Split, envelope_bytes, load_json_object
+from intake.models import ChannelName, RawInput
+
+PROVIDER = "whatsapp-cloud"
+# Types Meta documents for inbound `messages[]`; anything else is quarantined as unknown.
+MESSAGE_TYPES = frozenset({
+    "text", "image", "document", "audio", "video", "sticker", "location", "contacts", "interactive", "button",
+    "reaction", "order", "system", "unsupported", "edit", "revoke", "request_welcome", "referral",
+})
+STATUS_VALUES = frozenset({"sent", "delivered", "read", "played", "failed", "deleted", "warning"})
+
+
+def split_cloud_payload(raw: bytes, source: str = "webhook:whatsapp") -> list[RawInput]:
+    """One RawInput per message or status; raises PayloadError when the body or any item is unusable."""
+    split = read_cloud_payload(raw, source)
+    if split.rejected:
+        raise PayloadError("; ".join(item.reason for item in split.rejected))
+    return split.items
+
+
+def read_cloud_payload(raw: bytes, source: str = "webhook:whatsapp") -> Split:
+    """The items, the rejected items (with reasons) and the ignored event kinds of one webhook body.
+
+    Raises PayloadError when the body as a whole is not a WhatsApp Business Account notification.
+    Changes other than `messages` (account, template, call updates…) are listed in `ignored`.
+    """
+    body = load_json_object(raw)
+    if body.get("object") != "whatsapp_business_account":
+        raise PayloadError(f"field 'object' is {body.get('object')!r}, expected 'whatsapp_business_account'")
+    entries = body.get("entry")
+    if not isinstance(entries, list) or not entries:
+        raise PayloadError("missing field 'entry' (a non-empty list)")
+    split, seen = Split(), set()
+    for e_index, entry in enumerate(entries):
+        changes = entry.get("changes") if isinstance(entry, dict) else None
+        if not isinstance(changes, list):
+            raise PayloadError(f"entry[{e_index}]: missing field 'changes' (a list)")
+        for c_index, change in enumerate(changes):
+            if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
+                raise PayloadError(f"entry[{e_index}].changes[{c_index}]: missing field 'value' (an object)")
+            if change.get("field") != "messages":
+                split.ignored.append(str(change.get("field") or "unknown-field"))
+                continue
+            context = {"provider": PROVIDER, "waba_id": entry.get("id"), "metadata": change["value"].get("metadata")}
+            where = f"entry[{e_index}].changes[{c_index}]"
+            _split_change(change["value"], context, where, source, split, seen)
+    return split
+
+
+def _split_change(value: dict, context: dict, where: str, source: str, split: Split, seen: set[str]) -> None:
+    contacts = {c.get("wa_id"): c for c in value.get("contacts") or [] if isinstance(c, dict)}
+    messages, statuses = value.get("messages") or [], value.get("statuses") or []
+    if not messages and not statuses:
+        split.ignored.append("messages-without-items")
+        return
+    for index, message in enumerate(messages):
+        envelope = {**context, "kind": "message", "message": message}
+        if isinstance(message, dict):
+            envelope["contact"] = contacts.get(message.get("from"))
+            if value.get("errors"):
+                envelope["errors"] = value["errors"]
+        problem = _message_problem(message)
+        _add(split, seen, envelope, message.get("id") if isinstance(message, dict) else None,
+             f"{where}.messages[{index}]: {problem}" if problem else None, source)
+    for index, status in enumerate(statuses):
+        envelope = {**context, "kind": "status", "status": status}
+        problem = _status_problem(status)
+        _add(split, seen, envelope, None if problem else status_channel_id(status),
+             f"{where}.statuses[{index}]: {problem}" if problem else None, source)
+
+
+def status_channel_id(status: dict) -> str:
+    """`status:<wamid>:<status>`; group sends get one status per participant, so the participant is added."""
+    channel_id = f"status:{status['id']}:{status['status']}"
+    if status.get("recipient_type") == "group" and status.get("recipient_participant_id"):
+        channel_id += f":{status['recipient_participant_id']}"
+    return channel_id
+
+
+def _add(split: Split, seen: set[str], envelope: dict, channel_id: str | None, problem: str | None,
+         source: str) -> None:
+    payload = envelope_bytes(envelope)
+    if problem:
+        split.rejected.append(Rejected(channel_id=channel_id, reason=problem, payload=payload))
+        return
+    if channel_id in seen:  # the same message twice in one batch: the first one is enough
+        return
+    seen.add(channel_id)
+    split.items.append(RawInput(channel=ChannelName.WHATSAPP, channel_id=channel_id, payload=payload,
+                                content_type="application/json", source=source))
+
+
+def _message_problem(message: object) -> str | None:
+    if not isinstance(message, dict):
+        return "message is not an object"
+    for name in ("id", "from", "type"):
+        if not isinstance(message.get(name), str) or not message.get(name):
+            return f"missing field '{name}'"
+    if len(message["id"]) > 900:
+        return "field 'id' is too long"
+    if message["type"] not in MESSAGE_TYPES:
+        return f"unknown message type {message['type']!r}"
+    return None
+
+
+def _status_problem(status: object) -> str | None:
+    if not isinstance(status, dict):
+        return "status is not an object"
+    for name in ("id", "status"):
+        if not isinstance(status.get(name), str) or not status.get(name):
+            return f"missing field '{name}'"
+    if len(status["id"]) > 800:
+        return "field 'id' is too long"
+    if status["status"] not in STATUS_VALUES:
+        return f"unknown status {status['status']!r}"
+    return None

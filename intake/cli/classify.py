@@ -1,0 +1,145 @@
+"""`intake classify` and `intake eval`: run the classification stage over JSON-lines messages.
+
+Input lines: {"id", "channel", "from", "subject", "body", "received_at"}; the body may still hold quoted
+history, which is cut off first (the email channel's quote stripper). A line that is not valid JSON gets
+an error line and the rest go on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import click
+
+_QUOTE_HEADER = re.compile(r"^\s*(?:on\b.*\bwrote:|am\b.*\bschrieb.*:|el\b.*\bescribi[oó]:|le\b.*\ba [ée]crit ?:"
+                           r"|-{3,}\s*original message\s*-{3,}|-{5,}\s*forwarded message|from:\s.*)\s*$", re.IGNORECASE)
+
+
+def strip_quotes(text: str) -> str:
+    """New text of a message body: the email channel's quote stripper, or a plain fallback."""
+    try:
+        from intake.channels.email.quotes import extract_new_text
+    except ImportError:
+        return _cut_at_quote(text)
+    return extract_new_text(text)
+
+
+def _cut_at_quote(text: str) -> str:
+    kept = []
+    for line in text.splitlines():
+        if line.lstrip().startswith(">") or _QUOTE_HEADER.match(line):
+            break
+        kept.append(line)
+    return "\n".join(kept).strip() or text
+
+
+def _load(registry_file: str | None, rules_dir: str | None):
+    from classifiers import Classifier
+    from intake.config import get_settings
+    from store.registry import Registry, load_registry
+
+    settings = get_settings()
+    registry_path = registry_file or settings.registry_file
+    registry = load_registry(registry_path) if registry_path else Registry()
+    rules = Path(rules_dir) if rules_dir else settings.rules_dir
+    return Classifier.load(rules, registry, settings.classification.review_threshold)
+
+
+def _load_or_fail(registry_file: str | None, rules_dir: str | None):
+    """The classifier, or a clean command-line error naming the bad rules or registry file."""
+    from classifiers import ClassifierConfigError
+    from store.errors import RegistryError
+
+    try:
+        return _load(registry_file, rules_dir)
+    except (ClassifierConfigError, RegistryError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _to_input(record: dict):
+    """The classifier's input for one line; raises ValueError when a field has the wrong type."""
+    from classifiers import ClassifyInput
+
+    item = ClassifyInput.model_validate({
+        "id": None if record.get("id") is None else str(record["id"]), "channel": record.get("channel") or "email",
+        "sender": record.get("from"), "subject": record.get("subject"), "body": record.get("body") or "",
+        "received_at": record.get("received_at")})
+    return item.model_copy(update={"body": strip_quotes(item.body)})
+
+
+def _records(stream):
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("a line must be a JSON object")
+            yield number, record, None
+        except ValueError as exc:
+            yield number, None, str(exc)
+
+
+def _output(record: dict, result) -> dict:
+    out = {"id": record.get("id")}
+    out |= result.model_dump(include={"category", "subcategory", "urgency", "property", "unit", "billing_type",
+                                      "requires_approval", "estimated_cost", "confidence", "evidence", "needs_review"})
+    return out
+
+
+@click.command("classify")
+@click.option("--registry", "registry_file", type=click.Path(exists=True, dir_okay=False), help="Registry YAML.")
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False), help="Rules directory.")
+@click.argument("input_file", type=click.File("r", encoding="utf-8"))
+def classify_command(registry_file, rules_dir, input_file) -> None:
+    """Classify JSON-lines messages (INPUT, or - for stdin); one JSON line out per line in."""
+    classifier = _load_or_fail(registry_file, rules_dir)
+    for number, record, error in _records(input_file):
+        if error is not None:
+            out = {"id": None, "error": f"invalid JSON: {error}", "line": number}
+        else:
+            try:
+                out = _output(record, classifier.classify(_to_input(record)))
+            except ValueError as exc:  # pydantic: a field of the wrong type; the rest of the batch goes on
+                reason = " ".join(str(exc).split())[:300]
+                out = {"id": record.get("id"), "error": f"invalid message: {reason}", "line": number}
+        click.echo(json.dumps(out, ensure_ascii=False))
+
+
+@click.command("eval")
+@click.option("--registry", "registry_file", type=click.Path(exists=True, dir_okay=False), help="Registry YAML.")
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False), help="Rules directory.")
+@click.option("--misses", is_flag=True, help="Also list every wrong field.")
+@click.argument("labeled", type=click.File("r", encoding="utf-8"))
+def eval_command(registry_file, rules_dir, misses, labeled) -> None:
+    """Accuracy of the classifier on LABELED.jsonl (lines with an `expect` object; `split` groups them)."""
+    from classifiers.evaluate import Scores
+
+    classifier = _load_or_fail(registry_file, rules_dir)
+    overall, by_split = Scores(), {}
+    for number, record, error in _records(labeled):
+        if error is not None or not isinstance(record.get("expect"), dict):
+            click.echo(f"line {number}: skipped ({error or 'no expect object'})", err=True)
+            continue
+        try:
+            got = classifier.classify(_to_input(record)).model_dump()
+        except ValueError as exc:
+            click.echo(f"line {number}: skipped ({' '.join(str(exc).split())[:200]})", err=True)
+            continue
+        item_id = str(record.get("id", number))
+        overall.add(item_id, record["expect"], got)
+        if record.get("split"):
+            by_split.setdefault(record["split"], Scores()).add(item_id, record["expect"], got)
+    click.echo(overall.report("all"))
+    for name, scores in sorted(by_split.items()):
+        click.echo(scores.report(f"split {name}"))
+    if misses:
+        for item_id, name, want, have in overall.misses:
+            click.echo(f"  miss {item_id} {name}: expected {want!r}, got {have!r}")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(classify_command)
+    group.add_command(eval_command)

@@ -1,0 +1,68 @@
+"""What the commands share: building the process runtime, and draining the in-process broker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+import dramatiq
+
+from intake.config import Settings, get_settings
+from intake.runtime import Runtime, set_runtime
+from store.db import Database
+from store.migrate import upgrade
+
+
+def open_runtime(settings: Settings | None = None, *, migrate: bool = True) -> Runtime:
+    """The runtime for this command, with the schema brought up to date first (cheap when it already is)."""
+    settings = settings or get_settings()
+    db = Database(settings.database_url)
+    if migrate:
+        upgrade(db)
+    runtime = Runtime(settings=settings, db=db)
+    set_runtime(runtime)
+    return runtime
+
+
+@contextmanager
+def in_process_worker(threads: int = 1) -> Iterator[dramatiq.Worker | None]:
+    """Run a Dramatiq worker in this process when the broker is the in-process one; None on Redis.
+
+    One thread by default: a batch import is then processed in arrival order, so a reply never
+    overtakes the message it answers.
+    """
+    from intake import actors  # noqa: F401  (declares the actors on the process broker)
+    from intake.broker import is_in_process
+
+    broker = dramatiq.get_broker()
+    if not is_in_process(broker):
+        yield None
+        return
+    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+
+
+# Media downloads retry for minutes against a server that may be down (the demo has no WAHA server at all); a
+# command does not wait for them: the attachment stays "not fetched yet" and the reconciler of a running
+# service fetches it later.
+BACKGROUND_QUEUES = frozenset({"media"})
+
+
+def drain(worker: dramatiq.Worker | None) -> None:
+    """Wait until the in-process queues a command reports on are empty and handled (no-op on Redis)."""
+    if worker is None:
+        return
+    broker = dramatiq.get_broker()
+    for queue in sorted(broker.get_declared_queues() - BACKGROUND_QUEUES):
+        broker.join(queue)
+
+
+def echo_json(data) -> None:
+    import json
+
+    click.echo(json.dumps(data, ensure_ascii=False, default=str))

@@ -1,0 +1,105 @@
+"""`intake ingest PATH…`: .eml files, mbox, maildir or JSON webhook payloads, through the whole pipeline."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+from tqdm import tqdm
+
+from intake.cli.common import drain, in_process_worker, open_runtime
+from intake.ingest import accept, quarantine_input
+from intake.models import ChannelName
+from intake.runtime import Runtime
+from intake.sources import read_paths
+from store.models import RawItem
+
+BATCH = 100
+
+
+@click.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--channel", type=click.Choice([c.value for c in ChannelName if c != ChannelName.INTERNAL]),
+              help="Channel of JSON payload files (default: from the folder name, else email).")
+@click.option("--wait/--no-wait", default=True, show_default=True,
+              help="On Redis, wait for the workers to finish before printing the summary.")
+def ingest_command(paths: tuple[Path, ...], channel: str | None, wait: bool) -> None:
+    """Store every item found in PATHS and process it; prints what became of them."""
+    runtime = open_runtime()
+    with in_process_worker() as worker:
+        summary = ingest_paths(runtime, list(paths), ChannelName(channel) if channel else None)
+        drain(worker)
+        if worker is None and wait:
+            _wait_for_workers(runtime, summary["raw_ids"])
+    click.echo(format_summary(summarize(runtime, summary)))
+
+
+def ingest_paths(runtime: Runtime, paths: list[Path], channel: ChannelName | None) -> dict:
+    """Accept everything in `paths` in batches; returns the raw ids touched and the duplicate count."""
+    raw_ids: list[int] = []
+    duplicates = 0
+    batch = []
+    items = tqdm(read_paths(paths, channel), desc="ingest", unit="item", disable=None, leave=False)
+    for item in items:
+        if item.problem:
+            raw_ids.append(quarantine_input(runtime.db, item.raw, item.problem))
+            continue
+        batch.append(item.raw)
+        if len(batch) >= BATCH:
+            duplicates += _accept(runtime, batch, raw_ids)
+            batch = []
+    if batch:
+        duplicates += _accept(runtime, batch, raw_ids)
+    return {"raw_ids": raw_ids, "duplicates": duplicates}
+
+
+def _accept(runtime: Runtime, batch, raw_ids: list[int]) -> int:
+    results = accept(runtime.db, batch)
+    raw_ids.extend(r.raw_id for r in results if not r.duplicate)
+    return sum(r.duplicate for r in results)
+
+
+def _wait_for_workers(runtime: Runtime, raw_ids: list[int], timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with runtime.db.session() as session:
+            pending = session.execute(
+                select(RawItem.id).where(RawItem.id.in_(raw_ids), RawItem.state == "pending").limit(1)
+            ).first()
+        if pending is None:
+            return
+        time.sleep(0.5)
+
+
+def summarize(runtime: Runtime, ingested: dict) -> Counter:
+    """Count outcomes of the raw items of one ingest run."""
+    counts: Counter = Counter(duplicates=ingested["duplicates"])
+    with runtime.db.session() as session:
+        rows = session.execute(select(RawItem.state, RawItem.outcome).where(RawItem.id.in_(ingested["raw_ids"]))).all()
+    for state, outcome in rows:
+        outcome = outcome or ""
+        if state == "quarantined":
+            counts["quarantined"] += 1
+        elif state == "pending":
+            counts["pending"] += 1
+        elif outcome.startswith("new ticket"):
+            counts["new tickets"] += 1
+        elif outcome.startswith("threaded"):
+            counts["threaded replies"] += 1
+        elif outcome.startswith("delivery report"):
+            counts["delivery reports"] += 1
+        else:
+            counts["dropped (automatic, empty)"] += 1
+    return counts
+
+
+def format_summary(counts: Counter) -> str:
+    order = ["new tickets", "threaded replies", "duplicates", "quarantined", "dropped (automatic, empty)", "delivery reports", "pending"]
+    return "  ".join(f"{name}: {counts.get(name, 0)}" for name in order if counts.get(name) or name in order[:4])
+
+
+def register(group: click.Group) -> None:
+    group.add_command(ingest_command)

@@ -1,0 +1,120 @@
+"""`intake tickets status|respond|assign`: what staff do to a ticket. Each is a plain function (used by tests and,
+later, the web UI) wrapped by a click command; every change is a timeline event with its actor, and SLA due
+times and timers are re-planned in the same transaction (pending pauses the clocks, an answer stops the
+first-response timers), their broker messages sent after the commit.
+"""
+
+from __future__ import annotations
+
+import click
+
+from assignment.timers import replan, send_messages
+from intake.cli.common import open_runtime
+from store import tickets as ticket_store
+from store.errors import IllegalTransition
+from store.models import Ticket, TicketMessage
+
+
+class StaffError(click.ClickException):
+    """A staff command that cannot be done as asked (unknown ticket, person, or illegal transition)."""
+
+
+def _ticket(session, number: str) -> Ticket:
+    ticket = ticket_store.get_by_number(session, number)
+    if ticket is None:
+        raise StaffError(f"no ticket {number}")
+    return ticket
+
+
+def set_status(runtime, number: str, status: str, *, actor: str, reason: str | None = None) -> str:
+    """Move a ticket to `status` (IllegalTransition → StaffError); pending pauses SLA clocks, leaving resumes."""
+    with runtime.db.locked() as session:
+        ticket, now = _ticket(session, number), runtime.clock()
+        before = ticket.status
+        try:
+            ticket_store.change_status(session, ticket, status, actor=actor, reason=reason or f"set by {actor}", at=now)
+        except IllegalTransition as exc:
+            raise StaffError(f"{ticket.number}: {exc}") from None
+        messages = replan(session, ticket, runtime.rules().current(), now, actor="sla")
+    send_messages(messages, number)
+    return f"{number.upper()}: {before} → {status}"
+
+
+def respond(runtime, number: str, text: str, *, actor: str, internal: bool = False) -> str:
+    """Record a staff message; the first one to the tenant (not an internal note) is the first response."""
+    with runtime.db.locked() as session:
+        ticket, now = _ticket(session, number), runtime.clock()
+        message = TicketMessage(ticket=ticket, direction="outbound", channel=ticket.channel, author=actor, text=text,
+                                full_text=text, internal=internal, recipients=[] if internal else [ticket.requester or ""],
+                                subject=ticket.subject, created_at=now)
+        session.add(message)
+        ticket.last_activity_at = ticket.updated_at = now
+        ticket_store.add_event(session, ticket, "note-added" if internal else "responded", actor=actor, at=now,
+                               changes={"internal": internal})
+        first = not internal and ticket.first_response_at is None
+        if first:
+            ticket_store.set_fields(session, ticket, {"first_response_at": now}, actor=actor, at=now, reason="first response")
+        messages = replan(session, ticket, runtime.rules().current(), now, actor="sla") if first else []
+    send_messages(messages, number)
+    return f"{number.upper()}: {'note' if internal else 'response'} recorded" + (" (first response)" if first else "")
+
+
+def assign(runtime, number: str, to: str, *, actor: str) -> str:
+    """Hand a ticket to a person (their team follows) or to a team (nobody in particular)."""
+    with runtime.db.locked() as session:
+        ticket, now, engine = _ticket(session, number), runtime.clock(), runtime.rules().current()
+        if to in engine.people:
+            values = {"assignee": to, "team": engine._team_of(to) or ticket.team}
+        elif to in engine.teams:
+            values = {"team": to, "assignee": None}
+        else:
+            raise StaffError(f"{to!r} is neither a person nor a team in assignment.yaml")
+        ticket_store.set_fields(session, ticket, values, actor=actor, at=now, reason=f"assigned by {actor}")
+        if ticket.status in ("new", "triaged"):
+            ticket_store.change_status(session, ticket, "assigned", actor=actor, reason=f"assigned to {to}", at=now)
+        messages = replan(session, ticket, engine, now, actor="sla")
+    send_messages(messages, number)
+    return f"{number.upper()}: assigned to {to}"
+
+
+@click.command("status")
+@click.argument("number")
+@click.argument("status")
+@click.option("--actor", required=True, help="Who makes the change (shown in the timeline).")
+@click.option("--reason", help="Why, for the timeline.")
+def status_command(number: str, status: str, actor: str, reason: str | None) -> None:
+    """Change a ticket's status (new, triaged, assigned, in_progress, pending, resolved, closed, cancelled)."""
+    from intake import actors  # noqa: F401  (declares the timer actors the re-plan sends to)
+
+    click.echo(set_status(open_runtime(), number, status, actor=actor, reason=reason))
+
+
+@click.command("respond")
+@click.argument("number")
+@click.argument("text")
+@click.option("--actor", required=True, help="The staff member writing.")
+@click.option("--internal", is_flag=True, help="An internal note: not shown to the tenant, not a first response.")
+def respond_command(number: str, text: str, actor: str, internal: bool) -> None:
+    """Record a staff message on a ticket (the first one to the tenant stops the first-response timers)."""
+    from intake import actors  # noqa: F401
+
+    click.echo(respond(open_runtime(), number, text, actor=actor, internal=internal))
+
+
+@click.command("assign")
+@click.argument("number")
+@click.option("--to", "to", required=True, help="A person or a team from assignment.yaml.")
+@click.option("--actor", required=True, help="Who assigns.")
+def assign_command(number: str, to: str, actor: str) -> None:
+    """Assign a ticket to a person or a team."""
+    from intake import actors  # noqa: F401
+
+    click.echo(assign(open_runtime(), number, to, actor=actor))
+
+
+def register(group: click.Group) -> None:
+    # `tickets` may not be registered yet (modules load alphabetically): add to its group object directly
+    from intake.cli.tickets import tickets_group
+
+    for command in (status_command, respond_command, assign_command):
+        tickets_group.add_command(command)

@@ -1,0 +1,87 @@
+"""`intake tickets list|show`: the tickets, their thread, classification and timeline."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from intake.cli.common import open_runtime
+from intake.views import ticket_detail, ticket_summary
+from store import tickets as ticket_store
+
+TABLE_COLUMNS = [("number", 10), ("status", 9), ("category", 11), ("subcategory", 14), ("urgency", 8),
+                 ("property_id", 4), ("unit", 5), ("team", 11), ("assignee", 12), ("needs_review", 6), ("subject", 40)]
+
+
+@click.group("tickets")
+def tickets_group() -> None:
+    """Tickets."""
+
+
+@tickets_group.command("list")
+@click.option("--status", help="Only tickets in this status (new, triaged, assigned, …).")
+@click.option("--review", is_flag=True, help="Only tickets waiting in the triage queue.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--limit", default=200, show_default=True)
+def tickets_list(status: str | None, review: bool, fmt: str, limit: int) -> None:
+    """List tickets, newest first."""
+    runtime = open_runtime()
+    with runtime.db.session() as session:
+        rows = [ticket_summary(t) for t in ticket_store.list_tickets(session, status, True if review else None, limit)]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_table(rows))
+
+
+@tickets_group.command("show")
+@click.argument("number")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def tickets_show(number: str, fmt: str) -> None:
+    """Show one ticket: fields, classification with evidence, thread and timeline."""
+    runtime = open_runtime()
+    with runtime.db.session() as session:
+        ticket = ticket_store.get_by_number(session, number)
+        if ticket is None:
+            raise click.ClickException(f"no ticket {number}")
+        data = ticket_detail(ticket)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else format_detail(data))
+
+
+def format_table(rows: list[dict]) -> str:
+    def cell(value, width: int) -> str:
+        text = "review" if value is True else "" if value in (None, False) else str(value)
+        return (text[: width - 1] + "…") if len(text) > width else text.ljust(width)
+
+    header = " ".join(cell(name.replace("_id", "").replace("needs_", ""), w) for name, w in TABLE_COLUMNS)
+    lines = [header, "-" * len(header)]
+    lines += [" ".join(cell(row.get(name), w) for name, w in TABLE_COLUMNS) for row in rows]
+    lines.append(f"{len(rows)} tickets, {sum(1 for r in rows if r['needs_review'])} in the triage queue")
+    return "\n".join(lines)
+
+
+def format_detail(data: dict) -> str:
+    out = [f"{data['number']}  [{data['status']}]  {data['subject'] or ''}",
+           f"  from {data['requester_name'] or ''} <{data['requester']}> via {data['channel']}",
+           f"  category {data['category']}/{data['subcategory']}  urgency {data['urgency']}  priority {data['priority']}",
+           f"  property {data['property_id']} unit {data['unit']}  billing {data['billing_type']}"
+           + (f" (approval needed, est. {data['estimated_cost']} {data['currency']})" if data["requires_approval"] else ""),
+           f"  team {data['team']}  assignee {data['assignee']}  tags {', '.join(data['tags'])}"]
+    if data["needs_review"]:
+        out.append(f"  NEEDS REVIEW: {'; '.join(data['review_reasons'])}")
+    out.append("  evidence:")
+    out += [f"    {e.get('field')}: {e.get('source')} {e.get('text')!r}" for e in data["classification"]["evidence"]]
+    out.append("  thread:")
+    for m in data["messages"]:
+        out.append(f"    #{m['id']} {m['at']} {m['direction']} {m['author']}" + (f" (joined by {m['thread_signal']})" if m["thread_signal"] else ""))
+        out += [f"      {line}" for line in (m["text"] or "").strip().splitlines()[:12]]
+        out += [f"      [attachment] {a['name']} {a['content_type']} {a['size']} B" + (f" — {a['note']}" if a["note"] else "") for a in m["attachments"]]
+    out.append("  timeline:")
+    out += [f"    {e['at']} {e['actor']}: {e['kind']} {json.dumps(e['changes'], default=str) if e['changes'] else ''}"
+            + (f" — {e['reason']}" if e["reason"] else "") for e in data["timeline"]]
+    return "\n".join(out)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(tickets_group)

@@ -1,0 +1,118 @@
+"""Processing one raw item, exactly once: claim, run the stages in one transaction, commit, then side effects.
+
+- A worker first takes a lease on the item and counts the attempt, committed *before* the work: a worker
+  that dies mid-item still used an attempt (after `pipeline.max_attempts` the item is quarantined instead of
+  crashing workers forever), and a duplicate message meanwhile finds the lease taken and does nothing.
+- The stages run under the raw item's lock (row lock on PostgreSQL, write lock on SQLite) and re-check its
+  state, so a duplicate broker message finds the item processed and does nothing.
+- A ticket message is unique per raw id: even a lost lock cannot make two tickets of one item.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from datetime import timedelta
+
+from pydantic import BaseModel
+
+from intake.channels.base import ParseError, RawRecord
+from intake.models import ChannelName
+from intake.pipeline import stages
+from intake.pipeline.work import Verdict, Work
+from intake.runtime import Runtime
+from store import raw as raw_store
+from store.models import RawItem
+
+log = logging.getLogger(__name__)
+
+
+class ProcessOutcome(BaseModel):
+    raw_id: int
+    state: str  # processed / quarantined / pending (will be retried) / skipped
+    outcome: str
+    ticket_number: str | None = None
+
+
+class RetryableFailure(Exception):
+    """Processing failed but attempts remain: the broker retries the message with backoff."""
+
+
+def process_raw(ctx: Runtime, raw_id: int) -> ProcessOutcome:
+    """Run the whole pipeline for one stored raw item; safe to call any number of times for the same id."""
+    settings = ctx.settings.pipeline
+    lease = timedelta(seconds=settings.claim_seconds)
+    with ctx.db.session() as session:
+        attempts = raw_store.claim(session, raw_id, ctx.clock(), lease)
+        if attempts is None:
+            item = session.get(RawItem, raw_id)
+            state = item.state if item else "missing"
+            why = "being processed by another worker" if state == raw_store.PENDING else f"already {state}"
+            return ProcessOutcome(raw_id=raw_id, state="skipped", outcome=why)
+        if attempts > settings.max_attempts:
+            item = session.get(RawItem, raw_id)
+            reason = f"gave up after {settings.max_attempts} attempts; last error: {item.error or 'the worker stopped mid-item'}"
+            raw_store.quarantine(item, reason, ctx.clock())
+            log.error("raw %s quarantined after %s attempts", raw_id, settings.max_attempts)
+            return ProcessOutcome(raw_id=raw_id, state=raw_store.QUARANTINED, outcome=reason)
+    try:
+        return _run_stages(ctx, raw_id)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        with ctx.db.session() as session:
+            state = raw_store.mark_failed(session, raw_id, error + "\n" + traceback.format_exc(limit=8), settings.max_attempts, ctx.clock())
+        if state == raw_store.QUARANTINED:
+            log.error("raw %s quarantined: %s", raw_id, error)
+            return ProcessOutcome(raw_id=raw_id, state=state, outcome=error)
+        log.warning("raw %s failed (%s); will retry", raw_id, error)
+        raise RetryableFailure(f"raw {raw_id}: {error}") from exc
+
+
+def _run_stages(ctx: Runtime, raw_id: int) -> ProcessOutcome:
+    with ctx.db.locked() as session:
+        item = raw_store.lock_raw(session, raw_id)
+        if item is None or item.state != raw_store.PENDING:
+            return ProcessOutcome(raw_id=raw_id, state="skipped", outcome=f"already {item.state if item else 'gone'}")
+        work = Work(raw=RawRecord(
+            id=item.id, channel=ChannelName(item.channel), channel_id=item.channel_id, payload=item.payload,
+            content_type=item.content_type, source=item.source, received_at=item.received_at,
+        ))
+        verdict = _run(ctx, session, work)
+        now = ctx.clock()
+        if verdict is not None and verdict.quarantine:
+            raw_store.quarantine(item, verdict.outcome, now)
+            state, outcome = raw_store.QUARANTINED, verdict.outcome
+        else:
+            outcome = verdict.outcome if verdict else work.outcome
+            raw_store.mark_processed(item, outcome, now, work.ticket.id if work.ticket is not None else None)
+            state = raw_store.PROCESSED
+        number = work.ticket.number if work.ticket is not None else None
+    _after_commit(work)
+    log.info("raw %s %s: %s", raw_id, state, outcome)
+    return ProcessOutcome(raw_id=raw_id, state=state, outcome=outcome, ticket_number=number)
+
+
+def _run(ctx: Runtime, session, work: Work) -> Verdict | None:
+    for name, stage in stages.STAGES:
+        try:
+            verdict = stage(ctx, session, work)
+        except ParseError as exc:
+            return Verdict.hold(f"unparseable: {exc}")
+        if verdict is not None:
+            log.debug("raw %s ended at stage %s: %s", work.raw.id, name, verdict.outcome)
+            return verdict
+    return None
+
+
+def _after_commit(work: Work) -> None:
+    """Send the broker messages the stages asked for, now that what they refer to is committed."""
+    if not work.after_commit:
+        return
+    import dramatiq
+
+    broker = dramatiq.get_broker()
+    for actor_name, args, *options in work.after_commit:  # options: e.g. {"delay": ms} for SLA timers
+        try:
+            broker.get_actor(actor_name).send_with_options(args=args, **(options[0] if options else {}))
+        except Exception as exc:  # the database holds the due work; sweepers re-drive it
+            log.warning("ticket %s: could not send %s%s (%s)", work.ticket.number if work.ticket else "?", actor_name, args, exc)

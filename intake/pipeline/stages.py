@@ -1,0 +1,156 @@
+"""The pipeline stages, in order: parse → guard → thread → classify → persist → decide → acknowledge.
+
+Each stage is a plain function `(ctx, session, work) -> Verdict | None`; returning a Verdict ends the item
+with that outcome. All stages of one item run inside one database transaction (see `process.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from intake.channels import get_channel
+from intake.models import ChannelName, ThreadMatch
+from intake.pipeline.work import Verdict, Work
+from intake.runtime import Runtime
+from store import tickets as ticket_store
+from store.models import TicketMessage
+
+log = logging.getLogger(__name__)
+
+
+def parse(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
+    """The channel turns its raw bytes into an InboundMessage (ParseError → quarantine, see process.py)."""
+    message = get_channel(work.raw.channel).parse(work.raw, ctx.settings)
+    work.message = message.model_copy(update={"raw_id": work.raw.id})
+    return None
+
+
+def guard(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
+    """Automatic mail and delivery reports never open tickets; a report updates our outbound message."""
+    message = work.message
+    if message.delivery_report is not None:
+        return _record_delivery_report(ctx, session, work)
+    if message.auto:
+        return Verdict.drop(message.auto)
+    if not (message.text.strip() or message.full_text.strip() or message.attachments or message.subject):
+        return Verdict.drop("empty message")
+    return None
+
+
+def _record_delivery_report(ctx: Runtime, session: Session, work: Work) -> Verdict:
+    report = work.message.delivery_report
+    outbound = session.execute(
+        select(TicketMessage)
+        .where(TicketMessage.direction == "outbound")
+        .where(or_(TicketMessage.channel_message_id == report.ref_id, TicketMessage.message_id_header == report.ref_id))
+    ).scalar_one_or_none()
+    if outbound is None:
+        return Verdict.drop(f"delivery report ({report.status}) for a message we do not know")
+    outbound.delivery_status = report.status
+    outbound.delivery_error = report.reason
+    if report.status in {"failed", "bounced"}:
+        ticket_store.add_event(
+            session, outbound.ticket, "delivery-failed", changes={"message": outbound.id, "status": report.status},
+            reason=f"{report.recipient or 'recipient'}: {report.reason or report.status}", at=ctx.clock(),
+        )
+    work.ticket = outbound.ticket
+    return Verdict(f"delivery report: {report.status}")
+
+
+def thread(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
+    """Find the ticket this message continues, from every signal the channel gave us."""
+    message, now = work.message, ctx.clock()
+    hints = message.thread
+    candidates = ticket_store.thread_candidates(
+        session,
+        channel=message.channel,
+        sender=message.sender,
+        message_ids=[*hints.in_reply_to, *hints.references],
+        ticket_reference=hints.ticket_reference,
+        external_ticket_id=message.external_ticket_id,
+        since=now - timedelta(days=90),
+    )
+    work.thread = match_thread(ctx, work, candidates)
+    return None
+
+
+def match_thread(ctx: Runtime, work: Work, candidates) -> ThreadMatch:
+    message = work.message
+    if not candidates:
+        return ThreadMatch()
+    if message.external_ticket_id:
+        for candidate in candidates:
+            if candidate.external_ticket_id == message.external_ticket_id:
+                return ThreadMatch(ticket_number=candidate.ticket_number, sure=True, signal="external-ticket-id",
+                                   score=1.0, evidence=[f"provider ticket {message.external_ticket_id}"])
+    if message.channel == ChannelName.EMAIL:
+        from intake.channels.email.threading import score_email_thread
+
+        return score_email_thread(message, candidates, ctx.settings.email.instance_marker)
+    from intake.channels.chat import match_conversation
+
+    window = timedelta(hours=ctx.settings.pipeline.conversation_window_hours)
+    return match_conversation(message, candidates, window, ctx.clock())
+
+
+def classify(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
+    """New problems are classified; messages that join a ticket keep the ticket's classification."""
+    if work.thread.joins:
+        return None
+    from classifiers import ClassifyInput
+
+    message = work.message
+    work.classification = ctx.classifier().classify(ClassifyInput(
+        id=str(work.raw.id), channel=message.channel.value, sender=message.sender, subject=message.subject,
+        body=message.text or message.full_text, received_at=message.received_at,
+    ))
+    return None
+
+
+def persist(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
+    """Open a ticket or append to the matched one; rate-limited senders are appended or held, never dropped."""
+    from intake.pipeline.persist import append_to_ticket, open_ticket, over_rate_limit
+
+    if work.thread.joins:
+        append_to_ticket(ctx, session, work, ticket_store.get_by_number(session, work.thread.ticket_number))
+        return None
+    if work.message.extra.get("reaction"):  # a 👍 to no open conversation is not a new problem
+        return Verdict.drop("reaction outside any open conversation")
+    if over_rate_limit(ctx, session, work.message.sender):
+        latest = ticket_store.latest_open_ticket(session, work.message.sender)
+        if latest is None:
+            return Verdict.hold(f"sender over {ctx.settings.limits.new_tickets_per_sender_per_hour} new tickets per hour")
+        work.thread = ThreadMatch(ticket_number=latest.number, sure=True, signal="rate-limit",
+                                  evidence=["sender over the new-ticket rate limit: appended to the latest open ticket"])
+        append_to_ticket(ctx, session, work, latest)
+        return None
+    open_ticket(ctx, session, work)
+    return None
+
+
+def decide(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
+    """New tickets go through the assignment rules; the decision and its rule hits land in the timeline."""
+    if work.is_new_ticket:
+        from intake.pipeline.decide import apply_rules
+
+        apply_rules(ctx, session, work)
+    return None
+
+
+def acknowledge(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
+    """New emailed tickets get an automatic acknowledgement (when enabled), within the reply policy."""
+    if work.is_new_ticket and work.message.channel == ChannelName.EMAIL and ctx.settings.email.auto_acknowledge:
+        from outbound.service import queue_acknowledgement
+
+        row = queue_acknowledgement(ctx, session, work.ticket, work.message)
+        if row is not None:
+            work.after_commit.append(("send_outbound", (row.id,)))
+    return None
+
+
+STAGES = [("parse", parse), ("guard", guard), ("thread", thread), ("classify", classify), ("persist", persist),
+          ("decide", decide), ("acknowledge", acknowledge)]

@@ -1,0 +1,39 @@
+"""What flows between pipeline stages: one `Work` item per raw item, and the `Verdict` that ends it early."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from intake.channels.base import RawRecord
+from intake.models import InboundMessage, ThreadMatch
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """An expected end of processing that is not an error: dropped auto-reply, delivery report, held mail."""
+
+    outcome: str  # stored on the raw item, e.g. "dropped: auto-replied"
+    quarantine: bool = False  # held for a human (`intake quarantine`) instead of done
+
+    @classmethod
+    def drop(cls, reason: str) -> "Verdict":
+        return cls(f"dropped: {reason}")
+
+    @classmethod
+    def hold(cls, reason: str) -> "Verdict":
+        return cls(f"held: {reason}", quarantine=True)
+
+
+@dataclass
+class Work:
+    """The state of one raw item on its way through the stages; each stage fills in its part."""
+
+    raw: RawRecord
+    message: InboundMessage | None = None
+    thread: ThreadMatch = field(default_factory=ThreadMatch)
+    classification: Any | None = None  # classifiers.Classification, for new tickets
+    ticket: Any | None = None  # store.models.Ticket once persisted
+    is_new_ticket: bool = False
+    outcome: str = ""
+    after_commit: list[tuple[str, tuple]] = field(default_factory=list)  # (actor name, args) to send once committed

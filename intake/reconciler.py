@@ -1,0 +1,83 @@
+"""Re-driving work from the database, which is the source of truth when the broker lost a message."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from intake.runtime import Runtime
+from store import raw as raw_store
+
+log = logging.getLogger(__name__)
+
+
+def reconcile_pending(ctx: Runtime) -> list[int]:
+    """Send again every raw item still pending after `pipeline.reconcile_after_seconds`; returns their ids.
+
+    Processing is idempotent, so re-sending an item whose first message is merely slow is harmless.
+    """
+    from intake.ingest import send_for_processing
+
+    older_than = timedelta(seconds=ctx.settings.pipeline.reconcile_after_seconds)
+    with ctx.db.session() as session:
+        raw_ids = raw_store.stale_pending_ids(session, older_than, ctx.clock())
+        if raw_ids:
+            # Touch them so the next sweep does not re-send the same ids before a worker got to them.
+            from sqlalchemy import update
+
+            from store.models import RawItem
+
+            session.execute(update(RawItem).where(RawItem.id.in_(raw_ids)).values(updated_at=ctx.clock()))
+    if raw_ids:
+        log.warning("re-sending %d pending raw items: %s", len(raw_ids), raw_ids[:20])
+        send_for_processing(raw_ids)
+    resend_queued_outbound(ctx, older_than)
+    resend_unfetched_media(ctx, older_than)
+    return raw_ids
+
+
+def resend_queued_outbound(ctx: Runtime, older_than: timedelta) -> list[int]:
+    """Outbound messages still `queued` after `older_than` lost their broker message: send it again."""
+    from sqlalchemy import select
+
+    from intake.actors import send_outbound
+    from store.models import TicketMessage
+
+    cutoff = ctx.clock() - older_than
+    with ctx.db.session() as session:
+        ids = list(session.execute(
+            select(TicketMessage.id).where(TicketMessage.direction == "outbound", TicketMessage.delivery_status == "queued",
+                                           TicketMessage.created_at < cutoff).limit(500)
+        ).scalars())
+    for message_id in ids:
+        try:
+            send_outbound.send(message_id)
+        except Exception as exc:  # broker down: the next sweep tries again
+            log.warning("outbound %s not re-sent (%s)", message_id, exc)
+    return ids
+
+
+def resend_unfetched_media(ctx: Runtime, older_than: timedelta) -> list[int]:
+    """Chat attachments still not fetched (and not failed for good) after `older_than`: fetch again."""
+    from sqlalchemy import select
+
+    from sqlalchemy import or_
+
+    from intake.actors import fetch_attachment
+    from intake.media import FAILED_PREFIX
+    from store.models import Attachment, TicketMessage
+
+    cutoff = ctx.clock() - older_than
+    with ctx.db.session() as session:
+        ids = list(session.execute(
+            select(Attachment.id).join(TicketMessage)
+            .where(Attachment.media_id.is_not(None), Attachment.stored.is_(False),
+                   or_(Attachment.note.is_(None), ~Attachment.note.startswith(FAILED_PREFIX)),
+                   TicketMessage.created_at < cutoff).limit(500)
+        ).scalars())
+    for attachment_id in ids:
+        try:
+            fetch_attachment.send(attachment_id)
+        except Exception as exc:  # broker down: the next sweep tries again
+            log.warning("attachment %s fetch not re-sent (%s)", attachment_id, exc)
+    return ids

@@ -1,0 +1,80 @@
+"""What a process needs to run the pipeline: settings, database, file store, classifier, rules, clock.
+
+One `Runtime` per process, set by the CLI (or a test) with `set_runtime`; actors read it with `get_runtime`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from intake.config import Settings
+from intake.models import utcnow
+from store.db import Database
+from store.files import FileStore
+
+Clock = Callable[[], datetime]
+REGISTRY_VERSION = "registry-version"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    clock: Clock = utcnow
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _classifier: object | None = field(default=None, repr=False)
+    _classifier_version: str | None = field(default=None, repr=False)
+    _rules: object | None = field(default=None, repr=False)
+
+    @property
+    def files(self) -> FileStore:
+        return FileStore(self.settings.data_dir)
+
+    def classifier(self):
+        """The classifier for the current registry; rebuilt when `intake registry import` changed it."""
+        from classifiers import Classifier
+        from store import registry_db
+        from store.cursors import get_cursor
+
+        with self.db.session() as session:
+            version = get_cursor(session, REGISTRY_VERSION)
+            with self._lock:
+                if self._classifier is None or version != self._classifier_version:
+                    registry = registry_db.load(session)
+                    self._classifier = Classifier.load(
+                        self.settings.rules_dir, registry, self.settings.classification.review_threshold
+                    )
+                    self._classifier_version = version
+                return self._classifier
+
+    def rules(self):
+        """The rules holder: last good rules from `rules_dir`, reloaded when the files change."""
+        from assignment import RulesHolder
+
+        with self._lock:
+            if self._rules is None:
+                self._rules = RulesHolder(self.settings.rules_dir, clock=self.clock,
+                                          status_file=self.settings.data_dir / "rules-status.json")
+            return self._rules
+
+
+_current: Runtime | None = None
+
+
+def set_runtime(runtime: Runtime | None) -> None:
+    global _current
+    _current = runtime
+
+
+def get_runtime() -> Runtime:
+    """The process's runtime, built from the environment's settings if nobody set one."""
+    global _current
+    if _current is None:
+        from intake.config import get_settings
+
+        settings = get_settings()
+        _current = Runtime(settings=settings, db=Database(settings.database_url))
+    return _current

@@ -1,0 +1,128 @@
+"""Local files as raw inputs: `.eml` files, mbox files, maildirs, and JSON webhook payload files.
+
+`intake ingest` and `intake demo` read through here; the result is the same `RawInput` a live channel makes,
+so a file ingested twice, or a mail that also arrives over IMAP, is deduplicated the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import mailbox
+from collections.abc import Iterator
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from intake.models import ChannelName, RawInput
+
+
+
+def _read_qcontact(data: bytes, source: str):
+    from intake.channels.qcontact.mapping import load_mapping
+    from intake.channels.qcontact.payload import read_qcontact_payload
+    from intake.config import get_settings
+
+    return read_qcontact_payload(data, load_mapping(get_settings().qcontact.mapping_file), source)
+
+
+# Push channels split one payload into items (and rejects) with a function `(bytes, source) -> Split`.
+PAYLOAD_READERS = {
+    ChannelName.WHATSAPP: "intake.channels.whatsapp.payload:read_cloud_payload",
+    ChannelName.WAHA: "intake.channels.waha.payload:read_waha_payload",
+    ChannelName.QCONTACT: "intake.sources:_read_qcontact",
+}
+
+
+class SourceItem(BaseModel):
+    """One raw input found in a file, or the reason a part of the file is unusable (kept in quarantine)."""
+
+    raw: RawInput
+    problem: str | None = None
+
+
+def email_channel_id(data: bytes) -> str:
+    """Dedupe key of a mail: its Message-ID, else a hash of its bytes (the same on every path it arrives by)."""
+    headers = BytesHeaderParser(policy=compat32).parsebytes(data, headersonly=True)
+    message_id = (headers.get("Message-ID") or "").strip()
+    if message_id:
+        return message_id if message_id.startswith("<") else f"<{message_id}>"
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def email_raw(data: bytes, source: str) -> RawInput:
+    return RawInput(channel=ChannelName.EMAIL, channel_id=email_channel_id(data), payload=data,
+                    content_type="message/rfc822", source=source)
+
+
+def read_paths(paths: list[Path], channel: ChannelName | None = None) -> Iterator[SourceItem]:
+    """Every raw input in the given files and folders, in a stable order."""
+    for path in paths:
+        if path.is_dir() and (path / "cur").is_dir() and (path / "new").is_dir():
+            yield from _maildir(path)
+        elif path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+                if child.suffix.lower() in {".eml", ".json", ".mbox", ".msg", ".txt"}:
+                    yield from read_paths([child], channel)
+        else:
+            yield from _file(path, channel)
+
+
+def _file(path: Path, channel: ChannelName | None) -> Iterator[SourceItem]:
+    kind = channel or _guess_channel(path)
+    if kind == ChannelName.EMAIL:
+        if path.suffix.lower() == ".mbox" or path.read_bytes()[:5] == b"From ":
+            yield from _mbox(path)
+        else:
+            yield SourceItem(raw=email_raw(path.read_bytes(), f"file:{path}"))
+        return
+    yield from _payload(path, kind)
+
+
+def _payload(path: Path, channel: ChannelName) -> Iterator[SourceItem]:
+    from intake.channels.chat import PayloadError
+
+    module_name, function_name = PAYLOAD_READERS[channel].split(":")
+    reader = getattr(importlib.import_module(module_name), function_name)
+    data, source = path.read_bytes(), f"file:{path}"
+    try:
+        split = reader(data, source)
+    except PayloadError as exc:  # the whole file is unusable: keep it, with the reason
+        yield SourceItem(raw=rejected_raw(channel, None, data, source), problem=str(exc))
+        return
+    for raw in split.items:
+        yield SourceItem(raw=raw)
+    for rejected in split.rejected:
+        yield SourceItem(raw=rejected_raw(channel, rejected.channel_id, rejected.payload, source), problem=rejected.reason)
+
+
+def rejected_raw(channel: ChannelName, channel_id: str | None, payload: bytes, source: str) -> RawInput:
+    """A raw input for quarantine; without a channel id the content hash keeps redeliveries deduplicated."""
+    key = channel_id or "rejected:sha256:" + hashlib.sha256(payload).hexdigest()
+    return RawInput(channel=channel, channel_id=key, payload=payload, content_type="application/json", source=source)
+
+
+def _mbox(path: Path) -> Iterator[SourceItem]:
+    box = mailbox.mbox(path, create=False)
+    for key in box.keys():
+        yield SourceItem(raw=email_raw(box.get_bytes(key), f"mbox:{path}"))
+
+
+def _maildir(path: Path) -> Iterator[SourceItem]:
+    box = mailbox.Maildir(path, factory=None, create=False)
+    for key in sorted(box.keys()):
+        yield SourceItem(raw=email_raw(box.get_bytes(key), f"maildir:{path}"))
+
+
+def _guess_channel(path: Path) -> ChannelName:
+    """By folder name (samples/whatsapp/…) or suffix; JSON without a known folder needs `--channel`."""
+    for part in reversed(path.parts[:-1]):
+        try:
+            return ChannelName(part.lower())
+        except ValueError:
+            continue
+    if path.suffix.lower() == ".json":
+        raise ValueError(f"{path}: cannot tell which channel this JSON payload is from; pass --channel")
+    return ChannelName.EMAIL

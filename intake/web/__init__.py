@@ -1,0 +1,1 @@
+"""The aiohttp server: signed webhooks for push channels, and the health endpoint."""

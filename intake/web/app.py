@@ -1,0 +1,43 @@
+"""The aiohttp application factory. Webhook routes come from `intake.web.webhooks`; handlers run their
+database work in threads so one slow commit never stalls the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from intake.config import Settings
+from store.db import Database
+
+SETTINGS_KEY = web.AppKey("settings", Settings)
+DB_KEY = web.AppKey("db", Database)
+
+
+def create_app(settings: Settings, db: Database) -> web.Application:
+    """The web application: `/healthz` plus every channel's webhook routes."""
+    from intake.web import webhooks
+
+    app = web.Application(client_max_size=settings.limits.webhook_body_max_bytes)
+    app[SETTINGS_KEY] = settings
+    app[DB_KEY] = db
+    app.router.add_get("/healthz", _health)
+    webhooks.add_routes(app, settings, db)
+    return app
+
+
+async def _health(request: web.Request) -> web.Response:
+    """Liveness plus a real database round trip, so a load balancer notices a lost database."""
+    from sqlalchemy import text
+
+    db = request.app[DB_KEY]
+
+    def ping() -> None:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.to_thread(ping)
+    except Exception as exc:  # report, never crash the server
+        return web.json_response({"status": "error", "database": type(exc).__name__}, status=503)
+    return web.json_response({"status": "ok"})

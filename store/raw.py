@@ -1,0 +1,147 @@
+"""Raw inbox: insert once per (channel, channel_id), claim for processing, finish, quarantine, re-drive."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from intake.models import RawInput, utcnow
+from store.models import RawItem
+
+PENDING, PROCESSED, QUARANTINED = "pending", "processed", "quarantined"
+
+
+def insert_raw(session: Session, raw: RawInput, *, state: str = PENDING, error: str | None = None) -> tuple[int, bool]:
+    """Store a raw item unless its (channel, channel_id) is known. Returns (raw_id, inserted)."""
+    values = dict(
+        channel=raw.channel.value,
+        channel_id=raw.channel_id,
+        source=raw.source,
+        content_type=raw.content_type,
+        payload=raw.payload,
+        state=state,
+        error=error,
+        attempts=0,
+        received_at=raw.received_at,
+        updated_at=utcnow(),
+    )
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(RawItem)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["channel", "channel_id"])
+        .returning(RawItem.id)
+    )
+    inserted_id = session.execute(statement).scalar_one_or_none()
+    if inserted_id is not None:
+        return inserted_id, True
+    existing = session.execute(
+        select(RawItem.id).where(RawItem.channel == raw.channel.value, RawItem.channel_id == raw.channel_id)
+    ).scalar_one()
+    return existing, False
+
+
+def insert_raws(session: Session, raws: list[RawInput]) -> list[tuple[int, bool]]:
+    """`insert_raw` for many items in one multi-row statement (webhook group commits); same answers, in order.
+
+    A (channel, channel_id) repeated within `raws` is inserted once; its later copies report duplicates.
+    """
+    first: dict[tuple[str, str], int] = {}
+    for index, raw in enumerate(raws):
+        first.setdefault((raw.channel.value, raw.channel_id), index)
+    now = utcnow()
+    rows = [dict(channel=raws[i].channel.value, channel_id=raws[i].channel_id, source=raws[i].source,
+                 content_type=raws[i].content_type, payload=raws[i].payload, state=PENDING, error=None, attempts=0,
+                 received_at=raws[i].received_at, updated_at=now) for i in first.values()]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(RawItem)
+        .on_conflict_do_nothing(index_elements=["channel", "channel_id"])
+        .returning(RawItem.id, RawItem.channel, RawItem.channel_id)
+    )
+    # executemany form: SQLAlchemy's "insertmanyvalues" sends few statements and caches their compilation
+    inserted = session.execute(statement, rows)
+    ids = {(channel, channel_id): (raw_id, True) for raw_id, channel, channel_id in inserted}
+    known = [key for key in first if key not in ids]
+    if known:
+        found = select(RawItem.id, RawItem.channel, RawItem.channel_id).where(
+            tuple_(RawItem.channel, RawItem.channel_id).in_(known))
+        ids |= {(channel, channel_id): (raw_id, False) for raw_id, channel, channel_id in session.execute(found)}
+    results = []
+    for index, raw in enumerate(raws):
+        key = (raw.channel.value, raw.channel_id)
+        raw_id, inserted = ids[key]
+        results.append((raw_id, inserted and first[key] == index))
+    return results
+
+
+def lock_raw(session: Session, raw_id: int) -> RawItem | None:
+    """Load a raw item for update: on PostgreSQL a row lock, on SQLite the caller holds the write lock."""
+    return session.execute(select(RawItem).where(RawItem.id == raw_id).with_for_update()).scalar_one_or_none()
+
+
+def claim(session: Session, raw_id: int, now: datetime, lease: timedelta) -> int | None:
+    """Take the lease on a pending item and count the attempt; None when it is not pending or leased.
+
+    Committed before the work, so a worker that dies mid-item has still used an attempt, and a duplicate
+    broker message arriving meanwhile finds the lease taken and leaves the item alone.
+    """
+    free = or_(RawItem.claimed_until.is_(None), RawItem.claimed_until < now)
+    return session.execute(
+        update(RawItem)
+        .where(RawItem.id == raw_id, RawItem.state == PENDING, free)
+        .values(attempts=RawItem.attempts + 1, claimed_until=now + lease, updated_at=now)
+        .returning(RawItem.attempts)
+    ).scalar_one_or_none()
+
+
+def mark_processed(item: RawItem, outcome: str, now: datetime, ticket_id: str | None = None) -> None:
+    item.state, item.outcome, item.error, item.claimed_until = PROCESSED, outcome, None, None
+    item.processed_at = item.updated_at = now
+    item.ticket_id = ticket_id
+
+
+def mark_failed(session: Session, raw_id: int, error: str, max_attempts: int, now: datetime) -> str:
+    """Record a failed attempt; after `max_attempts` the item is quarantined. Returns the new state."""
+    item = session.get(RawItem, raw_id)
+    if item is None or item.state != PENDING:
+        return item.state if item else "missing"
+    item.error = error[:4000]
+    item.updated_at = now
+    item.claimed_until = None  # released: the broker's retry (or the reconciler) may claim it again
+    if item.attempts >= max_attempts:
+        item.state = QUARANTINED
+    return item.state
+
+
+def quarantine(item: RawItem, reason: str, now: datetime) -> None:
+    item.state, item.error, item.updated_at, item.claimed_until = QUARANTINED, reason[:4000], now, None
+
+
+def stale_pending_ids(session: Session, older_than: timedelta, now: datetime, limit: int = 500) -> list[int]:
+    """Pending items nobody touched for `older_than` and nobody holds: their broker message was lost."""
+    cutoff = now - older_than
+    unclaimed = or_(RawItem.claimed_until.is_(None), RawItem.claimed_until < now)
+    return list(
+        session.execute(
+            select(RawItem.id)
+            .where(RawItem.state == PENDING, RawItem.updated_at < cutoff, unclaimed)
+            .order_by(RawItem.id)
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def release_for_retry(session: Session, raw_ids: list[int]) -> int:
+    """Put quarantined items back to pending with a fresh attempt budget (`intake quarantine retry`)."""
+    if not raw_ids:
+        return 0
+    result = session.execute(
+        update(RawItem)
+        .where(RawItem.id.in_(raw_ids), RawItem.state == QUARANTINED)
+        .values(state=PENDING, attempts=0, claimed_until=None, updated_at=utcnow())
+    )
+    return result.rowcount or 0

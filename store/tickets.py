@@ -1,0 +1,179 @@
+"""Tickets: human numbers, creation, messages, timeline events, status changes and thread candidates."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from intake.models import ChannelName, ThreadCandidate
+from store.lifecycle import OPEN_STATUSES, check_transition, is_reopen
+from store.models import Counter, Ticket, TicketEvent, TicketMessage
+
+SYSTEM = "system"
+
+
+def next_number(session: Session, prefix: str) -> str:
+    """The next human ticket number for a prefix, e.g. EML-000123; gap-free within committed work."""
+    value = session.execute(
+        update(Counter).where(Counter.prefix == prefix).values(value=Counter.value + 1).returning(Counter.value)
+    ).scalar_one_or_none()
+    if value is None:  # first ticket with this prefix
+        session.add(Counter(prefix=prefix, value=1))
+        session.flush()
+        value = 1
+    return f"{prefix}-{value:06d}"
+
+
+def add_event(
+    session: Session,
+    ticket: Ticket,
+    kind: str,
+    *,
+    actor: str = SYSTEM,
+    changes: dict[str, Any] | None = None,
+    reason: str | None = None,
+    at: datetime,
+) -> TicketEvent:
+    """Append to the ticket's timeline; every automatic or human change goes through here."""
+    changes = to_jsonable_python(changes or {})  # datetimes and the like as ISO text in the JSON column
+    event = TicketEvent(ticket=ticket, kind=kind, actor=actor, changes=changes, reason=reason, at=at)
+    session.add(event)
+    return event
+
+
+def set_fields(session: Session, ticket: Ticket, values: dict[str, Any], *, actor: str, reason: str, at: datetime) -> dict:
+    """Change ticket fields, recording old → new of each real change in one timeline event."""
+    changes = {}
+    for name, value in values.items():
+        old = getattr(ticket, name)
+        if old != value:
+            changes[name] = {"from": old, "to": value}
+            setattr(ticket, name, value)
+    if changes:
+        ticket.updated_at = at
+        add_event(session, ticket, "fields-changed", actor=actor, changes=changes, reason=reason, at=at)
+    return changes
+
+
+def change_status(session: Session, ticket: Ticket, target: str, *, actor: str, reason: str, at: datetime) -> None:
+    """Move a ticket along its lifecycle (IllegalTransition if not allowed), stamping resolution/closing times."""
+    if ticket.status == target:
+        return
+    check_transition(ticket.status, target)
+    kind = "reopened" if is_reopen(ticket.status, target) else "status-changed"
+    add_event(session, ticket, kind, actor=actor, changes={"status": {"from": ticket.status, "to": target}}, reason=reason, at=at)
+    ticket.status = target
+    ticket.updated_at = at
+    if target == "resolved":
+        ticket.resolved_at = at
+    elif target == "closed":
+        ticket.closed_at = at
+    elif kind == "reopened":
+        ticket.resolved_at = ticket.closed_at = None
+
+
+def get_by_number(session: Session, number: str) -> Ticket | None:
+    return session.execute(
+        select(Ticket)
+        .where(Ticket.number == number.upper())
+        .options(selectinload(Ticket.messages).selectinload(TicketMessage.attachments), selectinload(Ticket.events))
+    ).scalar_one_or_none()
+
+
+def list_tickets(session: Session, status: str | None = None, needs_review: bool | None = None, limit: int = 200) -> list[Ticket]:
+    query = select(Ticket).order_by(Ticket.created_at.desc(), Ticket.number.desc()).limit(limit)
+    if status:
+        query = query.where(Ticket.status == status)
+    if needs_review is not None:
+        query = query.where(Ticket.needs_review.is_(needs_review))
+    return list(session.execute(query).scalars())
+
+
+def find_by_message_ids(session: Session, message_ids: list[str]) -> list[Ticket]:
+    """Tickets holding any of these RFC Message-IDs (received or sent)."""
+    if not message_ids:
+        return []
+    query = select(Ticket).join(TicketMessage).where(TicketMessage.message_id_header.in_(message_ids)).distinct()
+    return list(session.execute(query).scalars())
+
+
+def thread_candidates(
+    session: Session,
+    *,
+    channel: ChannelName,
+    sender: str,
+    message_ids: list[str],
+    ticket_reference: str | None,
+    external_ticket_id: str | None,
+    since: datetime,
+    limit: int = 20,
+) -> list[ThreadCandidate]:
+    """Tickets a new message could belong to: referenced ones, the sender's recent ones, the provider's case."""
+    conditions = [Ticket.requester == sender, Ticket.id.in_(
+        select(TicketMessage.ticket_id).where(TicketMessage.author == sender, TicketMessage.created_at >= since)
+    )]
+    if ticket_reference:
+        conditions.append(Ticket.number == ticket_reference.upper())
+    if external_ticket_id:
+        conditions.append(Ticket.external_ticket_id == external_ticket_id)
+    if message_ids:
+        conditions.append(Ticket.id.in_(
+            select(TicketMessage.ticket_id).where(TicketMessage.message_id_header.in_(message_ids))
+        ))
+    tickets = session.execute(
+        select(Ticket)
+        .where(or_(*conditions))
+        .options(selectinload(Ticket.messages))
+        .order_by(Ticket.last_activity_at.desc())
+        .limit(limit)
+    ).scalars()
+    return [to_candidate(ticket) for ticket in tickets]
+
+
+def to_candidate(ticket: Ticket) -> ThreadCandidate:
+    participants: list[str] = []
+    for message in ticket.messages:
+        for address in [message.author, *message.recipients]:
+            if address and address not in participants:
+                participants.append(address)
+    if ticket.requester and ticket.requester not in participants:
+        participants.insert(0, ticket.requester)
+    return ThreadCandidate(
+        ticket_number=ticket.number,
+        status=ticket.status,
+        channel=ChannelName(ticket.channel),
+        subject=ticket.subject,
+        participants=participants,
+        message_ids=[m.message_id_header for m in ticket.messages if m.message_id_header],
+        channel_message_ids=[m.channel_message_id for m in ticket.messages if m.channel_message_id],
+        external_ticket_id=ticket.external_ticket_id,
+        property_id=ticket.property_id,
+        unit=ticket.unit,
+        category=ticket.category,
+        created_at=ticket.created_at,
+        last_activity_at=ticket.last_activity_at,
+        last_inbound_at=ticket.last_inbound_at,
+    )
+
+
+def new_tickets_by_sender_since(session: Session, sender: str, since: datetime) -> int:
+    return session.execute(
+        select(func.count()).select_from(Ticket).where(Ticket.requester == sender, Ticket.created_at >= since)
+    ).scalar_one()
+
+
+def latest_open_ticket(session: Session, sender: str) -> Ticket | None:
+    return session.execute(
+        select(Ticket)
+        .where(Ticket.requester == sender, Ticket.status.in_([s.value for s in OPEN_STATUSES]))
+        .order_by(Ticket.last_activity_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def window_start(now: datetime, hours: int) -> datetime:
+    return now - timedelta(hours=hours)

@@ -1,0 +1,68 @@
+"""A local stand-in for a QContact tenant's `/api/v2/`, speaking the shape public integrations show.
+
+devise-token-auth sign-in (tokens in response headers, checked on every request), `GET entities/Case` with
+`items`, `page` and a JSON `filters` list, `PATCH entities/Case/<id>`. Everything it was asked is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from aiohttp import web
+
+EMAIL, PASSWORD = "intake@harbor.example", "correct horse"
+
+
+class QContactStandIn:
+    def __init__(self) -> None:
+        self.cases: list[dict] = []
+        self.tokens: set[str] = set()
+        self.requests: list[tuple[str, str, dict]] = []
+        self.sign_ins = 0
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/api/v2/auth/sign_in", self.sign_in)
+        app.router.add_get("/api/v2/entities/Case", self.list_cases)
+        app.router.add_patch("/api/v2/entities/Case/{case_id}", self.update_case)
+        return app
+
+    def expire_tokens(self) -> None:
+        self.tokens.clear()
+
+    async def sign_in(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if body != {"email": EMAIL, "password": PASSWORD}:
+            return web.json_response({"errors": ["Invalid login credentials"]}, status=401)
+        self.sign_ins += 1
+        token = secrets.token_hex(8)
+        self.tokens.add(token)
+        headers = {"access-token": token, "client": "standin-client", "uid": EMAIL}
+        return web.json_response({"data": {"email": EMAIL}}, headers=headers)
+
+    def _authorised(self, request: web.Request) -> bool:
+        return (request.headers.get("access-token") in self.tokens and request.headers.get("uid") == EMAIL
+                and request.headers.get("client") == "standin-client")
+
+    async def list_cases(self, request: web.Request) -> web.Response:
+        self.requests.append(("GET", request.path, dict(request.query)))
+        if not self._authorised(request):
+            return web.json_response({"errors": ["You need to sign in"]}, status=401)
+        selected = sorted(self.cases, key=lambda c: (c["updated_at"], c.get("id", 0)))
+        for group in json.loads(request.query.get("filters", "[]")):
+            for condition in group["conditions"]:
+                if condition.get("operator") == "gte":
+                    selected = [c for c in selected if c[condition["name"]] >= condition["value"]]
+        items, page = int(request.query.get("items", 25)), int(request.query.get("page", 1))
+        return web.json_response({"results": selected[(page - 1) * items: page * items]})
+
+    async def update_case(self, request: web.Request) -> web.Response:
+        self.requests.append(("PATCH", request.path, await request.json()))
+        if not self._authorised(request):
+            return web.json_response({"errors": ["You need to sign in"]}, status=401)
+        case = next((c for c in self.cases if str(c["id"]) == request.match_info["case_id"]), None)
+        if case is None:
+            return web.json_response({"errors": ["Not found"]}, status=404)
+        case.update(await request.json())
+        return web.json_response(case)

@@ -1,0 +1,25 @@
+"""Shared fixtures: the real rules in rules/ and the sample registry, loaded once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from classifiers import Classifier
+from store.registry import load_registry
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = ROOT / "rules"
+REGISTRY = ROOT / "samples" / "registry.yaml"
+LABELED = ROOT / "samples" / "labeled.jsonl"
+
+
+@pytest.fixture(scope="session")
+def registry():
+    return load_registry(REGISTRY)
+
+
+@pytest.fixture(scope="session")
+def classifier(registry):
+    return Classifier.load(RULES, registry)

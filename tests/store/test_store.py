@@ -1,0 +1,121 @@
+"""The store on SQLite and PostgreSQL: dedupe, numbering, registry round trip, lifecycle, migrations."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select
+
+from intake.models import ChannelName, RawInput
+from store import registry_db
+from store import tickets as ticket_store
+from store.errors import IllegalTransition
+from store.lifecycle import check_transition
+from store.models import Base, RawItem, Ticket
+from store.raw import insert_raw
+
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+
+
+def raw(channel_id: str, payload: bytes = b"x") -> RawInput:
+    return RawInput(channel=ChannelName.EMAIL, channel_id=channel_id, payload=payload, received_at=NOW)
+
+
+def test_raw_item_is_stored_once_per_channel_id(db):
+    with db.session() as session:
+        first_id, first_new = insert_raw(session, raw("<a@example.net>"))
+        again_id, again_new = insert_raw(session, raw("<a@example.net>", b"different bytes, same id"))
+        other_id, other_new = insert_raw(session, RawInput(channel=ChannelName.WHATSAPP, channel_id="<a@example.net>", payload=b"y"))
+    assert (first_new, again_new, other_new) == (True, False, True)
+    assert again_id == first_id != other_id
+    with db.session() as session:
+        assert session.execute(select(func.count()).select_from(RawItem)).scalar_one() == 2
+        stored = session.get(RawItem, first_id)
+        assert stored.payload == b"x" and stored.state == "pending" and stored.received_at == NOW
+
+
+def test_datetimes_come_back_timezone_aware_in_utc(db):
+    with db.session() as session:
+        raw_id, _ = insert_raw(session, raw("<tz@example.net>"))
+    with db.session() as session:
+        assert session.get(RawItem, raw_id).received_at.tzinfo is not None
+
+
+def test_ticket_numbers_are_sequential_per_prefix(db):
+    with db.session() as session:
+        numbers = [ticket_store.next_number(session, p) for p in ("EML", "EML", "WA", "EML", "QC")]
+    assert numbers == ["EML-000001", "EML-000002", "WA-000001", "EML-000003", "QC-000001"]
+
+
+def test_concurrent_numbering_never_repeats_a_number(db):
+    with db.session() as session:  # the counter row exists before the race, as after the first ticket
+        ticket_store.next_number(session, "EML")
+    seen: list[str] = []
+    errors: list[Exception] = []
+
+    def take() -> None:
+        try:
+            for _ in range(10):
+                with db.locked() as session:
+                    seen.append(ticket_store.next_number(session, "EML"))
+        except Exception as exc:  # pragma: no cover - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=take) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(seen) == 40 and len(set(seen)) == 40
+
+
+def test_registry_round_trips_through_the_database(db, registry):
+    with db.session() as session:
+        counts = registry_db.import_registry(session, registry)
+    with db.session() as session:
+        loaded = registry_db.load(session)
+    assert counts["properties"] == len(registry.properties)
+    assert loaded == registry
+    harbor = loaded.property("HBR")
+    assert harbor.contract.is_active(date(2026, 6, 1)) and not harbor.contract.is_active(date(2027, 1, 2))
+    assert harbor.guarantees[0].covers("101", "plumbing", date(2026, 11, 1))
+    assert not harbor.guarantees[0].covers("102", "plumbing", date(2026, 11, 1))
+
+
+def test_registry_import_replaces_the_previous_one(db, registry):
+    with db.session() as session:
+        registry_db.import_registry(session, registry)
+    smaller = registry.model_copy(update={"tenants": registry.tenants[:2]})
+    with db.session() as session:
+        registry_db.import_registry(session, smaller)
+    with db.session() as session:
+        assert len(registry_db.load(session).tenants) == 2
+
+
+def test_status_changes_follow_the_lifecycle_and_are_recorded(db):
+    with db.session() as session:
+        ticket = Ticket(number=ticket_store.next_number(session, "INT"), channel="internal", created_at=NOW)
+        session.add(ticket)
+        session.flush()
+        ticket_store.change_status(session, ticket, "assigned", actor="dana", reason="picked up", at=NOW)
+        ticket_store.change_status(session, ticket, "resolved", actor="dana", reason="fixed", at=NOW)
+        with pytest.raises(IllegalTransition, match="cannot become new"):
+            check_transition(ticket.status, "new")
+        ticket_store.change_status(session, ticket, "in_progress", actor="system", reason="tenant replied", at=NOW)
+        number = ticket.number
+    with db.session() as session:
+        ticket = ticket_store.get_by_number(session, number)
+        assert [e.kind for e in ticket.events] == ["status-changed", "status-changed", "reopened"]
+        assert ticket.events[0].actor == "dana" and ticket.events[0].changes == {"status": {"from": "new", "to": "assigned"}}
+        assert ticket.resolved_at is None and ticket.status == "in_progress"
+
+
+def test_migrations_match_the_models(db):
+    with db.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": False}), Base.metadata)
+    assert diff == []

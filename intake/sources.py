@@ -19,13 +19,20 @@ from pydantic import BaseModel
 from intake.models import ChannelName, RawInput
 
 
+class SourceError(Exception):
+    """The files cannot be read as asked (the operator's to fix: a channel to name, a broken mapping)."""
+
 
 def _read_qcontact(data: bytes, source: str):
-    from intake.channels.qcontact.mapping import load_mapping
+    from intake.channels.qcontact.mapping import MappingError, load_mapping
     from intake.channels.qcontact.payload import read_qcontact_payload
     from intake.config import get_settings
 
-    return read_qcontact_payload(data, load_mapping(get_settings().qcontact.mapping_file), source)
+    try:
+        mapping = load_mapping(get_settings().qcontact.mapping_file)
+    except MappingError as exc:
+        raise SourceError(f"QContact mapping unusable: {exc}") from None
+    return read_qcontact_payload(data, mapping, source)
 
 
 # Push channels split one payload into items (and rejects) with a function `(bytes, source) -> Split`.
@@ -73,12 +80,17 @@ def read_paths(paths: list[Path], channel: ChannelName | None = None) -> Iterato
 def _file(path: Path, channel: ChannelName | None) -> Iterator[SourceItem]:
     kind = channel or _guess_channel(path)
     if kind == ChannelName.EMAIL:
-        if path.suffix.lower() == ".mbox" or path.read_bytes()[:5] == b"From ":
+        if path.suffix.lower() == ".mbox" or _starts_with(path, b"From "):
             yield from _mbox(path)
         else:
             yield SourceItem(raw=email_raw(path.read_bytes(), f"file:{path}"))
         return
     yield from _payload(path, kind)
+
+
+def _starts_with(path: Path, prefix: bytes) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(prefix)) == prefix
 
 
 def _payload(path: Path, channel: ChannelName) -> Iterator[SourceItem]:
@@ -119,10 +131,11 @@ def _maildir(path: Path) -> Iterator[SourceItem]:
 def _guess_channel(path: Path) -> ChannelName:
     """By folder name (samples/whatsapp/…) or suffix; JSON without a known folder needs `--channel`."""
     for part in reversed(path.parts[:-1]):
-        try:
+        if part.lower() in FILE_CHANNELS:
             return ChannelName(part.lower())
-        except ValueError:
-            continue
     if path.suffix.lower() == ".json":
-        raise ValueError(f"{path}: cannot tell which channel this JSON payload is from; pass --channel")
+        raise SourceError(f"{path}: cannot tell which channel this JSON payload is from; pass --channel")
     return ChannelName.EMAIL
+
+
+FILE_CHANNELS = {ChannelName.EMAIL.value, *(name.value for name in PAYLOAD_READERS)}

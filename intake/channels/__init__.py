@@ -15,6 +15,7 @@ _CHANNELS: dict[ChannelName, str] = {
     ChannelName.WHATSAPP: "intake.channels.whatsapp.channel:WhatsAppChannel",
     ChannelName.WAHA: "intake.channels.waha.channel:WahaChannel",
     ChannelName.QCONTACT: "intake.channels.qcontact.channel:QContactChannel",
+    ChannelName.INTERNAL: "intake.channels.internal:InternalChannel",
 }
 
 TICKET_PREFIXES: dict[ChannelName, str] = {

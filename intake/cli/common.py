@@ -62,6 +62,26 @@ def drain(worker: dramatiq.Worker | None) -> None:
         broker.join(queue)
 
 
+def wait_for_processing(runtime: Runtime, raw_ids: list[int], timeout: float = 600) -> bool:
+    """On Redis, wait until other processes' workers have processed or quarantined `raw_ids`; False on timeout."""
+    import time
+
+    from sqlalchemy import select
+
+    from store.models import RawItem
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with runtime.db.session() as session:
+            pending = session.execute(
+                select(RawItem.id).where(RawItem.id.in_(raw_ids), RawItem.state == "pending").limit(1)
+            ).first()
+        if pending is None:
+            return True
+        time.sleep(0.5)
+    return False
+
+
 def echo_json(data) -> None:
     import json
 

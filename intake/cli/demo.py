@@ -31,8 +31,7 @@ SAMPLE_FOLDERS = ("email", "whatsapp", "waha", "qcontact")
 def demo_command(samples_dir: Path | None, workdir: Path) -> None:
     """Process every sample on a fresh SQLite database with the in-process broker; print the triage table."""
     samples_dir = samples_dir or (Path("samples") if Path("samples/registry.yaml").is_file() else PROJECT_SAMPLES)
-    shutil.rmtree(workdir, ignore_errors=True)
-    workdir.mkdir(parents=True)
+    _empty_workdir(workdir)
     base = get_settings()
     settings = Settings.model_validate(base.model_dump() | {
         "database_url": f"sqlite:///{workdir / 'intake.db'}", "data_dir": workdir / "data", "redis_url": None,
@@ -57,6 +56,19 @@ def demo_command(samples_dir: Path | None, workdir: Path) -> None:
     click.echo(format_table(rows))
     click.echo(f"\nDatabase: {workdir / 'intake.db'}  — try: INTAKE_DATABASE_URL=sqlite:///{workdir / 'intake.db'} "
                f"intake tickets show {rows[0]['number'] if rows else 'EML-000001'}")
+
+
+DEMO_MARKER = ".intake-demo"
+
+
+def _empty_workdir(workdir: Path) -> None:
+    """Start from an empty folder; only a folder an earlier demo made (or an empty one) is ever emptied."""
+    if workdir.exists() and any(workdir.iterdir()) and not (workdir / DEMO_MARKER).is_file():
+        raise click.ClickException(f"{workdir} is not empty and was not made by `intake demo`: "
+                                   "choose another --workdir")
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    (workdir / DEMO_MARKER).write_text("made by `intake demo`, which empties this folder on each run\n")
 
 
 def _use_in_process_broker(settings: Settings) -> None:

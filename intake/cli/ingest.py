@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -10,11 +9,11 @@ import click
 from sqlalchemy import select
 from tqdm import tqdm
 
-from intake.cli.common import drain, in_process_worker, open_runtime
+from intake.cli.common import drain, in_process_worker, open_runtime, wait_for_processing
 from intake.ingest import accept, quarantine_input
 from intake.models import ChannelName
 from intake.runtime import Runtime
-from intake.sources import read_paths
+from intake.sources import SourceError, read_paths
 from store.models import RawItem
 
 BATCH = 100
@@ -30,10 +29,14 @@ def ingest_command(paths: tuple[Path, ...], channel: str | None, wait: bool) -> 
     """Store every item found in PATHS and process it; prints what became of them."""
     runtime = open_runtime()
     with in_process_worker() as worker:
-        summary = ingest_paths(runtime, list(paths), ChannelName(channel) if channel else None)
+        try:
+            summary = ingest_paths(runtime, list(paths), ChannelName(channel) if channel else None)
+        except SourceError as exc:  # items stored before it are kept and processed; the rest stay on disk
+            drain(worker)
+            raise click.ClickException(str(exc)) from None
         drain(worker)
-        if worker is None and wait:
-            _wait_for_workers(runtime, summary["raw_ids"])
+        if worker is None and wait and not wait_for_processing(runtime, summary["raw_ids"]):
+            click.echo("the workers have not finished after 600 s: items still pending are counted as such", err=True)
     click.echo(format_summary(summarize(runtime, summary)))
 
 
@@ -60,18 +63,6 @@ def _accept(runtime: Runtime, batch, raw_ids: list[int]) -> int:
     results = accept(runtime.db, batch)
     raw_ids.extend(r.raw_id for r in results if not r.duplicate)
     return sum(r.duplicate for r in results)
-
-
-def _wait_for_workers(runtime: Runtime, raw_ids: list[int], timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with runtime.db.session() as session:
-            pending = session.execute(
-                select(RawItem.id).where(RawItem.id.in_(raw_ids), RawItem.state == "pending").limit(1)
-            ).first()
-        if pending is None:
-            return
-        time.sleep(0.5)
 
 
 def summarize(runtime: Runtime, ingested: dict) -> Counter:

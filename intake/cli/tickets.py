@@ -1,4 +1,4 @@
-"""`intake tickets list|show`: the tickets, their thread, classification and timeline."""
+"""`intake tickets list|show|create`: the tickets, their thread, classification and timeline; staff-made tickets."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import click
 
-from intake.cli.common import open_runtime
+from intake.cli.common import drain, in_process_worker, open_runtime, wait_for_processing
 from intake.views import ticket_detail, ticket_summary
 from store import tickets as ticket_store
 
@@ -47,6 +47,40 @@ def tickets_show(number: str, fmt: str) -> None:
             raise click.ClickException(f"no ticket {number}")
         data = ticket_detail(ticket)
     click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else format_detail(data))
+
+
+@tickets_group.command("create")
+@click.option("--by", "created_by", required=True, help="The staff member creating the ticket (shown in the timeline).")
+@click.option("--requester", required=True, help="The tenant's email address or phone number.")
+@click.option("--name", "requester_name", help="The tenant's name.")
+@click.option("--subject", help="A short subject.")
+@click.option("--text", help="What the tenant reported (else read from standard input).")
+def tickets_create(created_by: str, requester: str, requester_name: str | None, subject: str | None, text: str | None) -> None:
+    """Open a ticket for a report taken by phone or in person (numbered INT-…), classified and assigned like any."""
+    from pydantic import ValidationError
+
+    from intake.channels.internal import StaffReport, report_to_raw
+    from intake.ingest import accept
+    from store.models import RawItem, Ticket
+
+    runtime = open_runtime()
+    try:
+        report = StaffReport(created_by=created_by, requester=requester, requester_name=requester_name,
+                             subject=subject, text=text if text is not None else click.get_text_stream("stdin").read())
+        raw = report_to_raw(report, runtime.settings.whatsapp.default_region, runtime.clock())
+    except (ValidationError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    with in_process_worker() as worker:
+        raw_id = accept(runtime.db, [raw])[0].raw_id
+        drain(worker)
+        if worker is None:
+            wait_for_processing(runtime, [raw_id], timeout=60)
+    with runtime.db.session() as session:
+        item = session.get(RawItem, raw_id)
+        ticket = session.get(Ticket, item.ticket_id) if item.ticket_id else None
+        if ticket is None:
+            raise click.ClickException(f"raw {raw_id} is {item.state}: {item.error or item.outcome or 'not processed yet'}")
+        click.echo(format_detail(ticket_detail(ticket)))
 
 
 def format_table(rows: list[dict]) -> str:

@@ -190,3 +190,28 @@ def test_pipeline_on_redis_with_a_real_worker(runtime, redis_broker, worker_fact
     reconciler.reconcile_pending(runtime)
     drain(redis_broker, worker)
     assert count(runtime.db, Ticket) == 3
+
+
+@pytest.mark.redis
+def test_on_redis_the_brokers_retries_end_in_quarantine_and_the_others_go_on(runtime, redis_broker, worker_factory, monkeypatch):
+    """Dramatiq's own retries (max_attempts - 1 of them, with backoff) drive a failing item into quarantine."""
+    original = stages.classify
+
+    def classify_or_fail(ctx, session, work):
+        if work.message.subject == "Poison":
+            raise RuntimeError("classifier exploded")
+        return original(ctx, session, work)
+
+    monkeypatch.setattr(stages, "STAGES", [(n, classify_or_fail if n == "classify" else f) for n, f in stages.STAGES])
+    worker = worker_factory(redis_broker)
+    poison = make_email(subject="Poison", body="this one breaks the classifier")
+    healthy = make_email(sender="j.carter@example.com", name="James Carter", subject="Broken window latch",
+                         body="The window latch in my bedroom is broken, unit 102.")
+    poison_id, healthy_id = (r.raw_id for r in accept(runtime.db, [email_raw(poison, "t"), email_raw(healthy, "t")]))
+    drain(redis_broker, worker)
+    with runtime.db.session() as session:
+        item = session.get(RawItem, poison_id)
+        assert item.state == "quarantined" and "RuntimeError: classifier exploded" in item.error
+        assert item.attempts == runtime.settings.pipeline.max_attempts
+        assert session.get(RawItem, healthy_id).state == "processed"
+    assert count(runtime.db, Ticket) == 1

@@ -81,3 +81,60 @@ def test_intake_run_serves_webhooks_and_processes_them(tmp_path):
     print(output)
     assert "processed: new ticket WA-000001" in output  # the service logged the item…
     assert "15550100101" not in output  # …but never a full phone number
+
+
+def test_scale_out_serve_and_worker_processes_on_redis_and_postgresql(tmp_path, pg_url):
+    """The production shape: `intake serve` stores, a separate `intake worker` process makes the ticket."""
+    import uuid
+
+    from tests.conftest import REDIS_URL, _truncate_all
+
+    database = Database(pg_url)
+    _truncate_all(database)
+    database.dispose()
+    port = free_port()
+    env = os.environ | {
+        "INTAKE_DATABASE_URL": pg_url, "INTAKE_REDIS_URL": REDIS_URL,
+        "INTAKE_REDIS_NAMESPACE": f"intake-scaleout-{uuid.uuid4().hex[:8]}",
+        "INTAKE_DATA_DIR": str(tmp_path / "data"), "INTAKE_RULES_DIR": str(ROOT / "rules"),
+        "INTAKE_WHATSAPP__APP_SECRET": SECRET,
+    }
+    subprocess.run([sys.executable, "-m", "intake.cli.main", "registry", "import", str(SAMPLES / "registry.yaml")],
+                   env=env, check=True, capture_output=True, cwd=tmp_path)
+    web = subprocess.Popen([sys.executable, "-m", "intake.cli.main", "serve", "--port", str(port)], env=env,
+                           cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    worker = subprocess.Popen([sys.executable, "-m", "intake.cli.main", "worker", "--processes", "1", "--threads", "2"],
+                              env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    db = Database(pg_url)
+    try:
+        def healthy():
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                    return response.status == 200
+            except OSError:
+                return False
+
+        wait_until(healthy, what="the web server")
+        body = (SAMPLES / "whatsapp" / "01-text-sink-leak.json").read_bytes()
+        for _ in range(2):  # Meta's retry of the same delivery
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/whatsapp", data=body, method="POST",
+                                             headers={"Content-Type": "application/json",
+                                                      "X-Hub-Signature-256": sign_meta_payload(body, SECRET)})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                assert response.status == 200
+
+        def tickets():
+            with db.session() as session:
+                return session.execute(select(Ticket)).scalars().all()
+
+        [created] = wait_until(tickets, timeout=60, what="the worker process to make the ticket")
+        assert created.number == "WA-000001" and created.category == "maintenance"
+    finally:
+        db.dispose()
+        web.send_signal(signal.SIGINT)
+        os.killpg(worker.pid, signal.SIGTERM)  # dramatiq's parent and its worker processes
+        web.communicate(timeout=30)
+        worker_output = worker.communicate(timeout=60)[0].decode()
+    print(worker_output)
+    assert "15550100101" not in worker_output

@@ -75,10 +75,20 @@ class QContactMapping(_Strict):
     interaction: RecordMapping
 
 
-@lru_cache(maxsize=8)
 def load_mapping(path: Path | None = None) -> QContactMapping:
-    """The mapping in `path` (default: the packaged one); MappingError names the file and bad key."""
+    """The mapping in `path` (default: the packaged one); MappingError names the file and bad key.
+
+    Parsed once per version of the file: an edit by ops is picked up by the next item, no restart needed."""
     path = Path(path) if path else DEFAULT_MAPPING
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise MappingError(f"{path}: {exc}") from None
+    return _parse_mapping(path, (stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=8)
+def _parse_mapping(path: Path, version: tuple[int, int]) -> QContactMapping:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:

@@ -8,7 +8,7 @@ import pytest
 
 from intake.channels.base import ParseError
 from intake.channels.qcontact.channel import QContactChannel
-from intake.channels.qcontact.mapping import MappingError, load_mapping
+from intake.channels.qcontact.mapping import DEFAULT_MAPPING, MappingError, load_mapping
 from intake.channels.qcontact.payload import case_input, read_qcontact_payload
 from intake.config import Settings
 from tests.channels.chat.helpers import as_record
@@ -43,7 +43,7 @@ def test_default_mapping_interaction_joins_its_case():
 
 
 def test_a_teams_own_mapping_file(tmp_path):
-    default = (load_mapping.__wrapped__.__globals__["DEFAULT_MAPPING"]).read_text()
+    default = DEFAULT_MAPPING.read_text()
     custom = default.replace("ticket_id: [case_number, reference, number]", "ticket_id: [c__ticket_ref]")
     custom = custom.replace("text: [description, body]", "text: [c__notes]")
     path = tmp_path / "qcontact.yaml"
@@ -58,7 +58,7 @@ def test_a_teams_own_mapping_file(tmp_path):
 
 def test_a_broken_mapping_names_the_file_and_key(tmp_path):
     path = tmp_path / "bad.yaml"
-    path.write_text((load_mapping.__wrapped__.__globals__["DEFAULT_MAPPING"]).read_text()
+    path.write_text(DEFAULT_MAPPING.read_text()
                     .replace("  subject: [subject, title]", "  subjekt: [subject, title]", 1))
     with pytest.raises(MappingError, match=r"bad\.yaml: case\.subjekt: Extra inputs are not permitted"):
         load_mapping(path)

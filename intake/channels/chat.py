@@ -93,21 +93,20 @@ def normalize_phone(value: str | None, default_region: str = "US", *, internatio
     return None
 
 
-# A message whose opening clearly announces a different problem ("another problem", "new issue", "también…").
-_NEW_ISSUE = re.compile(
-    r"""^\W*(?:
-        (?:hi|hello|hey|hola|buenas|hallo)?\W*
-        (?:(?:i\s+have\s+)?(?:another|a\s+new|one\s+more|a\s+different|a\s+separate|new|different|separate)
+# Openings that announce a different problem. A strong cue says so outright ("another problem", "new issue");
+# a weak one ("also", "something else", "también") just as often adds to the open problem ("Also, it's still
+# leaking"), so it only counts together with a different topic (see `new_issue_reason`).
+_GREETING = r"^\W*(?:(?:hi|hello|hey|hola|buenas|hallo)\b\W*)?"
+_STRONG_CUE = re.compile(_GREETING + r"""(?:
+        (?:i\s+have\s+)?(?:another|a\s+new|one\s+more|a\s+different|a\s+separate|new|different|separate)
             \s+(?:problem|issue|request|thing|question|matter)
-          |also\b|and\s+also\b|something\s+else
-          |también|tambien|además|ademas|otro\s+problema|otra\s+cosa|otro\s+asunto|nuevo\s+problema
-          |tengo\s+otro|noch\s+ein|ein\s+anderes|neues\s+problem|autre\s+problème|un\s+autre)
-    )""",
-    re.IGNORECASE | re.VERBOSE,
-)
+        |otro\s+problema|otra\s+cosa|otro\s+asunto|nuevo\s+problema|tengo\s+otro
+        |noch\s+ein|ein\s+anderes|neues\s+problem|autre\s+problème|un\s+autre)""", re.IGNORECASE | re.VERBOSE)
+_WEAK_CUE = re.compile(_GREETING + r"(?:(?:and\s+)?also\b|something\s+else|también|tambien|además|ademas)",
+                       re.IGNORECASE)
 _FOLLOW_UP = re.compile(
-    r"\b(still|again|any\s+update|update\s+on|same\s+(?:problem|issue)|not\s+fixed|came\s+back|sigue|todav[ií]a"
-    r"|otra\s+vez|de\s+nuevo|immer\s+noch|wieder)\b",
+    r"\b(still|again|same|any\s+update|update\s+on|not\s+fixed|came\s+back|sigue|todav[ií]a|mismo|misma"
+    r"|otra\s+vez|de\s+nuevo|immer\s+noch|wieder|gleiche[nr]?)\b",
     re.IGNORECASE,
 )
 # Just enough vocabulary to notice "a different problem after a long pause"; the real classifier runs later.
@@ -125,8 +124,29 @@ _TOPICS: dict[str, tuple[str, ...]] = {
 
 
 def starts_new_issue(text: str) -> bool:
-    """Whether the text opens with an explicit 'another problem' marker."""
-    return bool(_NEW_ISSUE.match(text or ""))
+    """Whether the text opens with a new-issue cue, strong or weak (a cue alone does not open a ticket)."""
+    return bool(_STRONG_CUE.match(text or "") or _WEAK_CUE.match(text or ""))
+
+
+def new_issue_reason(text: str, open_topic: str | None) -> str | None:
+    """Why `text` opens a new ticket although the sender's conversation is open, or None: it joins.
+
+    Two conditions, both needed: a new-issue cue at the start, and nothing saying it is the same problem.
+    A strong cue ("another problem: …") asserts a different problem itself, so only a follow-up word
+    ("still", "again", "same") overrules it. A weak cue ("also", "something else") must come with a
+    maintenance topic different from the open ticket's (both known); without that evidence the message
+    joins, because a wrongly joined message is one click to split, a wrongly split one loses its context.
+    """
+    text = text or ""
+    if _FOLLOW_UP.search(text):
+        return None
+    if _STRONG_CUE.match(text):
+        return f"text starts a new issue: {text[:40]!r}"
+    if _WEAK_CUE.match(text):
+        new_topic = topic_of(text)
+        if new_topic and open_topic and not _same_topic(new_topic, open_topic):
+            return f"text adds something ({text[:40]!r}) about {new_topic}, the open ticket is about {open_topic}"
+    return None
 
 
 _TOPIC_PATTERNS = {  # whole words with common endings: "leaking" is plumbing, "tenants" is not pest ("ants")
@@ -152,8 +172,8 @@ def match_conversation(
 
     Order of signals: the provider's own ticket id (a provider case never joins by time), a quoted message
     that lives on a ticket, then the conversation window around the most recent ticket without a provider
-    case. Inside the window a message still opens a new ticket when it announces a new issue, or names a
-    different problem after `long_pause` of silence.
+    case. Inside the window a message still opens a new ticket when it announces a different problem
+    (`new_issue_reason`), or names a different problem after `long_pause` of silence.
     Outside it, a message that reads like a follow-up ("still leaking") is a probable follow-up only.
     """
     if message.external_ticket_id:
@@ -186,11 +206,12 @@ def match_conversation(
         return ThreadMatch(signal="conversation-window", evidence=[
             f"{_hours(pause)} since the last message on {latest.ticket_number}, "
             f"longer than the {_hours(window)} window"])
-    if starts_new_issue(text):
-        return ThreadMatch(signal="new-issue-marker", evidence=[f"text starts a new issue: {text[:40]!r}"])
+    old_topic = latest.category or topic_of(latest.subject)
+    reason = new_issue_reason(text, old_topic)
+    if reason:
+        return ThreadMatch(signal="new-issue-marker", evidence=[reason])
     if pause > long_pause and not _FOLLOW_UP.search(text or ""):
         new_topic = topic_of(text)
-        old_topic = latest.category or topic_of(latest.subject)
         if new_topic and old_topic and not _same_topic(new_topic, old_topic):
             return ThreadMatch(signal="new-issue-topic", evidence=[
                 f"names {new_topic}, {latest.ticket_number} is about {old_topic}, after {_hours(pause)} of silence"])

@@ -13,6 +13,7 @@ import asyncio
 import logging
 
 from intake.ingest import AcceptResult, accept
+from intake.logs import describe_error
 from intake.models import RawInput
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ def _commit(db, batch: list[tuple[list[RawInput], asyncio.Future]]) -> list[list
     except Exception as exc:
         if len(batch) == 1:
             return [exc]
-        log.warning("batch of %d deliveries failed (%s); storing them one by one", len(batch), exc)
+        log.warning("batch of %d deliveries failed (%s); storing them one by one", len(batch), describe_error(exc))
         return [_commit_one(db, raws) for raws, _ in batch]
     outcomes, start = [], 0
     for raws, _ in batch:

@@ -28,6 +28,7 @@ from intake.channels.whatsapp.payload import read_cloud_payload
 from intake.channels.whatsapp.signature import verify_meta_signature
 from intake.config import Settings
 from intake.ingest import quarantine_input
+from intake.logs import describe_error
 from intake.models import ChannelName, RawInput
 from intake.web.batching import AcceptBatcher
 
@@ -108,7 +109,7 @@ def _receive_handler(route: Route, settings: Settings, db, stats: Counter, batch
         except Exception as exc:  # ours, not the sender's: answer 503 so the provider retries later
             stats[f"{channel}:error"] += 1
             # no traceback: database errors quote the payload; the message goes through redaction
-            log.error("webhook %s: could not store the delivery: %s: %s", channel, type(exc).__name__, str(exc)[:300])
+            log.error("webhook %s: could not store the delivery: %s", channel, describe_error(exc))
             return web.json_response({"error": "temporarily unable to store the delivery"}, status=503)
         stats[f"{channel}:accepted"] += body["accepted"]
         return web.json_response(body, status=200)
@@ -135,6 +136,11 @@ async def _store(db, batcher: AcceptBatcher, route: Route, raw: bytes) -> dict:
         split = route.split(raw) if len(raw) <= INLINE_SPLIT_BYTES else await asyncio.to_thread(route.split, raw)
     except PayloadError as exc:
         raise Refused(400, str(exc), keep=True) from None
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        # A shape the splitter did not foresee: still the sender's body, not our failure (a 503 would make
+        # the provider retry it forever); the reason names the exception, not the payload.
+        log.warning("webhook %s: unexpected payload shape: %s", route.channel.value, describe_error(exc))
+        raise Refused(400, f"malformed payload ({type(exc).__name__})", keep=True) from None
     if split.rejected and not split.items:
         raise Refused(422, "; ".join(item.reason for item in split.rejected), keep=True)
     results = await batcher.accept(split.items)
@@ -164,8 +170,9 @@ async def _refuse(db, stats: Counter, channel: ChannelName, raw: bytes, refused:
         try:
             body["quarantined"] = await asyncio.to_thread(
                 quarantine_input, db, _quarantine_input(channel, raw, "body"), refused.reason)
-        except Exception:  # the 4xx still stands; the provider's retry brings the payload back
-            log.exception("webhook %s: could not quarantine a refused body", channel.value)
+        except Exception as exc:  # the 4xx still stands; the provider's retry brings the payload back
+            # no traceback: a database error quotes the payload it could not write
+            log.error("webhook %s: could not quarantine a refused body: %s", channel.value, describe_error(exc))
     else:
         log.info("webhook %s refused (%d, not kept): %s", channel.value, refused.status, refused.reason)
     return web.json_response(body, status=refused.status)

@@ -52,9 +52,10 @@ class QContactClient:
         self.tokens = tokens
 
     async def list_cases(self, since: str | None, page: int = 1) -> list[dict]:
-        """One page of cases changed at or after `since` (all cases when None), oldest first."""
+        """One page of cases changed at or after `since` (all cases when None), asking for oldest first
+        (`api.sort_params`); callers must not assume the answer honours it."""
         api = self.mapping.api
-        params = {api.items_param: str(self.settings.page_size), api.page_param: str(page)}
+        params = {**api.sort_params, api.items_param: str(self.settings.page_size), api.page_param: str(page)}
         if since:
             params[api.filters_param] = api.since_filters.replace("{cursor}", json.dumps(since)[1:-1])
         data = await self._request("GET", api.cases_path, params=params)

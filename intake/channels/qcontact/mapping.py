@@ -39,6 +39,8 @@ class ApiMapping(_Strict):
     page_param: str = "page"
     filters_param: str = "filters"
     cursor_field: str = "updated_at"
+    # Query parameters asking for the oldest change first; sent on every page (the poller does not rely on it).
+    sort_params: dict[str, str] = Field(default_factory=lambda: {"sort": "updated_at", "sort_direction": "asc"})
     since_filters: str
     sign_in_path: str = "auth/sign_in"
     update_status: UpdateCall = Field(default_factory=UpdateCall)

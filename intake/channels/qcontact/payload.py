@@ -61,9 +61,17 @@ def _add(split: Split, kind: str, record: dict, mapping: QContactMapping, event:
     if not record_id:
         split.rejected.append(Rejected(None, f"{kind} has no id (looked at: {', '.join(fields.id)})", envelope))
         return
-    if kind == "interaction" and not pick_text(record, fields.case_id):
-        split.rejected.append(Rejected(None, f"interaction {record_id} has no case id "
-                                             f"(looked at: {', '.join(fields.case_id)})", envelope))
+    if not _is_scalar_id(pick(record, fields.id)):
+        split.rejected.append(Rejected(None, f"{kind} id must be a string or an integer", envelope))
+        return
+    if kind == "interaction" and not _is_scalar_id(pick(record, fields.case_id)):
+        split.rejected.append(Rejected(None, f"interaction {record_id} has no case id (a string or an integer; "
+                                             f"looked at: {', '.join(fields.case_id)})", envelope))
         return
     split.items.append(RawInput(channel=ChannelName.QCONTACT, channel_id=f"{kind}:{record_id}"[:998],
                                 payload=envelope, content_type="application/json", source=source))
+
+
+def _is_scalar_id(value: object) -> bool:
+    # a dict or list id would become its repr in the dedupe key: the sender's mistake, not an id
+    return isinstance(value, (str, int)) and not isinstance(value, bool) and str(value) != ""

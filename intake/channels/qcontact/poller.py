@@ -2,7 +2,13 @@
 
 A pull channel: each case becomes a raw item through the same `accept` as the webhook (so a case seen by
 both is stored once), and the since-cursor is written to the database only after its page is stored, so
-a crash or restart re-reads at most one page, which deduplication absorbs.
+a crash or restart re-reads at most one page, which deduplication absorbs. The order of the answer is
+asked for but never trusted (see `poll_once`).
+
+A case is stored once, as `case:<id>`: a later change to a case we already hold (status, description) is a
+duplicate and dropped on purpose, so the case's ticket is not re-opened or re-classified by edits made in
+QContact (including our own status updates, later). What a tenant adds to a case arrives as an
+`interaction:<id>` item through the webhook, which joins the case's ticket by its `FT…` number.
 """
 
 from __future__ import annotations
@@ -37,22 +43,39 @@ class PollResult(BaseModel):
 
 
 async def poll_once(settings: Settings, db, http: aiohttp.ClientSession, *, enqueue: bool = True) -> PollResult:
-    """Fetch every case changed since the stored cursor, store them, advance the cursor page by page."""
+    """Fetch every case changed since the stored cursor, store them, advance the cursor safely.
+
+    We ask for oldest-first (`api.sort_params`) but do not trust it. While every page is sorted and starts
+    at or after the newest value of the pages before it, the cursor moves to the page's newest value once
+    the page is stored (a crash re-reads one page). As soon as a page breaks that order, a later page may
+    still hold older changes, so the cursor moves only after the whole pass, to the newest value seen; a
+    pass cut short by `max_pages_per_poll` then leaves it where it was (re-read next time, deduplicated).
+    """
     mapping = load_mapping(settings.qcontact.mapping_file)
     client = QContactClient(settings.qcontact, http, mapping)
     cursor = await asyncio.to_thread(_read_cursor, db)
     result = PollResult(cursor=cursor)
+    field, ordered, newest, complete = mapping.api.cursor_field, True, cursor, False
     for page in range(1, settings.qcontact.max_pages_per_poll + 1):
         cases = await client.list_cases(cursor, page)
         result.pages, result.fetched = page, result.fetched + len(cases)
-        newest = _newest(cases, mapping.api.cursor_field, result.cursor)
-        stored = await asyncio.to_thread(_store_page, db, cases, mapping, newest, enqueue)
+        ordered = ordered and _is_ascending(cases, field, newest)
+        newest = _newest(cases, field, newest)
+        stored = await asyncio.to_thread(_store_page, db, cases, mapping, newest if ordered else None, enqueue)
         result.accepted += stored[0]
         result.duplicates += stored[1]
         result.quarantined += stored[2]
-        result.cursor = newest
+        if ordered:
+            result.cursor = newest
         if len(cases) < settings.qcontact.page_size:
+            complete = True
             break
+    if not ordered and complete and newest != result.cursor:
+        await asyncio.to_thread(_write_cursor, db, newest)
+        result.cursor = newest
+    elif not ordered:
+        log.warning("qcontact poll: cases came unsorted and the pass stopped after %d pages; cursor kept at %s",
+                    result.pages, result.cursor)
     log.info("qcontact poll: %d cases fetched, %d new, %d duplicates, %d quarantined",
              result.fetched, result.accepted, result.duplicates, result.quarantined)
     return result
@@ -80,6 +103,11 @@ def _read_cursor(db) -> str | None:
         return get_cursor(session, CURSOR_NAME)
 
 
+def _write_cursor(db, value: str) -> None:
+    with db.session() as session:
+        set_cursor(session, CURSOR_NAME, value)
+
+
 def _store_page(db, cases: list, mapping, newest: str | None, enqueue: bool) -> tuple[int, int, int]:
     items: list[RawInput] = []
     quarantined = 0
@@ -91,8 +119,7 @@ def _store_page(db, cases: list, mapping, newest: str | None, enqueue: bool) -> 
             quarantined += 1
     results = accept(db, items, enqueue=enqueue) if items else []
     if newest:  # after the commit above: a crash before this line only re-reads this page
-        with db.session() as session:
-            set_cursor(session, CURSOR_NAME, newest)
+        _write_cursor(db, newest)
     new = sum(not r.duplicate for r in results)
     return new, len(results) - new, quarantined
 
@@ -114,6 +141,16 @@ def _newest(cases: list, field: str, current: str | None) -> str | None:
         if value and (best_key is None or key > best_key):
             best, best_key = value, key
     return best
+
+
+def _is_ascending(cases: list, field: str, floor: str | None) -> bool:
+    """Whether the page is oldest-first and starts at or after `floor` (the newest value of earlier pages)."""
+    keys = [_sort_key(pick_text(case, [field]) if isinstance(case, dict) else None) for case in cases]
+    keys = [key for key in keys if key is not None]  # a case without the field is quarantined, not ordered
+    floor_key = _sort_key(floor)
+    if keys and floor_key is not None and keys[0] < floor_key:
+        return False
+    return all(a <= b for a, b in zip(keys, keys[1:]))
 
 
 def _sort_key(value: str | None) -> tuple | None:

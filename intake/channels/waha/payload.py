@@ -36,11 +36,17 @@ def read_waha_payload(raw: bytes, source: str = "webhook:waha") -> Split:
         return split
     if not isinstance(payload, dict):
         raise PayloadError(f"event {event!r}: missing field 'payload' (an object)")
+    if body.get("me") is not None and not isinstance(body["me"], dict):
+        raise PayloadError(f"event {event!r}: field 'me' must be an object")
     envelope = {"provider": PROVIDER, "event": event, "session": body.get("session"), "engine": body.get("engine"),
                 "me": body.get("me"), "payload": payload}
     message_id = payload.get("id")
     if not isinstance(message_id, str) or not message_id or len(message_id) > 900:
         split.rejected.append(Rejected(None, f"event {event!r}: missing field 'payload.id'", envelope_bytes(envelope)))
+        return split
+    problem = _shape_problem(payload)
+    if problem:
+        split.rejected.append(Rejected(message_id, f"event {event!r}: {problem}", envelope_bytes(envelope)))
         return split
     if event in ACK_EVENTS:
         if not payload.get("fromMe"):  # acks of the tenant's own messages say nothing about ours
@@ -61,3 +67,16 @@ def read_waha_payload(raw: bytes, source: str = "webhook:waha") -> Split:
     split.items.append(RawInput(channel=ChannelName.WAHA, channel_id=channel_id, payload=envelope_bytes(envelope),
                                 content_type="application/json", source=source))
     return split
+
+
+_OBJECTS = ("media", "location", "replyTo", "reaction", "_data")
+_STRINGS = ("from", "to", "participant", "body", "notifyName", "editedMessageId", "ackName")
+
+
+def _shape_problem(payload: dict) -> str | None:
+    """Fields the worker reads must have WAHA's JSON types when present (a list `from` is the sender's fault)."""
+    for names, kind, label in ((_OBJECTS, dict, "an object"), (_STRINGS, str, "a string")):
+        for name in names:
+            if payload.get(name) is not None and not isinstance(payload[name], kind):
+                return f"field 'payload.{name}' must be {label}, got {type(payload[name]).__name__}"
+    return None

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from intake.channels.base import ParseError, RawRecord
 from intake.channels.chat import normalize_phone
 from intake.config import Settings
+from intake.media import FAILED_PREFIX
 from intake.models import AttachmentRef, ChannelName, DeliveryReport, InboundMessage, ThreadHints
 
 MEDIA_TYPES = ("image", "document", "audio", "video", "sticker")
@@ -123,8 +124,11 @@ def location_text(location: dict) -> str:
 def _media(kind: str, body: dict, message_id: str) -> dict:
     mime = (body.get("mime_type") or "application/octet-stream").split(";")[0].strip()
     name = body.get("filename") or f"{kind}-{body.get('id') or message_id}.{_EXTENSIONS.get(mime, 'bin')}"
-    attachment = AttachmentRef(name=name, content_type=mime, media_id=body.get("id") or body.get("url"),
-                               note="not fetched yet")
+    # Only the Graph media id is fetched (with our token, from graph_base_url). A `url` without an id is not
+    # one of ours to fetch: handing it to the downloader would take the WAHA-by-URL path.
+    media_id = body.get("id") if isinstance(body.get("id"), str) and body.get("id") else None
+    attachment = AttachmentRef(name=name, content_type=mime, media_id=media_id,
+                               note="not fetched yet" if media_id else f"{FAILED_PREFIX} the message has no media id")
     extra = {"media": {k: body[k] for k in ("id", "sha256", "url", "voice", "animated") if k in body}}
     return {"text": body.get("caption") or "", "attachments": [attachment], "extra": extra}
 

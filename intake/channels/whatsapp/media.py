@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
+import yarl
 
 from intake.config import Settings
 
@@ -25,10 +26,15 @@ class MediaError(Exception):
 async def download_media(settings: Settings, media_id: str, http: aiohttp.ClientSession) -> tuple[bytes, str]:
     """The bytes and content type of a Cloud API media id (or of a WAHA media URL)."""
     if media_id.startswith(("http://", "https://")):
+        if not is_waha_url(media_id, settings.waha.base_url):
+            # The URL comes from the event body; on an unsigned WAHA route anyone picks it. Never fetch
+            # elsewhere (SSRF) and never send the WAHA API key to another host.
+            raise MediaError("media URL is not on the WAHA server (waha.base_url); not fetched", permanent=True)
         headers = {}
         if settings.waha.api_key:
             headers["X-Api-Key"] = settings.waha.api_key.get_secret_value()
-        return await _fetch(http, media_id, headers, settings.whatsapp.media_max_bytes)
+        # no redirects: one would carry the API key to wherever it points
+        return await _fetch(http, media_id, headers, settings.whatsapp.media_max_bytes, redirects=False)
     if not settings.whatsapp.access_token:
         raise MediaError("whatsapp.access_token is not configured", permanent=True)
     auth = {"Authorization": f"Bearer {settings.whatsapp.access_token.get_secret_value()}"}
@@ -47,6 +53,19 @@ async def download_media(settings: Settings, media_id: str, http: aiohttp.Client
     return data, info.get("mime_type") or content_type
 
 
+def is_waha_url(url: str, base_url: str | None) -> bool:
+    """Whether `url` has the same scheme, host and port as the configured WAHA server."""
+    return bool(base_url) and _origin(url) == _origin(base_url)
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    try:
+        parsed = yarl.URL(url)
+        return (parsed.scheme.lower(), (parsed.host or "").lower(), parsed.port) if parsed.host else None
+    except ValueError:
+        return None
+
+
 def fetch_media(settings: Settings, media_id: str) -> tuple[bytes, str]:
     """Blocking form of `download_media` for a Dramatiq actor: its own session, 60 s overall."""
 
@@ -57,8 +76,11 @@ def fetch_media(settings: Settings, media_id: str) -> tuple[bytes, str]:
     return asyncio.run(run())
 
 
-async def _fetch(http: aiohttp.ClientSession, url: str, headers: dict, limit: int) -> tuple[bytes, str]:
-    async with http.get(url, headers=headers) as response:
+async def _fetch(http: aiohttp.ClientSession, url: str, headers: dict, limit: int,
+                 redirects: bool = True) -> tuple[bytes, str]:
+    async with http.get(url, headers=headers, allow_redirects=redirects) as response:
+        if 300 <= response.status < 400:
+            raise MediaError(f"media download redirected (HTTP {response.status}); not followed", permanent=True)
         if response.status >= 400:
             raise MediaError(f"media download HTTP {response.status}", permanent=response.status in (400, 404, 410))
         if response.content_length is not None and response.content_length > limit:

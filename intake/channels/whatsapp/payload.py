@@ -57,25 +57,42 @@ def read_cloud_payload(raw: bytes, source: str = "webhook:whatsapp") -> Split:
 
 
 def _split_change(value: dict, context: dict, where: str, source: str, split: Split, seen: set[str]) -> None:
-    contacts = {c.get("wa_id"): c for c in value.get("contacts") or [] if isinstance(c, dict)}
+    problem = _value_problem(value)
+    if problem:  # the whole change is unusable: one rejected item naming the field
+        split.rejected.append(Rejected(None, f"{where}.value: {problem}", envelope_bytes({**context, "value": value})))
+        return
+    contacts = {c.get("wa_id"): c for c in value.get("contacts") or []}
     messages, statuses = value.get("messages") or [], value.get("statuses") or []
     if not messages and not statuses:
         split.ignored.append("messages-without-items")
         return
     for index, message in enumerate(messages):
         envelope = {**context, "kind": "message", "message": message}
-        if isinstance(message, dict):
-            envelope["contact"] = contacts.get(message.get("from"))
+        problem = _message_problem(message)
+        if not problem:
+            envelope["contact"] = contacts.get(message["from"])
             if value.get("errors"):
                 envelope["errors"] = value["errors"]
-        problem = _message_problem(message)
-        _add(split, seen, envelope, message.get("id") if isinstance(message, dict) else None,
+        _add(split, seen, envelope, None if problem else message["id"],
              f"{where}.messages[{index}]: {problem}" if problem else None, source)
     for index, status in enumerate(statuses):
         envelope = {**context, "kind": "status", "status": status}
         problem = _status_problem(status)
         _add(split, seen, envelope, None if problem else status_channel_id(status),
              f"{where}.statuses[{index}]: {problem}" if problem else None, source)
+
+
+def _value_problem(value: dict) -> str | None:
+    """Wrong JSON shapes in a change's value (`"messages": 5`, `"metadata": []`): the sender's fault, named."""
+    for name in ("messages", "statuses", "contacts", "errors"):
+        if value.get(name) is not None and not isinstance(value[name], list):
+            return f"field '{name}' must be a list, got {type(value[name]).__name__}"
+    if value.get("metadata") is not None and not isinstance(value["metadata"], dict):
+        return f"field 'metadata' must be an object, got {type(value['metadata']).__name__}"
+    for index, contact in enumerate(value.get("contacts") or []):
+        if not isinstance(contact, dict) or not isinstance(contact.get("wa_id", ""), str):
+            return f"contacts[{index}]: field 'wa_id' must be a string"
+    return None
 
 
 def status_channel_id(status: dict) -> str:
@@ -104,12 +121,14 @@ def _message_problem(message: object) -> str | None:
         return "message is not an object"
     for name in ("id", "from", "type"):
         if not isinstance(message.get(name), str) or not message.get(name):
-            return f"missing field '{name}'"
+            return f"missing field '{name}'" if message.get(name) in (None, "") else f"field '{name}' must be a string"
     if len(message["id"]) > 900:
         return "field 'id' is too long"
     if message["type"] not in MESSAGE_TYPES:
         return f"unknown message type {message['type']!r}"
-    return None
+    body_is_list = message["type"] == "contacts"  # the one type whose body is a list
+    return _shape_problem(message, objects=("context", "referral") + (() if body_is_list else (message["type"],)),
+                          lists=("errors",) + ((message["type"],) if body_is_list else ()))
 
 
 def _status_problem(status: object) -> str | None:
@@ -117,9 +136,19 @@ def _status_problem(status: object) -> str | None:
         return "status is not an object"
     for name in ("id", "status"):
         if not isinstance(status.get(name), str) or not status.get(name):
-            return f"missing field '{name}'"
+            return f"missing field '{name}'" if status.get(name) in (None, "") else f"field '{name}' must be a string"
     if len(status["id"]) > 800:
         return "field 'id' is too long"
     if status["status"] not in STATUS_VALUES:
         return f"unknown status {status['status']!r}"
+    return _shape_problem(status, objects=("conversation", "pricing"), lists=("errors",),
+                          strings=("recipient_id", "recipient_participant_id", "recipient_type"))
+
+
+def _shape_problem(item: dict, objects: tuple = (), lists: tuple = (), strings: tuple = ()) -> str | None:
+    """Optional fields the worker reads must have the documented JSON type when present."""
+    for names, kind, label in ((objects, dict, "an object"), (lists, list, "a list"), (strings, str, "a string")):
+        for name in names:
+            if item.get(name) is not None and not isinstance(item[name], kind):
+                return f"field '{name}' must be {label}, got {type(item[name]).__name__}"
     return None

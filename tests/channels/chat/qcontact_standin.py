@@ -1,7 +1,8 @@
 """A local stand-in for a QContact tenant's `/api/v2/`, speaking the shape public integrations show.
 
-devise-token-auth sign-in (tokens in response headers, checked on every request), `GET entities/Case` with
-`items`, `page` and a JSON `filters` list, `PATCH entities/Case/<id>`. Everything it was asked is recorded.
+devise-token-auth sign-in (tokens in response headers, checked on every request), `GET entities/Case`
+with `items`, `page`, `sort` / `sort_direction` and a JSON `filters` list, `PATCH entities/Case/<id>`.
+Everything it was asked is recorded.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class QContactStandIn:
         self.tokens: set[str] = set()
         self.requests: list[tuple[str, str, dict]] = []
         self.sign_ins = 0
+        self.honours_sort = True  # False: answers in storage order whatever is asked, like an API without sorting
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -49,7 +51,11 @@ class QContactStandIn:
         self.requests.append(("GET", request.path, dict(request.query)))
         if not self._authorised(request):
             return web.json_response({"errors": ["You need to sign in"]}, status=401)
-        selected = sorted(self.cases, key=lambda c: (c["updated_at"], c.get("id", 0)))
+        selected = list(self.cases)
+        sort = request.query.get("sort")
+        if self.honours_sort and sort:
+            selected.sort(key=lambda c: (c.get(sort) or "", c.get("id", 0)),
+                          reverse=request.query.get("sort_direction") == "desc")
         for group in json.loads(request.query.get("filters", "[]")):
             for condition in group["conditions"]:
                 if condition.get("operator") == "gte":

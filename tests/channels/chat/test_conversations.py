@@ -60,12 +60,30 @@ def test_no_open_ticket_opens_a_new_one():
 
 
 @pytest.mark.parametrize("text", ["Another problem: the heating is off", "new issue - front door lock",
-                                  "También, la luz del baño no funciona", "Also the dishwasher won't drain",
-                                  "Hola, tengo otro problema con la nevera"])
+                                  "También, la luz del baño no funciona", "Also the dishwasher is broken",
+                                  "Hola, tengo otro problema con la nevera", "something else: the boiler is off"])
 def test_new_issue_markers_open_a_new_ticket_inside_the_window(text):
     assert starts_new_issue(text)
-    match = match_conversation(_message(text), [_ticket("WA-000001", 10)], WINDOW, NOW)
+    plumbing = _ticket("WA-000001", 10, category="plumbing")
+    match = match_conversation(_message(text), [plumbing], WINDOW, NOW)
     assert not match.joins and match.signal == "new-issue-marker"
+
+
+@pytest.mark.parametrize("text", ["Also, it's still leaking", "something else is wrong with the same sink",
+                                  "Also the tap under the sink drips", "also, when can someone come?",
+                                  "Another problem, the sink is leaking again", "También sigue goteando"])
+def test_a_cue_about_the_same_problem_joins_the_open_ticket(text):
+    assert starts_new_issue(text)  # a cue is there, but the text is about the open problem
+    plumbing = _ticket("WA-000001", 10, category="plumbing")
+    match = match_conversation(_message(text), [plumbing], WINDOW, NOW)
+    assert match.joins and match.ticket_number == "WA-000001" and match.signal == "conversation-window"
+
+
+def test_a_weak_cue_without_a_known_topic_on_the_ticket_joins():
+    unknown = _ticket("WA-000001", 10, subject="hi")
+    assert match_conversation(_message("Also the dishwasher is broken"), [unknown], WINDOW, NOW).joins
+    strong = match_conversation(_message("Another problem: the dishwasher is broken"), [unknown], WINDOW, NOW)
+    assert not strong.joins and strong.signal == "new-issue-marker"
 
 
 @pytest.mark.parametrize("text", ["the sink is also dripping", "thanks!", "it's still leaking", "ok"])

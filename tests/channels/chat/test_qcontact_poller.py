@@ -115,3 +115,35 @@ async def test_run_poller_keeps_polling_and_survives_an_outage(db, tmp_path, sta
     task.cancel()
     await asyncio.gather(task, outage, return_exceptions=True)
     assert [i.channel_id for i in stored(db, "qcontact")] == ["case:48201"]
+
+
+async def test_the_order_is_asked_for_and_an_unsorted_answer_loses_nothing(db, tmp_path, standin, stub_broker):
+    standin.honours_sort = False
+    standin.cases = [_case(n) for n in (4, 0, 1, 3, 2)]  # newest first on page 1, the oldest left for page 3
+    short = _settings(db, tmp_path, standin, max_pages_per_poll=2)
+    async with aiohttp.ClientSession() as http:
+        cut = await poll_once(short, db, http)
+        assert standin.requests[0][2]["sort"] == "updated_at" and standin.requests[0][2]["sort_direction"] == "asc"
+        assert (cut.fetched, cut.pages, cut.cursor) == (4, 2, None)  # unsorted and cut short: cursor kept
+        full = await poll_once(_settings(db, tmp_path, standin), db, http)
+    assert full.cursor == "2026-11-20T08:04:00Z" and full.accepted == 1  # case 2, which a moved cursor would skip
+    assert sorted(i.channel_id for i in stored(db, "qcontact")) == [f"case:{48200 + n}" for n in range(5)]
+
+
+async def test_a_sorted_answer_moves_the_cursor_page_by_page(db, tmp_path, standin, stub_broker):
+    standin.cases = [_case(n) for n in (4, 0, 1, 3, 2)]  # stored unsorted, answered sorted as asked
+    async with aiohttp.ClientSession() as http:
+        cut = await poll_once(_settings(db, tmp_path, standin, max_pages_per_poll=2), db, http)
+    assert cut.cursor == "2026-11-20T08:03:00Z"  # two pages of two, oldest first: safe to resume from there
+
+
+async def test_a_changed_case_is_not_stored_again(db, tmp_path, standin, stub_broker):
+    """Documented behaviour: edits to a case we hold are dropped (tenant additions come as interactions)."""
+    standin.cases = [_case(1)]
+    settings = _settings(db, tmp_path, standin)
+    async with aiohttp.ClientSession() as http:
+        await poll_once(settings, db, http)
+        standin.cases[0] |= {"status": "pending", "updated_at": "2026-11-20T09:30:00Z"}
+        again = await poll_once(settings, db, http)
+    assert (again.accepted, again.duplicates, again.cursor) == (0, 1, "2026-11-20T09:30:00Z")
+    assert [i.channel_id for i in stored(db, "qcontact")] == ["case:48201"]

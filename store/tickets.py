@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, exists, func, literal, or_, select, type_coerce, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, selectinload
 
 from intake.models import ChannelName, ThreadCandidate
@@ -110,28 +112,65 @@ def thread_candidates(
     ticket_reference: str | None,
     external_ticket_id: str | None,
     since: datetime,
+    subject_matches: Callable[[str | None], bool] | None = None,
     limit: int = 20,
+    subject_scan: int = 200,
 ) -> list[ThreadCandidate]:
-    """Tickets a new message could belong to: referenced ones, the sender's recent ones, the provider's case."""
-    conditions = [Ticket.requester == sender, Ticket.id.in_(
-        select(TicketMessage.ticket_id).where(TicketMessage.author == sender, TicketMessage.created_at >= since)
-    )]
+    """Tickets a new message could belong to: referenced ones first, then the sender's recent ones (as
+    requester, author or recipient of a message) and, when `subject_matches` is given, recent tickets of the
+    channel whose subject it accepts (only the `subject_scan` most recently active are looked at)."""
+    strong = []  # a link the message itself names: never crowded out by the sender's other tickets
     if ticket_reference:
-        conditions.append(Ticket.number == ticket_reference.upper())
+        strong.append(Ticket.number == ticket_reference.upper())
     if external_ticket_id:
-        conditions.append(Ticket.external_ticket_id == external_ticket_id)
+        strong.append(Ticket.external_ticket_id == external_ticket_id)
     if message_ids:
-        conditions.append(Ticket.id.in_(
+        strong.append(Ticket.id.in_(
             select(TicketMessage.ticket_id).where(TicketMessage.message_id_header.in_(message_ids))
         ))
+    weak = [
+        Ticket.requester == sender,
+        Ticket.id.in_(select(TicketMessage.ticket_id)
+                      .where(TicketMessage.author == sender, TicketMessage.created_at >= since)),
+        Ticket.id.in_(_received_by(session, sender, since)),
+    ]
+    if subject_matches is not None:
+        similar = _similar_subject_ids(session, channel, since, subject_matches, subject_scan)
+        if similar:
+            weak.append(Ticket.id.in_(similar))
+    order = [case((or_(*strong), 0), else_=1)] if strong else []
     tickets = session.execute(
         select(Ticket)
-        .where(or_(*conditions))
+        .where(or_(*strong, *weak))
         .options(selectinload(Ticket.messages))
-        .order_by(Ticket.last_activity_at.desc())
+        .order_by(*order, Ticket.last_activity_at.desc())
         .limit(limit)
     ).scalars()
     return [to_candidate(ticket) for ticket in tickets]
+
+
+def _received_by(session: Session, address: str, since: datetime):
+    """Ids of tickets with a message since `since` that had `address` among its recipients (To/Cc): how a
+    tenant who was only copied on a thread is recognised when they reply. The JSON list is searched with
+    each dialect's own operator (PostgreSQL `@>` on JSONB, SQLite `json_each`)."""
+    query = select(TicketMessage.ticket_id).where(TicketMessage.created_at >= since)
+    if session.get_bind().dialect.name == "postgresql":
+        return query.where(type_coerce(TicketMessage.recipients, JSONB).contains([address]))
+    each = func.json_each(TicketMessage.recipients).table_valued("value")
+    return query.where(exists(select(literal(1)).select_from(each).where(each.c.value == address)))
+
+
+def _similar_subject_ids(session: Session, channel: ChannelName, since: datetime,
+                         matches: Callable[[str | None], bool], scan: int) -> list[str]:
+    """Ids of the channel's most recently active tickets (at most `scan`, active since `since`) whose subject
+    `matches` accepts: candidates for a stranger writing about the same thing (probable follow-up)."""
+    rows = session.execute(
+        select(Ticket.id, Ticket.subject)
+        .where(Ticket.channel == channel.value, Ticket.last_activity_at >= since)
+        .order_by(Ticket.last_activity_at.desc())
+        .limit(scan)
+    )
+    return [ticket_id for ticket_id, subject in rows if matches(subject)]
 
 
 def to_candidate(ticket: Ticket) -> ThreadCandidate:

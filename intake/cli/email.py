@@ -6,36 +6,77 @@ For operators checking a quarantined or surprising mail; it runs the same parse 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
 
 
 @click.command("parse-email")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def parse_email_command(files: tuple[Path, ...]) -> None:
-    """Parse raw RFC 5322 mail FILES and print one JSON object per file (errors included, never fatal)."""
+    """Parse raw RFC 5322 mail FILES (a folder stands for the files in it) and print one JSON object per file;
+    a file that cannot be parsed gets {"file", "error"} and the rest go on. Exits 1 only when none parsed."""
+    from intake.config import get_settings
+
+    settings = get_settings()
+    results = [_parse_one(path, settings) for path in expand(files)]
+    if all("error" in result for result in results):
+        raise SystemExit(1)
+
+
+def expand(paths: tuple[Path, ...]):
+    """Each argument's files in a stable order: a folder stands for the non-hidden files under it."""
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.rglob("*") if p.is_file() and not _is_hidden(p.relative_to(path)))
+            yield from inside or [path]  # an empty folder is reported as that item's error
+        else:
+            yield path
+
+
+def _is_hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def _parse_one(path: Path, settings) -> dict:
+    """Print one file's JSON line and return it; whatever goes wrong with this file, the run goes on."""
+    try:
+        result = describe(_display(path), _parse_file(path, settings))
+        _print(result)
+    except Exception as exc:  # one bad file is a line of output, never the end of the run
+        from intake.channels.base import ParseError
+
+        reason = str(exc) if isinstance(exc, (ParseError, OSError)) else f"{type(exc).__name__}: {exc}"
+        result = {"file": _display(path), "error": reason}
+        _print(result)
+    return result
+
+
+def _parse_file(path: Path, settings):
     from intake.channels.base import ParseError
     from intake.channels.email.auto import detect_automatic
     from intake.channels.email.channel import to_inbound
     from intake.channels.email.parse import parse_email
-    from intake.config import get_settings
 
-    settings = get_settings()
-    failures = 0
-    for path in files:
-        try:
-            raw = path.read_bytes()
-            parsed = parse_email(raw)
-            verdict = detect_automatic(parsed.message, settings.email.our_addresses, settings.email.instance_marker)
-            message = to_inbound(parsed, verdict, settings, channel_id=path.name)
-        except (ParseError, OSError) as exc:
-            failures += 1
-            click.echo(json.dumps({"file": str(path), "error": str(exc)}, ensure_ascii=False))
-            continue
-        click.echo(json.dumps(describe(str(path), message), ensure_ascii=False))
-    if failures == len(files):
-        raise SystemExit(1)
+    if path.is_dir():
+        raise ParseError("a folder with no files in it")
+    limit = settings.limits.raw_max_bytes
+    if path.stat().st_size > limit:  # the channel refuses these too; do not read them into memory
+        raise ParseError(f"larger than limits.raw_max_bytes ({limit} bytes)")
+    parsed = parse_email(path.read_bytes())
+    verdict = detect_automatic(parsed.message, settings.email.our_addresses, settings.email.instance_marker)
+    return to_inbound(parsed, verdict, settings, channel_id=path.name)
+
+
+def _display(path: Path) -> str:
+    """The path as text; bytes that are not UTF-8 in a file name are shown as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _print(result: dict) -> None:
+    # File names (and any text) may hold lone surrogates for undecodable bytes: JSON-escape those too.
+    click.echo(json.dumps(result, ensure_ascii=False).encode("utf-8", "backslashreplace").decode("utf-8"))
 
 
 def describe(file: str, message) -> dict:

@@ -29,6 +29,8 @@ from intake.models import AttachmentRef, ThreadHints
 
 TICKET_REFERENCE = re.compile(r"\b((?:EML|WA|QC|INT)-\d{6})\b")
 FORWARDED_MARK = "---------- Forwarded message ----------"
+# An inline forward below the sender's words is the request (a neighbour's report), not history: kept.
+PRODUCTION_KEEP_FORWARDED = True
 _MAIL_HEADERS = {"from", "to", "subject", "date", "message-id", "sender", "received", "return-path", "mime-version",
                  "content-type"}
 # mail-parser logs every DSN part ("Email content 'x' not handled") and every undecodable header word at
@@ -142,7 +144,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
 
 
 def _new_text(plain: str, html: str | None, forwarded: str) -> str:
-    own = extract_new_text(plain, html, keep_forwarded=True) if (plain.strip() or html) else ""
+    own = extract_new_text(plain, html, keep_forwarded=PRODUCTION_KEEP_FORWARDED) if (plain.strip() or html) else ""
     return f"{own}\n\n{forwarded}".strip() if forwarded else own
 
 

@@ -72,6 +72,30 @@ _MOBILE = re.compile(
     r"wysłane z (?:mojego )?.*|отправлено с (?:моего )?.*|從我的 .* 傳送|从我的.*发送|.*から送信"
     r")\s*[)>\]]*\s*$",
     re.IGNORECASE)
+# Header names that carry the date of a quoted mail: with a From line they make a real header block.
+_DATE_HEADER = re.compile(
+    r"^[\s>]*[*_]{0,2}(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado|Fecha|Data|Inviato|Verzonden|Skickat|Sendt|"
+    r"Wysłano|Отправлено|Дата|Відправлено|Odesláno|送信日時|日付|发送时间|傳送時間|日期|時間)[*_]{0,2}\s?[:：]", re.I)
+# What a client's attribution carries and a sentence of the tenant rarely does: an address, a time, a date.
+_ATTRIBUTION_EVIDENCE = re.compile(r"@|\d{1,2}:\d{2}|\d{4}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|年")
+_SIGNATURE_DASHES = re.compile(r"^--\s?$")  # RFC 3676 "-- ": a signature follows, whatever it looks like
+
+
+def is_bare_attribution(line: str) -> bool:
+    """'My neighbour wrote:' — an attribution shape without the address, time or date clients put there;
+    on its own it may be the tenant's sentence, so it only counts when quoted lines follow."""
+    return not _ORIGINAL.match(line) and not _ATTRIBUTION_EVIDENCE.search(line)
+
+
+def is_header_block(lines: list[str]) -> bool:
+    """A quoted mail's header block names its sender and its date; a To/Subject block alone may be typed."""
+    return any(FROM_HEADER.match(line) for line in lines) and any(_DATE_HEADER.match(line) for line in lines)
+
+
+def is_signature_dashes(line: str) -> bool:
+    return bool(_SIGNATURE_DASHES.match(line))
+
+
 _NOT_SENTENCE_AFTER_SENT = re.compile(r"^\s*sent (?:from|with) (?:my )?\w+,(?!\s*please)", re.IGNORECASE)
 _QUOTE = re.compile(r"^\s*(?:>|\||[A-Za-z]{1,3}>)")  # ">", "|" and supercite "AB>" quoting
 _FENCE = re.compile(r"^\s*(```|~~~)")

@@ -15,11 +15,15 @@ import re
 
 from intake.channels.email.html import html_to_text, strip_html_quotes
 from intake.channels.email.quote_patterns import (ATTRIBUTION_JOIN, FORWARD_MARKER, FROM_HEADER, JOIN_HINT,
-                                                  classify_lines)
+                                                  classify_lines, is_bare_attribution, is_header_block,
+                                                  is_signature_dashes)
 
 # Line labels: t text, e empty, q quote, b attribution / original-message marker, h header line,
 # d delimiter (signature or separator), s mobile signature.
 _MAX_TEXT_AFTER_QUOTE = 6  # more own text than this below a quote means an interleaved reply: keep it
+_SHORT_TRAILER = 2  # one or two lines of words below a "-----" line: a signature ("And here's my signature.")
+_SIGNATURE_LINES = 6  # more lines are a signature only when none reads as a sentence (name, role, phone)
+_SENTENCE_END = re.compile(r"\w[.!?]$")  # …but a line ending a sentence is more likely the tenant writing
 
 
 def extract_new_text(text: str, html: str | None = None, *, keep_signature: bool = False,
@@ -56,7 +60,7 @@ def trim_reply(text: str, *, keep_signature: bool = False) -> str:
         text = ATTRIBUTION_JOIN.sub(lambda m: re.sub(r"\s*\n[\s>]*", " ", m.group(0)), text)
     lines = text.split("\n")
     labels = list(classify_lines(lines))
-    rows = list(zip(labels, lines))
+    rows = _confirm_attributions(list(zip(labels, lines)))
 
     if not keep_signature:
         rows = _cut_at_delimiter(rows)
@@ -75,15 +79,40 @@ def _pattern(rows: list[tuple[str, str]]) -> str:
     return "".join(label for label, _ in rows)
 
 
+def _confirm_attributions(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A bare 'X wrote:' (no address, time or date) is an attribution only when quoted lines follow it."""
+    confirmed = list(rows)
+    for index, (label, line) in enumerate(rows):
+        if label == "b" and is_bare_attribution(line):
+            following = _pattern(rows[index + 1:]).lstrip("e")
+            if not following.startswith("q"):
+                confirmed[index] = ("t", line)
+    return confirmed
+
+
 def _cut_at_delimiter(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Everything below the first signature/separator line goes, if something was written above it."""
+    """Everything below the first signature/separator line goes, if something was written above it and
+    what follows is a signature or history: after "-- " always; after "-----" only when quotes, an
+    attribution or headers follow, or a few short lines that read like a signature, not like sentences."""
     pattern = _pattern(rows)
     index = pattern.find("d")
     while index >= 0:
-        if re.search(r"[tq]", pattern[:index]):
+        if re.search(r"[tq]", pattern[:index]) and _is_cut_below(rows, index):
             return rows[:index]
         index = pattern.find("d", index + 1)
     return [row for row in rows if row[0] != "d"]
+
+
+def _is_cut_below(rows: list[tuple[str, str]], index: int) -> bool:
+    if is_signature_dashes(rows[index][1]):
+        return True
+    below = rows[index + 1:]
+    if re.search(r"[qbs]", _pattern(below)) or is_header_block([line for label, line in below if label == "h"]):
+        return True
+    lines = [line.strip() for label, line in below if label == "t" and re.search(r"\w", line)]
+    if len(lines) <= _SHORT_TRAILER:
+        return True
+    return len(lines) <= _SIGNATURE_LINES and not any(_SENTENCE_END.search(line) for line in lines)
 
 
 def _bottom_posted(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -126,14 +155,19 @@ def _cut_at_header_block(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
         for i in range(match.start(), match.end()):
             pattern[i] = "h"
     joined = "".join(pattern)
-    match = re.search(r"t[eq]*(h{3,})", joined)
-    if match:
-        return rows[:match.start(1)]
+    blocks = [m for m in re.finditer(r"h{3,}", joined) if is_header_block(_lines(rows, m.start(), m.end()))]
+    for block in blocks:  # only a block naming sender and date is a quoted mail; a typed To/Subject stays
+        if re.search(r"t[eq]*$", joined[:block.start()]):
+            return rows[:block.start()]
     # Lotus Notes / mobile clients: "Von: Name <a@b>" with one more header line close below it
     for index, (label, line) in enumerate(rows):
         if label == "h" and "t" in joined[:index] and "@" in line and FROM_HEADER.match(line) \
-                and "h" in joined[index + 1:index + 6]:
+                and "h" in joined[index + 1:index + 6] and is_header_block(_lines(rows, index, index + 6)):
             return rows[:index]
-    for block in reversed(list(re.finditer(r"h{3,}", joined))):
+    for block in reversed(blocks):
         del rows[block.start():block.end()]
     return rows
+
+
+def _lines(rows: list[tuple[str, str]], start: int, end: int) -> list[str]:
+    return [line for label, line in rows[start:end] if label == "h"]

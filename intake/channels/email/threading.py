@@ -24,6 +24,7 @@ _PREFIX = re.compile(
     re.IGNORECASE)
 _OPEN_WINDOW = timedelta(days=30)  # a participant's same-subject mail joins within this much of the last activity
 _STALE = timedelta(days=180)
+SIMILAR_SUBJECT = 80  # rapidfuzz ratio from which two normalised subjects are "the same subject"
 _CLOSED = {"closed", "resolved", "merged", "spam"}
 WEIGHTS = {"in-reply-to": 1.0, "references": 0.8, "ticket-reference": 0.7, "participant": 0.2,
            "subject": 0.3, "unit": 0.1, "recent": 0.1}
@@ -48,6 +49,17 @@ def normalize_subject(subject: str | None) -> str:
         previous, text = text, _PREFIX.sub("", text, count=1)
     text = re.sub(r"\[(?:EML|WA|QC|INT)-\d{6}\]", " ", text, flags=re.I)
     return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def subject_similarity(ours: str | None, theirs: str | None) -> float:
+    """How alike two subjects are (0–100) once reply prefixes and ticket tags are gone; 0 when either is empty."""
+    a, b = normalize_subject(ours), normalize_subject(theirs)
+    return fuzz.ratio(a, b) if a and b else 0.0
+
+
+def is_similar_subject(ours: str | None, theirs: str | None) -> bool:
+    """Whether the subjects are alike enough to count as the subject signal (the store's candidate filter)."""
+    return subject_similarity(ours, theirs) >= SIMILAR_SUBJECT
 
 
 def score_email_thread(message: InboundMessage, candidates: list[ThreadCandidate], our_marker: str,
@@ -104,12 +116,10 @@ def _score(message: InboundMessage, candidate: ThreadCandidate, marker: str, now
     if message.sender.lower() in participants:
         score.signals["participant"] = WEIGHTS["participant"]
         score.evidence.append(f"{message.sender} is a participant of {candidate.ticket_number}")
-    ours_subject, theirs = normalize_subject(message.subject), normalize_subject(candidate.subject)
-    if ours_subject and theirs:
-        similarity = fuzz.ratio(ours_subject, theirs)
-        if similarity >= 80:
-            score.signals["subject"] = round(WEIGHTS["subject"] * similarity / 100, 3)
-            score.evidence.append(f"subject {similarity:.0f}% similar to {candidate.subject!r}")
+    similarity = subject_similarity(message.subject, candidate.subject)
+    if similarity >= SIMILAR_SUBJECT:
+        score.signals["subject"] = round(WEIGHTS["subject"] * similarity / 100, 3)
+        score.evidence.append(f"subject {similarity:.0f}% similar to {candidate.subject!r}")
     unit = message.extra.get("unit")
     if unit and candidate.unit and str(unit).lower() == candidate.unit.lower():
         score.signals["unit"] = WEIGHTS["unit"]

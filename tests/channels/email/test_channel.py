@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from datetime import datetime, timezone
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,7 +16,7 @@ from intake.channels import get_channel
 from intake.channels.base import ParseError, RawRecord
 from intake.channels.email.channel import EmailChannel
 from intake.cli.main import cli
-from intake.config import LimitsSettings, Settings
+from intake.config import LimitsSettings, Settings, get_settings
 from intake.models import ChannelName
 from tests.corpora import corpus
 
@@ -125,6 +127,43 @@ def test_cli_prints_one_json_line_per_file_and_goes_on(tmp_path):
     assert first["attachments"] == [{"name": "p.jpg", "content_type": "image/jpeg", "size": 6}]
     assert lines[1] == {"file": str(bad), "error": "empty message"}
     assert lines[2]["auto"] == "bounce"
+
+
+def test_cli_expands_folders_and_reports_every_bad_item_without_stopping(tmp_path, monkeypatch):
+    folder = tmp_path / "mails"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.eml").write_bytes(tenant_mail("First."))
+    (folder / "sub" / "b.eml").write_bytes(b"")
+    (folder / ".hidden").write_bytes(b"not a mail")
+    odd = Path(os.fsdecode(os.fsencode(folder) + b"/c\xff.eml"))  # a file name that is not UTF-8
+    odd.write_bytes(tenant_mail("Third."))
+    empty, missing = tmp_path / "empty", tmp_path / "missing.eml"
+    empty.mkdir()
+    oversized = tmp_path / "big.eml"
+    oversized.write_bytes(tenant_mail("x" * 500))
+    monkeypatch.setenv("INTAKE_LIMITS__RAW_MAX_BYTES", "400")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["parse-email", str(folder), str(empty), str(missing), str(oversized)])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["file"] for line in lines] == [str(folder / "a.eml"), f"{folder}/c\\xff.eml",
+                                                str(folder / "sub" / "b.eml"), str(empty), str(missing), str(oversized)]
+    assert [line.get("text") for line in lines[:2]] == ["First.", "Third."]
+    assert lines[2] == {"file": str(folder / "sub" / "b.eml"), "error": "empty message"}
+    assert lines[3] == {"file": str(empty), "error": "a folder with no files in it"}
+    assert "No such file" in lines[4]["error"]
+    assert lines[5] == {"file": str(oversized), "error": "larger than limits.raw_max_bytes (400 bytes)"}
+
+
+def test_cli_exits_non_zero_only_when_no_file_parsed(tmp_path):
+    bad = tmp_path / "broken.eml"
+    bad.write_bytes(b"")
+    result = CliRunner().invoke(cli, ["parse-email", str(bad), str(tmp_path / "missing.eml")])
+    assert result.exit_code == 1
+    assert [json.loads(line)["file"] for line in result.output.splitlines()] == [str(bad), str(tmp_path / "missing.eml")]
 
 
 def test_html_is_sanitized_and_text_is_readable():

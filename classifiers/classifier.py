@@ -11,10 +11,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from classifiers.billing import decide_billing
+from classifiers.combine import group_key
 from classifiers.decide import decide_topic, decide_urgency
 from classifiers.lexicon import Lexicon, normalize
 from classifiers.location import decide_location
 from classifiers.models import Classification, ClassifyInput
+from classifiers.review import review_reasons
 from classifiers.ruleset import RuleSet, load_ruleset
 from classifiers.signals import read_signals
 from store.registry import Property, Registry
@@ -61,6 +63,9 @@ class Classifier:
         urgency, units = rules.urgency, rules.units
         lists: dict[str, list[str]] = {f"c:{n}": c.terms for n, c in rules.taxonomy.concepts.items()}
         lists |= {f"h:{n}": c.terms for n, c in urgency.hazards.items()}
+        lists |= {group_key(n, i): group for n, c in urgency.combinations.items() for i, group in enumerate(c.all_of)}
+        if urgency.review.alert:
+            lists["r:alert"] = urgency.review.alert
         for name in ("failure", "impaired", "negation", "resolution", "recurrence", "deescalation", "minor", "vulnerable",
                      "benign"):
             if getattr(urgency, name) is not None:
@@ -125,6 +130,7 @@ class Classifier:
         confidence["billing_type"] = billing.confidence
         evidence: list[dict] = [e for d in decisions.values() for e in d.evidence] + billing.evidence
         reasons = [r for d in decisions.values() for r in d.reasons] + billing.reasons
+        reasons += review_reasons(self.rules, signals, category, urgency, text)
         reasons += [f"low confidence in {name} ({value:.2f})" for name, value in confidence.items()
                     if value < self.review_threshold]
         return Classification.model_validate({

@@ -130,7 +130,9 @@ def decide_urgency(rules: RuleSet, signals: Signals, category: str, text: str, n
     for issue in counted:
         if issue.minor and not issue.concept.steady and RANK[issue.level] > RANK[urgency.minor_to]:
             issue.level = urgency.minor_to
-    _apply_temperatures(rules, signals, counted, normalized)
+    mentions = [i for i in signals.issues if i.active and i.level is None and i.concept.climate
+                and (i.concept.topic or "").split("/")[0] == category]
+    _apply_temperatures(rules, signals, counted, mentions, normalized)
     reasons: list[str] = []
     if counted:
         top = max(counted, key=lambda i: (RANK[i.level], i.source == "hazard"))
@@ -157,8 +159,14 @@ def decide_urgency(rules: RuleSet, signals: Signals, category: str, text: str, n
     return Decision(level, confidence, evidence, reasons)
 
 
-def _apply_temperatures(rules: RuleSet, signals: Signals, counted: list[Issue], normalized: str) -> None:
-    climate = [i for i in counted if i.concept.climate and (i.source.startswith("state:") or i.concept.level)]
+def _apply_temperatures(rules: RuleSet, signals: Signals, counted: list[Issue], mentions: list[Issue],
+                        normalized: str) -> None:
+    """Temperatures in the text raise or lower climate issues; a cold (or hot) home is urgent on its own.
+
+    With a failure word ("no heat") any temperature counts, outdoors too ("2 degrees outside"); a mere
+    mention ("the radiators are ice cold") needs an indoor temperature past the threshold.
+    """
+    climate = [i for i in counted if i.concept.climate] + mentions
     if not climate:
         return
     temps = temperatures_f(normalized, rules.urgency.temperature.bare_degrees_celsius_max)
@@ -169,16 +177,21 @@ def _apply_temperatures(rules: RuleSet, signals: Signals, counted: list[Issue], 
     indoor = [t for t, outside in temps if not outside]
     cold = limits.no_heat_vulnerable_below_f if signals.has("s:vulnerable") else limits.no_heat_below_f
     for issue in climate:
+        before = issue.level
         if issue.concept.climate == "heat" and issue.source == "state:failure":
             if min(every) < cold:
                 issue.level, issue.source = "urgent", "temperature"
             elif min(every) >= limits.no_heat_mild_above_f:  # no heat, but still warm enough to live in
                 issue.level = "high"
-        elif issue.concept.climate == "heat":  # weak heating: an emergency only if the home itself is that cold
+        elif issue.concept.climate == "heat":  # weak heating or a mention: only if the home itself is that cold
             if indoor and min(indoor) < cold:
                 issue.level, issue.source = "urgent", "temperature"
-        elif issue.concept.climate == "cool":
+        elif issue.concept.climate == "cool" and (issue.source.startswith("state:") or issue.level):
             if max(every) > limits.no_cooling_above_f:
                 issue.level, issue.source = "urgent", "temperature"
             elif max(every) > limits.cooling_high_above_f:
                 issue.level = "high"
+        elif issue.concept.climate == "cool" and indoor and max(indoor) > limits.no_cooling_above_f:
+            issue.level, issue.source = "urgent", "temperature"
+        if before is None and issue.level is not None:  # a mention that the temperature made an issue
+            counted.append(issue)

@@ -25,7 +25,12 @@ from spacy.tokens import Doc
 
 _STOP_LANGS = ("en", "es", "pt", "fr", "de", "it")
 _INFLECTIONS = ("'s", "s", "es", "ed", "d", "ing", "ly", "er")
-_ELISION = re.compile(r"\b(?:[ldjcnsmt]|qu)'(?=[a-z])")
+# French and Italian elisions ("d'eau", "l'acqua", "dell'acqua", "c'è", "qu'il"): the apostrophe becomes a
+# space so the next word stands alone; the elided article then reads as its full form (_ELIDED).
+_ELISION = re.compile(r"\b(?:[ldjcnsmt]|qu|dell|nell|dall|sull|all|un|quest|quell|tutt)'(?=[a-z])")
+_ELIDED = {"d": "de", "n": "ne", "j": "je", "qu": "que", "dell": "della", "nell": "nella", "dall": "dalla",
+           "sull": "sulla", "quest": "questo", "quell": "quello"}
+_VOWELS = set("aeiouy")
 
 
 def _fold_table() -> dict[int, str]:
@@ -83,6 +88,9 @@ class Lexicon:
         self._stems = {w[:-1] for w in words if w.endswith("*")}
         self._exact = {w for w in words if not w.endswith("*")}
         self._fuzzy_choices = sorted(w for w in self._exact | self._stems if len(w) >= 5 and w.isalpha())
+        # Short stems written out with an ending, for typos like "leeking" ("leaking" -> "leak*").
+        self._inflected = {stem + end: stem + "*" for stem in self._stems if len(stem) == 4 and stem.isalpha()
+                           for end in ("ing", "ed", "ies")}
         self._four = {"".join(sorted(w)) + w[0]: w for w in self._exact if len(w) == 4 and w.isalpha()}
         self.matcher = PhraseMatcher(self.vocab, attr="NORM")
         self.keys: dict[int, str] = {}
@@ -112,11 +120,15 @@ class Lexicon:
 
     def canonical(self, word: str) -> str:
         """The form a word is matched by: stem*, term word, base form, or a typo's nearest term word."""
+        if word in _ELIDED:  # "plus d eau" must match "plus de"
+            return _ELIDED[word]
         for size in range(len(word), 2, -1):
             if word[:size] in self._stems:
                 return word[:size] + "*"
         if word in self._exact or not word.isalpha() or word in self._stop:
             return word
+        if word.endswith("ies") and word[:-3] + "y" in self._exact:  # "parties" -> "party"
+            return word[:-3] + "y"
         for suffix in _INFLECTIONS:
             base = word[: -len(suffix)]
             if word.endswith(suffix) and len(base) >= 3:
@@ -133,13 +145,18 @@ class Lexicon:
             return None
         cutoff = 85 if len(word) >= 7 else 90
         found = process.extractOne(word, self._fuzzy_choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if found is None and len(word) >= 7:  # "leeking": an inflected typo of a short stem ("leak*")
+            found = process.extractOne(word, self._inflected, scorer=fuzz.ratio, score_cutoff=cutoff)
+            if found is not None and _vowel_slip(word, found[0]):
+                return self._inflected[found[0]]
+            found = None
         if found is None:
             return None
         choice = found[0]
         # Without a dictionary a one-letter substitution often makes another real word ("leaving" / "leaking"):
         # below nine letters accept only missing, extra or swapped letters ("cloged", "cieling").
-        edit_ok = (len(word) >= 9 or len(choice) != len(word) or sorted(choice) == sorted(word)) and (
-            Levenshtein.distance(word, choice) <= (2 if len(word) >= 7 else 1))
+        edit_ok = (len(word) >= 9 or len(choice) != len(word) or sorted(choice) == sorted(word)
+                   or _vowel_slip(word, choice)) and Levenshtein.distance(word, choice) <= (2 if len(word) >= 7 else 1)
         plausible = edit_ok and choice[0] == word[0] and (len(word) >= 7 or choice[:2] == word[:2])
         if not plausible:
             return None
@@ -173,3 +190,9 @@ class Lexicon:
     def orth_ids(self, words: Iterable[str]) -> set[int]:
         """ORTH ids of words as the tokenizer produces them (for fast membership tests on `orths`)."""
         return {self.vocab.strings.add(word) for word in words}
+
+
+def _vowel_slip(word: str, choice: str) -> bool:
+    """Same length, and the only difference is one vowel for another ("leeking" / "leaking")."""
+    diff = [(a, b) for a, b in zip(word, choice) if a != b]
+    return len(word) == len(choice) and len(diff) == 1 and diff[0][0] in _VOWELS and diff[0][1] in _VOWELS

@@ -98,8 +98,29 @@ class Temperature(_Strict):
     bare_degrees_celsius_max: float = 40
 
 
+class Combination(_Strict):
+    """A concept or hazard found by words of every group of `all_of` within `window` tokens in one sentence."""
+
+    all_of: list[list[str]] = Field(min_length=2)
+    window: int = Field(default=6, ge=1, le=20)
+
+    _stems = field_validator("all_of")(classmethod(lambda cls, v: [check_terms(group) for group in v]))
+
+
+class Review(_Strict):
+    """When an urgency decision needs a human although every confidence is above the threshold."""
+
+    alert: list[str] = Field(default_factory=list)  # danger words that alone prove nothing ("gas", "smoke")
+    alert_below: float = Field(default=0.9, ge=0, le=1)  # ... sent to review below this category confidence
+    urgent_below: float = Field(default=0.75, ge=0, le=1)  # an urgent ticket whose category is this unsure
+
+    _stems = field_validator("alert")(classmethod(lambda cls, v: check_terms(v)))
+
+
 class Urgency(_Strict):
     hazards: dict[str, Concept] = Field(default_factory=dict)
+    combinations: dict[str, Combination] = Field(default_factory=dict)
+    review: Review = Field(default_factory=Review)
     failure: Terms
     impaired: Terms
     negation: Terms
@@ -160,6 +181,10 @@ def load_ruleset(rules_dir: Path) -> RuleSet:
         if name in ruleset.taxonomy.concepts:
             raise ClassifierConfigError(f"{urgency_file}:{_line_of(urgency_file, name)}: hazard {name!r} is also a concept "
                                         "in taxonomy.yaml; names must be unique")
+    for name in ruleset.urgency.combinations:
+        if name not in ruleset.urgency.hazards and name not in ruleset.taxonomy.concepts:
+            raise ClassifierConfigError(f"{urgency_file}:{_line_of(urgency_file, name)}: combinations.{name}: not a hazard "
+                                        "here nor a concept in taxonomy.yaml (a combination raises one of those)")
     return ruleset
 
 

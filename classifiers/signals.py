@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
 
+from classifiers.combine import find_combinations
 from classifiers.models import URGENCY_LEVELS
 from classifiers.ruleset import Concept, RuleSet
 
@@ -94,6 +95,12 @@ def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[st
             raw.append(Hit(key, start, end))
         else:
             cues.setdefault(key, []).append(Hit(key, start, end))
+    combinations = rules.urgency.combinations
+    if combinations and any(key.startswith("k:") for key in cues):
+        ends = _segments(doc, orths, {} if bounds is None else bounds)[0]
+        raw += find_combinations(combinations, rules.urgency.hazards, cues,
+                                 functools.partial(bisect.bisect_right, ends), Hit)
+        raw.sort(key=_by_start_longest_first)
     if not raw:
         signals.resolved_message = "s:resolution" in cues and "s:recurrence" not in cues
         return signals
@@ -148,16 +155,24 @@ def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[st
 
 
 def _attach_states(found, failures, impaired, sentence, window) -> dict[int, tuple[str, Hit]]:
-    """A state word belongs to the nearest thing it can describe ("the thermostat doesn't respond")."""
+    """A state word belongs to the nearest thing it can describe ("the thermostat doesn't respond"), unless
+    it negates the danger right after it ("no gas smell, just checking the boiler" is not "no boiler")."""
+    hazard_starts = {h.start for h, _ in found if h.key[0] == "h"}
     attached: dict[int, tuple[str, Hit]] = {}
     for kind, cue_list in (("impaired", impaired), ("failure", failures)):
         for cue in cue_list:
+            if cue.end in hazard_starts:
+                continue
             near = [h for h, concept in found if getattr(concept, kind) and _gap(cue, h) <= window
                     and not _overlaps(cue, h) and sentence(h.start) == sentence(cue.start)]
             if near:
                 target = min(near, key=lambda h: (_gap(cue, h), h.start > cue.start))
                 attached.setdefault(id(target), (kind, cue))
     return attached
+
+
+def _by_start_longest_first(hit: Hit) -> tuple[int, int]:
+    return hit.start, -hit.end
 
 
 def _drop_shorter(hits: list[Hit]) -> list[Hit]:

@@ -69,9 +69,13 @@ def _to_input(record: dict):
     return item.model_copy(update={"body": strip_quotes(item.body)})
 
 
-def _records(stream):
+def _records(stream, blank_is_error: bool = False):
+    """(line number, record, error) per line. A blank line is an error line for `classify` (one output line
+    per input line, so callers can zip input and output) and skipped by `eval`."""
     for number, line in enumerate(stream, start=1):
         if not line.strip():
+            if blank_is_error:
+                yield number, None, "empty line"
             continue
         try:
             record = json.loads(line)
@@ -79,7 +83,7 @@ def _records(stream):
                 raise ValueError("a line must be a JSON object")
             yield number, record, None
         except ValueError as exc:
-            yield number, None, str(exc)
+            yield number, None, f"invalid JSON: {exc}"
 
 
 def _output(record: dict, result) -> dict:
@@ -96,9 +100,9 @@ def _output(record: dict, result) -> dict:
 def classify_command(registry_file, rules_dir, input_file) -> None:
     """Classify JSON-lines messages (INPUT, or - for stdin); one JSON line out per line in."""
     classifier = _load_or_fail(registry_file, rules_dir)
-    for number, record, error in _records(input_file):
+    for number, record, error in _records(input_file, blank_is_error=True):
         if error is not None:
-            out = {"id": None, "error": f"invalid JSON: {error}", "line": number}
+            out = {"id": None, "error": error, "line": number}
         else:
             try:
                 out = _output(record, classifier.classify(_to_input(record)))

@@ -81,3 +81,15 @@ def test_fallback_quote_cutting():
     assert _cut_at_quote(body) == "New problem: no hot water."
     assert _cut_at_quote("> only quoted") == "> only quoted"  # nothing new: keep everything rather than nothing
     assert _cut_at_quote("Hi\n-----Original Message-----\nFrom: x") == "Hi"
+
+
+def test_a_blank_input_line_gets_an_error_line_so_output_stays_aligned(tmp_path):
+    path = tmp_path / "in.jsonl"
+    first = json.dumps({"id": "b1", "from": "maria@example.net", "body": "Can I book the gym?"})
+    last = json.dumps({"id": "b3", "from": "maria@example.net", "body": "no hot water"})
+    path.write_text(f"{first}\n   \n{last}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["classify", "--registry", str(REGISTRY), "--rules", str(RULES), str(path)])
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert [o["id"] for o in out] == ["b1", None, "b3"]
+    assert out[1] == {"id": None, "error": "empty line", "line": 2}

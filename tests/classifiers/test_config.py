@@ -82,11 +82,25 @@ def test_words_like_no_and_off_stay_words(classifier):
 def test_ops_can_add_a_term(rules_copy, registry):
     from classifiers import ClassifyInput
 
+    message = ClassifyInput(body="The squash court has been dirty for a week.")
+    assert Classifier.load(rules_copy, registry).classify(message).category != "amenity"
     path = rules_copy / "taxonomy.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("terms: [gym, pool,", "terms: [squash court, gym, pool,"),
-                    encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    anchor = "gym, pool, rooftop,"
+    assert text.count(anchor) == 1  # the edit below must really change the amenity terms
+    path.write_text(text.replace(anchor, "squash court, " + anchor), encoding="utf-8")
     classifier = Classifier.load(rules_copy, registry)
-    assert classifier.classify(ClassifyInput(body="Can I book the squash court on Friday?")).category == "amenity"
+    assert classifier.classify(message).category == "amenity"
+
+
+def test_combination_must_name_a_hazard_or_concept(rules_copy, registry):
+    path = rules_copy / "urgency.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("\n  gas-smell:\n    window:") == 1
+    path.write_text(text.replace("\n  gas-smell:\n    window:", "\n  gas-smel:\n    window:"), encoding="utf-8")
+    with pytest.raises(ClassifierConfigError, match="combinations.gas-smel: not a hazard") as info:
+        Classifier.load(rules_copy, registry)
+    assert str(info.value).startswith(f"{path}:{_line_of(path, 'gas-smel:')}:")
 
 
 def test_hazard_with_unknown_topic_names_its_line(rules_copy, registry):

@@ -1,0 +1,51 @@
+"""Concepts found by several words near each other rather than by one fixed phrase.
+
+A combination in rules/urgency.yaml (`combinations:`) names a hazard or concept and groups of words; when a
+word of every group is within `window` tokens of a word of the first group, in the same sentence and in any
+order, the message has that hazard or concept, with the whole span as evidence. "strong gas odor",
+"it smells a bit like gas", "hay un olor muy fuerte a gas" and "es riecht stark nach Gas" are one pattern
+(a gas word and a smell word), not four phrases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from classifiers.ruleset import Combination
+
+
+def group_key(name: str, index: int) -> str:
+    """Lexicon list key of one word group of a combination."""
+    return f"k:{name}:{index}"
+
+
+def find_combinations(combinations: Mapping[str, Combination], hazards: Mapping, cues: Mapping[str, list],
+                      sentence: Callable[[int], int], make_hit: Callable[[str, int, int], object]) -> list:
+    """Hits (`h:`/`c:` keys) of every combination whose word groups all occur close together."""
+    found = []
+    for name, combo in combinations.items():
+        groups = [cues.get(group_key(name, i)) for i in range(len(combo.all_of))]
+        if not all(groups):
+            continue
+        key = f"{'h' if name in hazards else 'c'}:{name}"
+        for anchor in groups[0]:
+            span = _span(anchor, groups[1:], combo.window, sentence)
+            if span is not None:
+                found.append(make_hit(key, *span))
+    return found
+
+
+def _span(anchor, groups: list[list], window: int, sentence: Callable[[int], int]) -> tuple[int, int] | None:
+    start, end = anchor.start, anchor.end
+    for group in groups:
+        near = [h for h in group if sentence(h.start) == sentence(anchor.start) and _gap(anchor, h) <= window
+                and not (h.start < anchor.end and anchor.start < h.end)]
+        if not near:
+            return None
+        nearest = min(near, key=lambda h: _gap(anchor, h))
+        start, end = min(start, nearest.start), max(end, nearest.end)
+    return start, end
+
+
+def _gap(a, b) -> int:
+    return max(b.start - a.end, a.start - b.end, 0)

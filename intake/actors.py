@@ -56,9 +56,14 @@ def send_outbound(message_id: int) -> None:
 @dramatiq.actor(queue_name="media", max_retries=5, min_backoff=10_000, max_backoff=600_000)
 def fetch_attachment(attachment_id: int) -> None:
     """Download a chat attachment's media into the file store (idempotent)."""
+    from intake.channels.whatsapp.media import MediaError
     from intake.media import fetch_attachment as fetch
 
-    fetch(get_runtime(), attachment_id)
+    try:
+        fetch(get_runtime(), attachment_id)
+    except MediaError as exc:  # transient: one line in the log, not a traceback, and the broker's backoff
+        log.warning("attachment %s not fetched yet, will retry: %s", attachment_id, exc)
+        raise dramatiq.Retry(str(exc)) from None
 
 
 @register_actor
@@ -68,7 +73,7 @@ def check_sla(ticket_id: str, kind: str, due_at: str) -> None:
     from assignment.actors_impl import find_timer, fire_timer
 
     runtime = get_runtime()
-    timer_id = find_timer(runtime, ticket_id, kind)
+    timer_id = find_timer(runtime, ticket_id, kind, due_at)
     if timer_id is not None:
         fire_timer(runtime, timer_id)
 

@@ -16,7 +16,7 @@ def fetch_attachment(ctx: Runtime, attachment_id: int) -> str:
     """Download one attachment's media (size-capped) into the file store; idempotent.
 
     A permanent failure (too large, gone) is noted on the attachment and in the timeline; a transient
-    one raises so the broker retries.
+    one (server down, HTTP 5xx) raises `MediaError` so the broker retries.
     """
     from intake.channels.whatsapp.media import MediaError, fetch_media
 

@@ -73,7 +73,10 @@ def fetch_media(settings: Settings, media_id: str) -> tuple[bytes, str]:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
             return await download_media(settings, media_id, http)
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # the server is down or slow: worth a retry
+        raise MediaError(f"media server unreachable: {type(exc).__name__}: {exc}") from None
 
 
 async def _fetch(http: aiohttp.ClientSession, url: str, headers: dict, limit: int,

@@ -23,11 +23,15 @@ log = logging.getLogger(__name__)
 SWEEP_GRACE = timedelta(seconds=60)  # a due timer this late is taken as lost in the broker
 
 
-def find_timer(runtime, ticket_id: str, kind: str) -> int | None:
-    """The stored timer a `check_sla(ticket_id, kind, due_at)` message refers to."""
+def find_timer(runtime, ticket_id: str, kind: str, due_at: str | datetime) -> int | None:
+    """The stored timer a `check_sla(ticket_id, kind, due_at)` message refers to: the row of that kind whose due
+    time is still `due_at`. A message for a timer re-planned since (pause, resume, new priority) finds nothing,
+    so it does nothing; the row's current message or the sweeper fires it at its new time."""
+    due = datetime.fromisoformat(due_at) if isinstance(due_at, str) else due_at
     with runtime.db.session() as session:
-        return session.execute(select(SlaTimer.id).where(SlaTimer.ticket_id == ticket_id, SlaTimer.kind == kind)
-                               ).scalars().first()
+        rows = session.execute(select(SlaTimer.id, SlaTimer.due_at)
+                               .where(SlaTimer.ticket_id == ticket_id, SlaTimer.kind == kind)).all()
+    return next((timer_id for timer_id, row_due in rows if row_due == due), None)
 
 
 def fire_timer(runtime, timer_id: int) -> str:

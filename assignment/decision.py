@@ -38,14 +38,21 @@ class Decision(BaseModel):
     hits: list[RuleHit] = Field(default_factory=list)  # every evaluated rule, in order
     round_robin_cursors: dict[str, int] = Field(default_factory=dict)  # the caller persists these
     set_by: dict[str, str] = Field(default_factory=dict)  # "team", "assignee", "priority", … → rule name
+    tag_rules: dict[str, str] = Field(default_factory=dict)  # tag → the rule that added it
     notes: list[str] = Field(default_factory=list)  # e.g. why nobody could be picked within a team
 
     @property
     def matched_rules(self) -> list[str]:
         return [hit.rule for hit in self.hits if hit.matched]
 
+    def because(self, key: str) -> str:
+        """`because rule `x` matched <its reasons>` for a decided value (team, priority, …)."""
+        return self._because_rule(self.set_by.get(key))
+
     def _because(self, key: str) -> str:
-        rule = self.set_by.get(key)
+        return self.because(key)
+
+    def _because_rule(self, rule: str | None) -> str:
         hit = next((h for h in self.hits if h.rule == rule and h.matched), None)
         why = "; ".join(reason.removesuffix(" matched") for reason in hit.reasons) if hit else ""
         return f"because rule `{rule}` matched {why}".rstrip()

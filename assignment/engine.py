@@ -61,6 +61,7 @@ class RuleEngine:
             "category": _lower(facts.category), "subcategory": _lower(facts.subcategory), "urgency": _lower(facts.urgency),
             "priority": _lower(facts.priority), "property": _lower(facts.property_id), "unit": _lower(facts.unit),
             "channel": _lower(facts.channel), "billing_type": _lower(facts.billing_type), "contract": _lower(facts.contract),
+            "contract_status": facts.contract_status,
             "status": _lower(facts.status), "team": _lower(facts.team), "assignee": _lower(facts.assignee),
             "sender": _lower(facts.sender), "text": f"{subject}\n{facts.text}".lower(), "subject": subject.lower(),
             "confidence": facts.confidence, "needs_review": facts.needs_review,
@@ -135,7 +136,10 @@ class RuleEngine:
             self._set(decision, "triage", True, rule.name)
         if then.require_approval:
             self._set(decision, "requires_approval", True, rule.name)
-        decision.tags += [tag for tag in then.tags if tag not in decision.tags]
+        for tag in then.tags:
+            if tag not in decision.tags:
+                decision.tags.append(tag)
+                decision.tag_rules[tag] = rule.name
         decision.notify += [self._notification(name, rule.name) for name in then.notify]
         if then.assign and "team" not in decision.set_by and "assignee" not in decision.set_by:
             self._assign(then.assign, rule.name, decision, facts, workload, now, cursors)

@@ -27,7 +27,8 @@ class TicketFacts(BaseModel):
     property_id: str | None = None
     unit: str | None = None
     billing_type: str | None = None  # guarantee / sla / billable
-    contract: str | None = None  # the service contract the property is under, if the store knows one
+    contract: str | None = None  # the service contract in force on the ticket's date (registry), e.g. HBR-2026-01-01
+    contract_status: str = "none"  # active / expired / upcoming / none: the property's contract on that date
     confidence: float = 1.0
     needs_review: bool = False
     text: str = ""

@@ -22,15 +22,18 @@ from assignment.hours import Window, parse_weekly_hours
 from assignment.schema import CalendarSpec, PartialTarget, TargetSpec
 
 PauseLike = Pause | tuple[str, datetime, datetime | None]
+REOPEN_GAP = frozenset({"resolved", "closed", "cancelled"})
 _SEARCH_DAYS = 800  # a deadline further out than this is a configuration mistake (a calendar never open)
 
 
 def pause_spans(pauses: Iterable[PauseLike], statuses: Collection[str]) -> list[tuple[datetime, datetime | None]]:
-    """The (start, end) spans in a pausing status, sorted; other statuses do not stop the clock."""
+    """The (start, end) spans in a pausing status, sorted; other statuses do not stop the clock. The time a
+    reopened ticket spent resolved or closed (an ended stretch) never counts either: its clocks resume where
+    they stopped at the resolution."""
     spans = []
     for pause in pauses:
         status, start, end = (pause.status, pause.start, pause.end) if isinstance(pause, Pause) else pause
-        if status in statuses:
+        if status in statuses or (end is not None and status in REOPEN_GAP):
             spans.append((start, end))
     return sorted(spans, key=lambda span: span[0])
 

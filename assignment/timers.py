@@ -109,12 +109,15 @@ def _why_cancelled(ticket: Ticket, engine: RuleEngine) -> str:
     return "no longer applies (answered, assigned or re-planned)"
 
 
-def replan(session: Session, ticket: Ticket, engine: RuleEngine, now: datetime, *, actor: str) -> list[Message]:
-    """After a status change, answer or reassignment: new due times (pauses honoured) and timers."""
+def replan(session: Session, ticket: Ticket, engine: RuleEngine, now: datetime, *, actor: str,
+           why: str | None = None) -> list[Message]:
+    """After a status change, answer, reassignment, follow-up or reopen: new due times (pauses honoured) and
+    timers. `why` goes into the timeline."""
     plan = engine.sla_plan(stored_facts(ticket), ticket.created_at)
     ticket_store.set_fields(session, ticket, {"first_response_due": plan.first_response_due,
                                               "resolution_due": plan.resolution_due},
-                            actor=actor, at=now, reason="SLA due times re-planned"
+                            actor=actor, at=now, reason="SLA due times re-planned" + (f": {why}" if why else "")
+                            + f" ({plan.priority} targets)"
                             + (" (clock paused)" if plan.resolution_due is None else ""))
     return schedule_timers(session, ticket, engine, plan, now)
 

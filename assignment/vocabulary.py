@@ -16,6 +16,7 @@ from assignment.hours import DAYS, format_clock, parse_clock, parse_window
 URGENCIES = ("urgent", "high", "standard", "low")
 CHANNELS = ("email", "whatsapp", "waha", "qcontact", "internal")
 BILLING_TYPES = ("guarantee", "sla", "billable")
+CONTRACT_STATUSES = ("active", "expired", "upcoming", "none")
 STATUSES = ("new", "triaged", "assigned", "in_progress", "pending", "resolved", "closed", "cancelled")
 
 
@@ -36,7 +37,9 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in [
     FieldSpec("unit", "choice", "unit id within the property, e.g. 101"),
     FieldSpec("channel", "choice", "where the message came from", CHANNELS),
     FieldSpec("billing_type", "choice", "guarantee, sla (under contract) or billable", BILLING_TYPES),
-    FieldSpec("contract", "choice", "service contract name, when the property has one"),
+    FieldSpec("contract", "choice", "the property's service contract in force when the ticket came in, named "
+                                    "PROPERTY-STARTDATE (e.g. HBR-2026-01-01); unset outside a contract"),
+    FieldSpec("contract_status", "choice", "the property's service contract on the ticket's date", CONTRACT_STATUSES),
     FieldSpec("status", "choice", "ticket status", STATUSES),
     FieldSpec("team", "choice", "team already on the ticket"),
     FieldSpec("assignee", "choice", "person already on the ticket"),

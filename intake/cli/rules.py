@@ -55,9 +55,12 @@ def facts_from_file(path: Path, at: datetime, overrides: dict[str, str]):
 
 def stored_ticket_facts(number: str, overrides: dict[str, str]):
     """A stored ticket's facts as they are now (pauses included) and the current workload, for `explain`."""
+    from sqlalchemy import select
+
     from assignment import TicketFacts
     from assignment.timers import stored_facts
     from intake.cli.common import open_runtime
+    from store.models import SlaTimer
     from intake.pipeline.decide import current_workload
     from store import tickets as ticket_store
 
@@ -67,7 +70,9 @@ def stored_ticket_facts(number: str, overrides: dict[str, str]):
             raise click.ClickException(f"no ticket {number}")
         facts = stored_facts(ticket, _first_text(ticket))
         workload = current_workload(session)
-    return TicketFacts.model_validate(facts.model_dump() | overrides), workload
+        rows = session.execute(select(SlaTimer).where(SlaTimer.ticket_id == ticket.id).order_by(SlaTimer.due_at, SlaTimer.id))
+        timers = [(t.kind, t.due_at, t.state, t.outcome) for t in rows.scalars()]
+    return TicketFacts.model_validate(facts.model_dump() | overrides), workload, timers
 
 
 def _first_text(ticket) -> str:
@@ -159,7 +164,7 @@ def status(rules_dir: Path | None, status_file: Path | None) -> None:
 @click.option("--message", "message_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A message (.eml) or ticket facts (.yaml/.json) to run through the rules.")
 @click.option("--rules", "rules_dir", type=DirPath, help="Rules directory (default: the configured one).")
-@click.option("--at", "at", help="Decide as of this ISO time (default: now).")
+@click.option("--at", "at", help="Decide as of this ISO time (default: a ticket's arrival; a message's now).")
 @click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE", help="Override a fact, e.g. subcategory=plumbing.")
 def explain(ticket: str | None, message_file: Path | None, rules_dir: Path | None, at: str | None, assignments: tuple[str, ...]) -> None:
     """List every rule, whether it matched and why (not), then the decision, SLA plan and timers."""
@@ -175,8 +180,10 @@ def explain(ticket: str | None, message_file: Path | None, rules_dir: Path | Non
     now = _parse_at(at)
     if message_file:
         facts, workload = facts_from_file(message_file, now, overrides), Workload()
+        stored_timers = None
     else:
-        facts, workload = stored_ticket_facts(ticket, overrides)
+        facts, workload, stored_timers = stored_ticket_facts(ticket, overrides)
+        now = now if at else facts.created_at  # why it was decided so: as of its arrival, unless asked otherwise
     decision = engine.decide(facts, workload, now, explain=True)
     for hit in decision.hits:
         click.echo(f"{'MATCH' if hit.matched else '  -  '} {hit.rule}")
@@ -188,6 +195,11 @@ def explain(ticket: str | None, message_file: Path | None, rules_dir: Path | Non
     click.echo(f"\nSLA: {plan.priority}, {plan.clock} time on calendar {plan.calendar}"
                + (f" (override {plan.override})" if plan.override else ""))
     click.echo(f"  first response due {plan.first_response_due}, resolution due {plan.resolution_due}")
+    if stored_timers is not None:  # what the service scheduled for this ticket, and what became of it
+        click.echo("  timers of this ticket:" if stored_timers else "  no timers stored for this ticket")
+        for kind, due_at, state, outcome in stored_timers:
+            click.echo(f"  {kind} at {due_at.isoformat()}: {state}" + (f" ({outcome})" if outcome else ""))
+        return
     for timer in engine.timers(decided, plan, assigned=bool(decision.assignee), now=now):
         click.echo(f"  {timer.kind} at {timer.due_at} → notify {', '.join(timer.action.notify) or '-'}"
                    + (f", reassign to {timer.action.reassign}" if timer.action.reassign else ""))

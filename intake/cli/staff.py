@@ -35,9 +35,25 @@ def set_status(runtime, number: str, status: str, *, actor: str, reason: str | N
             ticket_store.change_status(session, ticket, status, actor=actor, reason=reason or f"set by {actor}", at=now)
         except IllegalTransition as exc:
             raise StaffError(f"{ticket.number}: {exc}") from None
-        messages = replan(session, ticket, runtime.rules().current(), now, actor="sla")
+        engine = runtime.rules().current()
+        if status == "triaged":
+            _finish_triage(session, ticket, engine, actor=actor, now=now)
+        messages = replan(session, ticket, engine, now, actor="sla")
+        if status == "triaged" and not ticket.assignee:  # the rules route it now that a person checked it
+            messages.append(("assign_ticket", (ticket.id,)))
     send_messages(messages, number)
     return f"{number.upper()}: {before} → {status}"
+
+
+def _finish_triage(session, ticket: Ticket, engine, *, actor: str, now) -> None:
+    """A dispatcher checked the classification: it no longer needs review (confidence counts as certain), and
+    the triage queue's rule-made assignment is handed back to the rules (`assign_ticket`). A person's stays."""
+    from assignment.followup import is_rules_actor, last_setter
+
+    values = {"needs_review": False, "confidence": {field: 1.0 for field in ticket.confidence}}
+    if is_rules_actor(last_setter(ticket, "team", "assignee"), engine):
+        values |= {"team": None, "assignee": None}
+    ticket_store.set_fields(session, ticket, values, actor=actor, at=now, reason=f"triage done by {actor}")
 
 
 def respond(runtime, number: str, text: str, *, actor: str, internal: bool = False) -> str:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from assignment import Decision, TicketFacts, Workload
-from assignment.timers import schedule_timers
+from assignment.engine import AFTER_HOURS_RULE
+from assignment.escalation import DONE_STATUSES
+from assignment.timers import replan, schedule_timers, stored_facts
+from intake.pipeline.persist import PRIORITIES
 from intake.pipeline.work import Work
 from intake.runtime import Runtime
 from store import tickets as ticket_store
 from store.cursors import get_cursor, set_cursor
 from store.lifecycle import OPEN_STATUSES
-from store.models import Cursor, Ticket
+from store.models import Cursor, PropertyRow, Ticket
 
 RR_PREFIX = "round-robin:"
 
@@ -20,15 +25,32 @@ RR_PREFIX = "round-robin:"
 def ticket_facts(ticket: Ticket, text: str = "") -> TicketFacts:
     """What the rules may look at, from a stored ticket (also used to replay tickets in `rules diff`)."""
     confidence = min(ticket.confidence.values()) if ticket.confidence else 1.0
+    contract, contract_status = ticket_contract(ticket)
     return TicketFacts(
         number=ticket.number, channel=ticket.channel, category=ticket.category, subcategory=ticket.subcategory,
         urgency=ticket.urgency, property_id=ticket.property_id, unit=ticket.unit, billing_type=ticket.billing_type,
+        contract=contract, contract_status=contract_status,
         confidence=confidence, needs_review=ticket.needs_review, text=text, subject=ticket.subject,
         sender=ticket.requester, status=ticket.status, assignee=ticket.assignee,
         priority=ticket.priority.lower() if ticket.priority else None,  # stored URGENT…LOW, rules use urgent…low
         team=ticket.team, created_at=ticket.created_at, first_response_at=ticket.first_response_at,
         resolved_at=ticket.resolved_at,
     )
+
+
+def ticket_contract(ticket: Ticket) -> tuple[str | None, str]:
+    """The property's service contract from the registry, on the day the ticket came in (UTC date):
+    (`PROPERTY-STARTDATE` while it is in force else None, and active / expired / upcoming / none)."""
+    session = object_session(ticket)
+    row = session.get(PropertyRow, ticket.property_id) if session is not None and ticket.property_id else None
+    if row is None or row.contract_starts is None:
+        return None, "none"
+    on = (ticket.created_at or datetime.now(timezone.utc)).astimezone(timezone.utc).date()
+    if on < row.contract_starts:
+        return None, "upcoming"
+    if row.contract_ends is not None and on > row.contract_ends:
+        return None, "expired"
+    return f"{row.id}-{row.contract_starts.isoformat()}", "active"
 
 
 def current_workload(session: Session) -> Workload:
@@ -64,32 +86,116 @@ def apply_rules(ctx: Runtime, session: Session, work: Work) -> Decision:
     return decision
 
 
-def _apply_decision(session: Session, ticket: Ticket, decision: Decision, now) -> None:
-    rule_of = decision.set_by
-    values = {}
+def redecide(ctx: Runtime, session: Session, work: Work) -> Decision | None:
+    """A follow-up on an open ticket: raise its urgency if the new message says so, run the rules again when
+    the facts changed (policy in assignment.followup), and re-plan the SLA (a reopened ticket gets its
+    timers back). Returns the decision applied, or None when the facts did not change."""
+    from assignment.followup import allowed_fields, previous_matches
+
+    ticket, now, engine = work.ticket, ctx.clock(), ctx.rules().current()
+    if ticket.status in DONE_STATUSES:
+        return None  # a reply to a closed ticket that was not reopened (pipeline.reopen_resolved_on_reply)
+    reopened = any(e.kind == "reopened" and e.at == now for e in ticket.events)
+    raised = _raise_urgency(ctx, session, work)
+    text = "\n".join(m.text or m.full_text or "" for m in ticket.messages if m.direction == "inbound")
+    facts = stored_facts(ticket, text)
+    decision = engine.decide(facts, current_workload(session), now)
+    before = previous_matches(ticket) - {AFTER_HOURS_RULE}
+    new_rules = set(decision.matched_rules) - previous_matches(ticket)
+    changed = raised or set(decision.matched_rules) - {AFTER_HOURS_RULE} != before
+    applied = None
+    if changed:
+        fields, kept = allowed_fields(ticket, decision, engine)
+        prefix = f"re-decided after follow-up ({raised or 'rules matched differently'}): "
+        _apply_decision(session, ticket, decision, now, fields=fields, notify_rules=new_rules, prefix=prefix)
+        for note in kept:
+            ticket_store.add_event(session, ticket, "rules-kept", actor="rules", reason=prefix + note, at=now)
+        applied = decision
+    why = "reopened by the tenant's reply" if reopened else (f"follow-up: {raised}" if raised else "follow-up")
+    work.after_commit.extend(replan(session, ticket, engine, now, actor="sla", why=why))
+    return applied
+
+
+def _raise_urgency(ctx: Runtime, session: Session, work: Work) -> str | None:
+    """Classify the follow-up's own text; a higher urgency (never a lower one) goes on the ticket, and its
+    priority follows unless a person set it. Returns what changed, for the timeline."""
+    from assignment.followup import is_more_urgent, is_rules_actor, last_setter
+    from classifiers import ClassifyInput
+
+    ticket, message = work.ticket, work.message
+    result = ctx.classifier().classify(ClassifyInput(
+        id=str(work.raw.id), channel=message.channel.value, sender=message.sender, subject=message.subject,
+        body=message.text or message.full_text, received_at=message.received_at))
+    if not is_more_urgent(result.urgency, ticket.urgency):
+        return None
+    values = {"urgency": result.urgency}
+    if is_rules_actor(last_setter(ticket, "priority"), ctx.rules().current()):
+        values["priority"] = PRIORITIES[result.urgency]
+    proof = next((f"{e.source}: {e.text!r}" for e in result.evidence if e.field == "urgency"), "the new message")
+    what = f"urgency {ticket.urgency or 'unset'} → {result.urgency}"
+    ticket_store.set_fields(session, ticket, values, actor="classifier", at=ctx.clock(),
+                            reason=f"follow-up raised the {what}, from {proof}")
+    return what
+
+
+def credited_changes(decision: Decision) -> list[tuple[str, str, object, str]]:
+    """What the decision changes, field by field, each with the rule that set it and why:
+    (rule, field, value, reason), e.g. ("plumbing-specialist", "team", "plumbing", "assigned to plumbing because…")."""
+    rule_of, changes = decision.set_by, []
+    same = rule_of.get("team") == rule_of.get("assignee")
     for field in ("team", "assignee"):
-        if getattr(decision, field) is not None:
-            values[field] = getattr(decision, field)
+        value = getattr(decision, field)
+        if value is None:
+            continue
+        who = " / ".join(x for x in (decision.team, decision.assignee) if x) if same else value
+        what = "assigned to" if field == "team" or same else "person"
+        changes.append((rule_of.get(field, "rules"), field, value, f"{what} {who} {decision.because(field)}"))
     if decision.priority is not None:  # rules may write "urgent"; tickets use the URGENT…LOW scale
-        values["priority"] = decision.priority.upper()
-    if decision.tags:
-        values["tags"] = sorted(set(ticket.tags) | set(decision.tags))
+        changes.append((rule_of.get("priority", "rules"), "priority", decision.priority.upper(),
+                        f"priority {decision.priority} {decision.because('priority')}"))
+    for tag in decision.tags:
+        rule = decision.tag_rules.get(tag, "rules")
+        changes.append((rule, "tags", tag, f"tag {tag} {decision._because_rule(rule)}"))
     if decision.requires_approval:
-        values["requires_approval"] = True
+        changes.append((rule_of.get("requires_approval", "rules"), "requires_approval", True,
+                        f"needs billing approval {decision.because('requires_approval')}"))
     if decision.to_triage:
-        values["needs_review"] = True
-        values["review_reasons"] = [*ticket.review_reasons, f"rule `{rule_of.get('triage', '?')}` sent it to triage"]
-    actor = rule_of.get("team") or rule_of.get("assignee") or (decision.matched_rules or ["rules"])[0]
-    ticket_store.set_fields(session, ticket, values, actor=actor, reason=decision.explain(), at=now)
-    ticket_store.add_event(session, ticket, "rules-evaluated", actor="rules",
-                           changes={"matched": decision.matched_rules,
-                                    "hits": [hit.model_dump() for hit in decision.hits if hit.matched]},
-                           reason=decision.explain(), at=now)
+        changes.append((rule_of.get("triage", "rules"), "needs_review", True, f"sent to triage {decision.because('triage')}"))
+    return changes
+
+
+def _apply_decision(session: Session, ticket: Ticket, decision: Decision, now, *, fields=None, notify_rules=None,
+                    prefix: str = "") -> list[str]:
+    """Apply the decision (only `fields` and the notifications of `notify_rules`, when given): one timeline event
+    per rule, crediting each changed field to the rule that set it. Returns the fields changed."""
+    grouped: dict[str, tuple[dict, list[str]]] = {}
+    for rule, field, value, reason in credited_changes(decision):
+        if fields is not None and field not in fields:
+            continue
+        values, reasons = grouped.setdefault(rule, ({}, []))
+        if field == "tags":
+            value = sorted(set(values.get("tags", ticket.tags)) | {value})
+        elif field == "needs_review":
+            values["review_reasons"] = [*ticket.review_reasons, f"rule `{rule}` sent it to triage"]
+        values[field] = value
+        if reason not in reasons and not (field == "assignee" and reason.startswith("assigned to")):
+            reasons.append(reason)
+    changed: list[str] = []
+    for rule, (values, reasons) in grouped.items():
+        changed += ticket_store.set_fields(session, ticket, values, actor=rule, reason=prefix + "; ".join(reasons), at=now)
+    if changed or fields is None:
+        ticket_store.add_event(session, ticket, "rules-evaluated", actor="rules",
+                               changes={"matched": decision.matched_rules,
+                                        "hits": [hit.model_dump() for hit in decision.hits if hit.matched]},
+                               reason=prefix + decision.explain(), at=now)
     for note in decision.notify:
-        ticket_store.add_event(session, ticket, "notification-requested", actor=note.rule,
-                               changes={"target": note.target, "kind": note.kind, "via": note.via}, at=now)
-    if (ticket.assignee or ticket.team) and not ticket.needs_review:
+        if notify_rules is None or note.rule in notify_rules:
+            ticket_store.add_event(session, ticket, "notification-requested", actor=note.rule,
+                                   changes={"target": note.target, "kind": note.kind, "via": note.via}, at=now)
+    actor = decision.set_by.get("team") or decision.set_by.get("assignee") or (decision.matched_rules or ["rules"])[0]
+    if ticket.status in ("new", "triaged") and (ticket.assignee or ticket.team) and not ticket.needs_review:
         ticket_store.change_status(session, ticket, "assigned", actor=actor, reason=decision.explain().splitlines()[0], at=now)
+    return changed
 
 
 def _timer_messages(ctx, session, ticket, engine, plan, now) -> list[tuple]:

@@ -47,23 +47,44 @@ def _record_delivery_report(ctx: Runtime, session: Session, work: Work) -> Verdi
         select(TicketMessage)
         .where(TicketMessage.direction == "outbound")
         .where(or_(TicketMessage.channel_message_id == report.ref_id, TicketMessage.message_id_header == report.ref_id))
+        .with_for_update()  # two reports about one message, processed at once, must not both win
     ).scalar_one_or_none()
     if outbound is None:
         return Verdict.drop(f"delivery report ({report.status}) for a message we do not know")
-    outbound.delivery_status = report.status
-    outbound.delivery_error = report.reason
-    if report.status in {"failed", "bounced"}:
+    work.ticket = outbound.ticket
+    if report.status in _FAILURES:  # the error is recorded whatever the status stays
         ticket_store.add_event(
             session, outbound.ticket, "delivery-failed", changes={"message": outbound.id, "status": report.status},
             reason=f"{report.recipient or 'recipient'}: {report.reason or report.status}", at=ctx.clock(),
         )
-    work.ticket = outbound.ticket
+    if not is_delivery_advance(outbound.delivery_status, report.status):
+        return Verdict(f"delivery report: {report.status} (kept {outbound.delivery_status})")
+    outbound.delivery_status = report.status
+    outbound.delivery_error = report.reason if report.status in _FAILURES else None
     return Verdict(f"delivery report: {report.status}")
+
+
+# Providers deliver reports out of order (a late `sent` after `read`), so a status only moves forward.
+# A failure outranks queued/sent but not delivered/read: a message that reached the phone did not fail.
+_DELIVERY_RANK = {"queued": 0, "sending": 1, "pending": 1, "sent": 2, "failed": 3, "bounced": 3,
+                  "delivered": 4, "read": 5, "played": 6}
+_FAILURES = {"failed", "bounced"}
+
+
+def is_delivery_advance(current: str | None, reported: str) -> bool:
+    """Whether `reported` moves an outbound message's status forward (unknown ones, e.g. `deleted`, never do)."""
+    if reported not in _DELIVERY_RANK:
+        return False
+    if current not in _DELIVERY_RANK or (reported in _FAILURES and current in _FAILURES):  # a later bounce's error
+        return True
+    return _DELIVERY_RANK[reported] > _DELIVERY_RANK[current]
 
 
 def thread(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     """Find the ticket this message continues, from every signal the channel gave us."""
     message, now = work.message, ctx.clock()
+    if message.channel == ChannelName.INTERNAL:  # staff asked for a new ticket: never threaded
+        return None
     hints = message.thread
     candidates = ticket_store.thread_candidates(
         session,
@@ -73,9 +94,19 @@ def thread(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
         ticket_reference=hints.ticket_reference,
         external_ticket_id=message.external_ticket_id,
         since=now - timedelta(days=90),
+        subject_matches=_subject_filter(message),
     )
     work.thread = match_thread(ctx, work, candidates)
     return None
+
+
+def _subject_filter(message):
+    """Email also looks at recent tickets with the same subject (a stranger's mail may be a follow-up)."""
+    if message.channel != ChannelName.EMAIL or not message.subject:
+        return None
+    from intake.channels.email.threading import is_similar_subject
+
+    return lambda subject: is_similar_subject(message.subject, subject)
 
 
 def match_thread(ctx: Runtime, work: Work, candidates) -> ThreadMatch:
@@ -90,7 +121,8 @@ def match_thread(ctx: Runtime, work: Work, candidates) -> ThreadMatch:
     if message.channel == ChannelName.EMAIL:
         from intake.channels.email.threading import score_email_thread
 
-        return score_email_thread(message, candidates, ctx.settings.email.instance_marker)
+        homes = {(t.property, t.unit) for t in ctx.classifier().registry.tenants_for_sender(message.sender)}
+        return score_email_thread(message, candidates, ctx.settings.email.instance_marker, homes=homes)
     from intake.channels.chat import match_conversation
 
     window = timedelta(hours=ctx.settings.pipeline.conversation_window_hours)
@@ -120,7 +152,7 @@ def persist(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
         return None
     if work.message.extra.get("reaction"):  # a 👍 to no open conversation is not a new problem
         return Verdict.drop("reaction outside any open conversation")
-    if over_rate_limit(ctx, session, work.message.sender):
+    if work.message.channel != ChannelName.INTERNAL and over_rate_limit(ctx, session, work.message.sender):
         latest = ticket_store.latest_open_ticket(session, work.message.sender)
         if latest is None:
             return Verdict.hold(f"sender over {ctx.settings.limits.new_tickets_per_sender_per_hour} new tickets per hour")
@@ -133,11 +165,14 @@ def persist(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
 
 
 def decide(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
-    """New tickets go through the assignment rules; the decision and its rule hits land in the timeline."""
-    if work.is_new_ticket:
-        from intake.pipeline.decide import apply_rules
+    """New tickets go through the assignment rules; a follow-up re-decides its ticket when it changes the facts
+    and re-plans its SLA (see rules/README.md); the decision and its rule hits land in the timeline."""
+    from intake.pipeline.decide import apply_rules, redecide
 
+    if work.is_new_ticket:
         apply_rules(ctx, session, work)
+    elif work.ticket is not None:
+        redecide(ctx, session, work)
     return None
 
 

@@ -17,7 +17,7 @@ TICKETS = [
                text="tap drips"),
     make_facts(number="EML-2", category="payment", urgency="low", text="invoice question"),
     make_facts(number="EML-3", category="maintenance", subcategory="hvac", urgency="high", property_id="HBR",
-               billing_type="sla", text="no heat"),
+               billing_type="sla", contract="HBR-2026-01-01", contract_status="active", text="no heat"),
     make_facts(number="EML-4", category="complaint", subcategory="noise", urgency="standard", text="party upstairs"),
 ]
 

@@ -3,6 +3,8 @@ clock jumps through business time (a weekend, a holiday) instead of sleeping."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from sqlalchemy import select
 
@@ -10,6 +12,7 @@ from assignment.actors_impl import fire_timer, sweep_due_timers
 from intake.cli.staff import respond, set_status
 from store.models import Ticket
 
+from tests.conftest import ROOT, make_settings
 from tests.assignment_integration.conftest import MINUTE, at, drain, events_of, new_ticket, timers_of
 
 DOOR = {"subject": "Loose door handle",
@@ -66,36 +69,42 @@ def test_warning_escalation_and_breach_fire_at_business_moments(runtime, clock, 
         assert session.get(Ticket, ticket_id).assignee == "sam-supervisor"  # L3 reassigns to the supervisor
 
 
-def test_pending_pauses_and_resuming_moves_the_deadlines(runtime, clock, timer_broker, worker_factory):
+def test_pending_pauses_and_resuming_after_the_deadline_moves_it(runtime, clock, timer_broker, worker_factory):
     worker = worker_factory(timer_broker)
     clock.set(at("2026-11-30T09:00:00-05:00"))  # Monday: warn at 12:00, breach at 13:00
     ticket_id = new_ticket(runtime, timer_broker, worker, **DOOR)
-    number = timers_of(runtime, ticket_id) and _number(runtime, ticket_id)
-    assert timers_of(runtime, ticket_id)["first_response_warn"].due_at == at("2026-11-30T12:00:00-05:00")
+    number = _number(runtime, ticket_id)
+    warn = timers_of(runtime, ticket_id)["first_response_warn"]
+    assert warn.due_at == at("2026-11-30T12:00:00-05:00")
 
     clock.set(at("2026-11-30T09:30:00-05:00"))
     set_status(runtime, number, "pending", actor="dispatcher-dana", reason="waiting for the tenant's photos")
-    assert {r.state for k, r in timers_of(runtime, ticket_id).items()} == {"cancelled"}
-    clock.set(at("2026-11-30T12:30:00-05:00"))  # past the old warning: nothing fires while paused
-    sweep(runtime, timer_broker, worker)
+    assert {r.state for r in timers_of(runtime, ticket_id).values()} == {"cancelled"}
+    clock.set(at("2026-11-30T12:30:00-05:00"))  # past the old warning: its messages arrive while paused
+    timer_broker.get_actor("escalate").send(warn.id)
+    timer_broker.get_actor("check_sla").send(ticket_id, warn.kind, warn.due_at.isoformat())
+    drain(timer_broker, worker)
+    assert fire_timer(runtime, warn.id) == "already cancelled"
     assert fired_levels(runtime, ticket_id) == []
 
-    clock.set(at("2026-11-30T11:00:00-05:00"))
-    set_status(runtime, number, "in_progress", actor="maya-maintenance")  # 1h30 paused: deadlines move 1h30
-    timers = timers_of(runtime, ticket_id)
-    assert timers["first_response_warn"].due_at == at("2026-11-30T13:30:00-05:00")
-    assert timers["first_response_breach"].due_at == at("2026-11-30T14:30:00-05:00")
+    set_status(runtime, number, "in_progress", actor="maya-maintenance")  # resumed after the old deadline
+    timers = timers_of(runtime, ticket_id)  # 3 h paused: every deadline moves 3 h
+    assert timers["first_response_warn"].due_at == at("2026-11-30T15:00:00-05:00")
+    assert timers["first_response_breach"].due_at == at("2026-11-30T16:00:00-05:00")
+    assert timers["resolution_warn"].state == "scheduled"
     with runtime.db.session() as session:
-        assert session.get(Ticket, ticket_id).first_response_due == at("2026-11-30T14:30:00-05:00")
+        assert session.get(Ticket, ticket_id).first_response_due == at("2026-11-30T16:00:00-05:00")
+    sweep(runtime, timer_broker, worker)
+    assert fired_levels(runtime, ticket_id) == []  # nothing is due any more
 
-    clock.set(at("2026-11-30T13:30:00-05:00"))
+    clock.set(at("2026-11-30T15:00:00-05:00"))
     sweep(runtime, timer_broker, worker)
     assert fired_levels(runtime, ticket_id) == ["escalation-L1"]
 
-    clock.set(at("2026-11-30T13:40:00-05:00"))
+    clock.set(at("2026-11-30T15:10:00-05:00"))
     respond(runtime, number, "We will come by tomorrow at 9.", actor="maya-maintenance")
     assert timers_of(runtime, ticket_id)["first_response_breach"].state == "cancelled"  # answered
-    clock.set(at("2026-11-30T15:00:00-05:00"))
+    clock.set(at("2026-11-30T17:00:00-05:00"))
     sweep(runtime, timer_broker, worker)
     assert fired_levels(runtime, ticket_id) == ["escalation-L1"]
 
@@ -175,3 +184,62 @@ def test_the_beat_sends_the_sweeper():
         add(scheduler, None)
     job = scheduler.get_job("sweep-sla-timers")
     assert job is not None and job.func.__self__.actor_name == "sweep_timers"
+
+
+LEAK_AT_OAK = {"sender": "carlos.mendez@example.com", "name": "Carlos Mendez", "subject": "Leak under the kitchen sink",
+               "body": "Water is dripping under the kitchen sink in unit 101, please send someone."}
+
+
+def test_after_hours_urgent_goes_to_on_call(runtime, clock, timer_broker, worker_factory):
+    worker = worker_factory(timer_broker)
+    clock.set(at("2026-11-28T23:00:00-05:00"))  # Saturday night: the office calendar is closed
+    ticket_id = new_ticket(runtime, timer_broker, worker, subject="Leak under the kitchen sink",
+                           body="Water is dripping under the kitchen sink in unit 101, please send someone.")
+    with runtime.db.session() as session:
+        ticket = session.get(Ticket, ticket_id)
+        assert (ticket.priority, ticket.assignee, ticket.status) == ("URGENT", "olu-oncall", "assigned")
+    told = [(e.actor, e.changes["target"]) for e in events_of(runtime, ticket_id, "notification-requested")]
+    assert ("after-hours-urgent", "olu-oncall") in told
+
+
+def test_urgent_and_unassigned_after_30_minutes_goes_to_the_supervisor(runtime, clock, timer_broker, worker_factory,
+                                                                       tmp_path):
+    # An urgent first response of 1 h, so the 30-minute safety net fires on its own, before the breach.
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    sla = rules / "sla.yaml"
+    text = sla.read_text()
+    assert "urgent:   {first_response: 30m," in text
+    sla.write_text(text.replace("urgent:   {first_response: 30m,", "urgent:   {first_response: 1h,"))
+    runtime.settings = make_settings(runtime.db, tmp_path, rules_dir=rules)
+    worker = worker_factory(timer_broker)
+    clock.set(at("2026-11-28T10:00:00-05:00"))  # Saturday, office open; no plumber on shift covers OAK
+    ticket_id = new_ticket(runtime, timer_broker, worker, **LEAK_AT_OAK)
+    with runtime.db.session() as session:
+        ticket = session.get(Ticket, ticket_id)
+        assert (ticket.priority, ticket.team, ticket.assignee) == ("URGENT", "plumbing", None)
+    unassigned = timers_of(runtime, ticket_id)["unassigned_urgent"]
+    assert unassigned.due_at == at("2026-11-28T10:30:00-05:00")
+    clock.set(unassigned.due_at - MINUTE)
+    assert fire_timer(runtime, unassigned.id) == "not due yet"
+    clock.set(unassigned.due_at)
+    sweep(runtime, timer_broker, worker)
+    assert timers_of(runtime, ticket_id)["unassigned_urgent"].state == "fired"
+    told = [e.changes["target"] for e in events_of(runtime, ticket_id, "notification-requested")
+            if e.changes.get("timer") == "unassigned_urgent"]
+    assert told == ["sam-supervisor"]
+
+
+def test_resolution_timers_fire_after_the_first_response(runtime, clock, timer_broker, worker_factory):
+    worker = worker_factory(timer_broker)
+    clock.set(at("2026-11-30T09:00:00-05:00"))
+    ticket_id = new_ticket(runtime, timer_broker, worker, **DOOR)
+    clock.set(at("2026-11-30T09:10:00-05:00"))
+    respond(runtime, _number(runtime, ticket_id), "Booked for Thursday.", actor="maya-maintenance")
+    warn = timers_of(runtime, ticket_id)["resolution_warn"]
+    assert warn.due_at == at("2026-12-03T15:00:00-05:00")  # 36 of 48 business hours
+    clock.set(warn.due_at)
+    sweep(runtime, timer_broker, worker)
+    timers = timers_of(runtime, ticket_id)
+    assert (timers["resolution_warn"].state, timers["first_response_warn"].state) == ("fired", "cancelled")
+    assert [e.changes["timer"] for e in events_of(runtime, ticket_id, "sla-escalated")] == ["resolution_warn"]

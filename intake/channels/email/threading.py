@@ -63,15 +63,20 @@ def is_similar_subject(ours: str | None, theirs: str | None) -> bool:
 
 
 def score_email_thread(message: InboundMessage, candidates: list[ThreadCandidate], our_marker: str,
-                       now: datetime | None = None) -> ThreadMatch:
-    """The ticket this mail joins (sure), may follow up (not sure), or none; with the deciding signal."""
+                       now: datetime | None = None, homes: set[tuple[str, str]] | None = None) -> ThreadMatch:
+    """The ticket this mail joins (sure), may follow up (not sure), or none; with the deciding signal.
+
+    `homes` are the sender's registered (property, unit) tenancies: a ticket about one of them is the unit
+    signal; a stranger's same subject about another tenant's unit is that tenant's own problem, not a follow-up.
+    """
     now = now or message.received_at or datetime.now(timezone.utc)
-    scored = [_score(message, candidate, our_marker, now) for candidate in candidates]
+    homes = homes or set()
+    scored = [_score(message, candidate, our_marker, now, homes) for candidate in candidates]
     scored = [s for s in scored if s.signals]
     if not scored:
         return ThreadMatch(evidence=["no candidate shares an id, reference, participant or subject"])
     best = max(scored, key=lambda s: (s.total, s.candidate.last_activity_at))
-    signal, sure = _decide(best, message, now)
+    signal, sure = _decide(best, message, now, homes)
     if signal is None:
         return ThreadMatch(score=best.total, evidence=best.evidence + ["not enough to call it a follow-up"])
     return ThreadMatch(ticket_number=best.candidate.ticket_number, sure=sure, signal=signal, score=best.total,
@@ -91,7 +96,8 @@ def _ours_for(ticket_number: str, message: InboundMessage, marker: str) -> set[s
     return {mid for mid in _ids(message.thread.in_reply_to + message.thread.references) if mid.startswith(prefix)}
 
 
-def _score(message: InboundMessage, candidate: ThreadCandidate, marker: str, now: datetime) -> _Score:
+def _score(message: InboundMessage, candidate: ThreadCandidate, marker: str, now: datetime,
+           homes: set[tuple[str, str]]) -> _Score:
     score = _Score(candidate)
     known = _ids(candidate.message_ids) | _ours_for(candidate.ticket_number, message, marker)
 
@@ -120,10 +126,9 @@ def _score(message: InboundMessage, candidate: ThreadCandidate, marker: str, now
     if similarity >= SIMILAR_SUBJECT:
         score.signals["subject"] = round(WEIGHTS["subject"] * similarity / 100, 3)
         score.evidence.append(f"subject {similarity:.0f}% similar to {candidate.subject!r}")
-    unit = message.extra.get("unit")
-    if unit and candidate.unit and str(unit).lower() == candidate.unit.lower():
+    if candidate.unit and _is_home(candidate, homes):
         score.signals["unit"] = WEIGHTS["unit"]
-        score.evidence.append(f"same unit {candidate.unit}")
+        score.evidence.append(f"same unit {candidate.unit}: the sender's home")
     if score.signals:
         age = now - candidate.last_activity_at
         if age <= _OPEN_WINDOW:
@@ -134,7 +139,13 @@ def _score(message: InboundMessage, candidate: ThreadCandidate, marker: str, now
     return score
 
 
-def _decide(best: _Score, message: InboundMessage, now: datetime) -> tuple[str | None, bool]:
+def _is_home(candidate: ThreadCandidate, homes: set[tuple[str, str]]) -> bool:
+    unit = (candidate.unit or "").lower()
+    return any(unit == home_unit.lower() and candidate.property_id in (None, prop) for prop, home_unit in homes)
+
+
+def _decide(best: _Score, message: InboundMessage, now: datetime,
+            homes: set[tuple[str, str]]) -> tuple[str | None, bool]:
     """(deciding signal, sure). Message-ID links and our reference decide alone; a participant with the same
     subject on a recent open ticket is sure (the mailbox was CC'd halfway, or the client dropped References);
     anything weaker is at most a probable follow-up, and a stranger's matching subject is never a join."""
@@ -152,5 +163,8 @@ def _decide(best: _Score, message: InboundMessage, now: datetime) -> tuple[str |
     if "participant" in s and "unit" in s:
         return "participant-unit", False
     if "subject" in s and s["subject"] >= WEIGHTS["subject"] * 0.95 and recent:
+        if homes and best.candidate.unit and not _is_home(best.candidate, homes):
+            best.evidence.append(f"but the sender lives elsewhere, the ticket is about unit {best.candidate.unit}")
+            return None, False
         return "subject", False
     return None, False

@@ -44,8 +44,6 @@ def mail(*, sender="tenant@example.org", subject="Re: Water leak in bathroom", i
     pytest.param(mail(subject="Heating broken"), [ticket()], None, False, None, id="participant, other subject"),
     pytest.param(mail(sender="stranger@example.net", subject="Heating broken"), [ticket()], None, False, None,
                  id="nothing in common"),
-    pytest.param(mail(subject="Neighbour noise", extra={"unit": "4B"}), [ticket(unit="4B")], "EML-000123",
-                 False, "participant-unit", id="participant in the same unit: probable"),
     pytest.param(mail(), [ticket(days_idle=90)], "EML-000123", False, "participant-subject",
                  id="participant, same subject, but long idle: probable"),
     pytest.param(mail(), [ticket(status="closed")], "EML-000123", False, "participant-subject",
@@ -55,6 +53,19 @@ def test_signals(message, candidates, number, sure, signal):
     match = score_email_thread(message, candidates, MARKER)
     assert (match.ticket_number, match.sure, match.signal) == (number, sure, signal)
     assert match.evidence
+
+
+@pytest.mark.parametrize(("message", "homes", "number", "signal"), [
+    pytest.param(mail(subject="Neighbour noise"), {("HBR", "4B")}, "EML-000123", "participant-unit",
+                 id="participant writing about their own unit: probable"),
+    pytest.param(mail(sender="flatmate@example.net"), {("HBR", "4B")}, "EML-000123", "subject",
+                 id="a stranger who lives in the ticket's unit, same subject: probable"),
+    pytest.param(mail(sender="neighbour@example.net"), {("HBR", "2A")}, None, None,
+                 id="a registered tenant of another unit with the same subject: their own ticket"),
+])
+def test_the_senders_home_weighs_in(message, homes, number, signal):
+    match = score_email_thread(message, [ticket(unit="4B")], MARKER, homes=homes)
+    assert (match.ticket_number, match.sure, match.signal) == (number, False, signal)
 
 
 def test_mailbox_cc_d_halfway_through():

@@ -85,3 +85,11 @@ def setup_logging(level: int | None = None) -> None:
     root.setLevel(level)
     # Every command migrates first; "context impl SQLiteImpl" on each run is noise, not news.
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
+
+
+def install_redaction() -> None:
+    """Add redaction to every handler the root logger has, e.g. the ones `dramatiq`'s command line set up in
+    a worker process (which never runs our `setup_logging`)."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())

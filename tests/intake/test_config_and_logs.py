@@ -57,3 +57,18 @@ def test_log_lines_never_carry_full_phone_numbers_or_secrets():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "sender %s", ("+4915112345678",), None)
     RedactingFilter().filter(record)
     assert "4915112345678" not in record.getMessage()
+
+
+def test_a_dramatiq_worker_process_logs_through_redaction_too(tmp_path):
+    """`intake worker` execs the dramatiq command line, which sets up its own handlers before importing us."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import logging, sys; logging.basicConfig(stream=sys.stdout, format='%(message)s'); "
+              "import intake.actors; logging.getLogger('intake.pipeline').warning('raw 7 from +15550100101 token=s3cr3t')")
+    env = os.environ | {"INTAKE_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
+    env.pop("INTAKE_REDIS_URL", None)
+    output = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, check=True).stdout
+    assert "raw 7 from +15" in output
+    assert "15550100101" not in output and "s3cr3t" not in output

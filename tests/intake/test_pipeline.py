@@ -138,11 +138,8 @@ def test_duplicate_messages_processed_concurrently_make_one_ticket(runtime, stub
     assert count(runtime.db, Ticket) == 1 and count(runtime.db, TicketMessage) == 1
 
 
-def test_item_failing_every_attempt_is_quarantined_and_the_others_go_on(runtime, monkeypatch):
-    poison = make_email(subject="Poison", body="this one breaks the classifier")
-    healthy = make_email(sender="j.carter@example.com", name="James Carter", subject="Broken window latch",
-                         body="The window latch in my bedroom is broken, unit 102.")
-    results = accept(runtime.db, [email_raw(poison, "t"), email_raw(healthy, "t")], enqueue=False)
+def poison_the_classifier(monkeypatch) -> None:
+    """From now on the classify stage raises for mails with the subject "Poison" (and only for them)."""
     original = stages.classify
 
     def classify_or_fail(ctx, session, work):
@@ -151,6 +148,14 @@ def test_item_failing_every_attempt_is_quarantined_and_the_others_go_on(runtime,
         return original(ctx, session, work)
 
     monkeypatch.setattr(stages, "STAGES", [(n, classify_or_fail if n == "classify" else f) for n, f in stages.STAGES])
+
+
+def test_item_failing_every_attempt_is_quarantined_and_the_others_go_on(runtime, monkeypatch):
+    poison = make_email(subject="Poison", body="this one breaks the classifier")
+    healthy = make_email(sender="j.carter@example.com", name="James Carter", subject="Broken window latch",
+                         body="The window latch in my bedroom is broken, unit 102.")
+    results = accept(runtime.db, [email_raw(poison, "t"), email_raw(healthy, "t")], enqueue=False)
+    poison_the_classifier(monkeypatch)
     poison_id, healthy_id = (r.raw_id for r in results)
     for attempt in range(runtime.settings.pipeline.max_attempts):
         try:
@@ -195,14 +200,7 @@ def test_pipeline_on_redis_with_a_real_worker(runtime, redis_broker, worker_fact
 @pytest.mark.redis
 def test_on_redis_the_brokers_retries_end_in_quarantine_and_the_others_go_on(runtime, redis_broker, worker_factory, monkeypatch):
     """Dramatiq's own retries (max_attempts - 1 of them, with backoff) drive a failing item into quarantine."""
-    original = stages.classify
-
-    def classify_or_fail(ctx, session, work):
-        if work.message.subject == "Poison":
-            raise RuntimeError("classifier exploded")
-        return original(ctx, session, work)
-
-    monkeypatch.setattr(stages, "STAGES", [(n, classify_or_fail if n == "classify" else f) for n, f in stages.STAGES])
+    poison_the_classifier(monkeypatch)
     worker = worker_factory(redis_broker)
     poison = make_email(subject="Poison", body="this one breaks the classifier")
     healthy = make_email(sender="j.carter@example.com", name="James Carter", subject="Broken window latch",

@@ -37,6 +37,17 @@ def wait_until(predicate, timeout: float = 30.0, what: str = "condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def is_healthy(port: int, server: subprocess.Popen) -> bool:
+    """Whether the web server answers /healthz yet; fails the test at once if its process has exited."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        if server.poll() is not None:
+            raise AssertionError(f"the server exited with {server.returncode}") from None
+        return False
+
+
 def test_intake_run_serves_webhooks_and_processes_them(tmp_path):
     port = free_port()
     env = os.environ | {
@@ -51,14 +62,7 @@ def test_intake_run_serves_webhooks_and_processes_them(tmp_path):
     server = subprocess.Popen([sys.executable, "-m", "intake.cli.main", "run", "--port", str(port)], env=env,
                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        def healthy():
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
-                    return response.status == 200
-            except OSError:
-                return server.poll() is not None and (_ for _ in ()).throw(AssertionError("server exited"))
-
-        wait_until(healthy, what="the web server")
+        wait_until(lambda: is_healthy(port, server), what="the web server")
         body = (SAMPLES / "whatsapp" / "01-text-sink-leak.json").read_bytes()
         request = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/whatsapp", data=body, method="POST",
                                          headers={"Content-Type": "application/json",
@@ -108,14 +112,7 @@ def test_scale_out_serve_and_worker_processes_on_redis_and_postgresql(tmp_path, 
                               start_new_session=True)
     db = Database(pg_url)
     try:
-        def healthy():
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
-                    return response.status == 200
-            except OSError:
-                return False
-
-        wait_until(healthy, what="the web server")
+        wait_until(lambda: is_healthy(port, web), what="the web server")
         body = (SAMPLES / "whatsapp" / "01-text-sink-leak.json").read_bytes()
         for _ in range(2):  # Meta's retry of the same delivery
             request = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/whatsapp", data=body, method="POST",

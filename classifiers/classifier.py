@@ -10,9 +10,9 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from classifiers.billing import decide_billing
+from classifiers.billing import BillingDecision, decide_billing
 from classifiers.combine import group_key
-from classifiers.decide import decide_topic, decide_urgency
+from classifiers.decide import Decision, decide_topic, decide_urgency
 from classifiers.lexicon import Lexicon, normalize
 from classifiers.location import decide_location
 from classifiers.models import Classification, ClassifyInput
@@ -67,11 +67,15 @@ class Classifier:
         if urgency.review.alert:
             lists["r:alert"] = urgency.review.alert
         for name in ("failure", "impaired", "negation", "resolution", "recurrence", "deescalation", "minor", "vulnerable",
-                     "benign"):
+                     "benign", "past", "settled"):
             if getattr(urgency, name) is not None:
                 lists[f"s:{name}"] = getattr(urgency, name).terms
         lists |= {"u:unit": units.unit_words, "u:own": units.own_words, "u:neighbour": units.neighbour_words,
                   "u:not_before": units.not_unit_before, "u:not_after": units.not_unit_after}
+        if rules.taxonomy.requests is not None:
+            lists["s:request"] = rules.taxonomy.requests.terms
+        if rules.taxonomy.asides is not None:
+            lists["s:aside"] = rules.taxonomy.asides.terms
         if rules.taxonomy.beyond_home is not None:
             lists["b:beyond"] = rules.taxonomy.beyond_home.terms
             lists["b:in_home"] = rules.taxonomy.beyond_home.in_home or ["\x00"]
@@ -79,12 +83,17 @@ class Classifier:
         self.lexicon = Lexicon(lists)
         strings = self.lexicon.vocab.strings
         self._tenancy_cache: dict[str, list] = {}
+        # Billing depends only on these six values, and a home's location only on the sender when the text
+        # names no property and no unit: remembered, as the rules and registry do not change once loaded.
+        self._billing_cache: dict[tuple, BillingDecision] = {}
+        self._location_cache: dict[str | None, tuple[Decision, Decision]] = {}
         self._newline = self.lexicon.vocab.strings.add("\n")
         self._bounds: dict[int, int] = {}  # ORTH id -> 0 word, 1 clause break, 2 sentence end (cache)
         self.units: dict[int, list[tuple[str, str]]] = {}
         for prop in registry.properties:
             for unit in prop.units:
                 self.units.setdefault(strings.add(unit.lower()), []).append((prop.id, unit))
+        self._unit_orths = frozenset(self.units)
 
     def _subject_end(self, doc, orths: list[int]) -> int:
         try:  # subject and body are joined by exactly one "\n", which the tokenizer keeps as its own token
@@ -101,6 +110,26 @@ class Classifier:
             found = self._tenancy_cache[sender] = self.registry.tenants_for_sender(sender)
             if len(self._tenancy_cache) > 50_000:  # bounded: senders are unbounded in a long-running worker
                 self._tenancy_cache.clear()
+        return found
+
+    def _billing(self, key: tuple) -> BillingDecision:
+        found = self._billing_cache.get(key)
+        if found is None:
+            found = self._billing_cache[key] = decide_billing(self.rules.billing, self.registry, *key)
+            if len(self._billing_cache) > 50_000:
+                self._billing_cache.clear()
+        return found
+
+    def _location(self, signals, orths: list[int], sender: str | None, text: str, normalized: str):
+        """Property and unit; by sender alone (remembered) when the text names no property and no unit id."""
+        if not self._unit_orths.isdisjoint(orths) or any(key[0] == "p" for key in signals.cues):
+            return decide_location(self.registry, signals, orths, self.units, self._tenancies(sender), text, normalized)
+        found = self._location_cache.get(sender)
+        if found is None:
+            found = decide_location(self.registry, signals, orths, self.units, self._tenancies(sender), text, normalized)
+            self._location_cache[sender] = found
+            if len(self._location_cache) > 50_000:
+                self._location_cache.clear()
         return found
 
     @classmethod
@@ -120,19 +149,20 @@ class Classifier:
         signals = read_signals(self.rules, doc, orths, hits, subject_end, reply, self._bounds)
         category, subcategory = decide_topic(self.rules, signals, text)
         urgency = decide_urgency(self.rules, signals, category.value, text, normalized)
-        prop, unit = decide_location(self.registry, signals, orths, self.units, self._tenancies(item.sender), text,
-                                     normalized)
+        prop, unit = self._location(signals, orths, item.sender, text, normalized)
         on = (item.received_at or datetime.now(timezone.utc)).date()
-        billing = decide_billing(self.rules.billing, self.registry, category.value, subcategory.value,
-                                 urgency.value, prop.value, unit.value, on)
-        decisions = {"category": category, "subcategory": subcategory, "urgency": urgency, "property": prop, "unit": unit}
-        confidence = {name: d.confidence for name, d in decisions.items()}
-        confidence["billing_type"] = billing.confidence
-        evidence: list[dict] = [e for d in decisions.values() for e in d.evidence] + billing.evidence
-        reasons = [r for d in decisions.values() for r in d.reasons] + billing.reasons
-        reasons += review_reasons(self.rules, signals, category, urgency, text)
-        reasons += [f"low confidence in {name} ({value:.2f})" for name, value in confidence.items()
-                    if value < self.review_threshold]
+        billing = self._billing((category.value, subcategory.value, urgency.value, prop.value, unit.value, on))
+        confidence = {"category": category.confidence, "subcategory": subcategory.confidence,
+                      "urgency": urgency.confidence, "property": prop.confidence, "unit": unit.confidence,
+                      "billing_type": billing.confidence}
+        evidence = (category.evidence + subcategory.evidence + urgency.evidence + prop.evidence + unit.evidence
+                    + billing.evidence)
+        reasons = (category.reasons + subcategory.reasons + urgency.reasons + prop.reasons + unit.reasons
+                   + billing.reasons + review_reasons(self.rules, signals, category, urgency, text))
+        threshold = self.review_threshold
+        for name, value in confidence.items():
+            if value < threshold:
+                reasons.append(f"low confidence in {name} ({value:.2f})")
         return Classification.model_validate({
             "category": category.value, "subcategory": subcategory.value, "urgency": urgency.value,
             "property": prop.value, "unit": unit.value, "billing_type": billing.billing_type,

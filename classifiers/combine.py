@@ -9,6 +9,7 @@ order, the message has that hazard or concept, with the whole span as evidence. 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 
 from classifiers.ruleset import Combination
@@ -19,12 +20,20 @@ def group_key(name: str, index: int) -> str:
     return f"k:{name}:{index}"
 
 
+@functools.lru_cache(maxsize=1024)
+def _group_keys(name: str, size: int) -> tuple[str, ...]:
+    return tuple(group_key(name, i) for i in range(size))
+
+
 def find_combinations(combinations: Mapping[str, Combination], hazards: Mapping, cues: Mapping[str, list],
                       sentence: Callable[[int], int], make_hit: Callable[[str, int, int], object]) -> list:
     """Hits (`h:`/`c:` keys) of every combination whose word groups all occur close together."""
     found = []
     for name, combo in combinations.items():
-        groups = [cues.get(group_key(name, i)) for i in range(len(combo.all_of))]
+        keys = _group_keys(name, len(combo.all_of))
+        if keys[0] not in cues:  # most messages: skip before looking at the other groups
+            continue
+        groups = [cues.get(key) for key in keys]
         if not all(groups):
             continue
         key = f"{'h' if name in hazards else 'c'}:{name}"
@@ -37,8 +46,9 @@ def find_combinations(combinations: Mapping[str, Combination], hazards: Mapping,
 
 def _span(anchor, groups: list[list], window: int, sentence: Callable[[int], int]) -> tuple[int, int] | None:
     start, end = anchor.start, anchor.end
+    here = sentence(start)
     for group in groups:
-        near = [h for h in group if sentence(h.start) == sentence(anchor.start) and _gap(anchor, h) <= window
+        near = [h for h in group if _gap(anchor, h) <= window and sentence(h.start) == here
                 and not (h.start < anchor.end and anchor.start < h.end)]
         if not near:
             return None

@@ -1,8 +1,8 @@
 """Decide category/subcategory and urgency from a message's signals, each with confidence and evidence.
 
-Topic: every active concept or hazard votes for its topic with its weight, plus a bonus for the urgency
-of the issue it reports; negated mentions count a little. Urgency: the most urgent active issue of the
-chosen category (dangers count whatever their category), then temperatures, then "it can wait".
+Topic: every concept or hazard votes for its topic (votes.py); the category with most votes wins. Urgency:
+the most urgent active issue of the chosen category (dangers count whatever their category), then
+temperatures, then "it can wait".
 """
 
 from __future__ import annotations
@@ -13,11 +13,7 @@ from classifiers.models import evidence_item
 from classifiers.ruleset import RuleSet
 from classifiers.signals import RANK, Issue, Signals
 from classifiers.temperature import temperatures_f
-
-_LEVEL_BONUS = {"urgent": 3.0, "high": 2.0, "standard": 1.0, "low": 0.0}
-_NEGATED_SHARE = 0.3
-_MENTION_SHARE = 0.5
-_REPLY_SUBJECT_SHARE = 0.5
+from classifiers.votes import concept_votes, margin_confidence
 
 
 @dataclass
@@ -29,19 +25,18 @@ class Decision:
 
 
 def span_text(signals: Signals, start: int, end: int, original: str) -> str:
-    doc = signals.doc
-    return original[doc[start].idx : doc[end - 1].idx + len(doc[end - 1])]
+    """The original text of tokens `start:end` (remembered: the same span is often evidence twice)."""
+    found = signals.texts.get((start, end))
+    if found is None:
+        doc = signals.doc
+        last = doc[end - 1]
+        found = signals.texts[start, end] = original[doc[start].idx : last.idx + len(last)]
+    return found
 
 
 def decide_topic(rules: RuleSet, signals: Signals, text: str) -> tuple[Decision, Decision]:
     """Category and subcategory."""
-    votes: dict[str, tuple[float, Issue]] = {}  # each concept votes once, with its strongest mention
-    for issue in signals.issues:
-        if not issue.concept.topic:
-            continue
-        vote = _vote(issue, signals.reply)
-        if issue.name not in votes or vote > votes[issue.name][0]:
-            votes[issue.name] = (vote, issue)
+    votes = concept_votes(signals, rules.taxonomy.voting)
     scores: dict[str, float] = {}
     best: dict[str, tuple[float, Issue]] = {}  # topic -> its strongest vote
     for vote, issue in votes.values():
@@ -64,7 +59,9 @@ def decide_topic(rules: RuleSet, signals: Signals, text: str) -> tuple[Decision,
         categories[category] = categories.get(category, 0.0) + score
     category = max(categories, key=categories.__getitem__)
     top = categories[category]
-    confidence = _margin_confidence(top, max((v for c, v in categories.items() if c != category), default=0.0))
+    asked = sum(i.concept.asked for _, i in votes.values() if i.asked and i.concept.topic.partition("/")[0] == category)
+    confidence = margin_confidence(top, max((v for c, v in categories.items() if c != category), default=0.0),
+                                    top - asked)  # being asked about a topic is no evidence of it
     ranked = sorted(((score, topic) for topic, score in scores.items() if topic.partition("/")[0] == category),
                     key=_by_score)  # stable: on a tie the topic mentioned first wins
     lead = best[ranked[0][1]][1]
@@ -74,7 +71,7 @@ def decide_topic(rules: RuleSet, signals: Signals, text: str) -> tuple[Decision,
         return decision, Decision(None, confidence)
     if not subs:
         return decision, Decision(None, 0.3, [], [f"no subcategory for {category}"])
-    sub_conf = min(confidence, _margin_confidence(subs[0][0], subs[1][0] if len(subs) > 1 else 0.0))
+    sub_conf = min(confidence, margin_confidence(subs[0][0], subs[1][0] if len(subs) > 1 else 0.0))
     sub_topic = subs[0][1]
     sub_issue = best[sub_topic][1]
     sub_ev = ({**decision.evidence[0], "field": "subcategory"} if sub_issue is lead
@@ -84,26 +81,6 @@ def decide_topic(rules: RuleSet, signals: Signals, text: str) -> tuple[Decision,
 
 def _by_score(pair: tuple[float, str]) -> float:
     return -pair[0]
-
-
-def _vote(issue: Issue, reply: bool) -> float:
-    concept = issue.concept
-    vote = concept.weight
-    if issue.negated:
-        vote *= _NEGATED_SHARE
-    elif (concept.failure or concept.impaired) and issue.state is None and issue.level is None:
-        vote *= _MENTION_SHARE  # "the dishwasher" alone says less than "the dishwasher won't start"
-    if issue.active and issue.level:
-        vote += _LEVEL_BONUS[issue.level]
-    if reply and issue.in_subject:
-        vote *= _REPLY_SUBJECT_SHARE  # "Re: AC" names the thread's first problem, not necessarily this one
-    return vote
-
-
-def _margin_confidence(top: float, second: float) -> float:
-    strength = min(1.0, top / 4.0)
-    margin = (top - second) / top if top else 0.0
-    return round(0.25 + 0.25 * strength + 0.5 * margin, 3)
 
 
 def _utility_outage(signals: Signals) -> Issue | None:

@@ -19,7 +19,6 @@ from pathlib import Path
 import spacy
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
-from spacy.attrs import ORTH
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
@@ -50,7 +49,7 @@ def normalize(text: str) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):  # rare characters whose lower case is longer ("İ"): go char by char
         lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
-    folded = lowered.translate(_FOLD)
+    folded = lowered if lowered.isascii() else lowered.translate(_FOLD)  # the table maps non-ASCII only
     return _ELISION.sub(_unelide, folded) if "'" in folded else folded
 
 
@@ -165,7 +164,9 @@ class Lexicon:
     def doc(self, text: str) -> tuple[Doc, list[int]]:
         """Tokenize normalised text and give every new word its canonical NORM (cached on the lexeme)."""
         doc = self.tokenizer(text)
-        orths = doc.to_array(ORTH).tolist()
+        # Iterating is cheaper than `to_array` for short texts, and leaves the Token objects cached on the doc
+        # for the evidence spans read later.
+        orths = [token.orth for token in doc]
         if len(self.vocab) != self._vocab_size:  # only a text with a never-seen word can need work
             self._canonicalize(set(orths) - self._seen)
         return doc, orths

@@ -48,6 +48,7 @@ class Concept(_Strict):
     climate: Literal["heat", "cool"] | None = None
     utility: bool = False
     steady: bool = False  # a danger no wording softens ("not urgent", "small") - gas, fire, sparks
+    asked: float = Field(default=0, ge=0)  # extra vote when asked about ("could you send…", a "?" sentence)
     terms: list[str] = Field(min_length=1)
 
     _stems = field_validator("terms")(classmethod(lambda cls, v: check_terms(v)))
@@ -63,11 +64,22 @@ class CategorySpec(_Strict):
     default_urgency: Level = "standard"
 
 
+class Voting(_Strict):
+    """How mentions add up to a topic: the main topic of a message outweighs a passing mention."""
+
+    repeat_share: float = Field(default=0.5, ge=0, le=1)  # each further mention of a concept adds this x weight
+    repeat_cap: int = Field(default=2, ge=0, le=10)  # ... for at most this many further mentions
+    settled_share: float = Field(default=0.5, ge=0, le=1)  # vote share of a danger that is over and paid for
+
+
 class Taxonomy(_Strict):
     categories: dict[str, CategorySpec] = Field(min_length=1)
     fallback: str = "other"
     concepts: dict[str, Concept] = Field(default_factory=dict)
     beyond_home: BeyondHome | None = None
+    requests: Terms | None = None  # request and question cues ("could you", "can i", "how much")
+    asides: Terms | None = None  # "also", "by the way": a request in such a sentence is a side question
+    voting: Voting = Field(default_factory=Voting)
 
     @model_validator(mode="after")
     def _topics_exist(self) -> "Taxonomy":
@@ -132,6 +144,8 @@ class Urgency(_Strict):
     minor: Terms
     minor_to: Level = "standard"
     vulnerable: Terms
+    past: Terms | None = None  # "was", "had": a danger told as a past event ...
+    settled: Terms | None = None  # ... in a message about paying for it ("invoice", "reimburse") is over
     temperature: Temperature = Field(default_factory=Temperature)
     state_window: int = Field(default=6, ge=1, le=20)
     negation_window: int = Field(default=3, ge=1, le=10)

@@ -17,18 +17,10 @@ from spacy.tokens import Doc
 from classifiers.combine import find_combinations
 from classifiers.models import URGENCY_LEVELS
 from classifiers.ruleset import Concept, RuleSet
+from classifiers.spans import (Hit, by_start_longest_first, drop_shorter, gap, inside, inside_longer, is_question,
+                               overlaps, overlaps_any, segments)
 
 RANK = {level: len(URGENCY_LEVELS) - i for i, level in enumerate(URGENCY_LEVELS)}  # urgent=4 ... low=1
-_SENTENCE_ENDS = {".", "!", "?", ";", "...", "!!", "!!!", "??"}
-_CONTRASTS = {"but", "pero", "mas", "aber", "mais", "tho", "though", "however", "except", "ma", "mais"}
-_CLAUSE_BREAKS = {",", "-", "—", ":"} | _CONTRASTS
-
-
-@dataclass(slots=True)
-class Hit:
-    key: str  # lexicon list key, e.g. "c:heating", "h:gas-smell", "s:failure"
-    start: int
-    end: int
 
 
 @dataclass(slots=True)
@@ -43,10 +35,10 @@ class Issue:
     minor: bool = False
     in_subject: bool = False
     state: Hit | None = None
-
-    @property
-    def active(self) -> bool:
-        return not self.negated and not self.resolved
+    active: bool = True  # neither negated nor resolved: set once by read_signals, read by every decision
+    fixed: bool = False  # resolved by a word right next to it ("the door closes properly now")
+    asked: bool = False  # in a request or question sentence ("could you send me the receipts?")
+    settled: bool = False  # a past danger in a message about paying for it: over, and only context
 
 
 @dataclass(slots=True)
@@ -57,31 +49,10 @@ class Signals:
     cues: dict[str, list[Hit]] = field(default_factory=dict)  # "s:…", "u:…", "p:…", "b:…" hits by key
     reply: bool = False  # the subject had a reply/forward prefix
     resolved_message: bool = False  # a resolution word with no "still"/"again" anywhere
+    texts: dict[tuple[int, int], str] = field(default_factory=dict)  # evidence text of token spans (cache)
 
     def has(self, key: str) -> bool:
         return bool(self.cues.get(key))
-
-
-def _segments(doc: Doc, orths: list[int], bounds: dict[int, int]) -> tuple[list[int], list[int], list[int]]:
-    """Token indexes where sentences, contrasts ("but") and clauses end, each list including the coarser ends."""
-    sentence_ends, contrast_ends, clause_ends = [], [], []
-    for i, orth in enumerate(orths):
-        kind = bounds.get(orth)
-        if kind is None:
-            text = doc[i].text
-            kind = 3 if "\n" in text or text in _SENTENCE_ENDS else 2 if text in _CONTRASTS else int(text in _CLAUSE_BREAKS)
-            bounds[orth] = kind
-        if kind:
-            clause_ends.append(i)
-            if kind >= 2:
-                contrast_ends.append(i)
-            if kind == 3:
-                sentence_ends.append(i)
-    return sentence_ends, contrast_ends, clause_ends
-
-
-def _inside(hit: Hit, spans: list[Hit]) -> bool:
-    return any(span.start <= hit.start and hit.end <= span.end and span is not hit for span in spans)
 
 
 def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[str, int, int]], subject_end: int,
@@ -90,117 +61,135 @@ def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[st
     signals = Signals(doc=doc, subject_end=subject_end, reply=reply)
     cues = signals.cues
     raw: list[Hit] = []
+    grouped = False  # a word of a combination's group was seen
     for key, start, end in hits:
-        if key[0] in "ch":
+        first = key[0]
+        if first == "c" or first == "h":
             raw.append(Hit(key, start, end))
         else:
-            cues.setdefault(key, []).append(Hit(key, start, end))
+            grouped = grouped or first == "k"
+            found = cues.get(key)
+            if found is None:
+                cues[key] = [Hit(key, start, end)]
+            else:
+                found.append(Hit(key, start, end))
     combinations = rules.urgency.combinations
-    if combinations and any(key.startswith("k:") for key in cues):
-        ends = _segments(doc, orths, {} if bounds is None else bounds)[0]
-        raw += find_combinations(combinations, rules.urgency.hazards, cues,
-                                 functools.partial(bisect.bisect_right, ends), Hit)
-        raw.sort(key=_by_start_longest_first)
+    bounds = {} if bounds is None else bounds
+    scopes = None
+    if combinations and grouped:
+        scopes = segments(doc, orths, bounds)
+        ends = scopes[0]
+        combined = find_combinations(combinations, rules.urgency.hazards, cues,
+                                     functools.partial(bisect.bisect_right, ends), Hit)
+        if combined:  # `raw` is already in order otherwise
+            raw += combined
+            raw.sort(key=by_start_longest_first)
     if not raw:
         signals.resolved_message = "s:resolution" in cues and "s:recurrence" not in cues
         return signals
     get = cues.get
     failures, impaired = get("s:failure", []), get("s:impaired", [])
-    raw = _drop_shorter(raw)  # "small leak" beats "leak" when both are terms
+    raw = drop_shorter(raw)  # "small leak" beats "leak" when both are terms
     if failures or impaired:  # "dont heat" is a state, not the heating
-        raw = [h for h in raw if not _inside(h, failures) and not _inside(h, impaired)]
-    resolutions = [h for h in get("s:resolution", []) if not _overlaps_any(h, failures)]  # "stopped working again"
+        raw = [h for h in raw if not inside(h, failures) and not inside(h, impaired)]
+        # ... and the "out" of "moved out" is part of a longer term, not a state of the keys next to it
+        failures = [h for h in failures if not inside_longer(h, raw)]
+        impaired = [h for h in impaired if not inside_longer(h, raw)]
+    resolutions = [h for h in get("s:resolution", []) if not overlaps_any(h, failures)]  # "stopped working again"
     quiet = get("s:deescalation", []) + resolutions
     negations = get("s:negation", [])
     if quiet:
-        failures = [h for h in failures if not _inside(h, quiet)]
-        impaired = [h for h in impaired if not _inside(h, quiet)]
-        negations = [h for h in negations if not _inside(h, quiet)]
-    recurrences = [h for h in get("s:recurrence", []) if not _inside(h, resolutions)]
+        failures = [h for h in failures if not inside(h, quiet)]
+        impaired = [h for h in impaired if not inside(h, quiet)]
+        negations = [h for h in negations if not inside(h, quiet)]
+    recurrences = [h for h in get("s:recurrence", []) if not inside(h, resolutions)]
     minors = get("s:minor", [])
     benign = get("s:benign", [])
     signals.resolved_message = bool(resolutions) and not recurrences
+    requests, asides = get("s:request", []), get("s:aside", [])  # "also, can you tell me…" is a side question
+    pasts = get("s:past", []) if "s:settled" in cues and not recurrences else []
+    concept_of = _concepts_by_key(rules)
+    found = [(h, concept_of[h.key]) for h in raw]
+    asking = any(concept.asked for _, concept in found)
     sentence_ends, contrast_ends, clause_ends = ([], [], [])
-    if failures or impaired or negations or resolutions or minors or benign:
-        sentence_ends, contrast_ends, clause_ends = _segments(doc, orths, {} if bounds is None else bounds)
+    if failures or impaired or negations or resolutions or minors or benign or pasts or asking:
+        sentence_ends, contrast_ends, clause_ends = scopes or segments(doc, orths, bounds)
     sentence = functools.partial(bisect.bisect_right, sentence_ends)
     clause = functools.partial(bisect.bisect_right, clause_ends)
     span = functools.partial(bisect.bisect_right, contrast_ends)  # resolution scope: "fixed now, but still…"
-    concepts, hazards = rules.taxonomy.concepts, rules.urgency.hazards
-    found = [(h, hazards[h.key[2:]] if h.key[0] == "h" else concepts[h.key[2:]]) for h in raw]
     attached = _attach_states(found, failures, impaired, sentence, rules.urgency.state_window)
     neg_window = rules.urgency.negation_window
+    issues = signals.issues
     for hit, concept in found:
-        issue = Issue(hit.key[2:], concept, hit, concept.level, "hazard" if hit.key[0] == "h" else "concept")
-        issue.in_subject = hit.start < subject_end
-        state = attached.get(id(hit))
+        start = hit.start
+        issue = Issue(hit.key[2:], concept, hit, concept.level, "hazard" if hit.key[0] == "h" else "concept",
+                      in_subject=start < subject_end)
+        state = attached.get(id(hit)) if attached else None
         if state is not None:
             kind, issue.state = state
             issue.level, issue.source = getattr(concept, kind), f"state:{kind}"
         elif issue.level and negations:
-            issue.negated = any(clause(cue.start) == clause(hit.start) and 0 <= hit.start - cue.end < neg_window
-                                and not _overlaps(cue, hit) for cue in negations)
+            here = clause(start)
+            issue.negated = any(0 <= start - cue.end < neg_window and clause(cue.start) == here
+                                and not overlaps(cue, hit) for cue in negations)
         if benign and issue.source == "hazard" and not issue.negated:  # "cigarette smoke", "needs a new battery"
-            issue.negated = any(sentence(cue.start) == sentence(hit.start) for cue in benign)
+            here = sentence(start)
+            issue.negated = any(sentence(cue.start) == here for cue in benign)
         if resolutions:
-            here = span(hit.start)
+            here = span(start)
             if any(span(cue.start) == here for cue in resolutions):
                 issue.resolved = not any(span(cue.start) == here for cue in recurrences)
+                # "the door closes properly now": the resolution says what the thing was about
+                issue.fixed = issue.resolved and any(gap(cue, hit) <= 3 for cue in resolutions)
             elif issue.in_subject:
                 issue.resolved = signals.resolved_message
         if minors:
-            issue.minor = any(clause(cue.start) == clause(hit.start) and _gap(cue, hit) <= 3 for cue in minors)
-        signals.issues.append(issue)
+            here = clause(start)
+            issue.minor = any(gap(cue, hit) <= 3 and clause(cue.start) == here for cue in minors)
+        if asking and concept.asked:
+            here = sentence(start)
+            issue.asked = not any(sentence(cue.start) == here for cue in asides) and (
+                any(sentence(cue.start) == here for cue in requests) or is_question(doc, sentence_ends, here))
+        if pasts and issue.level and not issue.resolved:  # "water was backing up … I paid the plumber's invoice"
+            here = clause(start)
+            issue.resolved = issue.settled = any(0 <= start - cue.end <= 1 and clause(cue.start) == here for cue in pasts)
+        issue.active = not issue.negated and not issue.resolved
+        issues.append(issue)
     return signals
+
+
+_CONCEPTS: dict[int, tuple[RuleSet, dict[str, Concept]]] = {}
+
+
+def _concepts_by_key(rules: RuleSet) -> dict[str, Concept]:
+    """Lexicon key ("c:heating", "h:leak") -> its concept or hazard, built once per rule set."""
+    entry = _CONCEPTS.get(id(rules))
+    if entry is None or entry[0] is not rules:  # the rule set is kept in the entry, so its id is not reused
+        mapping = {f"c:{name}": c for name, c in rules.taxonomy.concepts.items()}
+        mapping |= {f"h:{name}": h for name, h in rules.urgency.hazards.items()}
+        if len(_CONCEPTS) > 16:  # tests load many rule sets
+            _CONCEPTS.clear()
+        entry = _CONCEPTS[id(rules)] = (rules, mapping)
+    return entry[1]
 
 
 def _attach_states(found, failures, impaired, sentence, window) -> dict[int, tuple[str, Hit]]:
     """A state word belongs to the nearest thing it can describe ("the thermostat doesn't respond"), unless
     it negates the danger right after it ("no gas smell, just checking the boiler" is not "no boiler")."""
-    hazard_starts = {h.start for h, _ in found if h.key[0] == "h"}
     attached: dict[int, tuple[str, Hit]] = {}
+    if not failures and not impaired:
+        return attached
+    hazard_starts = {h.start for h, _ in found if h.key[0] == "h"}
     for kind, cue_list in (("impaired", impaired), ("failure", failures)):
         for cue in cue_list:
             if cue.end in hazard_starts:
                 continue
-            near = [h for h, concept in found if getattr(concept, kind) and _gap(cue, h) <= window
-                    and not _overlaps(cue, h) and sentence(h.start) == sentence(cue.start)]
+            here = sentence(cue.start)
+            near = [h for h, concept in found if getattr(concept, kind) and gap(cue, h) <= window
+                    and not overlaps(cue, h) and sentence(h.start) == here]
             if near:
-                target = min(near, key=lambda h: (_gap(cue, h), h.start > cue.start))
+                target = min(near, key=lambda h: (gap(cue, h), h.start > cue.start))
                 attached.setdefault(id(target), (kind, cue))
     return attached
 
 
-def _by_start_longest_first(hit: Hit) -> tuple[int, int]:
-    return hit.start, -hit.end
-
-
-def _drop_shorter(hits: list[Hit]) -> list[Hit]:
-    """Hits not strictly inside a longer hit of another list, in one sweep over hits sorted by start."""
-    kept, cover = [], None
-    for hit in hits:  # sorted by start, longest first
-        if cover is not None and hit.end <= cover.end and cover.key != hit.key and (
-                cover.end - cover.start) > (hit.end - hit.start):
-            continue
-        kept.append(hit)
-        if cover is None or hit.end > cover.end:
-            cover = hit
-    return kept
-
-
-def _overlaps(a: Hit, b: Hit) -> bool:
-    return a.start < b.end and b.start < a.end
-
-
-def _overlaps_any(hit: Hit, others: list[Hit]) -> bool:
-    """Partly overlaps one of `others` (neither inside the other): "stopped [working] again"."""
-    return any(_overlaps(hit, o) and not (o.start <= hit.start and hit.end <= o.end)
-               and not (hit.start <= o.start and o.end <= hit.end) for o in others)
-
-
-def _gap(a: Hit, b: Hit) -> int:
-    if a.end <= b.start:
-        return b.start - a.end
-    if b.end <= a.start:
-        return a.start - b.end
-    return 0

@@ -1,0 +1,92 @@
+"""Token spans of phrase hits and the sentence / clause scopes they are read in (used by signals).
+
+Scopes are sentences (. ! ? ; new line) and clauses (also commas and "but"); a span is `[start, end)` in tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+_SENTENCE_ENDS = {".", "!", "?", ";", "...", "!!", "!!!", "??"}
+_CONTRASTS = {"but", "pero", "mas", "aber", "mais", "tho", "though", "however", "except", "ma", "mais"}
+_CLAUSE_BREAKS = {",", "-", "—", ":"} | _CONTRASTS
+
+
+@dataclass(slots=True)
+class Hit:
+    key: str  # lexicon list key, e.g. "c:heating", "h:gas-smell", "s:failure"
+    start: int
+    end: int
+
+
+def segments(doc: Doc, orths: list[int], bounds: dict[int, int]) -> tuple[list[int], list[int], list[int]]:
+    """Token indexes where sentences, contrasts ("but") and clauses end, each list including the coarser ends."""
+    sentence_ends, contrast_ends, clause_ends = [], [], []
+    for i, orth in enumerate(orths):
+        kind = bounds.get(orth)
+        if kind is None:
+            text = doc[i].text
+            kind = 3 if "\n" in text or text in _SENTENCE_ENDS else 2 if text in _CONTRASTS else int(text in _CLAUSE_BREAKS)
+            bounds[orth] = kind
+        if kind:
+            clause_ends.append(i)
+            if kind >= 2:
+                contrast_ends.append(i)
+            if kind == 3:
+                sentence_ends.append(i)
+    return sentence_ends, contrast_ends, clause_ends
+
+
+def inside(hit: Hit, spans: list[Hit]) -> bool:
+    start, end = hit.start, hit.end
+    for span in spans:  # a plain loop: this runs for every hit of every message
+        if span.start <= start and end <= span.end and span is not hit:
+            return True
+    return False
+
+
+def inside_longer(cue: Hit, hits: list[Hit]) -> bool:
+    """Strictly inside one of `hits` (the cue is a word of a longer term)."""
+    return any(h.start <= cue.start and cue.end <= h.end and h.end - h.start > cue.end - cue.start for h in hits)
+
+
+def is_question(doc: Doc, sentence_ends: list[int], sentence: int) -> bool:
+    """The sentence numbered `sentence` ends with a question mark."""
+    return sentence < len(sentence_ends) and "?" in doc[sentence_ends[sentence]].text
+
+
+def by_start_longest_first(hit: Hit) -> tuple[int, int]:
+    return hit.start, -hit.end
+
+
+def drop_shorter(hits: list[Hit]) -> list[Hit]:
+    """Hits not strictly inside a longer hit of another list, in one sweep over hits sorted by start."""
+    kept, cover = [], None
+    for hit in hits:  # sorted by start, longest first
+        if cover is not None and hit.end <= cover.end and cover.key != hit.key and (
+                cover.end - cover.start) > (hit.end - hit.start):
+            continue
+        kept.append(hit)
+        if cover is None or hit.end > cover.end:
+            cover = hit
+    return kept
+
+
+def overlaps(a: Hit, b: Hit) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def overlaps_any(hit: Hit, others: list[Hit]) -> bool:
+    """Partly overlaps one of `others` (neither inside the other): "stopped [working] again"."""
+    return any(overlaps(hit, o) and not (o.start <= hit.start and hit.end <= o.end)
+               and not (hit.start <= o.start and o.end <= hit.end) for o in others)
+
+
+def gap(a: Hit, b: Hit) -> int:
+    if a.end <= b.start:
+        return b.start - a.end
+    if b.end <= a.start:
+        return a.start - b.end
+    return 0

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from assignment.facts import TicketFacts
+from assignment.pauses import ClockStops, is_paused_now
 from assignment.schema import EscalationFile, StepSpec
 from assignment.sla import BusinessCalendar, SlaPlan
 
@@ -60,7 +61,7 @@ class EscalationPolicy:
         return [self.roles.get(name, name) for name in names]
 
     def timers(self, facts: TicketFacts, plan: SlaPlan, counting: BusinessCalendar, *, assigned: bool,
-               now: datetime, pause_statuses: Collection[str]) -> list[Timer]:
+               now: datetime, pause_statuses: ClockStops | Collection[str]) -> list[Timer]:
         """Every escalation timer still ahead, plus the latest one already due per target (fires at once)."""
         result: list[Timer] = []
         thresholds = self.spec.thresholds
@@ -106,13 +107,13 @@ class EscalationPolicy:
         local = now.astimezone(calendar.timezone)
         when = f"{local:%a %H:%M} {calendar.timezone.key}"
         holiday = calendar.holiday_name(local.date())
-        reasons = [f"priority is urgent" if is_urgent else f"priority is {priority or 'unset'}, not urgent",
+        reasons = ["priority is urgent" if is_urgent else f"priority is {priority or 'unset'}, not urgent",
                    f"calendar {calendar.name} is open at {when}" if is_open
                    else f"outside business hours of calendar {calendar.name} at {when}" + (f" ({holiday})" if holiday else "")]
         return is_urgent and not is_open, reasons
 
 
-def action_for(timer: Timer, facts: TicketFacts, now: datetime, *, pause_statuses: Collection[str] = ("pending",),
+def action_for(timer: Timer, facts: TicketFacts, now: datetime, *, pause_statuses: ClockStops | Collection[str] = ("pending",),
                current_due: datetime | None = None, team_leads: dict[str, str | None] | None = None) -> EscalationAction | None:
     """Re-check a fired timer against the ticket as it is now: None when there is nothing to do.
 
@@ -120,7 +121,7 @@ def action_for(timer: Timer, facts: TicketFacts, now: datetime, *, pause_statuse
     (resolution timers), an urgent ticket that got an assignee, a timer fired early, or one whose deadline
     moved later because of pauses (`current_due`: the same timer's due time re-planned now).
     """
-    if facts.status in DONE_STATUSES or facts.status in pause_statuses:
+    if facts.status in DONE_STATUSES or is_paused_now(facts, pause_statuses):
         return None
     if timer.target == "first_response" and facts.first_response_at is not None:
         return None

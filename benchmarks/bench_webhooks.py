@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from intake.channels.whatsapp.payload import split_cloud_payload  # noqa: E402
 from intake.channels.whatsapp.signature import sign_meta_payload  # noqa: E402

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from intake.cli.common import in_process_worker, open_runtime
+from intake.cli.common import open_runtime
 from intake.config import get_settings
 
 log = logging.getLogger(__name__)

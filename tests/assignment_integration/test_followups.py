@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import shutil
 
-from sqlalchemy import select
-
 from intake.cli.staff import assign, set_status
 from intake.ingest import accept
 from intake.sources import email_raw

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from intake.channels.whatsapp.signature import sign_meta_payload
-from intake.pipeline.stages import is_delivery_advance
+from intake.pipeline.delivery import is_delivery_advance
 from store.models import Ticket, TicketEvent, TicketMessage
 from tests.channels.chat.conftest import APP_SECRET
 from tests.channels.chat.test_chat_pipeline import drain

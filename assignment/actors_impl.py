@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from assignment.engine import RuleEngine
 from assignment.escalation import DONE_STATUSES, EscalationAction, Timer
-from assignment.timers import CANCELLED, FIRED, HORIZON, SCHEDULED, SKIPPED, arm, replan, send_messages, stored_facts
+from assignment.timers import (CANCELLED, FIRED, HORIZON, SCHEDULED, SKIPPED, arm, is_ticket_paused, replan,
+                               send_messages, stored_facts, ticket_waiting_on)
 from store import tickets as ticket_store
 from store.models import SlaTimer, Ticket
 
@@ -74,8 +75,8 @@ def _why_not(ticket: Ticket, row: SlaTimer, engine: RuleEngine) -> str | None:
     """Why a due timer does nothing now, or None when only its deadline moved."""
     if ticket.status in DONE_STATUSES:
         return f"ticket {ticket.status}"
-    if ticket.status in engine.sla.pause_statuses:
-        return f"clock paused ({ticket.status})"
+    if is_ticket_paused(ticket, engine):
+        return f"clock paused ({engine.sla.pause_statuses.describe(ticket.status, ticket_waiting_on(ticket))})"
     if row.target == "first_response" and ticket.first_response_at is not None:
         return "answered"
     if row.target == "unassigned" and ticket.assignee:

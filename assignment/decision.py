@@ -72,7 +72,7 @@ class Decision(BaseModel):
         if self.to_triage:
             lines.append(f"sent to triage {self._because('triage')}")
         if self.requires_approval:
-            lines.append(f"needs billing approval {self._because('require_approval')}")
+            lines.append(f"needs billing approval {self._because('requires_approval')}")
         if self.tags:
             lines.append("tags: " + ", ".join(self.tags))
         for note in self.notify:

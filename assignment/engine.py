@@ -17,6 +17,7 @@ from assignment.escalation import EscalationAction, EscalationPolicy, Timer, act
 from assignment.facts import TicketFacts, Workload
 from assignment.hours import DAYS
 from assignment.loader import CompiledRule, Loaded, read_directory
+from assignment.pauses import ClockStops
 from assignment.people import Person, Team, pick_person, ticket_skills
 from assignment.sla import BusinessCalendar, Override, SlaPlan, SlaPolicy
 
@@ -37,7 +38,8 @@ class RuleEngine:
         calendars = {name: BusinessCalendar.from_spec(name, spec) for name, spec in sla.calendars.items()}
         calendars.setdefault("always", BusinessCalendar.always())
         overrides = [Override(o.name, cond, dict(o.targets), o.calendar) for o, cond in zip(sla.overrides, loaded.sla_conditions)]
-        self.sla = SlaPolicy(calendars, sla.default_calendar, sla.targets, overrides, frozenset(sla.pause_statuses))
+        stops = ClockStops.from_spec(sla.pause_statuses, sla.waiting_on)
+        self.sla = SlaPolicy(calendars, sla.default_calendar, sla.targets, overrides, stops)
         self.calendar = self.sla.calendar_for()
         self.people = {name: Person.from_spec(name, spec, self.calendar.timezone) for name, spec in loaded.assignment.people.items()}
         self.teams = {name: Team.from_spec(name, spec) for name, spec in loaded.assignment.teams.items()}

@@ -9,11 +9,12 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 
 class Pause(BaseModel):
-    """A stretch of time the ticket spent in a status; only statuses listed in sla.yaml stop the clock."""
+    """A stretch of time the ticket spent in a status; only those sla.yaml says pause stop the clock."""
 
     status: str
     start: AwareDatetime
     end: AwareDatetime | None = None  # None: still in that status
+    waiting_on: str | None = None  # for pending: what the ticket waits on (sla.yaml `waiting_on`), if staff said
 
 
 class TicketFacts(BaseModel):

@@ -84,6 +84,7 @@ def _fields_at(model: Any, loc: tuple) -> list[str]:
 def _problem_from(error: dict, model: type[BaseModel], marks: Marks) -> Problem:
     loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and ("[" in part or part.startswith("function-"))))
     message, kind = error["msg"].removeprefix("Value error, "), error["type"]
+    is_key = bool(error["loc"]) and error["loc"][-1] == "[key]"  # a bad mapping key: point at the key itself
     hint = _HINTS.get(kind)
     if kind == "extra_forbidden":
         allowed = _fields_at(model, loc[:-1])
@@ -99,7 +100,7 @@ def _problem_from(error: dict, model: type[BaseModel], marks: Marks) -> Problem:
     if kind == "missing":
         message = f"missing field `{loc[-1]}`"
         return marks.problem(loc[:-1], message, hint)
-    return marks.problem(loc, message, hint)
+    return marks.problem(loc, message, hint, key=is_key)
 
 
 def read_directory(rules_dir: Path) -> tuple[Loaded | None, list[Problem]]:

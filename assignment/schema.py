@@ -4,6 +4,7 @@ compiler checks them against the vocabulary; cross-references (teams, people, ro
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -144,12 +145,32 @@ class OverrideSpec(_Strict):
     calendar: Name | None = None
 
 
+def _not_a_reason(value: Any) -> Any:
+    if isinstance(value, str) and ":" in value:
+        reason = value.partition(":")[2].strip()
+        raise ValueError(f"`{value}` is not a status: to pause only while waiting on {reason}, "
+                         f"list `{reason}: pause` under `waiting_on`")
+    return value
+
+
+def _reason_name(value: Any) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9_-]*", str(value)):
+        raise ValueError(f"`{value}` is not a waiting-on name: lower-case words joined by `_` or `-`, e.g. third_party")
+    return str(value)
+
+
+PauseStatus = Annotated[Literal["new", "triaged", "assigned", "in_progress", "pending"], BeforeValidator(_not_a_reason)]
+WaitingOnName = Annotated[str, BeforeValidator(_reason_name)]
+
+
 class SlaFile(_Strict):
     default_calendar: Name = "always"
     calendars: dict[Name, CalendarSpec] = Field(default_factory=dict)
     targets: dict[Priority, TargetSpec] = Field(default_factory=_default_targets)
     overrides: list[OverrideSpec] = Field(default_factory=list)
-    pause_statuses: list[Literal["new", "triaged", "assigned", "in_progress", "pending"]] = ["pending"]
+    pause_statuses: list[PauseStatus] = ["pending"]
+    # what a pending ticket may wait on, and whether that stops its clocks (`pause`) or not (`run`)
+    waiting_on: dict[WaitingOnName, Literal["pause", "run"]] = Field(default_factory=dict)
 
     @field_validator("targets")
     @classmethod

@@ -1,8 +1,9 @@
 """SLA clocks: business calendars (time zone, working hours, weekends, public holidays) and the plan of due
 times for a ticket. Pure functions of their inputs; "now" is always passed in, never read.
 
-Pauses: time a ticket spends in a pausing status (waiting on the tenant, on parts) does not count, so due times
-move later by exactly the paused working time. An open pause (no end yet) stops the clock: due is None.
+Pauses: time a ticket spends in a pausing status, or pending on a pausing reason (waiting on the tenant, on
+parts; see assignment.pauses), does not count, so due times move later by exactly the paused working time.
+An open pause (no end yet) stops the clock: due is None.
 """
 
 from __future__ import annotations
@@ -17,25 +18,11 @@ import holidays
 from pydantic import BaseModel
 
 from assignment.conditions import Condition
-from assignment.facts import Pause
 from assignment.hours import Window, parse_weekly_hours
+from assignment.pauses import ClockStops, PauseLike, pause_spans
 from assignment.schema import CalendarSpec, PartialTarget, TargetSpec
 
-PauseLike = Pause | tuple[str, datetime, datetime | None]
-REOPEN_GAP = frozenset({"resolved", "closed", "cancelled"})
 _SEARCH_DAYS = 800  # a deadline further out than this is a configuration mistake (a calendar never open)
-
-
-def pause_spans(pauses: Iterable[PauseLike], statuses: Collection[str]) -> list[tuple[datetime, datetime | None]]:
-    """The (start, end) spans in a pausing status, sorted; other statuses do not stop the clock. The time a
-    reopened ticket spent resolved or closed (an ended stretch) never counts either: its clocks resume where
-    they stopped at the resolution."""
-    spans = []
-    for pause in pauses:
-        status, start, end = (pause.status, pause.start, pause.end) if isinstance(pause, Pause) else pause
-        if status in statuses or (end is not None and status in REOPEN_GAP):
-            spans.append((start, end))
-    return sorted(spans, key=lambda span: span[0])
 
 
 def _without(a: datetime, b: datetime, spans: list[tuple[datetime, datetime | None]]) -> Iterator[tuple[datetime, datetime]]:
@@ -107,7 +94,7 @@ class BusinessCalendar:
             day += timedelta(days=1)
 
     def add_business_time(self, start: datetime, delta: timedelta, pauses: Iterable[PauseLike] = (),
-                          paused_statuses: Collection[str] = ("pending",)) -> datetime | None:
+                          paused_statuses: ClockStops | Collection[str] = ("pending",)) -> datetime | None:
         """The moment `delta` of open, unpaused time has passed since `start`; None while a pause is open."""
         spans = pause_spans(pauses, paused_statuses)
         start, remaining = start.astimezone(timezone.utc), delta
@@ -124,7 +111,7 @@ class BusinessCalendar:
         return None
 
     def business_time_between(self, a: datetime, b: datetime, pauses: Iterable[PauseLike] = (),
-                              paused_statuses: Collection[str] = ("pending",)) -> timedelta:
+                              paused_statuses: ClockStops | Collection[str] = ("pending",)) -> timedelta:
         """Open, unpaused time in [a, b)."""
         spans = pause_spans(pauses, paused_statuses)
         total = timedelta(0)
@@ -162,13 +149,13 @@ class Override:
 
 @dataclass
 class SlaPolicy:
-    """sla.yaml compiled: calendars, default targets, ordered overrides and the pausing statuses."""
+    """sla.yaml compiled: calendars, default targets, ordered overrides and what stops the clock."""
 
     calendars: dict[str, BusinessCalendar]
     default_calendar: str
     targets: dict[str, TargetSpec]
     overrides: list[Override]
-    pause_statuses: frozenset[str]
+    pause_statuses: ClockStops  # pausing statuses and waiting-on reasons
 
     def calendar_for(self, name: str | None = None) -> BusinessCalendar:
         return self.calendars[name or self.default_calendar]

@@ -29,8 +29,8 @@ HORIZON = timedelta(seconds=90)  # more than the sweep interval, so the sweeper 
 
 
 def ticket_pauses(ticket: Ticket) -> list[Pause]:
-    """Every stretch the ticket spent in a status, from its timeline's status events (the engine keeps only
-    the statuses sla.yaml says pause the clock)."""
+    """Every stretch the ticket spent in a status, with what it waited on, from its timeline's status events
+    (the engine keeps only the stretches sla.yaml says pause the clock)."""
     pauses: list[Pause] = []
     for event in sorted(ticket.events, key=lambda e: (e.at, e.id or 0)):
         change = (event.changes or {}).get("status") if event.kind in STATUS_EVENTS else None
@@ -38,8 +38,20 @@ def ticket_pauses(ticket: Ticket) -> list[Pause]:
             continue
         if pauses and pauses[-1].end is None:
             pauses[-1].end = event.at
-        pauses.append(Pause(status=change["to"], start=event.at))
+        pauses.append(Pause(status=change["to"], start=event.at, waiting_on=event.changes.get("waiting_on")))
     return pauses
+
+
+def ticket_waiting_on(ticket: Ticket) -> str | None:
+    """What a pending ticket waits on now (from its last status event), or None."""
+    pauses = ticket_pauses(ticket)
+    last = pauses[-1] if pauses else None
+    return last.waiting_on if last is not None and last.status == ticket.status else None
+
+
+def is_ticket_paused(ticket: Ticket, engine: RuleEngine) -> bool:
+    """Whether the ticket's SLA clocks are stopped now, by its status and what it waits on."""
+    return engine.sla.pause_statuses.stops(ticket.status, ticket_waiting_on(ticket))
 
 
 def stored_facts(ticket: Ticket, text: str = "") -> TicketFacts:
@@ -104,8 +116,8 @@ def schedule_timers(session: Session, ticket: Ticket, engine: RuleEngine, plan: 
 def _why_cancelled(ticket: Ticket, engine: RuleEngine) -> str:
     if ticket.status in DONE_STATUSES:
         return f"ticket {ticket.status}"
-    if ticket.status in engine.sla.pause_statuses:
-        return f"clock paused ({ticket.status}); re-planned on resume"
+    if is_ticket_paused(ticket, engine):
+        return f"clock paused ({engine.sla.pause_statuses.describe(ticket.status, ticket_waiting_on(ticket))}); re-planned on resume"
     return "no longer applies (answered, assigned or re-planned)"
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 from sqlalchemy import case, exists, func, literal, or_, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from intake.models import ChannelName, ThreadCandidate
@@ -20,14 +22,26 @@ SYSTEM = "system"
 
 def next_number(session: Session, prefix: str) -> str:
     """The next human ticket number for a prefix, e.g. EML-000123; gap-free within committed work."""
-    value = session.execute(
+    value = _increment(session, prefix)
+    if value is None:  # first ticket with this prefix; two workers may get here at once, one insert wins
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(Counter).values(prefix=prefix, value=0).on_conflict_do_nothing(index_elements=["prefix"]))
+        value = _increment(session, prefix)
+    return f"{prefix}-{value:06d}"
+
+
+def lock_sender(session: Session, channel: str, sender: str) -> None:
+    """Serialise the thread-and-persist decisions of one sender until the transaction ends, so two messages
+    of one conversation processed at once cannot both open a ticket. PostgreSQL: a transaction advisory lock;
+    SQLite already runs each item under the database's write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"sender:{channel}:{sender}", 0))))
+
+
+def _increment(session: Session, prefix: str) -> int | None:
+    return session.execute(
         update(Counter).where(Counter.prefix == prefix).values(value=Counter.value + 1).returning(Counter.value)
     ).scalar_one_or_none()
-    if value is None:  # first ticket with this prefix
-        session.add(Counter(prefix=prefix, value=1))
-        session.flush()
-        value = 1
-    return f"{prefix}-{value:06d}"
 
 
 def add_event(
@@ -61,13 +75,16 @@ def set_fields(session: Session, ticket: Ticket, values: dict[str, Any], *, acto
     return changes
 
 
-def change_status(session: Session, ticket: Ticket, target: str, *, actor: str, reason: str, at: datetime) -> None:
-    """Move a ticket along its lifecycle (IllegalTransition if not allowed), stamping resolution/closing times."""
+def change_status(session: Session, ticket: Ticket, target: str, *, actor: str, reason: str, at: datetime,
+                  details: dict[str, Any] | None = None) -> None:
+    """Move a ticket along its lifecycle (IllegalTransition if not allowed), stamping resolution/closing times.
+    `details` go into the event's changes beside the status (e.g. what a pending ticket waits on)."""
     if ticket.status == target:
         return
     check_transition(ticket.status, target)
     kind = "reopened" if is_reopen(ticket.status, target) else "status-changed"
-    add_event(session, ticket, kind, actor=actor, changes={"status": {"from": ticket.status, "to": target}}, reason=reason, at=at)
+    add_event(session, ticket, kind, actor=actor, changes={"status": {"from": ticket.status, "to": target}, **(details or {})},
+              reason=reason, at=at)
     ticket.status = target
     ticket.updated_at = at
     if target == "resolved":

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import click
 
-from assignment.timers import replan, send_messages
+from assignment.conditions import suggest
+from assignment.pauses import ClockStops
+from assignment.timers import replan, send_messages, ticket_waiting_on
 from intake.cli.common import open_runtime
 from store import tickets as ticket_store
 from store.errors import IllegalTransition
@@ -26,23 +28,49 @@ def _ticket(session, number: str) -> Ticket:
     return ticket
 
 
-def set_status(runtime, number: str, status: str, *, actor: str, reason: str | None = None) -> str:
-    """Move a ticket to `status` (IllegalTransition → StaffError); pending pauses SLA clocks, leaving resumes."""
+def set_status(runtime, number: str, status: str, *, actor: str, reason: str | None = None,
+               waiting_on: str | None = None) -> str:
+    """Move a ticket to `status` (IllegalTransition → StaffError); pending pauses SLA clocks (or not, by what it
+    waits on: sla.yaml `waiting_on`), leaving resumes. A pending ticket may switch what it waits on."""
     with runtime.db.locked() as session:
         ticket, now = _ticket(session, number), runtime.clock()
-        before = ticket.status
+        engine = runtime.rules().current()
+        stops = engine.sla.pause_statuses
+        _check_waiting_on(ticket.number, status, waiting_on, stops)
+        before, waited = ticket.status, ticket_waiting_on(ticket)
+        why = "; ".join(filter(None, [f"waiting on {waiting_on}" if waiting_on else None, reason or f"set by {actor}"]))
+        details = {"waiting_on": waiting_on} if waiting_on else None
+        if before == status == "pending" and waiting_on and waiting_on != waited:
+            # a new reason starts a new stretch, which may pause where the last one did not (or the reverse)
+            ticket_store.add_event(session, ticket, "status-changed", actor=actor, at=now, reason=why,
+                                   changes={"status": {"from": before, "to": status}, **details})
         try:
-            ticket_store.change_status(session, ticket, status, actor=actor, reason=reason or f"set by {actor}", at=now)
+            ticket_store.change_status(session, ticket, status, actor=actor, reason=why, at=now, details=details)
         except IllegalTransition as exc:
             raise StaffError(f"{ticket.number}: {exc}") from None
-        engine = runtime.rules().current()
         if status == "triaged":
             _finish_triage(session, ticket, engine, actor=actor, now=now)
-        messages = replan(session, ticket, engine, now, actor="sla")
+        clock = None
+        if status == "pending":
+            clock = stops.describe(status, waiting_on) + ("" if stops.stops(status, waiting_on) else ": the clock keeps running")
+        messages = replan(session, ticket, engine, now, actor="sla", why=clock)
         if status == "triaged" and not ticket.assignee:  # the rules route it now that a person checked it
             messages.append(("assign_ticket", (ticket.id,)))
     send_messages(messages, number)
-    return f"{number.upper()}: {before} → {status}"
+    return f"{number.upper()}: {before} → {status}" + (f" (waiting on {waiting_on})" if waiting_on else "")
+
+
+def _check_waiting_on(number: str, status: str, waiting_on: str | None, stops: ClockStops) -> None:
+    """Refuse a reason on a status other than pending, or one sla.yaml does not declare."""
+    if waiting_on is None:
+        return
+    if status != "pending":
+        raise StaffError(f"{number}: --waiting-on goes only with pending (not {status})")
+    if waiting_on not in stops.reasons:
+        known = sorted(stops.reasons)
+        hint = suggest(waiting_on, known) or (f"sla.yaml declares: {', '.join(known)}" if known
+                                              else "sla.yaml declares no `waiting_on` values")
+        raise StaffError(f"{number}: unknown waiting-on value {waiting_on!r}: {hint}")
 
 
 def _finish_triage(session, ticket: Ticket, engine, *, actor: str, now) -> None:
@@ -98,11 +126,13 @@ def assign(runtime, number: str, to: str, *, actor: str) -> str:
 @click.argument("status")
 @click.option("--actor", required=True, help="Who makes the change (shown in the timeline).")
 @click.option("--reason", help="Why, for the timeline.")
-def status_command(number: str, status: str, actor: str, reason: str | None) -> None:
+@click.option("--waiting-on", help="With pending: what the ticket waits on (sla.yaml `waiting_on`, e.g. tenant, parts); "
+                                   "sla.yaml says whether that pauses the SLA clocks.")
+def status_command(number: str, status: str, actor: str, reason: str | None, waiting_on: str | None) -> None:
     """Change a ticket's status (new, triaged, assigned, in_progress, pending, resolved, closed, cancelled)."""
     from intake import actors  # noqa: F401  (declares the timer actors the re-plan sends to)
 
-    click.echo(set_status(open_runtime(), number, status, actor=actor, reason=reason))
+    click.echo(set_status(open_runtime(), number, status, actor=actor, reason=reason, waiting_on=waiting_on))
 
 
 @click.command("respond")

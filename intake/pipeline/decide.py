@@ -12,6 +12,7 @@ from assignment.engine import AFTER_HOURS_RULE
 from assignment.escalation import DONE_STATUSES
 from assignment.timers import replan, schedule_timers, stored_facts
 from intake.pipeline.persist import PRIORITIES
+from intake.pipeline.reclassify import reclassify_conversation
 from intake.pipeline.work import Work
 from intake.runtime import Runtime
 from store import tickets as ticket_store
@@ -96,7 +97,9 @@ def redecide(ctx: Runtime, session: Session, work: Work) -> Decision | None:
     if ticket.status in DONE_STATUSES:
         return None  # a reply to a closed ticket that was not reopened (pipeline.reopen_resolved_on_reply)
     reopened = any(e.kind == "reopened" and e.at == now for e in ticket.events)
+    placed = reclassify_conversation(ctx, session, work)
     raised = _raise_urgency(ctx, session, work)
+    raised = "; ".join(x for x in (placed, raised) if x) or None
     text = "\n".join(m.text or m.full_text or "" for m in ticket.messages if m.direction == "inbound")
     facts = stored_facts(ticket, text)
     decision = engine.decide(facts, current_workload(session), now)
@@ -173,15 +176,18 @@ def _apply_decision(session: Session, ticket: Ticket, decision: Decision, now, *
         if fields is not None and field not in fields:
             continue
         values, reasons = grouped.setdefault(rule, ({}, []))
-        if field == "tags":
-            value = sorted(set(values.get("tags", ticket.tags)) | {value})
-        elif field == "needs_review":
-            values["review_reasons"] = [*ticket.review_reasons, f"rule `{rule}` sent it to triage"]
+        if field == "tags":  # merged with the ticket's tags when applied: rules only ever add tags
+            value = [*values.get("tags", []), value]
         values[field] = value
         if reason not in reasons and not (field == "assignee" and reason.startswith("assigned to")):
             reasons.append(reason)
     changed: list[str] = []
     for rule, (values, reasons) in grouped.items():
+        if "tags" in values:
+            values["tags"] = sorted(set(ticket.tags) | set(values["tags"]))
+        if values.get("needs_review"):
+            why = f"rule `{rule}` sent it to triage"
+            values["review_reasons"] = [*ticket.review_reasons, *([] if why in ticket.review_reasons else [why])]
         changed += ticket_store.set_fields(session, ticket, values, actor=rule, reason=prefix + "; ".join(reasons), at=now)
     if changed or fields is None:
         ticket_store.add_event(session, ticket, "rules-evaluated", actor="rules",

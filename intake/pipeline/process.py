@@ -59,7 +59,7 @@ def process_raw(ctx: Runtime, raw_id: int) -> ProcessOutcome:
         return _run_stages(ctx, raw_id)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
-        with ctx.db.session() as session:
+        with ctx.db.locked() as session:  # read-then-write: on SQLite a deferred one may lose to another writer
             state = raw_store.mark_failed(session, raw_id, error + "\n" + traceback.format_exc(limit=8), settings.max_attempts, ctx.clock())
         if state == raw_store.QUARANTINED:
             log.error("raw %s quarantined: %s", raw_id, error)

@@ -45,6 +45,7 @@ def thread(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     message, now = work.message, ctx.clock()
     if message.channel == ChannelName.INTERNAL:  # staff asked for a new ticket: never threaded
         return None
+    ticket_store.lock_sender(session, message.channel.value, message.sender)
     hints = message.thread
     candidates = ticket_store.thread_candidates(
         session,

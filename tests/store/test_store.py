@@ -74,6 +74,50 @@ def test_concurrent_numbering_never_repeats_a_number(db):
     assert len(seen) == 40 and len(set(seen)) == 40
 
 
+def test_two_first_tickets_of_a_prefix_at_once_both_get_a_number(db):
+    """The counter row does not exist yet: the second worker waits for the first one's insert, then counts on."""
+    first_has_number, numbers, errors = threading.Event(), {}, []
+
+    def second() -> None:
+        first_has_number.wait()
+        try:
+            with db.locked() as session:
+                numbers["second"] = ticket_store.next_number(session, "WA")
+        except Exception as exc:  # pragma: no cover - reported by the assertion below
+            errors.append(exc)
+
+    other = threading.Thread(target=second)
+    other.start()
+    with db.locked() as session:
+        numbers["first"] = ticket_store.next_number(session, "WA")
+        first_has_number.set()
+        other.join(timeout=0.5)  # the second one is blocked on our uncommitted counter row (or lock)
+    other.join()
+    assert not errors
+    assert numbers == {"first": "WA-000001", "second": "WA-000002"}
+
+
+def test_one_senders_messages_are_threaded_one_at_a_time(db):
+    """While one transaction holds a sender, another transaction for the same sender waits for its commit."""
+    holding, order = threading.Event(), []
+
+    def other(sender: str) -> None:
+        holding.wait()
+        with db.locked() as session:
+            ticket_store.lock_sender(session, "whatsapp", sender)
+            order.append(sender)
+
+    same = threading.Thread(target=other, args=("+15550100101",))
+    same.start()
+    with db.locked() as session:
+        ticket_store.lock_sender(session, "whatsapp", "+15550100101")
+        holding.set()
+        same.join(timeout=0.5)
+        order.append("first")
+    same.join()
+    assert order == ["first", "+15550100101"]
+
+
 def test_registry_round_trips_through_the_database(db, registry):
     with db.session() as session:
         counts = registry_db.import_registry(session, registry)

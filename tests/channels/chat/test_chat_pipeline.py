@@ -66,3 +66,16 @@ async def test_chat_messages_become_tickets_by_conversation(runtime, server, htt
     assert {state for state, _ in states.values()} == {"processed"}
     reports = [outcome for channel_id, (_, outcome) in states.items() if channel_id.startswith("status:")]
     assert len(reports) == 2 and all("delivery report" in outcome for outcome in reports)
+
+
+async def test_a_chat_that_starts_with_hi_is_classified_by_what_follows(runtime, server, http, stub_broker, worker_factory):
+    worker = worker_factory(stub_broker, threads=1)  # in arrival order: "hi" opens the ticket
+    await _deliver(http, server, "whatsapp", "05-multi-message-heating")  # "hi" / "the heating in 3A" / "is not…"
+    drain(stub_broker, worker)
+    with runtime.db.session() as session:
+        ticket = session.execute(select(Ticket)).scalar_one()
+        assert (ticket.category, ticket.subcategory) == ("maintenance", "hvac")
+        placed = [e for e in ticket.events if e.kind == "fields-changed" and "category" in (e.changes or {})]
+        assert placed and placed[0].actor == "classifier"
+        assert placed[0].changes["category"] == {"from": "other", "to": "maintenance"}
+        assert "the conversation so far says category other → maintenance/hvac" in placed[0].reason

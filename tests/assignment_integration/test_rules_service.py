@@ -3,6 +3,7 @@ rules keep working, `rules diff --since` on stored tickets, `rules explain TICKE
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -162,3 +163,16 @@ def test_staff_commands_move_the_lifecycle_with_actors_and_timestamps(live, time
             .order_by(TicketEvent.id)).all()
     assert events[-4:] == [("responded", "gus-general"), ("status-changed", "gus-general"),
                            ("status-changed", "gus-general"), ("status-changed", "dispatcher-dana")]
+
+
+def test_staff_put_a_ticket_on_hold_for_parts_from_the_command_line(live, timer_broker, worker_factory, monkeypatch):
+    worker = worker_factory(timer_broker)
+    number, _, _ = fields(live, new_ticket(live, timer_broker, worker, **DOOR))
+    held = run_cli(monkeypatch, live, "tickets", "status", number, "pending", "--waiting-on", "parts", "--actor", "gus-general")
+    assert held.exit_code == 0, held.output
+    assert "→ pending (waiting on parts)" in held.output
+    typo = run_cli(monkeypatch, live, "tickets", "status", number, "pending", "--waiting-on", "prats", "--actor", "gus-general")
+    assert typo.exit_code == 1 and "parts" in typo.output  # refused, with the declared reason it probably meant
+    shown = run_cli(monkeypatch, live, "tickets", "show", number, "--format", "json")
+    [event] = [e for e in json.loads(shown.output)["timeline"] if (e.get("changes") or {}).get("waiting_on")]
+    assert event["changes"]["waiting_on"] == "parts" and event["actor"] == "gus-general"

@@ -32,6 +32,20 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from intake.models import utcnow
 
 
+class ClippedString(TypeDecorator):
+    """A bounded text column that clips what does not fit (PostgreSQL would refuse it, SQLite keep it): a
+    spam subject of 2,000 characters must not quarantine the mail; the raw item keeps every byte anyway."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        limit = self.impl.length
+        if value is None or len(value) <= limit:
+            return value
+        return value[: limit - 1] + "…"
+
+
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on both dialects (SQLite would otherwise hand back naive ones)."""
 
@@ -110,7 +124,7 @@ class Ticket(Base):
     number: Mapped[str] = mapped_column(String(20), unique=True)
     channel: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="new")
-    subject: Mapped[str | None] = mapped_column(String(500))
+    subject: Mapped[str | None] = mapped_column(ClippedString(500))
     requester: Mapped[str | None] = mapped_column(String(320))  # email address, E.164 phone, contact id
     requester_name: Mapped[str | None] = mapped_column(String(200))
     category: Mapped[str | None] = mapped_column(String(40))
@@ -164,7 +178,7 @@ class TicketMessage(Base):
     author: Mapped[str | None] = mapped_column(String(320))
     author_name: Mapped[str | None] = mapped_column(String(200))
     recipients: Mapped[list[Any]] = mapped_column(default=list)
-    subject: Mapped[str | None] = mapped_column(String(500))
+    subject: Mapped[str | None] = mapped_column(ClippedString(500))
     text: Mapped[str] = mapped_column(Text, default="")
     full_text: Mapped[str] = mapped_column(Text, default="")
     html: Mapped[str | None] = mapped_column(Text)
@@ -205,7 +219,7 @@ class Attachment(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("ticket_messages.id"), index=True)
-    name: Mapped[str] = mapped_column(String(500))
+    name: Mapped[str] = mapped_column(ClippedString(500))
     content_type: Mapped[str] = mapped_column(String(200))
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     sha256: Mapped[str | None] = mapped_column(String(64))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import subprocess
 import sys
@@ -218,3 +220,14 @@ def test_on_redis_the_brokers_retries_end_in_quarantine_and_the_others_go_on(run
         assert item.attempts == runtime.settings.pipeline.max_attempts
         assert session.get(RawItem, healthy_id).state == "processed"
     assert count(runtime.db, Ticket) == 1
+
+
+def test_an_overlong_subject_is_clipped_not_quarantined(runtime):
+    subject = "URGENT leak " + "please help " * 80  # ~970 characters, as spam and broken clients send
+    (result,) = accept(runtime.db, [email_raw(make_email(subject=subject), "t")], enqueue=False)
+    assert process_raw(runtime, result.raw_id).state == "processed"
+    with runtime.db.session() as session:
+        ticket = session.execute(select(Ticket)).scalar_one()
+        assert len(ticket.subject) == 500 and ticket.subject.endswith("…") and ticket.subject.startswith("URGENT leak")
+        raw = email.message_from_bytes(session.get(RawItem, result.raw_id).payload, policy=email.policy.default)
+        assert " ".join(str(raw["Subject"]).split()) == subject.strip()  # the whole subject is kept in the raw item

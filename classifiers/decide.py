@@ -16,7 +16,7 @@ from classifiers.temperature import temperatures_f
 from classifiers.votes import concept_votes, margin_confidence
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     value: str | None
     confidence: float
@@ -103,12 +103,12 @@ def decide_urgency(rules: RuleSet, signals: Signals, category: str, text: str, n
     """Urgency level of the message for its category."""
     urgency = rules.urgency
     counted = [i for i in signals.issues if i.active and i.level
-               and (i.source == "hazard" or i.concept.utility or (i.concept.topic or "").split("/")[0] == category)]
+               and (i.source == "hazard" or i.concept.utility or (i.concept.topic or "").partition("/")[0] == category)]
     for issue in counted:
         if issue.minor and not issue.concept.steady and RANK[issue.level] > RANK[urgency.minor_to]:
             issue.level = urgency.minor_to
     mentions = [i for i in signals.issues if i.active and i.level is None and i.concept.climate
-                and (i.concept.topic or "").split("/")[0] == category]
+                and (i.concept.topic or "").partition("/")[0] == category]
     _apply_temperatures(rules, signals, counted, mentions, normalized)
     reasons: list[str] = []
     if counted:

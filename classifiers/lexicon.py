@@ -82,6 +82,7 @@ class Lexicon:
         self.tokenizer = self.nlp.tokenizer
         self._stop = _stop_words()
         self._seen: set[int] = set()
+        self._warm: set[str] = set()  # chunks already in the tokenizer's cache (or never cacheable)
         pieces = {key: [self._split(normalize(term)) for term in terms] for key, terms in lists.items()}
         words = [w for phrases in pieces.values() for phrase in phrases for w, _ in phrase]
         self._stems = {w[:-1] for w in words if w.endswith("*")}
@@ -163,6 +164,9 @@ class Lexicon:
 
     def doc(self, text: str) -> tuple[Doc, list[int]]:
         """Tokenize normalised text and give every new word its canonical NORM (cached on the lexeme)."""
+        chunks = text.split()
+        if not self._warm.issuperset(chunks):
+            self._warm_cache(chunks)
         doc = self.tokenizer(text)
         # Iterating is cheaper than `to_array` for short texts, and leaves the Token objects cached on the doc
         # for the evidence spans read later.
@@ -170,6 +174,17 @@ class Lexicon:
         if len(self.vocab) != self._vocab_size:  # only a text with a never-seen word can need work
             self._canonicalize(set(orths) - self._seen)
         return doc, orths
+
+    def _warm_cache(self, chunks: list[str]) -> None:
+        # spaCy caches a whitespace-separated chunk only while no special case ("i'm", "don't") has occurred
+        # earlier in the same text (spaCy #1250), so chunks after one are re-split on every message. Each
+        # chunk is tokenized once on its own, where it is cached; a chunk's tokens never depend on its context.
+        if len(self._warm) >= self.tokenizer.max_cache_size:  # spaCy's cache is full: nothing more to warm
+            return
+        for chunk in chunks:
+            if chunk not in self._warm:
+                self._warm.add(chunk)
+                self.tokenizer(chunk)
 
     def _canonicalize(self, orths: Iterable[int]) -> None:
         for orth in orths:

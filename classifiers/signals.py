@@ -95,14 +95,18 @@ def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[st
         # ... and the "out" of "moved out" is part of a longer term, not a state of the keys next to it
         failures = [h for h in failures if not inside_longer(h, raw)]
         impaired = [h for h in impaired if not inside_longer(h, raw)]
-    resolutions = [h for h in get("s:resolution", []) if not overlaps_any(h, failures)]  # "stopped working again"
+    resolutions = get("s:resolution", [])
+    if resolutions and failures:
+        resolutions = [h for h in resolutions if not overlaps_any(h, failures)]  # "stopped working again"
     quiet = get("s:deescalation", []) + resolutions
     negations = get("s:negation", [])
     if quiet:
         failures = [h for h in failures if not inside(h, quiet)]
         impaired = [h for h in impaired if not inside(h, quiet)]
         negations = [h for h in negations if not inside(h, quiet)]
-    recurrences = [h for h in get("s:recurrence", []) if not inside(h, resolutions)]
+    recurrences = get("s:recurrence", [])
+    if recurrences and resolutions:
+        recurrences = [h for h in recurrences if not inside(h, resolutions)]
     minors = get("s:minor", [])
     benign = get("s:benign", [])
     signals.resolved_message = bool(resolutions) and not recurrences

@@ -46,6 +46,12 @@ def test_phones_and_secrets_never_reach_the_output(output, line, secret):
     assert secret not in written and "intake.test" in written
 
 
+def test_broker_message_ids_stay_readable_beside_a_masked_phone(output):
+    logging.getLogger("dramatiq.worker").debug("Acknowledging message '73b33270-70fb-48c4-a328-b7940d4cbc99' for %s", PHONE)
+    written = output.getvalue()
+    assert "'73b33270-70fb-48c4-a328-b7940d4cbc99'" in written and PHONE not in written
+
+
 def test_tracebacks_and_stacks_are_redacted_too(output):
     log = logging.getLogger("intake.test")
     try:

@@ -133,5 +133,4 @@ def test_scale_out_serve_and_worker_processes_on_redis_and_postgresql(tmp_path, 
         os.killpg(worker.pid, signal.SIGTERM)  # dramatiq's parent and its worker processes
         web.communicate(timeout=30)
         worker_output = worker.communicate(timeout=60)[0].decode()
-    print(worker_output)
     assert "15550100101" not in worker_output

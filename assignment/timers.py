@@ -80,8 +80,10 @@ def arm(row: SlaTimer, now: datetime) -> list[Message]:
     return [check_message(row, now)]
 
 
-def schedule_timers(session: Session, ticket: Ticket, engine: RuleEngine, plan: SlaPlan, now: datetime) -> list[Message]:
-    """Store one row per escalation timer of `plan` and return the messages to send once committed.
+def schedule_timers(session: Session, ticket: Ticket, engine: RuleEngine, plan: SlaPlan, now: datetime, *,
+                    new_ticket: bool = False) -> list[Message]:
+    """Store one row per escalation timer of `plan` and return the messages to send once committed
+    (`new_ticket`: created in this transaction, so it has no timer rows yet).
 
     A timer that already fired is never re-armed (it acts once); timers that no longer apply (answered,
     paused, resolved, assigned) are cancelled; unchanged scheduled timers are not sent again."""
@@ -89,7 +91,8 @@ def schedule_timers(session: Session, ticket: Ticket, engine: RuleEngine, plan: 
         session.flush()
     facts = stored_facts(ticket)
     wanted = [] if ticket.status in DONE_STATUSES else engine.timers(facts, plan, assigned=bool(ticket.assignee), now=now)
-    rows = {(r.kind, r.level): r for r in session.execute(select(SlaTimer).where(SlaTimer.ticket_id == ticket.id)).scalars()}
+    rows = {} if new_ticket else {
+        (r.kind, r.level): r for r in session.execute(select(SlaTimer).where(SlaTimer.ticket_id == ticket.id)).scalars()}
     messages, keep = [], set()
     for timer in wanted:
         key = (timer.kind, timer.level or 0)

@@ -33,22 +33,28 @@ class Runtime:
     def files(self) -> FileStore:
         return FileStore(self.settings.data_dir)
 
-    def classifier(self):
-        """The classifier for the current registry; rebuilt when `intake registry import` changed it."""
+    def classifier(self, session=None):
+        """The classifier for the current registry; rebuilt when `intake registry import` changed it.
+        The version check reads `session` when given (the pipeline's own transaction), else a new one."""
+        if session is not None:
+            return self._current_classifier(session)
+        with self.db.session() as own:
+            return self._current_classifier(own)
+
+    def _current_classifier(self, session):
         from classifiers import Classifier
         from store import registry_db
         from store.cursors import get_cursor
 
-        with self.db.session() as session:
-            version = get_cursor(session, REGISTRY_VERSION)
-            with self._lock:
-                if self._classifier is None or version != self._classifier_version:
-                    registry = registry_db.load(session)
-                    self._classifier = Classifier.load(
-                        self.settings.rules_dir, registry, self.settings.classification.review_threshold
-                    )
-                    self._classifier_version = version
-                return self._classifier
+        version = get_cursor(session, REGISTRY_VERSION)
+        with self._lock:
+            if self._classifier is None or version != self._classifier_version:
+                registry = registry_db.load(session)
+                self._classifier = Classifier.load(
+                    self.settings.rules_dir, registry, self.settings.classification.review_threshold
+                )
+                self._classifier_version = version
+            return self._classifier
 
     def rules(self):
         """The rules holder: last good rules from `rules_dir`, reloaded when the files change."""

@@ -95,6 +95,14 @@ def change_status(session: Session, ticket: Ticket, target: str, *, actor: str, 
         ticket.resolved_at = ticket.closed_at = None
 
 
+def for_follow_up(session: Session, number: str) -> Ticket | None:
+    """A ticket with what a follow-up reads and writes (its messages and timeline), without attachments."""
+    return session.execute(
+        select(Ticket).where(Ticket.number == number.upper())
+        .options(selectinload(Ticket.messages), selectinload(Ticket.events))
+    ).scalar_one_or_none()
+
+
 def get_by_number(session: Session, number: str) -> Ticket | None:
     return session.execute(
         select(Ticket)
@@ -156,14 +164,31 @@ def thread_candidates(
         if similar:
             weak.append(Ticket.id.in_(similar))
     order = [case((or_(*strong), 0), else_=1)] if strong else []
-    tickets = session.execute(
+    tickets = list(session.execute(
         select(Ticket)
         .where(or_(*strong, *weak))
-        .options(selectinload(Ticket.messages))
         .order_by(*order, Ticket.last_activity_at.desc())
         .limit(limit)
-    ).scalars()
-    return [to_candidate(ticket) for ticket in tickets]
+    ).scalars())
+    links = _message_links(session, [ticket.id for ticket in tickets])
+    return [to_candidate(ticket, links.get(ticket.id, [])) for ticket in tickets]
+
+
+def _message_links(session: Session, ticket_ids: list[str]) -> dict[str, list]:
+    """Per ticket, what threading needs of its messages (who wrote, who got them, their ids) in message order:
+    the columns only, so a long conversation's texts are never loaded to thread one more mail."""
+    if not ticket_ids:
+        return {}
+    rows = session.execute(
+        select(TicketMessage.ticket_id, TicketMessage.author, TicketMessage.recipients,
+               TicketMessage.message_id_header, TicketMessage.channel_message_id)
+        .where(TicketMessage.ticket_id.in_(ticket_ids))
+        .order_by(TicketMessage.id)
+    )
+    links: dict[str, list] = {}
+    for row in rows:
+        links.setdefault(row.ticket_id, []).append(row)
+    return links
 
 
 def _received_by(session: Session, address: str, since: datetime):
@@ -190,10 +215,12 @@ def _similar_subject_ids(session: Session, channel: ChannelName, since: datetime
     return [ticket_id for ticket_id, subject in rows if matches(subject)]
 
 
-def to_candidate(ticket: Ticket) -> ThreadCandidate:
+def to_candidate(ticket: Ticket, messages=None) -> ThreadCandidate:
+    """A snapshot of a ticket for threading; `messages` are its message rows (or the loaded messages)."""
+    messages = ticket.messages if messages is None else messages
     participants: list[str] = []
-    for message in ticket.messages:
-        for address in [message.author, *message.recipients]:
+    for message in messages:
+        for address in [message.author, *(message.recipients or [])]:
             if address and address not in participants:
                 participants.append(address)
     if ticket.requester and ticket.requester not in participants:
@@ -204,8 +231,8 @@ def to_candidate(ticket: Ticket) -> ThreadCandidate:
         channel=ChannelName(ticket.channel),
         subject=ticket.subject,
         participants=participants,
-        message_ids=[m.message_id_header for m in ticket.messages if m.message_id_header],
-        channel_message_ids=[m.channel_message_id for m in ticket.messages if m.channel_message_id],
+        message_ids=[m.message_id_header for m in messages if m.message_id_header],
+        channel_message_ids=[m.channel_message_id for m in messages if m.channel_message_id],
         external_ticket_id=ticket.external_ticket_id,
         property_id=ticket.property_id,
         unit=ticket.unit,

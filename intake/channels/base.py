@@ -40,5 +40,8 @@ class Channel(Protocol):
     ticket_prefix: str  # e.g. "EML": tickets opened from this channel are numbered EML-000123
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
-        """Turn one stored raw item into a message; raise `ParseError` with a reason when it cannot."""
+        """Turn one stored raw item into a message; raise `ParseError` with a reason when it cannot.
+
+        A channel whose raw item carries attachment bytes (email) also offers `parse_with_contents`, which
+        returns `(message, {sha256: bytes})` for the attachments within the limits, so they are stored."""
         ...

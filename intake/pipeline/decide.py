@@ -13,7 +13,7 @@ from assignment.escalation import DONE_STATUSES
 from assignment.timers import replan, schedule_timers, stored_facts
 from intake.pipeline.persist import PRIORITIES
 from intake.pipeline.reclassify import reclassify_conversation
-from intake.pipeline.work import Work
+from intake.pipeline.work import Work, classifier_of
 from intake.runtime import Runtime
 from store import tickets as ticket_store
 from store.cursors import get_cursor, set_cursor
@@ -42,16 +42,27 @@ def ticket_facts(ticket: Ticket, text: str = "") -> TicketFacts:
 def ticket_contract(ticket: Ticket) -> tuple[str | None, str]:
     """The property's service contract from the registry, on the day the ticket came in (UTC date):
     (`PROPERTY-STARTDATE` while it is in force else None, and active / expired / upcoming / none)."""
-    session = object_session(ticket)
-    row = session.get(PropertyRow, ticket.property_id) if session is not None and ticket.property_id else None
-    if row is None or row.contract_starts is None:
+    starts, ends = _contract_dates(object_session(ticket), ticket.property_id)
+    if starts is None:
         return None, "none"
     on = (ticket.created_at or datetime.now(timezone.utc)).astimezone(timezone.utc).date()
-    if on < row.contract_starts:
+    if on < starts:
         return None, "upcoming"
-    if row.contract_ends is not None and on > row.contract_ends:
+    if ends is not None and on > ends:
         return None, "expired"
-    return f"{row.id}-{row.contract_starts.isoformat()}", "active"
+    return f"{ticket.property_id}-{starts.isoformat()}", "active"
+
+
+def _contract_dates(session: Session | None, property_id: str | None) -> tuple:
+    """(starts, ends) of a property's contract, read once per transaction: the facts are built several times
+    per item, and the session's identity map keeps no row that nothing else refers to."""
+    if session is None or not property_id:
+        return None, None
+    cache = session.info.setdefault("contract_dates", {})
+    if property_id not in cache:
+        row = session.get(PropertyRow, property_id)
+        cache[property_id] = (row.contract_starts, row.contract_ends) if row is not None else (None, None)
+    return cache[property_id]
 
 
 def current_workload(session: Session) -> Workload:
@@ -66,12 +77,32 @@ def current_workload(session: Session) -> Workload:
                     round_robin={name[len(RR_PREFIX):]: int(value) for name, value in cursors})
 
 
+class LazyWorkload:
+    """`current_workload`, read from the store only when a rule picks a person (most decisions do not)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session, self._workload = session, None
+
+    def _load(self) -> Workload:
+        if self._workload is None:
+            self._workload = current_workload(self._session)
+        return self._workload
+
+    @property
+    def open_tickets(self) -> dict[str, int]:
+        return self._load().open_tickets
+
+    @property
+    def round_robin(self) -> dict[str, int]:
+        return self._load().round_robin
+
+
 def apply_rules(ctx: Runtime, session: Session, work: Work) -> Decision:
     """Decide, apply and explain: every change is a timeline event whose actor is the rule that made it."""
     ticket, now = work.ticket, ctx.clock()
     engine = ctx.rules().current()
     facts = ticket_facts(ticket, work.message.text or work.message.full_text)
-    decision = engine.decide(facts, current_workload(session), now)
+    decision = engine.decide(facts, LazyWorkload(session), now)
     _apply_decision(session, ticket, decision, now)
     for pool, position in decision.round_robin_cursors.items():
         if get_cursor(session, RR_PREFIX + pool) != str(position):
@@ -83,7 +114,7 @@ def apply_rules(ctx: Runtime, session: Session, work: Work) -> Decision:
                             actor=plan.override or "sla", at=now,
                             reason=f"{plan.priority} targets: first response {plan.first_response_target}, "
                                    f"resolution {plan.resolution_target} ({plan.clock} time, calendar {plan.calendar})")
-    work.after_commit.extend(_timer_messages(ctx, session, ticket, engine, plan, now))
+    work.after_commit.extend(schedule_timers(session, ticket, engine, plan, now, new_ticket=True))
     return decision
 
 
@@ -102,7 +133,7 @@ def redecide(ctx: Runtime, session: Session, work: Work) -> Decision | None:
     raised = "; ".join(x for x in (placed, raised) if x) or None
     text = "\n".join(m.text or m.full_text or "" for m in ticket.messages if m.direction == "inbound")
     facts = stored_facts(ticket, text)
-    decision = engine.decide(facts, current_workload(session), now)
+    decision = engine.decide(facts, LazyWorkload(session), now)
     before = previous_matches(ticket) - {AFTER_HOURS_RULE}
     new_rules = set(decision.matched_rules) - previous_matches(ticket)
     changed = raised or set(decision.matched_rules) - {AFTER_HOURS_RULE} != before
@@ -126,7 +157,7 @@ def _raise_urgency(ctx: Runtime, session: Session, work: Work) -> str | None:
     from classifiers import ClassifyInput
 
     ticket, message = work.ticket, work.message
-    result = ctx.classifier().classify(ClassifyInput(
+    result = classifier_of(ctx, session, work).classify(ClassifyInput(
         id=str(work.raw.id), channel=message.channel.value, sender=message.sender, subject=message.subject,
         body=message.text or message.full_text, received_at=message.received_at))
     if not is_more_urgent(result.urgency, ticket.urgency):
@@ -202,8 +233,3 @@ def _apply_decision(session: Session, ticket: Ticket, decision: Decision, now, *
     if ticket.status in ("new", "triaged") and (ticket.assignee or ticket.team) and not ticket.needs_review:
         ticket_store.change_status(session, ticket, "assigned", actor=actor, reason=decision.explain().splitlines()[0], at=now)
     return changed
-
-
-def _timer_messages(ctx, session, ticket, engine, plan, now) -> list[tuple]:
-    """SLA timers: stored with their due times, and sent delayed to the broker once committed."""
-    return schedule_timers(session, ticket, engine, plan, now)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from intake.channels import TICKET_PREFIXES, get_channel
+from intake.channels import TICKET_PREFIXES
 from intake.models import InboundMessage
 from intake.pipeline.work import Work
 from intake.runtime import Runtime
@@ -37,6 +37,7 @@ def open_ticket(ctx: Runtime, session: Session, work: Work) -> Ticket:
         conversation_id=message.thread.conversation_id,
         probable_followup_of=work.thread.probable_of,
         created_at=now, updated_at=now, last_activity_at=now, last_inbound_at=now,
+        messages=[], events=[],  # known empty: reading them later needs no query
     )
     if result is not None:
         ticket.category, ticket.subcategory, ticket.urgency = result.category, result.subcategory, result.urgency
@@ -98,10 +99,7 @@ def _add_message(ctx: Runtime, session: Session, ticket: Ticket, work: Work, sig
 
 def _add_attachments(ctx: Runtime, session: Session, row: TicketMessage, work: Work) -> None:
     """Record every attachment; store the bytes of those the channel delivered within the limits."""
-    contents: dict[str, bytes] = {}
-    payloads = getattr(get_channel(work.raw.channel), "attachment_payloads", None)
-    if payloads is not None:
-        contents = {ref.sha256: data for ref, data in payloads(work.raw, ctx.settings) if ref.stored and ref.sha256}
+    contents = work.attachment_contents
     for ref in work.message.attachments:
         stored = bool(ref.stored and ref.sha256 in contents)
         if stored:

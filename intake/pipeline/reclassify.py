@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from intake.pipeline.work import Work
+from intake.pipeline.work import Work, classifier_of
 from intake.runtime import Runtime
 from store import tickets as ticket_store
 
@@ -29,7 +29,7 @@ def reclassify_conversation(ctx: Runtime, session: Session, work: Work) -> str |
     text = "\n".join(m.text or m.full_text or "" for m in inbound).strip()
     if not text:
         return None
-    result = ctx.classifier().classify(ClassifyInput(
+    result = classifier_of(ctx, session, work).classify(ClassifyInput(
         id=str(work.raw.id), channel=ticket.channel, sender=ticket.requester, subject=None, body=text,
         received_at=ticket.created_at))
     if result.category in UNPLACED:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from intake.channels import get_channel
 from intake.models import ChannelName, ThreadMatch
 from intake.pipeline.delivery import record_delivery_report
-from intake.pipeline.work import Verdict, Work
+from intake.pipeline.work import Verdict, Work, classifier_of
 from intake.runtime import Runtime
 from store import tickets as ticket_store
 
@@ -22,8 +22,13 @@ log = logging.getLogger(__name__)
 
 
 def parse(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
-    """The channel turns its raw bytes into an InboundMessage (ParseError → quarantine, see process.py)."""
-    message = get_channel(work.raw.channel).parse(work.raw, ctx.settings)
+    """The channel turns its raw bytes into an InboundMessage (ParseError → quarantine, see process.py);
+    a channel that carries attachment bytes (email) hands them over from the same parse."""
+    channel = get_channel(work.raw.channel)
+    if hasattr(channel, "parse_with_contents"):
+        message, work.attachment_contents = channel.parse_with_contents(work.raw, ctx.settings)
+    else:
+        message = channel.parse(work.raw, ctx.settings)
     work.message = message.model_copy(update={"raw_id": work.raw.id})
     return None
 
@@ -57,7 +62,7 @@ def thread(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
         since=now - timedelta(days=90),
         subject_matches=_subject_filter(message),
     )
-    work.thread = match_thread(ctx, work, candidates)
+    work.thread = match_thread(ctx, session, work, candidates)
     return None
 
 
@@ -70,7 +75,7 @@ def _subject_filter(message):
     return lambda subject: is_similar_subject(message.subject, subject)
 
 
-def match_thread(ctx: Runtime, work: Work, candidates) -> ThreadMatch:
+def match_thread(ctx: Runtime, session: Session, work: Work, candidates) -> ThreadMatch:
     message = work.message
     if not candidates:
         return ThreadMatch()
@@ -82,7 +87,8 @@ def match_thread(ctx: Runtime, work: Work, candidates) -> ThreadMatch:
     if message.channel == ChannelName.EMAIL:
         from intake.channels.email.threading import score_email_thread
 
-        homes = {(t.property, t.unit) for t in ctx.classifier().registry.tenants_for_sender(message.sender)}
+        tenancies = classifier_of(ctx, session, work).registry.tenants_for_sender(message.sender)
+        homes = {(t.property, t.unit) for t in tenancies}
         return score_email_thread(message, candidates, ctx.settings.email.instance_marker, homes=homes)
     from intake.channels.chat import match_conversation
 
@@ -97,7 +103,7 @@ def classify(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     from classifiers import ClassifyInput
 
     message = work.message
-    work.classification = ctx.classifier().classify(ClassifyInput(
+    work.classification = classifier_of(ctx, session, work).classify(ClassifyInput(
         id=str(work.raw.id), channel=message.channel.value, sender=message.sender, subject=message.subject,
         body=message.text or message.full_text, received_at=message.received_at,
     ))
@@ -109,7 +115,7 @@ def persist(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     from intake.pipeline.persist import append_to_ticket, open_ticket, over_rate_limit
 
     if work.thread.joins:
-        append_to_ticket(ctx, session, work, ticket_store.get_by_number(session, work.thread.ticket_number))
+        append_to_ticket(ctx, session, work, ticket_store.for_follow_up(session, work.thread.ticket_number))
         return None
     if work.message.extra.get("reaction"):  # a 👍 to no open conversation is not a new problem
         return Verdict.drop("reaction outside any open conversation")

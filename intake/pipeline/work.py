@@ -31,9 +31,18 @@ class Work:
 
     raw: RawRecord
     message: InboundMessage | None = None
+    attachment_contents: dict[str, bytes] = field(default_factory=dict)  # sha256 → bytes the channel delivered
     thread: ThreadMatch = field(default_factory=ThreadMatch)
     classification: Any | None = None  # classifiers.Classification, for new tickets
     ticket: Any | None = None  # store.models.Ticket once persisted
     is_new_ticket: bool = False
     outcome: str = ""
+    classifier: Any | None = None  # the registry's classifier, looked up once per item (see `classifier_of`)
     after_commit: list[tuple[str, tuple]] = field(default_factory=list)  # (actor name, args) to send once committed
+
+
+def classifier_of(ctx, session, work: Work):
+    """The classifier for this item: the registry version is checked once, in the item's own transaction."""
+    if work.classifier is None:
+        work.classifier = ctx.classifier(session)
+    return work.classifier

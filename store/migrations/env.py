@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from store.models import Base
+from store.models import Base, exists_on
 
 config = context.config
 target_metadata = Base.metadata
@@ -37,6 +37,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
         compare_type=True,
+        include_object=lambda obj, name, type_, reflected, compare_to: exists_on(connection.dialect.name, obj),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -231,3 +231,19 @@ def test_an_overlong_subject_is_clipped_not_quarantined(runtime):
         assert len(ticket.subject) == 500 and ticket.subject.endswith("…") and ticket.subject.startswith("URGENT leak")
         raw = email.message_from_bytes(session.get(RawItem, result.raw_id).payload, policy=email.policy.default)
         assert " ".join(str(raw["Subject"]).split()) == subject.strip()  # the whole subject is kept in the raw item
+
+
+def test_email_attachments_within_the_limits_are_stored_and_the_rest_recorded(runtime):
+    runtime.settings.limits.attachment_max_bytes = 5_000
+    msg = email.message_from_bytes(make_email(body="Photos of the leak attached."), policy=email.policy.default)
+    photo, scan = b"\xff\xd8\xff\xe0" + os.urandom(3_000), os.urandom(8_000)
+    msg.add_attachment(photo, maintype="image", subtype="jpeg", filename="leak.jpg")
+    msg.add_attachment(scan, maintype="application", subtype="pdf", filename="scan.pdf")
+    (result,) = accept(runtime.db, [email_raw(bytes(msg), "t")], enqueue=False)
+    assert process_raw(runtime, result.raw_id).state == "processed"
+    with runtime.db.session() as session:
+        (message,) = session.execute(select(TicketMessage)).scalars()
+        stored = {a.name: a for a in message.attachments}
+    assert stored["leak.jpg"].stored and runtime.files.get(stored["leak.jpg"].sha256) == photo
+    assert not stored["scan.pdf"].stored and "per-file limit" in stored["scan.pdf"].note
+    assert stored["scan.pdf"].size == len(scan)

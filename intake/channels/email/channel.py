@@ -22,6 +22,10 @@ class EmailChannel:
     ticket_prefix = "EML"
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
+        return self.parse_with_contents(raw, settings)[0]
+
+    def parse_with_contents(self, raw: RawRecord, settings: Settings) -> tuple[InboundMessage, dict[str, bytes]]:
+        """The message, and the bytes of its attachments within the limits by sha256 (for the file store)."""
         if len(raw.payload) > settings.limits.raw_max_bytes:
             raise ParseError(f"mail of {len(raw.payload)} bytes is over the raw_max_bytes limit")
         try:
@@ -31,16 +35,16 @@ class EmailChannel:
             raise
         except Exception as exc:  # the same bytes fail the same way on every retry: quarantine with the reason
             raise ParseError(f"mail parser failed on this input: {type(exc).__name__}: {exc}") from exc
-        return to_inbound(parsed, verdict, settings, channel_id=raw.channel_id, raw_id=raw.id,
-                          received_at=raw.received_at)
+        message = to_inbound(parsed, verdict, settings, channel_id=raw.channel_id, raw_id=raw.id,
+                             received_at=raw.received_at)
+        contents = {ref.sha256: data for ref, data in _refs(parsed, settings) if ref.stored and ref.sha256}
+        return message, contents
 
 
 def to_inbound(parsed: ParsedEmail, verdict: AutoVerdict | None, settings: Settings, *, channel_id: str,
                raw_id: int | None = None, received_at=None) -> InboundMessage:
     """Shape a parsed mail into the pipeline's message (also used by `intake parse-email`)."""
-    limits = settings.limits
-    refs = [ref for ref, _ in to_refs(parsed.parts.attachments, limits.attachment_max_bytes,
-                                      limits.message_attachments_max_bytes)]
+    refs = [ref for ref, _ in _refs(parsed, settings)]
     extra: dict = {}
     if parsed.defects:
         extra["mime_defects"] = parsed.defects
@@ -69,6 +73,11 @@ def to_inbound(parsed: ParsedEmail, verdict: AutoVerdict | None, settings: Setti
     if received_at is not None:
         fields["received_at"] = received_at
     return InboundMessage(**fields)
+
+
+def _refs(parsed: ParsedEmail, settings: Settings):
+    limits = settings.limits
+    return to_refs(parsed.parts.attachments, limits.attachment_max_bytes, limits.message_attachments_max_bytes)
 
 
 def _delivery_report(verdict: AutoVerdict | None) -> DeliveryReport | None:

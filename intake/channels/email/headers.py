@@ -109,7 +109,7 @@ def header_text(msg: Message, name: str) -> str:
     value = raw_header(msg, name)
     if value is None:
         return ""
-    return decode_header_value(value, body_charset(msg))
+    return decode_header_value(value, body_charset(msg) if _has_raw_8bit(value) else None)
 
 
 def decode_header_value(value: str, fallback_charset: str | None = None) -> str:
@@ -137,8 +137,13 @@ def _decode_word(charset: str, encoding: str, text: str) -> str | None:
         return decode_bytes(raw, None)
 
 
+def _has_raw_8bit(value: str) -> bool:
+    """Whether the header holds undecoded 8-bit bytes (surrogate escapes): only then is a charset guessed."""
+    return not value.isascii() and any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
 def _recover_8bit(value: str, fallback_charset: str | None) -> str:
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+    if not _has_raw_8bit(value):
         return value
     return decode_bytes(value.encode("utf-8", "surrogateescape"), fallback_charset)
 
@@ -148,7 +153,8 @@ def addresses(msg: Message, name: str) -> list[tuple[str, str]]:
     values = raw_headers(msg, name)
     pairs: list[tuple[str, str]] = []
     for raw in values:
-        raw = _recover_8bit(str(raw), body_charset(msg))
+        raw = str(raw)
+        raw = _recover_8bit(raw, body_charset(msg)) if _has_raw_8bit(raw) else raw
         raw = re.sub(r"\r?\n(?=[ \t])", "", raw)
         for display, address in getaddresses([_protect_encoded_words(raw)]):
             display = decode_header_value(display).strip().strip('"').strip()

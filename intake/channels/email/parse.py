@@ -1,8 +1,8 @@
 """RFC 5322 bytes → `InboundMessage` fields: the core of the email parse stage.
 
-mail-parser builds the MIME tree and reports its defects; our own walk (`parts`) decodes bodies with charset
-repair and keeps attachment bytes exact for hashing (mail-parser decodes text with errors="ignore" and
-re-encodes payloads), and falls back to mail-parser's attachment list where a broken structure hid a part.
+The stdlib parser builds the MIME tree; mail-parser reports the defects of a broken one and recovers the
+attachments it hid. Our own walk (`parts`) decodes bodies with charset repair and keeps attachment bytes exact
+for hashing (mail-parser decodes text with errors="ignore" and re-encodes payloads).
 `channel` adds the automatic-mail verdict (`auto`) and shapes the result into an `InboundMessage`.
 """
 
@@ -87,8 +87,10 @@ def recover_attachments(parts: Parts, found: list[dict]) -> None:
 def _load(raw: bytes) -> tuple[Message, list[str], list[dict]]:
     """(message, MIME defect names, mail-parser's attachment list).
 
-    mail-parser first; the stdlib parser it wraps when mail-parser itself fails on a valid mail (2 of sisimai's
-    SendGrid bounces), so that a library bug never quarantines mail.
+    The stdlib parser builds the tree (as mail-parser itself does); mail-parser's full pass, which decodes
+    every part again, runs only when the tree reports defects: that is where its defect detail and its
+    epilogue recovery of hidden attachments matter. A mail-parser failure on such a mail (2 of sisimai's
+    SendGrid bounces) keeps the stdlib tree, so that a library bug never quarantines mail.
     """
     if not raw or not raw.strip():
         raise ParseError("empty message")
@@ -96,13 +98,17 @@ def _load(raw: bytes) -> tuple[Message, list[str], list[dict]]:
         raise ParseError("an Outlook .msg (OLE) file, not RFC 5322 mail")
     raw = repair_header_block(raw)
     try:
-        parsed = mailparser.parse_from_bytes(raw)
-        message, defects, found = parsed.message, sorted(parsed.defects_categories), parsed.attachments
-    except Exception:
+        message = email.message_from_bytes(raw)
+        defects = sorted({type(defect).__name__ for part in message.walk() for defect in part.defects})
+    except Exception as exc:  # RecursionError on absurd nesting, among others
+        raise ParseError(f"cannot parse the MIME structure: {type(exc).__name__}: {exc}") from None
+    found: list[dict] = []
+    if defects:
         try:
-            message, defects, found = email.message_from_bytes(raw), ["mail-parser-failed"], []
-        except Exception as exc:
-            raise ParseError(f"cannot parse the MIME structure: {exc}") from None
+            parsed = mailparser.MailParser(message)
+            defects, found = sorted(set(defects) | parsed.defects_categories), parsed.attachments
+        except Exception:
+            defects = [*defects, "mail-parser-failed"]
     if not message.keys() or not any(k.lower() in _MAIL_HEADERS for k in message.keys()):
         raise ParseError("no mail headers found (not an RFC 5322 message)")
     return message, defects, found

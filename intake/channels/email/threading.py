@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
 from rapidfuzz import fuzz
@@ -41,6 +42,7 @@ class _Score:
         return round(sum(self.signals.values()), 3)
 
 
+@lru_cache(maxsize=4096)  # the store's subject filter compares one mail's subject with hundreds of recent ones
 def normalize_subject(subject: str | None) -> str:
     """The subject without reply/forward prefixes, ticket tags and extra whitespace, lower-cased."""
     text = subject or ""

@@ -2,6 +2,10 @@
 
 Used by `channel` for HTML-only mail and for the sanitized copy kept on the message (`sanitize_html`), and
 by `quotes`: the HTML shows where the quoted history starts more reliably than the plain text does.
+
+The HTML is parsed once by lxml (libxml2) into a flat list of events in document order (element start/end,
+strings). Both the text rendering and the quote cutter walk that list without recursion, so absurdly deep
+nesting costs no stack, and cutting the quote is "stop rendering at the marker" instead of editing a tree.
 """
 
 from __future__ import annotations
@@ -9,21 +13,34 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import warnings
-
 import nh3
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag, XMLParsedAsHTMLWarning
+from lxml import etree
 
 _DROP = {"script", "style", "head", "title", "meta", "link", "template", "noscript", "xml", "o:p"}
 _BLOCK = {"p", "div", "section", "article", "header", "footer", "table", "tr", "ul", "ol", "li", "h1", "h2",
           "h3", "h4", "h5", "h6", "pre", "blockquote", "address", "dl", "dt", "dd", "form", "fieldset", "center"}
+_PARAGRAPH_GAP = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table"}  # blocks followed by a blank line
 _QUOTE_CLASSES = ("gmail_quote", "gmail_extra", "yahoo_quoted", "moz-cite-prefix", "divRplyFwdMsg",
                   "OutlookMessageHeader", "mail_quote", "protonmail_quote", "zmail_extra")
 _QUOTE_IDS = ("divRplyFwdMsg", "appendonsend", "mail-editor-reference-message-container", "OLK_SRC_BODY_SECTION",
               "isForwardContent", "reply-intro")
 # Outlook's separator paragraph: <div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">
 _OUTLOOK_BORDER = re.compile(r"border-top:\s*solid\s+#?[0-9a-f]{3,6}\s+1(\.0)?pt", re.I)
+_HEADER_LINE = re.compile(r"^\s*(From|Von|De|Van|Från|Od|Da|От)\s*:", re.I)  # a quoted header after an <hr>
+_ATTRIBUTION_END = re.compile(r"(wrote|schrieb|écrit|escribió|написал|skrev|napisał|ha scritto|schreef|escreveu):?$",
+                              re.I)
 _SPACES = re.compile(r"[ \t\u00a0\u200b\u3000]+")
+_SOURCE_SPACES = re.compile(r"[\r\n\t ]+")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+# Strings inside these elements are code or annotations, never body text (nor a link's label).
+_NON_TEXT_CONTAINERS = {"rt", "rp", "style", "script", "template"}
+_KEEP_WHITESPACE = {"pre", "textarea"}
+_ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"
+_OUTER = ("body", "html", "[document]")  # an attribution directly in these is not a container worth cutting
+
+# Event kinds. A start/end event is (kind, element); a string event is (kind, text, parent element).
+_START, _END, _TEXT, _OTHER = 0, 1, 2, 3  # _OTHER: comments, doctype, processing instructions, script/style…
 
 
 def sanitize_html(html: str | None) -> str | None:
@@ -35,89 +52,12 @@ def sanitize_html(html: str | None) -> str | None:
     return nh3.clean(html, url_schemes=schemes, clean_content_tags={"script", "style", "title", "head"})
 
 
-def parse_html(html: str) -> BeautifulSoup:
-    # lxml's parser (libxml2) is several times faster than the pure-Python html.parser on mail HTML
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)  # XHTML mail bodies start with <?xml …?>
-        return BeautifulSoup(html, "lxml")
-
-
 @lru_cache(maxsize=32)  # the parse stage reads a body's text, then the quote cutter reads it again
 def html_to_text(html: str) -> str:
     """Readable plain text of an HTML body: blocks become lines, links keep their target, no markup."""
     if not html or not html.strip():
         return ""
-    return soup_to_text(parse_html(html))
-
-
-def soup_to_text(soup: BeautifulSoup | Tag) -> str:
-    out: list[str] = []
-    try:
-        _walk(soup, out)
-        text = "".join(out)
-    except RecursionError:  # absurdly deep nesting (a known DoS mail): flat text, one line per string
-        text = "\n".join(s.strip() for s in soup.find_all(string=True) if type(s) is NavigableString)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-def _walk(node: Tag, out: list[str]) -> None:
-    for child in node.children:
-        if isinstance(child, Comment):
-            continue
-        if isinstance(child, NavigableString):
-            if type(child) is not NavigableString:  # CData, Doctype, ProcessingInstruction…
-                continue
-            out.append(re.sub(r"[\r\n\t ]+", " ", str(child)))
-            continue
-        if not isinstance(child, Tag):
-            continue
-        name = child.name.lower()
-        if name in _DROP:
-            continue
-        if name == "br":
-            out.append("\n")
-        elif name == "hr":
-            out.append("\n\n")
-        elif name == "img":
-            alt = child.get("alt")
-            if alt and alt.strip():
-                out.append(f"[{alt.strip()}]")
-        elif name in ("td", "th"):
-            _walk(child, out)
-            out.append(" ")
-        elif name == "a":
-            _walk(child, out)
-            href = str(child.get("href") or "")
-            label = child.get_text(" ", strip=True)
-            if href.startswith(("http://", "https://")) and label and href.rstrip("/") not in label:
-                out.append(f" ({href})")
-        elif name in _BLOCK:
-            out.append("\n")
-            if name == "li":
-                out.append("- ")
-            if name == "blockquote":
-                inner: list[str] = []
-                _walk(child, inner)
-                quoted = soup_lines("".join(inner))
-                out.append("\n".join("> " + line if line else ">" for line in quoted))
-            else:
-                _walk(child, out)
-            out.append("\n")
-            if name in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "table"):
-                out.append("\n")
-        else:
-            _walk(child, out)
-
-
-def soup_lines(text: str) -> list[str]:
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    while lines and not lines[0]:
-        lines.pop(0)
-    while lines and not lines[-1]:
-        lines.pop()
-    return lines
+    return _render(_parse(html))
 
 
 def strip_html_quotes(html: str) -> str | None:
@@ -126,56 +66,266 @@ def strip_html_quotes(html: str) -> str | None:
     Everything from the first quote container onwards is dropped (top-posting is the norm in HTML mail);
     an Outlook header block opened by a bordered div also counts as the start of the quote.
     """
-    soup = parse_html(html)
-    marker = _first_quote_marker(soup)
+    events = _parse(html)
+    marker = _first_quote_marker(events)
     if marker is None:
         return None
-    _cut_from(marker)
-    return soup_to_text(soup)
+    return _render(events, stop=marker.start)
 
 
-def _first_quote_marker(soup: BeautifulSoup) -> Tag | None:
-    for tag in soup.find_all(True):
-        if not isinstance(tag, Tag):
+def soup_lines(text: str) -> list[str]:
+    """The lines of `text` with runs of spaces collapsed, trimmed, and leading/trailing blank lines dropped."""
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+class _Element:
+    __slots__ = ("name", "lname", "attrs", "start")
+
+    def __init__(self, name: str, attrs: dict, start: int) -> None:
+        self.name = name
+        self.lname = name.lower()
+        self.attrs = attrs
+        self.start = start  # index of its start event
+
+
+class _EventBuilder:
+    """lxml parser target collecting a flat event list.
+
+    A target keeps every node however deep (lxml's own tree builder stops at depth 256 and drops the
+    rest of the document). Strings follow the BeautifulSoup conventions these rules were tuned on, so the
+    text stays the same: consecutive character data is one string, an all-whitespace string outside
+    <pre>/<textarea> becomes one space or newline, strings inside script/style/template/rt/rp are not text,
+    and an end tag closes every element opened after the matching start tag.
+    """
+
+    def __init__(self) -> None:
+        self.events: list[tuple] = []
+        self.open: list[_Element] = [_Element("[document]", {}, -1)]
+        self.open_names: dict[str, int] = {}
+        self.pending: list[str] = []
+        self.keep_whitespace = 0  # open <pre>/<textarea>
+        self.non_text = 0  # open script/style/template/rt/rp
+
+    def _flush(self, kind: int = _TEXT) -> None:
+        if not self.pending:
+            return
+        text = "".join(self.pending)
+        self.pending = []
+        if not self.keep_whitespace and not text.strip(_ASCII_SPACES):
+            text = "\n" if "\n" in text else " "
+        if kind == _TEXT and self.non_text:
+            kind = _OTHER
+        self.events.append((kind, text, self.open[-1]))
+
+    def start(self, tag: str, attrib) -> None:
+        if self.pending:
+            self._flush()
+        if type(attrib) is not dict:  # lxml passes a read-only mapping for an element without attributes
+            attrib = dict(attrib) if len(attrib) else {}
+        element = _Element(tag, attrib, len(self.events))
+        self.events.append((_START, element))
+        self.open.append(element)
+        self.open_names[tag] = self.open_names.get(tag, 0) + 1
+        self.keep_whitespace += tag in _KEEP_WHITESPACE
+        self.non_text += tag in _NON_TEXT_CONTAINERS
+
+    def end(self, tag: str) -> None:
+        if self.pending:
+            self._flush()
+        if not self.open_names.get(tag):  # a stray end tag closes nothing
+            return
+        while True:  # close everything up to the most recent element of that name
+            element = self._pop()
+            if element.name == tag:
+                return
+
+    def _pop(self) -> _Element:
+        element = self.open.pop()
+        self.open_names[element.name] -= 1
+        self.keep_whitespace -= element.name in _KEEP_WHITESPACE
+        self.non_text -= element.name in _NON_TEXT_CONTAINERS
+        self.events.append((_END, element))
+        return element
+
+    def data(self, text: str) -> None:
+        self.pending.append(text)
+
+    def comment(self, text: str) -> None:
+        self._other(text)
+
+    def pi(self, target: str, data: str) -> None:
+        self._other(f"{target} {data}")
+
+    def doctype(self, name: str | None, public_id: str | None, system_id: str | None) -> None:
+        text = name or ""
+        if public_id is not None:
+            text += f' PUBLIC "{public_id}"' + (f' "{system_id}"' if system_id is not None else "")
+        elif system_id is not None:
+            text += f' SYSTEM "{system_id}"'
+        self._other(text)
+
+    def _other(self, text: str) -> None:
+        self._flush()
+        self.pending.append(text)
+        self._flush(_OTHER)
+
+    def close(self) -> tuple:
+        self._flush()
+        while len(self.open) > 1:
+            self._pop()
+        return tuple(self.events)
+
+
+@lru_cache(maxsize=32)  # html_to_text and strip_html_quotes read the same body: parse it once
+def _parse(html: str) -> tuple:
+    if html[:1] == "\ufeff":
+        html = html[1:]
+    # lxml is fed the str itself: a str with an <?xml … encoding=…?> declaration is fine on this path (only
+    # lxml's fromstring() refuses it). If lxml refuses the str, it gets UTF-8 bytes declared as UTF-8.
+    try:
+        return _feed(html, None)
+    except (UnicodeError, LookupError, etree.ParserError):
+        pass
+    try:
+        return _feed(_SURROGATES.sub("\ufffd", html).encode("utf-8"), "utf-8")
+    except (UnicodeError, LookupError, etree.ParserError):
+        return ()  # libxml2 rejected it both ways: no text rather than a failed mail
+
+
+def _feed(markup: str | bytes, encoding: str | None) -> tuple:
+    parser = etree.HTMLParser(target=_EventBuilder(), recover=True, encoding=encoding)
+    parser.feed(markup)
+    return parser.close()
+
+
+def _render(events: tuple, stop: int | None = None) -> str:
+    """Readable text of the events before `stop` (all of them by default); elements still open there are
+    closed as if the document ended."""
+    out: list[str] = []
+    frames: list[tuple] = []  # (element, buffer outside a blockquote, index into `strings` at an <a>)
+    strings: list[str] = []  # every text string so far, for link labels
+    skip = 0  # depth inside an element whose content is not rendered (dropped, br, hr, img)
+    for event in events if stop is None else events[:stop]:
+        kind = event[0]
+        if kind == _TEXT:
+            strings.append(event[1])
+            if not skip:
+                out.append(_SOURCE_SPACES.sub(" ", event[1]))
+        elif kind == _START:
+            if skip:
+                skip += 1
+                continue
+            element = event[1]
+            name = element.lname
+            if name in _DROP:
+                skip = 1
+            elif name == "br":
+                out.append("\n")
+                skip = 1
+            elif name == "hr":
+                out.append("\n\n")
+                skip = 1
+            elif name == "img":
+                alt = element.attrs.get("alt")
+                if alt and alt.strip():
+                    out.append(f"[{alt.strip()}]")
+                skip = 1
+            else:
+                if name in _BLOCK:
+                    out.append("\n")
+                    if name == "li":
+                        out.append("- ")
+                frames.append((element, out, len(strings)))
+                if name == "blockquote":
+                    out = []
+        elif kind == _END:
+            if skip:
+                skip -= 1
+                continue
+            out = _close(frames.pop(), out, strings)
+    while frames:
+        out = _close(frames.pop(), out, strings)
+    lines = [_SPACES.sub(" ", line).strip() for line in "".join(out).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _close(frame: tuple, out: list[str], strings: list[str]) -> list[str]:
+    """Append what follows an element's content; returns the buffer to continue in."""
+    element, outer, first_string = frame
+    name = element.lname
+    if name in ("td", "th"):
+        out.append(" ")
+    elif name == "a":
+        href = str(element.attrs.get("href") or "")
+        label = " ".join(s.strip() for s in strings[first_string:] if s.strip())
+        if href.startswith(("http://", "https://")) and label and href.rstrip("/") not in label:
+            out.append(f" ({href})")
+    elif name in _BLOCK:
+        if name == "blockquote":
+            quoted = soup_lines("".join(out))
+            out = outer
+            out.append("\n".join("> " + line if line else ">" for line in quoted))
+        out.append("\n")
+        if name in _PARAGRAPH_GAP:
+            out.append("\n")
+    return out
+
+
+def _first_quote_marker(events: tuple) -> _Element | None:
+    """The element where the quoted history starts, in document order; None when there is none."""
+    last_header = None  # index of the last string that looks like a quoted "From:" line; found at the first <hr>
+    previous = None  # the last string with visible characters (comments and doctype count, as text before)
+    ancestors: list[_Element] = []
+    for index, event in enumerate(events):
+        kind = event[0]
+        if kind >= _TEXT:
+            if event[1].strip():
+                previous = event
             continue
-        if tag.name == "blockquote" and (tag.get("type") == "cite" or _has_class(tag, ("gmail_quote",))
-                                         or tag.find_previous(string=re.compile(r"\S")) is not None):
-            return _with_attribution(tag)
-        if _has_class(tag, _QUOTE_CLASSES) or (tag.get("id") or "") in _QUOTE_IDS:
-            return tag
-        if tag.name == "div" and _OUTLOOK_BORDER.search(str(tag.get("style") or "")):
-            return tag
-        if tag.name == "hr" and tag.find_next(string=re.compile(r"^\s*(From|Von|De|Van|Från|Od|Da|От)\s*:", re.I)):
-            return tag
+        element = event[1]
+        if kind == _END:
+            ancestors.pop()
+            continue
+        name, attrs = element.name, element.attrs
+        classes = (attrs.get("class") or "").split()
+        if name == "blockquote" and (attrs.get("type") == "cite" or "gmail_quote" in classes
+                                     or previous is not None):
+            return _with_attribution(element, previous, ancestors)
+        if any(c in _QUOTE_CLASSES for c in classes) or (attrs.get("id") or "") in _QUOTE_IDS:
+            return element
+        if name == "div" and _OUTLOOK_BORDER.search(str(attrs.get("style") or "")):
+            return element
+        if name == "hr":
+            if last_header is None:
+                last_header = _last_header_line(events)
+            if index < last_header:
+                return element
+        ancestors.append(element)
     return None
 
 
-def _with_attribution(blockquote: Tag) -> Tag:
-    """A blockquote's "On … wrote:" line sits just before it; cut from there."""
-    prev = blockquote.find_previous(string=re.compile(r"\S"))
-    if prev is not None and _is_attribution(prev.strip()):
-        parent = prev.parent
-        outer = parent.name in ("body", "html", "[document]") if isinstance(parent, Tag) else True
-        if not outer and blockquote not in parent.descendants:
+def _last_header_line(events: tuple) -> int:
+    for index in range(len(events) - 1, -1, -1):
+        if events[index][0] >= _TEXT and _HEADER_LINE.search(events[index][1]):
+            return index
+    return -1
+
+
+def _with_attribution(blockquote: _Element, previous: tuple | None, ancestors: list[_Element]) -> _Element:
+    """A blockquote's "On … wrote:" line sits just before it; cut from the element holding that line."""
+    if previous is not None and _is_attribution(previous[1].strip()):
+        parent = previous[2]
+        if parent.name not in _OUTER and all(parent is not a for a in ancestors):
             return parent
     return blockquote
 
 
 def _is_attribution(text: str) -> bool:
-    if re.search(r"(wrote|schrieb|écrit|escribió|написал|skrev|napisał|ha scritto|schreef|escreveu):?$", text, re.I):
+    if _ATTRIBUTION_END.search(text):
         return True
     return text.endswith((":", "：")) and "@" in text and bool(re.search(r"\d", text))
-
-
-def _has_class(tag: Tag, names: tuple[str, ...]) -> bool:
-    classes = tag.get("class") or []
-    return any(c in names for c in classes)
-
-
-def _cut_from(marker: Tag) -> None:
-    """Remove the marker and everything after it in document order."""
-    ancestors = set(map(id, marker.parents))
-    for node in list(marker.next_elements):
-        if id(node) not in ancestors:
-            node.extract()
-    marker.extract()

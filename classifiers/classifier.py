@@ -80,6 +80,7 @@ class Classifier:
             lists["b:beyond"] = rules.taxonomy.beyond_home.terms
             lists["b:in_home"] = rules.taxonomy.beyond_home.in_home or ["\x00"]
         lists |= {f"p:{p.id}": sorted(property_phrases(p)) for p in registry.properties}
+        self._property_keys = frozenset(key for key in lists if key[0] == "p")  # the cues that name a property
         self.lexicon = Lexicon(lists)
         strings = self.lexicon.vocab.strings
         self._tenancy_cache: dict[str, list] = {}
@@ -88,7 +89,7 @@ class Classifier:
         self._billing_cache: dict[tuple, BillingDecision] = {}
         self._location_cache: dict[str | None, tuple[Decision, Decision]] = {}
         self._newline = self.lexicon.vocab.strings.add("\n")
-        self._bounds: dict[int, int] = {}  # ORTH id -> 0 word, 1 clause break, 2 sentence end (cache)
+        self._bounds: dict[int, int] = {}  # ORTH id -> 0 word, 1 clause break, 2 contrast, 3 sentence end (cache)
         self.units: dict[int, list[tuple[str, str]]] = {}
         for prop in registry.properties:
             for unit in prop.units:
@@ -122,7 +123,7 @@ class Classifier:
 
     def _location(self, signals, orths: list[int], sender: str | None, text: str, normalized: str):
         """Property and unit; by sender alone (remembered) when the text names no property and no unit id."""
-        if not self._unit_orths.isdisjoint(orths) or any(key[0] == "p" for key in signals.cues):
+        if not self._unit_orths.isdisjoint(orths) or not self._property_keys.isdisjoint(signals.cues):
             return decide_location(self.registry, signals, orths, self.units, self._tenancies(sender), text, normalized)
         found = self._location_cache.get(sender)
         if found is None:
@@ -139,8 +140,8 @@ class Classifier:
 
     def classify(self, item: ClassifyInput) -> Classification:
         raw_subject = item.subject or ""
-        subject = _REPLY_PREFIX.sub("", raw_subject)
-        subject = subject.strip()
+        # Every reply/forward prefix ends in a colon: most subjects have none and skip the regex.
+        subject = (_REPLY_PREFIX.sub("", raw_subject) if ":" in raw_subject else raw_subject).strip()
         text = f"{subject}\n{item.body.lstrip()}" if subject else item.body
         normalized = normalize(text)
         doc, orths, hits = self.lexicon.match(normalized)

@@ -57,12 +57,14 @@ def decide_topic(rules: RuleSet, signals: Signals, text: str) -> tuple[Decision,
     for topic, score in scores.items():
         category = topic.partition("/")[0]
         categories[category] = categories.get(category, 0.0) + score
-    category = max(categories, key=categories.__getitem__)
+    single = len(categories) == 1  # most messages: no runner-up to look for
+    category = next(iter(categories)) if single else max(categories, key=categories.__getitem__)
     top = categories[category]
-    asked = sum(i.concept.asked for _, i in votes.values() if i.asked and i.concept.topic.partition("/")[0] == category)
-    confidence = margin_confidence(top, max((v for c, v in categories.items() if c != category), default=0.0),
-                                    top - asked)  # being asked about a topic is no evidence of it
-    ranked = sorted(((score, topic) for topic, score in scores.items() if topic.partition("/")[0] == category),
+    asking = [i for _, i in votes.values() if i.asked and i.concept.topic.partition("/")[0] == category]
+    asked = sum(i.concept.asked for i in asking) if asking else 0
+    runner_up = 0.0 if single else max((v for c, v in categories.items() if c != category), default=0.0)
+    confidence = margin_confidence(top, runner_up, top - asked)  # being asked about a topic is no evidence of it
+    ranked = sorted([(score, topic) for topic, score in scores.items() if topic.partition("/")[0] == category],
                     key=_by_score)  # stable: on a tie the topic mentioned first wins
     lead = best[ranked[0][1]][1]
     decision = Decision(category, confidence, [_evidence("category", lead, signals, text)])
@@ -102,17 +104,24 @@ def _evidence(field_name: str, issue: Issue, signals: Signals, text: str) -> dic
 def decide_urgency(rules: RuleSet, signals: Signals, category: str, text: str, normalized: str) -> Decision:
     """Urgency level of the message for its category."""
     urgency = rules.urgency
-    counted = [i for i in signals.issues if i.active and i.level
-               and (i.source == "hazard" or i.concept.utility or (i.concept.topic or "").partition("/")[0] == category)]
+    counted: list[Issue] = []  # active issues with a level that count for this category
+    mentions: list[Issue] = []  # active climate mentions of this category, without a level of their own
+    for issue in signals.issues:  # one pass for both lists
+        if not issue.active:
+            continue
+        concept = issue.concept
+        if issue.level:
+            if issue.source == "hazard" or concept.utility or (concept.topic or "").partition("/")[0] == category:
+                counted.append(issue)
+        elif issue.level is None and concept.climate and (concept.topic or "").partition("/")[0] == category:
+            mentions.append(issue)
     for issue in counted:
         if issue.minor and not issue.concept.steady and RANK[issue.level] > RANK[urgency.minor_to]:
             issue.level = urgency.minor_to
-    mentions = [i for i in signals.issues if i.active and i.level is None and i.concept.climate
-                and (i.concept.topic or "").partition("/")[0] == category]
     _apply_temperatures(rules, signals, counted, mentions, normalized)
     reasons: list[str] = []
     if counted:
-        top = max(counted, key=lambda i: (RANK[i.level], i.source == "hazard"))
+        top = counted[0] if len(counted) == 1 else max(counted, key=lambda i: (RANK[i.level], i.source == "hazard"))
         level, confidence = top.level, 0.85 if top.source != "concept" else 0.75
         evidence = [_evidence("urgency", top, signals, text)]
     elif any(i.resolved for i in signals.issues) or signals.resolved_message:

@@ -11,6 +11,7 @@ distinct word is looked at once per process.
 from __future__ import annotations
 
 import importlib.util
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -69,8 +70,15 @@ def _stop_words() -> set[str]:
     return words
 
 
-def _by_start_longest_first(hit: tuple[str, int, int]) -> tuple[int, int]:
-    return hit[1], -hit[2]
+_START, _END = operator.itemgetter(1), operator.itemgetter(2)
+
+
+def sort_by_start_longest_first(hits: list[tuple[str, int, int]]) -> None:
+    """Sort (key, start, end) hits in place by start, the longest first at a start, ties in matcher order."""
+    # Two stable sorts on C key functions (end descending, then start) give exactly the order of one sort on
+    # (start, -end), without a Python call per hit; `reverse=True` keeps equal ends in their original order.
+    hits.sort(key=_END, reverse=True)
+    hits.sort(key=_START)
 
 
 class Lexicon:
@@ -200,7 +208,7 @@ class Lexicon:
         doc, orths = self.doc(text)
         keys = self.keys
         hits = [(keys[m], s, e) for m, s, e in self.matcher(doc)]
-        hits.sort(key=_by_start_longest_first)
+        sort_by_start_longest_first(hits)
         return doc, orths, hits
 
     def orth_ids(self, words: Iterable[str]) -> set[int]:

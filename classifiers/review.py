@@ -19,10 +19,11 @@ def review_reasons(rules: RuleSet, signals: Signals, category: Decision, urgency
     if urgency.value == "urgent" and category.confidence < review.urgent_below:
         reasons.append(f"urgent, but unsure of the category {category.value!r} ({category.confidence:.2f})")
     for issue in signals.issues:
+        if issue.source != "hazard" or not issue.active or issue.level != "urgent":  # most issues: checked first
+            continue
         topic = (issue.concept.topic or "").partition("/")[0]
         outage = issue.concept.utility and category.value == "utilities"  # a supply cut beyond the home: expected
-        if (issue.source == "hazard" and issue.active and issue.level == "urgent" and topic and not outage
-                and topic != category.value):
+        if topic and not outage and topic != category.value:
             reasons.append(f"danger {issue.name!r} points to {topic!r} but the category is {category.value!r}")
             break
     if urgency.value != "urgent" and category.confidence < review.alert_below:

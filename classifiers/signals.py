@@ -91,7 +91,8 @@ def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[st
     failures, impaired = get("s:failure", []), get("s:impaired", [])
     raw = drop_shorter(raw)  # "small leak" beats "leak" when both are terms
     if failures or impaired:  # "dont heat" is a state, not the heating
-        raw = [h for h in raw if not inside(h, failures) and not inside(h, impaired)]
+        states = failures + impaired
+        raw = [h for h in raw if not inside(h, states)]
         # ... and the "out" of "moved out" is part of a longer term, not a state of the keys next to it
         failures = [h for h in failures if not inside_longer(h, raw)]
         impaired = [h for h in impaired if not inside_longer(h, raw)]
@@ -114,16 +115,25 @@ def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[st
     pasts = get("s:past", []) if "s:settled" in cues and not recurrences else []
     concept_of = _concepts_by_key(rules)
     found = [(h, concept_of[h.key]) for h in raw]
-    asking = any(concept.asked for _, concept in found)
-    sentence_ends, contrast_ends, clause_ends = ([], [], [])
-    if failures or impaired or negations or resolutions or minors or benign or pasts or asking:
-        sentence_ends, contrast_ends, clause_ends = scopes or segments(doc, orths, bounds)
+    asking = False
+    for _, concept in found:
+        if concept.asked:
+            asking = True
+            break
+    issues = signals.issues
+    if not (failures or impaired or negations or resolutions or minors or benign or pasts or asking):
+        # Nothing in the message can qualify an issue (about a third of messages): no scopes to read.
+        for hit, concept in found:
+            key = hit.key
+            issues.append(Issue(key[2:], concept, hit, concept.level, "hazard" if key[0] == "h" else "concept",
+                                in_subject=hit.start < subject_end))
+        return signals
+    sentence_ends, contrast_ends, clause_ends = scopes or segments(doc, orths, bounds)
     sentence = functools.partial(bisect.bisect_right, sentence_ends)
     clause = functools.partial(bisect.bisect_right, clause_ends)
     span = functools.partial(bisect.bisect_right, contrast_ends)  # resolution scope: "fixed now, but still…"
     attached = _attach_states(found, failures, impaired, sentence, rules.urgency.state_window)
     neg_window = rules.urgency.negation_window
-    issues = signals.issues
     for hit, concept in found:
         start = hit.start
         issue = Issue(hit.key[2:], concept, hit, concept.level, "hazard" if hit.key[0] == "h" else "concept",
@@ -185,15 +195,20 @@ def _attach_states(found, failures, impaired, sentence, window) -> dict[int, tup
         return attached
     hazard_starts = {h.start for h, _ in found if h.key[0] == "h"}
     for kind, cue_list in (("impaired", impaired), ("failure", failures)):
+        if not cue_list:
+            continue
+        targets = [(h, sentence(h.start)) for h, concept in found if getattr(concept, kind)]  # once per kind
+        if not targets:
+            continue
         for cue in cue_list:
-            if cue.end in hazard_starts:
+            start, end = cue.start, cue.end
+            if end in hazard_starts:
                 continue
-            here = sentence(cue.start)
-            near = [h for h, concept in found if getattr(concept, kind) and gap(cue, h) <= window
-                    and not overlaps(cue, h) and sentence(h.start) == here]
+            here = sentence(start)
+            # In the same sentence, not overlapping the cue, and at most `window` tokens before or after it.
+            near = [h for h, where in targets
+                    if where == here and (0 <= h.start - end <= window or 0 <= start - h.end <= window)]
             if near:
-                target = min(near, key=lambda h: (gap(cue, h), h.start > cue.start))
+                target = near[0] if len(near) == 1 else min(near, key=lambda h: (gap(cue, h), h.start > start))
                 attached.setdefault(id(target), (kind, cue))
     return attached
-
-

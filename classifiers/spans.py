@@ -23,20 +23,21 @@ class Hit:
 
 def segments(doc: Doc, orths: list[int], bounds: dict[int, int]) -> tuple[list[int], list[int], list[int]]:
     """Token indexes where sentences, contrasts ("but") and clauses end, each list including the coarser ends."""
-    sentence_ends, contrast_ends, clause_ends = [], [], []
-    for i, orth in enumerate(orths):
-        kind = bounds.get(orth)
-        if kind is None:
-            text = doc[i].text
-            kind = 3 if "\n" in text or text in _SENTENCE_ENDS else 2 if text in _CONTRASTS else int(text in _CLAUSE_BREAKS)
-            bounds[orth] = kind
-        if kind:
-            clause_ends.append(i)
-            if kind >= 2:
-                contrast_ends.append(i)
-            if kind == 3:
-                sentence_ends.append(i)
+    # `bounds` remembers each word's kind (0 word, 1 clause break, 2 contrast, 3 sentence end): one lookup per
+    # token, then comprehensions over the few break tokens instead of one branching loop over every token.
+    kinds = list(map(bounds.get, orths))
+    if None in kinds:  # a word not classified yet
+        for i, kind in enumerate(kinds):
+            if kind is None:
+                kinds[i] = bounds[orths[i]] = _boundary_kind(doc[i].text)
+    clause_ends = [i for i, kind in enumerate(kinds) if kind]
+    contrast_ends = [i for i in clause_ends if kinds[i] >= 2]
+    sentence_ends = [i for i in contrast_ends if kinds[i] == 3]
     return sentence_ends, contrast_ends, clause_ends
+
+
+def _boundary_kind(text: str) -> int:
+    return 3 if "\n" in text or text in _SENTENCE_ENDS else 2 if text in _CONTRASTS else int(text in _CLAUSE_BREAKS)
 
 
 def inside(hit: Hit, spans: list[Hit]) -> bool:
@@ -49,7 +50,11 @@ def inside(hit: Hit, spans: list[Hit]) -> bool:
 
 def inside_longer(cue: Hit, hits: list[Hit]) -> bool:
     """Strictly inside one of `hits` (the cue is a word of a longer term)."""
-    return any(h.start <= cue.start and cue.end <= h.end and h.end - h.start > cue.end - cue.start for h in hits)
+    start, end = cue.start, cue.end
+    for h in hits:  # a plain loop, like `inside`: runs for every state word of every message
+        if h.start <= start and end <= h.end and h.end - h.start > end - start:
+            return True
+    return False
 
 
 def is_question(doc: Doc, sentence_ends: list[int], sentence: int) -> bool:

@@ -24,8 +24,10 @@ def _vote(issue: Issue, reply: bool, settled_share: float) -> float:
         vote *= _NEGATED_SHARE
     elif issue.settled:
         vote *= settled_share  # "the drain was backing up … please reimburse the plumber": about the payment
-    elif _is_mention(issue):
-        vote *= _MENTION_SHARE  # "the dishwasher" alone says less than "the dishwasher won't start"
+    elif (concept.failure or concept.impaired) and issue.state is None and issue.level is None and not issue.fixed:
+        # _is_mention, inlined (this runs for every issue): "the dishwasher" alone says less than "the
+        # dishwasher won't start"
+        vote *= _MENTION_SHARE
     if issue.active and issue.level:
         vote += _LEVEL_BONUS[issue.level]
     if issue.asked:
@@ -46,20 +48,21 @@ def concept_votes(signals: Signals, voting: Voting) -> dict[str, tuple[float, Is
     votes: dict[str, tuple[float, Issue]] = {}
     mentions: dict[str, int] = {}
     ends: dict[str, int] = {}  # where the last counted mention of a concept ends ("parking fob" holds "fob")
-    reply = signals.reply
+    reply, settled_share = signals.reply, voting.settled_share
     for issue in signals.issues:
         concept = issue.concept
         if not concept.topic:
             continue
-        vote = _vote(issue, reply, voting.settled_share)
-        prior = votes.get(issue.name)
+        name = issue.name
+        vote = _vote(issue, reply, settled_share)
+        prior = votes.get(name)
         if prior is None or vote > prior[0]:
-            votes[issue.name] = (vote, issue)
+            votes[name] = (vote, issue)
         if (issue.active and not (reply and issue.in_subject)  # "Re: AC" is the thread's topic, not this one's
                 and (concept.level or concept.failure or concept.impaired)  # generic words ("loud") do not repeat
-                and issue.hit.start >= ends.get(issue.name, 0)):
-            mentions[issue.name] = mentions.get(issue.name, 0) + 1
-            ends[issue.name] = issue.hit.end
+                and issue.hit.start >= ends.get(name, 0)):
+            mentions[name] = mentions.get(name, 0) + 1
+            ends[name] = issue.hit.end
     for name, count in mentions.items():
         if count > 1 and voting.repeat_cap:
             vote, issue = votes[name]

@@ -47,7 +47,8 @@ async def poll_once(settings: Settings, db, http: aiohttp.ClientSession, *, enqu
 
     We ask for oldest-first (`api.sort_params`) but do not trust it. While every page is sorted and starts
     at or after the newest value of the pages before it, the cursor moves to the page's newest value once
-    the page is stored (a crash re-reads one page). As soon as a page breaks that order, a later page may
+    the page is stored (a crash re-reads one page), and the next page is asked from there (keyset paging:
+    the cases at that very value come again and are deduplicated). As soon as a page breaks that order, a later page may
     still hold older changes, so the cursor moves only after the whole pass, to the newest value seen; a
     pass cut short by `max_pages_per_poll` then leaves it where it was (re-read next time, deduplicated).
     """
@@ -56,9 +57,10 @@ async def poll_once(settings: Settings, db, http: aiohttp.ClientSession, *, enqu
     cursor = await asyncio.to_thread(_read_cursor, db)
     result = PollResult(cursor=cursor)
     field, ordered, newest, complete = mapping.api.cursor_field, True, cursor, False
-    for page in range(1, settings.qcontact.max_pages_per_poll + 1):
-        cases = await client.list_cases(cursor, page)
-        result.pages, result.fetched = page, result.fetched + len(cases)
+    since, page = cursor, 1
+    for request in range(1, settings.qcontact.max_pages_per_poll + 1):
+        cases = await client.list_cases(since, page)
+        result.pages, result.fetched = request, result.fetched + len(cases)
         ordered = ordered and _is_ascending(cases, field, newest)
         newest = _newest(cases, field, newest)
         stored = await asyncio.to_thread(_store_page, db, cases, mapping, newest if ordered else None, enqueue)
@@ -70,6 +72,13 @@ async def poll_once(settings: Settings, db, http: aiohttp.ClientSession, *, enqu
         if len(cases) < settings.qcontact.page_size:
             complete = True
             break
+        # Sorted: the next page is asked from the newest value seen, not by page number, so a case changed
+        # mid-pass (it moves to the end, shifting the rest forward) cannot slip between two pages. A page
+        # that all shares the value asked from cannot move it: then, and once unsorted, page on by number.
+        if ordered and newest != since:
+            since, page = newest, 1
+        else:
+            page += 1
     if not ordered and complete and newest != result.cursor:
         await asyncio.to_thread(_write_cursor, db, newest)
         result.cursor = newest

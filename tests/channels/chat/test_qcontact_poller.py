@@ -48,7 +48,8 @@ async def test_poll_stores_every_case_and_a_restart_resumes_from_the_cursor(db, 
     settings = _settings(db, tmp_path, standin)
     async with aiohttp.ClientSession() as http:
         first = await poll_once(settings, db, http)
-    assert (first.fetched, first.accepted, first.pages) == (5, 5, 3)
+    # keyset pages of two from the newest value seen: [0,1] [1,2] [2,3] [3,4] [4]; the repeats are deduplicated
+    assert (first.fetched, first.accepted, first.duplicates, first.pages) == (9, 5, 4, 5)
     assert first.cursor == "2026-11-20T08:04:00Z"
     assert [i.channel_id for i in stored(db, "qcontact")] == [f"case:{48200 + n}" for n in range(5)]
 
@@ -62,7 +63,7 @@ async def test_poll_stores_every_case_and_a_restart_resumes_from_the_cursor(db, 
         second = await poll_once(settings, restarted, http)
     restarted.dispose()
     assert "2026-11-20T08:04:00Z" in standin.requests[0][2]["filters"]
-    assert (second.fetched, second.accepted, second.duplicates) == (3, 2, 1)  # the boundary case comes back once
+    assert (second.fetched, second.accepted, second.duplicates) == (5, 2, 3)  # [4,7] [7,8] [8]: boundaries again
     assert second.cursor == "2026-11-20T08:08:00Z"
     assert len(stored(db, "qcontact")) == 7
 
@@ -134,7 +135,7 @@ async def test_a_sorted_answer_moves_the_cursor_page_by_page(db, tmp_path, stand
     standin.cases = [_case(n) for n in (4, 0, 1, 3, 2)]  # stored unsorted, answered sorted as asked
     async with aiohttp.ClientSession() as http:
         cut = await poll_once(_settings(db, tmp_path, standin, max_pages_per_poll=2), db, http)
-    assert cut.cursor == "2026-11-20T08:03:00Z"  # two pages of two, oldest first: safe to resume from there
+    assert cut.cursor == "2026-11-20T08:02:00Z"  # [0,1] then [1,2], oldest first: safe to resume from there
 
 
 async def test_a_changed_case_is_not_stored_again(db, tmp_path, standin, stub_broker):
@@ -147,3 +148,37 @@ async def test_a_changed_case_is_not_stored_again(db, tmp_path, standin, stub_br
         again = await poll_once(settings, db, http)
     assert (again.accepted, again.duplicates, again.cursor) == (0, 1, "2026-11-20T09:30:00Z")
     assert [i.channel_id for i in stored(db, "qcontact")] == ["case:48201"]
+
+
+async def test_a_case_changed_mid_pass_cannot_slip_between_pages(db, tmp_path, standin, stub_broker):
+    """Page numbers over a moving result would skip: case 0 changes after page 1, moves to the end, and
+    case 2 would shift onto the page already read. Asking each page from the newest value seen loses none."""
+    standin.cases = [_case(n) for n in range(5)]
+    answer = standin.list_cases
+
+    async def change_case_0_after_the_first_page(request):
+        response = await answer(request)
+        if len(standin.requests) == 1:
+            standin.cases[0] |= {"status": "pending", "updated_at": "2026-11-20T09:00:00Z"}
+        return response
+
+    standin.list_cases = change_case_0_after_the_first_page
+    fake_app = standin.app  # the routes bind the method when the app is built: rebuild on a fresh server
+    server = TestServer(fake_app(), host="127.0.0.1")
+    await server.start_server()
+    try:
+        standin.base_url = str(server.make_url("/api/v2/"))
+        async with aiohttp.ClientSession() as http:
+            result = await poll_once(_settings(db, tmp_path, standin), db, http)
+    finally:
+        await server.close()
+    assert sorted(i.channel_id for i in stored(db, "qcontact")) == [f"case:{48200 + n}" for n in range(5)]
+    assert result.accepted == 5 and result.cursor == "2026-11-20T09:00:00Z"
+
+
+async def test_more_cases_at_one_value_than_a_page_are_paged_by_number(db, tmp_path, standin, stub_broker):
+    standin.cases = [_case(n) | {"updated_at": "2026-11-20T08:00:00Z"} for n in range(5)]  # a bulk import
+    async with aiohttp.ClientSession() as http:
+        result = await poll_once(_settings(db, tmp_path, standin), db, http)
+    assert result.accepted == 5 and result.cursor == "2026-11-20T08:00:00Z"
+    assert [q["page"] for _, _, q in standin.requests] == ["1", "1", "2", "3"]

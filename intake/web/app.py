@@ -4,6 +4,7 @@ database work in threads so one slow commit never stalls the event loop."""
 from __future__ import annotations
 
 import asyncio
+import gc
 
 from aiohttp import web
 
@@ -23,7 +24,20 @@ def create_app(settings: Settings, db: Database) -> web.Application:
     app[DB_KEY] = db
     app.router.add_get("/healthz", _health)
     webhooks.add_routes(app, settings, db)
+    app.on_startup.append(_settle_heap)
+    app.on_cleanup.append(_release_heap)
     return app
+
+
+async def _settle_heap(_app: web.Application) -> None:
+    """Move everything loaded at start-up out of the collector's sight (`gc.freeze`): a full collection then
+    walks only what requests created since, instead of stalling every open request for tens of ms."""
+    gc.collect()
+    gc.freeze()
+
+
+async def _release_heap(_app: web.Application) -> None:
+    gc.unfreeze()  # an app stopped inside a longer-lived process (tests) leaves nothing uncollectable
 
 
 async def _health(request: web.Request) -> web.Response:

@@ -50,3 +50,21 @@ async def test_a_database_failure_answers_503_and_the_server_recovers(server, ht
             connection.execute(text("ALTER TABLE raw_items_away RENAME TO raw_items"))
     status, body = await _post(http, server, _body(1))  # Meta's retry, once the database is back
     assert status == 200 and body["accepted"] == 1
+
+
+async def test_the_start_up_heap_is_frozen_while_serving_and_released_at_shutdown(chat_settings, db, stub_broker):
+    """A full collection over the start-up heap stalled every open request for 30-50 ms (the p99 of
+    benchmarks/bench_webhooks.py); frozen, the collector skips it. Stopping the app gives it back."""
+    import gc
+
+    from aiohttp.test_utils import TestServer
+
+    from intake.web.app import create_app
+
+    test_server = TestServer(create_app(chat_settings, db), host="127.0.0.1")
+    await test_server.start_server()
+    try:
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        await test_server.close()
+    assert gc.get_freeze_count() == 0

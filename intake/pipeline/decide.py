@@ -78,7 +78,7 @@ def current_workload(session: Session) -> Workload:
 
 
 class LazyWorkload:
-    """`current_workload`, read from the store only when a rule picks a person (most decisions do not)."""
+    """`current_workload`, read from the store only if a rule picks a person (triage and team-only rules do not)."""
 
     def __init__(self, session: Session) -> None:
         self._session, self._workload = session, None

@@ -46,8 +46,11 @@ async def test_an_unreachable_media_server_is_retried_until_it_answers(runtime, 
     with runtime.db.session() as session:
         assert not session.get(Attachment, attachment_id).stored  # still to do, not failed for good
 
+    async def window(_request: web.Request) -> web.Response:
+        return web.Response(body=JPEG, content_type="image/jpeg")
+
     app = web.Application()
-    app.router.add_get("/api/files/default/window.jpeg", lambda request: web.Response(body=JPEG, content_type="image/jpeg"))
+    app.router.add_get("/api/files/default/window.jpeg", window)
     server = TestServer(app, host="127.0.0.1", port=port)
     await server.start_server()
     try:

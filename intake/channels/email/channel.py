@@ -35,16 +35,18 @@ class EmailChannel:
             raise
         except Exception as exc:  # the same bytes fail the same way on every retry: quarantine with the reason
             raise ParseError(f"mail parser failed on this input: {type(exc).__name__}: {exc}") from exc
+        pairs = _refs(parsed, settings)  # hashed once: the refs go on the message, the bytes to the store
         message = to_inbound(parsed, verdict, settings, channel_id=raw.channel_id, raw_id=raw.id,
-                             received_at=raw.received_at)
-        contents = {ref.sha256: data for ref, data in _refs(parsed, settings) if ref.stored and ref.sha256}
-        return message, contents
+                             received_at=raw.received_at, refs=[ref for ref, _ in pairs])
+        return message, {ref.sha256: data for ref, data in pairs if ref.stored and ref.sha256}
 
 
 def to_inbound(parsed: ParsedEmail, verdict: AutoVerdict | None, settings: Settings, *, channel_id: str,
-               raw_id: int | None = None, received_at=None) -> InboundMessage:
-    """Shape a parsed mail into the pipeline's message (also used by `intake parse-email`)."""
-    refs = [ref for ref, _ in _refs(parsed, settings)]
+               raw_id: int | None = None, received_at=None, refs=None) -> InboundMessage:
+    """Shape a parsed mail into the pipeline's message (also used by `intake parse-email`); `refs` are the
+    attachment refs when the caller already made them."""
+    if refs is None:
+        refs = [ref for ref, _ in _refs(parsed, settings)]
     extra: dict = {}
     if parsed.defects:
         extra["mime_defects"] = parsed.defects

@@ -37,6 +37,17 @@ def process_inbound(raw_id: int) -> None:
 
 
 @register_actor
+@dramatiq.actor(queue_name="inbound", max_retries=0, time_limit=_settings.pipeline.claim_seconds * 1000)
+def process_inbound_batch(raw_ids: list[int]) -> None:
+    """Process raw items the edge stored together; one that failed with attempts left is sent again on its
+    own (`process_inbound`, with backoff), so it never holds back, or takes attempts from, the others."""
+    from intake.ingest import send_retries
+    from intake.pipeline.process import process_batch
+
+    send_retries(process_batch(get_runtime(), raw_ids))
+
+
+@register_actor
 @dramatiq.actor(queue_name="maintenance", max_retries=0)
 def reconcile() -> None:
     """Re-send pending raw items whose broker message was lost (Redis keeps nothing on disk)."""

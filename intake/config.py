@@ -29,6 +29,7 @@ class PipelineSettings(BaseModel):
     claim_seconds: int = 300  # a worker's lease on an item; also the actor's time limit
     reconcile_after_seconds: int = 300  # a pending item untouched this long is re-sent to the broker
     reconcile_interval_seconds: int = 60
+    batch_size: int = Field(default=10, ge=1, le=100)  # raw items stored together go to a worker in messages of this many
     conversation_window_hours: int = 24  # chat messages this close to the last one join its ticket
     reopen_resolved_on_reply: bool = True
 

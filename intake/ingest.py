@@ -10,11 +10,13 @@ import logging
 
 from pydantic import BaseModel
 
+from intake.config import get_settings
 from intake.models import RawInput
 from store.db import Database
-from store.raw import QUARANTINED, insert_raw, insert_raws
+from store.raw import PENDING, QUARANTINED, insert_raw, insert_raws
 
 log = logging.getLogger(__name__)
+RETRY_DELAY_MS = 1_000  # a failed item of a batch is tried again after 1 s, 2 s, 4 s … (as `process_inbound`'s own retries)
 
 
 class AcceptResult(BaseModel):
@@ -28,7 +30,7 @@ def accept(db: Database, raws: list[RawInput], *, enqueue: bool = True) -> list[
         pairs = insert_raws(session, raws) if len(raws) > 1 else [insert_raw(session, raw) for raw in raws]
         results = [AcceptResult(raw_id=raw_id, duplicate=not inserted) for raw_id, inserted in pairs]
     if enqueue:
-        send_for_processing([r.raw_id for r in results if not r.duplicate])
+        send_for_processing([r.raw_id for r in results if not r.duplicate], together=True)
     return results
 
 
@@ -41,12 +43,29 @@ def quarantine_input(db: Database, raw: RawInput, reason: str) -> int:
     return raw_id
 
 
-def send_for_processing(raw_ids: list[int]) -> None:
-    """Enqueue processing; a broker failure is logged, not raised: the reconciler re-drives these ids."""
-    from intake.actors import process_inbound
+def send_for_processing(raw_ids: list[int], *, together: bool = False, delay_ms: int | None = None) -> None:
+    """Enqueue processing; a broker failure is logged, not raised: the reconciler re-drives these ids.
 
-    for raw_id in raw_ids:
+    `together`: items stored in one transaction go in messages of `pipeline.batch_size` ids, which a worker
+    claims at once. Re-driven items (reconciler, retries) go one a message: one that crashed its worker must
+    not take attempts from items that merely shared its batch."""
+    from intake.actors import process_inbound, process_inbound_batch
+
+    size = get_settings().pipeline.batch_size if together else 1
+    options = {"delay": delay_ms} if delay_ms else {}
+    for start in range(0, len(raw_ids), size):
+        chunk = raw_ids[start:start + size]
         try:
-            process_inbound.send(raw_id)
-        except Exception as exc:  # broker down: the item is safe in the database
-            log.warning("raw %s stored but not enqueued (%s); the reconciler will re-send it", raw_id, exc)
+            if len(chunk) == 1:
+                process_inbound.send_with_options(args=(chunk[0],), **options)
+            else:
+                process_inbound_batch.send_with_options(args=(chunk,), **options)
+        except Exception as exc:  # broker down: the items are safe in the database
+            log.warning("raw %s stored but not enqueued (%s); the reconciler will re-send them", chunk, exc)
+
+
+def send_retries(outcomes) -> None:
+    """Send again, each on its own and after a backoff, the items of a batch that failed with attempts left."""
+    for outcome in outcomes:
+        if outcome.state == PENDING:
+            send_for_processing([outcome.raw_id], delay_ms=RETRY_DELAY_MS * 2 ** min(outcome.attempts - 1, 6))

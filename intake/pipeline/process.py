@@ -3,6 +3,7 @@
 - A worker first takes a lease on the item and counts the attempt, committed *before* the work: a worker
   that dies mid-item still used an attempt (after `pipeline.max_attempts` the item is quarantined instead of
   crashing workers forever), and a duplicate message meanwhile finds the lease taken and does nothing.
+  A batch (one broker message for several items the edge stored together) claims them in one statement.
 - The stages run under the raw item's lock (row lock on PostgreSQL, write lock on SQLite) and re-check its
   state, so a duplicate broker message finds the item processed and does nothing.
 - A ticket message is unique per raw id: even a lost lock cannot make two tickets of one item.
@@ -15,6 +16,7 @@ import traceback
 from datetime import timedelta
 
 from pydantic import BaseModel
+from sqlalchemy import select
 
 from intake.channels.base import ParseError, RawRecord
 from intake.models import ChannelName
@@ -32,6 +34,7 @@ class ProcessOutcome(BaseModel):
     state: str  # processed / quarantined / pending (will be retried) / skipped
     outcome: str
     ticket_number: str | None = None
+    attempts: int = 0  # processing starts counted so far, when this call claimed the item
 
 
 class RetryableFailure(Exception):
@@ -39,36 +42,68 @@ class RetryableFailure(Exception):
 
 
 def process_raw(ctx: Runtime, raw_id: int) -> ProcessOutcome:
-    """Run the whole pipeline for one stored raw item; safe to call any number of times for the same id."""
+    """Run the whole pipeline for one stored raw item; safe to call any number of times for the same id.
+    Raises RetryableFailure when it failed with attempts left (the broker retries with backoff)."""
+    outcome = process_batch(ctx, [raw_id])[0]
+    if outcome.state == raw_store.PENDING:
+        raise RetryableFailure(f"raw {raw_id}: {outcome.outcome}")
+    return outcome
+
+
+def process_batch(ctx: Runtime, raw_ids: list[int]) -> list[ProcessOutcome]:
+    """Claim several raw items in one transaction, then run each in its own (one item's failure is its own).
+    An item that failed with attempts left comes back with state `pending`, for the caller to send again."""
     settings = ctx.settings.pipeline
-    lease = timedelta(seconds=settings.claim_seconds)
+    outcomes: dict[int, ProcessOutcome] = {}
     with ctx.db.session() as session:
-        attempts = raw_store.claim(session, raw_id, ctx.clock(), lease)
-        if attempts is None:
-            item = session.get(RawItem, raw_id)
-            state = item.state if item else "missing"
-            why = "being processed by another worker" if state == raw_store.PENDING else f"already {state}"
-            return ProcessOutcome(raw_id=raw_id, state="skipped", outcome=why)
-        if attempts > settings.max_attempts:
-            item = session.get(RawItem, raw_id)
+        attempts = raw_store.claim_many(session, raw_ids, ctx.clock(), timedelta(seconds=settings.claim_seconds))
+        for item in _items(session, [i for i in raw_ids if i not in attempts or attempts[i] > settings.max_attempts]):
+            if item.id not in attempts:
+                why = "being processed by another worker" if item.state == raw_store.PENDING else f"already {item.state}"
+                outcomes[item.id] = ProcessOutcome(raw_id=item.id, state="skipped", outcome=why)
+                continue
             reason = f"gave up after {settings.max_attempts} attempts; last error: {item.error or 'the worker stopped mid-item'}"
             raw_store.quarantine(item, reason, ctx.clock())
-            log.error("raw %s quarantined after %s attempts", raw_id, settings.max_attempts)
-            return ProcessOutcome(raw_id=raw_id, state=raw_store.QUARANTINED, outcome=reason)
+            log.error("raw %s quarantined after %s attempts", item.id, settings.max_attempts)
+            outcomes[item.id] = ProcessOutcome(raw_id=item.id, state=raw_store.QUARANTINED, outcome=reason)
+        classifier = _batch_classifier(ctx, session) if len(attempts) > 1 else None
+    for raw_id in raw_ids:
+        if raw_id not in outcomes:
+            outcomes[raw_id] = (ProcessOutcome(raw_id=raw_id, state="skipped", outcome="already missing")
+                                if raw_id not in attempts else _process_claimed(ctx, raw_id, attempts[raw_id], classifier))
+    return [outcomes[raw_id] for raw_id in raw_ids]
+
+
+def _batch_classifier(ctx: Runtime, session):
+    """The classifier for the registry version current at the claim, shared by the batch's items; None when
+    it cannot be built now (each item then tries on its own and fails on its own)."""
     try:
-        return _run_stages(ctx, raw_id)
+        return ctx.classifier(session)
+    except Exception as exc:
+        log.warning("classifier not built for the batch (%s); items will try on their own", exc)
+        return None
+
+
+def _items(session, raw_ids: list[int]) -> list[RawItem]:
+    return list(session.execute(select(RawItem).where(RawItem.id.in_(raw_ids))).scalars()) if raw_ids else []
+
+
+def _process_claimed(ctx: Runtime, raw_id: int, attempts: int, classifier=None) -> ProcessOutcome:
+    try:
+        return _run_stages(ctx, raw_id, classifier).model_copy(update={"attempts": attempts})
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         with ctx.db.locked() as session:  # read-then-write: on SQLite a deferred one may lose to another writer
-            state = raw_store.mark_failed(session, raw_id, error + "\n" + traceback.format_exc(limit=8), settings.max_attempts, ctx.clock())
+            state = raw_store.mark_failed(session, raw_id, error + "\n" + traceback.format_exc(limit=8),
+                                          ctx.settings.pipeline.max_attempts, ctx.clock())
         if state == raw_store.QUARANTINED:
             log.error("raw %s quarantined: %s", raw_id, error)
-            return ProcessOutcome(raw_id=raw_id, state=state, outcome=error)
-        log.warning("raw %s failed (%s); will retry", raw_id, error)
-        raise RetryableFailure(f"raw {raw_id}: {error}") from exc
+        else:
+            log.warning("raw %s failed (%s); will retry", raw_id, error)
+        return ProcessOutcome(raw_id=raw_id, state=state, outcome=error, attempts=attempts)
 
 
-def _run_stages(ctx: Runtime, raw_id: int) -> ProcessOutcome:
+def _run_stages(ctx: Runtime, raw_id: int, classifier=None) -> ProcessOutcome:
     with ctx.db.locked() as session:
         item = raw_store.lock_raw(session, raw_id)
         if item is None or item.state != raw_store.PENDING:
@@ -76,7 +111,9 @@ def _run_stages(ctx: Runtime, raw_id: int) -> ProcessOutcome:
         work = Work(raw=RawRecord(
             id=item.id, channel=ChannelName(item.channel), channel_id=item.channel_id, payload=item.payload,
             content_type=item.content_type, source=item.source, received_at=item.received_at,
-        ))
+        ), classifier=classifier)
+        if classifier is not None:
+            session.info["registry"] = classifier.registry
         verdict = _run(ctx, session, work)
         now = ctx.clock()
         if verdict is not None and verdict.quarantine:

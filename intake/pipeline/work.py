@@ -42,7 +42,9 @@ class Work:
 
 
 def classifier_of(ctx, session, work: Work):
-    """The classifier for this item: the registry version is checked once, in the item's own transaction."""
+    """The classifier for this item: the registry version is checked once, in the item's own transaction
+    (or in the claim of its batch). Its registry is what the item's transaction reads properties from."""
     if work.classifier is None:
         work.classifier = ctx.classifier(session)
+        session.info["registry"] = work.classifier.registry
     return work.classifier

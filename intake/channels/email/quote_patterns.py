@@ -15,6 +15,32 @@ _WROTE = (r"wrote|schrieb|a\s+écrit|escribió|escreveu|ha\s+scritto|schreef|skr
 _ATTRIBUTION_START = (r"On|Am|Le|El|Em|Il|Op|Den|Dnia|W\s+dniu|På|Pe|Dne|Quoting|Zitat\s+von|"
                       r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{4}年|在|\w+,\s+\d{1,2}|\d{1,2}\.?\s+\w+")
 _VERB_THEN_DATE = r"(?:wrote|schrieb|a\s+écrit|escribió|skrev|schreef)\s+(?:on|am|le|el|den|op)\b"
+class WordHint:
+    """A cheap superset test in front of a costly pattern: whether the lowercased text holds one of `words`.
+    Python's re tries every alternative of a pattern like `_ORIGINAL` at every position (and backtracks over
+    long "_____" lines); plain substring tests in C skip the pattern for the many lines that cannot match.
+    Each pattern's words must cover all its alternatives: tests/channels/email/test_quote_hints.py checks
+    that the labels are the same with and without the hints over every corpus text."""
+
+    def __init__(self, *words: str) -> None:
+        self.words = words
+
+    def __call__(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(word in lowered for word in self.words)
+
+
+# Every verb of _WROTE (and of _VERB_THEN_DATE), lowercased; "yazdi": re's IGNORECASE matches "YAZDI" to "yazdı".
+WROTE_HINT = WordHint("wrote", "schrieb", "écrit", "escribió", "escreveu", "scritto", "schreef", "skrev", "skrivit",
+                      "napisał", "pisze", "пише", "написал", "написав", "kirjoitti", "írta", "napsal", "έγραψε",
+                      "yazdı", "yazdi", "geschreven", "写道", "寫道", "のメッセージ", "書きました")
+_FORWARD_WORDS = ("forwarded", "weitergeleitete", "transféré", "reenviado", "doorgestuurd", "réexpédié", "inoltrato",
+                  "encaminhada", "vidarebefordrat", "videresendt", "przekazana", "переслан", "転送メッセージ")
+FORWARD_HINT = WordHint(*_FORWARD_WORDS)
+_ORIGINAL_HINT = WordHint(*_FORWARD_WORDS, "origin", "ursprüngliche", "oorspronkelijk", "opprinnelig", "oprindelig",
+                          "oryginalna", "исходное", "původní", "reply", "原始邮件", "原始郵件", "元のメッセージ")
+_DIGIT = re.compile(r"\d")
+
 # "On Mon, Feb 1, 2016 at 6:32 PM, Jeff <a@b.org>\nwrote:" — clients wrap the attribution; join it first.
 ATTRIBUTION_JOIN = re.compile(
     rf"^[ \t>]*(?:(?:{_ATTRIBUTION_START})\b[^\n]{{0,200}}(?:\n[ \t>]*[^\n]{{0,200}}){{0,5}}?"
@@ -22,9 +48,14 @@ ATTRIBUTION_JOIN = re.compile(
     rf"|[^\n]{{0,150}}\b{_VERB_THEN_DATE}[^\n]{{0,100}}(?:\n[^\n]{{0,100}})?[:：]"
     rf"|\d{{4}}[-/]\d{{1,2}}[-/]\d{{1,2}}\s[^\n]{{0,150}}<\n[^\n]{{0,100}}>:)[ \t]*$",
     re.MULTILINE | re.IGNORECASE)
-# Cheap test before the expensive join: no verb and no wrapped Gmail date line, nothing to join.
-JOIN_HINT = re.compile(rf"(?:{_WROTE})|\b{_VERB_THEN_DATE}|^\d{{4}}[-/]\d{{1,2}}[-/]\d{{1,2}}\s[^\n]*<$",
-                       re.IGNORECASE | re.MULTILINE)
+
+
+def needs_join(text: str) -> bool:
+    """Cheap test before the expensive join: no verb and no wrapped Gmail date line ("… <" at a line's end),
+    nothing to join."""
+    return WROTE_HINT(text) or "<\n" in text or text.endswith("<")
+
+
 _ATTRIBUTION = re.compile(
     rf"^[\s>*_-]*(?:(?:{_ATTRIBUTION_START})\b.{{0,300}}(?:{_WROTE})\s*[:：]?"
     rf"|(?:{_ATTRIBUTION_START})\b.{{0,300}}(?:{_WROTE})\s.{{0,120}}[:：]"
@@ -81,10 +112,20 @@ _ATTRIBUTION_EVIDENCE = re.compile(r"@|\d{1,2}:\d{2}|\d{4}|\d{1,2}[./-]\d{1,2}[.
 _SIGNATURE_DASHES = re.compile(r"^--\s?$")  # RFC 3676 "-- ": a signature follows, whatever it looks like
 
 
+def is_original_marker(line: str) -> bool:
+    """"-----Original Message-----", "Begin forwarded message:" and their translations."""
+    return _ORIGINAL_HINT(line) and bool(_ORIGINAL.match(line))
+
+
+def is_attribution(line: str) -> bool:
+    """"On Mon, … Jeff <a@b.org> wrote:" and the like: every alternative needs a verb or a digit."""
+    return (WROTE_HINT(line) or bool(_DIGIT.search(line))) and bool(_ATTRIBUTION.match(line))
+
+
 def is_bare_attribution(line: str) -> bool:
     """'My neighbour wrote:' — an attribution shape without the address, time or date clients put there;
     on its own it may be the tenant's sentence, so it only counts when quoted lines follow."""
-    return not _ORIGINAL.match(line) and not _ATTRIBUTION_EVIDENCE.search(line)
+    return not is_original_marker(line) and not _ATTRIBUTION_EVIDENCE.search(line)
 
 
 def is_header_block(lines: list[str]) -> bool:
@@ -119,7 +160,7 @@ def label_line(line: str) -> str:
     stripped = line.strip()
     if not stripped:
         return "e"
-    if _ORIGINAL.match(line) or (len(stripped) < 400 and _ATTRIBUTION.match(line)):
+    if is_original_marker(line) or (len(stripped) < 400 and is_attribution(line)):
         return "b"
     if _DELIMITER.match(line):
         return "d"

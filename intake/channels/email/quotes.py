@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 
 from intake.channels.email.html import html_to_text, strip_html_quotes
-from intake.channels.email.quote_patterns import (ATTRIBUTION_JOIN, FORWARD_MARKER, FROM_HEADER, JOIN_HINT,
+from intake.channels.email.quote_patterns import (ATTRIBUTION_JOIN, FORWARD_HINT, FORWARD_MARKER, FROM_HEADER,
                                                   classify_lines, is_bare_attribution, is_header_block,
-                                                  is_signature_dashes)
+                                                  is_signature_dashes, needs_join)
 
 # Line labels: t text, e empty, q quote, b attribution / original-message marker, h header line,
 # d delimiter (signature or separator), s mobile signature.
@@ -37,7 +37,7 @@ def extract_new_text(text: str, html: str | None = None, *, keep_signature: bool
     if not text.strip() and html:
         text = html_to_text(html)
     if keep_forwarded:
-        marker = FORWARD_MARKER.search(text)
+        marker = FORWARD_MARKER.search(text) if FORWARD_HINT(text) else None
         before = text[:marker.start()] if marker else ""
         # only a forward written by this sender: not one buried in the quoted history of a reply
         if before.strip() and not any(label in "bq" for label in classify_lines(before.split("\n"))):
@@ -56,7 +56,7 @@ def trim_reply(text: str, *, keep_signature: bool = False) -> str:
     """Plain-text trimming; may return "" (callers that must not lose words fall back to the full text)."""
     if not text.strip():
         return ""
-    if JOIN_HINT.search(text):
+    if needs_join(text):
         text = ATTRIBUTION_JOIN.sub(lambda m: re.sub(r"\s*\n[\s>]*", " ", m.group(0)), text)
     lines = text.split("\n")
     labels = list(classify_lines(lines))

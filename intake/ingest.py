@@ -7,6 +7,7 @@ the reconciler finds the item still `pending` and sends it again.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -14,6 +15,9 @@ from intake.config import get_settings
 from intake.models import RawInput
 from store.db import Database
 from store.raw import PENDING, QUARANTINED, insert_raw, insert_raws
+
+if TYPE_CHECKING:
+    from intake.pipeline.process import ProcessOutcome
 
 log = logging.getLogger(__name__)
 RETRY_DELAY_MS = 1_000  # a failed item of a batch is tried again after 1 s, 2 s, 4 s … (as `process_inbound`'s own retries)
@@ -64,7 +68,7 @@ def send_for_processing(raw_ids: list[int], *, together: bool = False, delay_ms:
             log.warning("raw %s stored but not enqueued (%s); the reconciler will re-send them", chunk, exc)
 
 
-def send_retries(outcomes) -> None:
+def send_retries(outcomes: list["ProcessOutcome"]) -> None:
     """Send again, each on its own and after a backoff, the items of a batch that failed with attempts left."""
     for outcome in outcomes:
         if outcome.state == PENDING:

@@ -55,6 +55,9 @@ def process_batch(ctx: Runtime, raw_ids: list[int]) -> list[ProcessOutcome]:
     An item that failed with attempts left comes back with state `pending`, for the caller to send again."""
     settings = ctx.settings.pipeline
     outcomes: dict[int, ProcessOutcome] = {}
+    # its own read, before the claim: the claim's write comes first in its transaction (SQLite's deferred
+    # read-then-write may lose to another writer), and a rebuild must not hold SQLite's write lock
+    classifier = _batch_classifier(ctx) if len(raw_ids) > 1 else None
     with ctx.db.session() as session:
         attempts = raw_store.claim_many(session, raw_ids, ctx.clock(), timedelta(seconds=settings.claim_seconds))
         for item in _items(session, [i for i in raw_ids if i not in attempts or attempts[i] > settings.max_attempts]):
@@ -66,7 +69,6 @@ def process_batch(ctx: Runtime, raw_ids: list[int]) -> list[ProcessOutcome]:
             raw_store.quarantine(item, reason, ctx.clock())
             log.error("raw %s quarantined after %s attempts", item.id, settings.max_attempts)
             outcomes[item.id] = ProcessOutcome(raw_id=item.id, state=raw_store.QUARANTINED, outcome=reason)
-        classifier = _batch_classifier(ctx, session) if len(attempts) > 1 else None
     for raw_id in raw_ids:
         if raw_id not in outcomes:
             outcomes[raw_id] = (ProcessOutcome(raw_id=raw_id, state="skipped", outcome="already missing")
@@ -74,11 +76,11 @@ def process_batch(ctx: Runtime, raw_ids: list[int]) -> list[ProcessOutcome]:
     return [outcomes[raw_id] for raw_id in raw_ids]
 
 
-def _batch_classifier(ctx: Runtime, session):
+def _batch_classifier(ctx: Runtime):
     """The classifier for the registry version current at the claim, shared by the batch's items; None when
     it cannot be built now (each item then tries on its own and fails on its own)."""
     try:
-        return ctx.classifier(session)
+        return ctx.classifier()
     except Exception as exc:
         log.warning("classifier not built for the batch (%s); items will try on their own", exc)
         return None

@@ -15,6 +15,8 @@ _WROTE = (r"wrote|schrieb|a\s+écrit|escribió|escreveu|ha\s+scritto|schreef|skr
 _ATTRIBUTION_START = (r"On|Am|Le|El|Em|Il|Op|Den|Dnia|W\s+dniu|På|Pe|Dne|Quoting|Zitat\s+von|"
                       r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{4}年|在|\w+,\s+\d{1,2}|\d{1,2}\.?\s+\w+")
 _VERB_THEN_DATE = r"(?:wrote|schrieb|a\s+écrit|escribió|skrev|schreef)\s+(?:on|am|le|el|den|op)\b"
+
+
 class WordHint:
     """A cheap superset test in front of a costly pattern: whether the lowercased text holds one of `words`.
     Python's re tries every alternative of a pattern like `_ORIGINAL` at every position (and backtracks over

@@ -168,6 +168,8 @@ def _from_delivery_status(message: Message) -> BounceInfo | None:
 
 def ses_notification(message: Message) -> dict | None:
     """An Amazon SES notification (via SNS e-mail): JSON with notificationType Bounce/Complaint/Delivery."""
+    if not _text_parts_hold(message, "notificationType"):
+        return None
     text = body_text(message)
     start = text.find("{")
     if start < 0 or "notificationType" not in text:
@@ -177,6 +179,24 @@ def ses_notification(message: Message) -> dict | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) and data.get("notificationType") else None
+
+
+def _text_parts_hold(message: Message, word: str) -> bool:
+    """Whether the parts `body_text` reads hold `word`, tested on their bytes: every mail is asked whether it
+    is an SES notification, and decoding (and guessing) every body's charset for that costs more than parsing."""
+    for part in message.walk():
+        if part.get_content_type() == "message/rfc822":
+            return False
+        payload = part.get_payload()
+        if part.is_multipart() and isinstance(payload, str):
+            if word in payload:
+                return True
+        elif part.get_content_maintype() == "text" and part.get_content_type() != "text/rfc822-headers":
+            data, charset = part.get_payload(decode=True) or b"", part.get_content_charset() or ""
+            if word.encode() in data or (charset.startswith(("utf-16", "utf-32", "utf16", "utf32"))
+                                         and word in decode_bytes(data, charset)):
+                return True
+    return False
 
 
 def _from_ses_json(message: Message) -> BounceInfo | None:

@@ -162,3 +162,23 @@ def test_tenant_forwarding_a_mail_with_an_error_subject_is_not_a_bounce():
     outer.set_content("The amount is wrong, see the attached mail.")
     outer.add_attachment(inner)
     assert detect_automatic(outer, OUR_ADDRESSES, MARKER) is None
+
+
+@pytest.mark.parametrize("charset, cte", [("utf-8", "7bit"), ("utf-8", "base64"), ("utf-8", "quoted-printable"),
+                                          ("utf-16", "base64")])
+def test_an_ses_notification_is_a_bounce_in_any_transfer_encoding(charset, cte):
+    """The SES test looks at the parts' bytes before decoding their charsets; every encoding must still pass."""
+    from email.message import EmailMessage
+
+    notification = {"notificationType": "Bounce", "mail": {"messageId": "0100abc"},
+                    "bounce": {"bounceType": "Permanent", "bouncedRecipients": [
+                        {"emailAddress": "tenant@example.org", "status": "5.1.1", "diagnosticCode": "smtp; 550 no such user"}]}}
+    mail = EmailMessage()
+    mail["From"] = "no-reply@sns.amazonaws.com"
+    mail["To"] = "maintenance@intake.example"
+    mail["Subject"] = "AWS Notification Message"
+    mail.set_content(json.dumps(notification, indent=2) + "\n", charset=charset, cte=cte)
+    found = detect_automatic(mail, OUR_ADDRESSES, MARKER)
+    assert found.reason == "bounce"
+    assert found.bounce.recipients == ["tenant@example.org"] and found.bounce.hard
+    assert found.bounce.original_message_id == "<0100abc>"

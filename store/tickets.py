@@ -96,10 +96,12 @@ def change_status(session: Session, ticket: Ticket, target: str, *, actor: str, 
 
 
 def for_follow_up(session: Session, number: str) -> Ticket | None:
-    """A ticket with what a follow-up reads and writes (its messages and timeline), without attachments."""
+    """A ticket with what a follow-up reads and writes (its messages and timeline), without attachments and
+    without the messages' bulk (HTML bodies, the MIME we sent), which a follow-up never reads."""
     return session.execute(
         select(Ticket).where(Ticket.number == number.upper())
-        .options(selectinload(Ticket.messages), selectinload(Ticket.events))
+        .options(selectinload(Ticket.messages).defer(TicketMessage.html).defer(TicketMessage.raw_mime),
+                 selectinload(Ticket.events))
     ).scalar_one_or_none()
 
 

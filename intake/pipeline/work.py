@@ -43,7 +43,7 @@ class Work:
 
 def classifier_of(ctx, session, work: Work):
     """The classifier for this item: the registry version is checked once, in the item's own transaction
-    (or in the claim of its batch). Its registry is what the item's transaction reads properties from."""
+    (or, for a batch, once just before its claim). Its registry is what the transaction reads properties from."""
     if work.classifier is None:
         work.classifier = ctx.classifier(session)
         session.info["registry"] = work.classifier.registry

@@ -54,19 +54,20 @@ def ticket_contract(ticket: Ticket) -> tuple[str | None, str]:
 
 
 def _contract_dates(session: Session | None, property_id: str | None) -> tuple:
-    """(starts, ends) of a property's contract: from the registry the pipeline classified with (see
-    `classifier_of`), else read once per transaction (the facts are built several times per item, and the
-    session's identity map keeps no row that nothing else refers to)."""
+    """(starts, ends) of a property's contract, once per transaction (the facts are built several times per
+    item): from the registry the pipeline classified with (see `classifier_of`), else from the store."""
     if session is None or not property_id:
         return None, None
-    registry = session.info.get("registry")
-    if registry is not None:
-        prop = registry.property(property_id)
-        return (prop.contract.starts, prop.contract.ends) if prop is not None and prop.contract else (None, None)
     cache = session.info.setdefault("contract_dates", {})
     if property_id not in cache:
-        row = session.get(PropertyRow, property_id)
-        cache[property_id] = (row.contract_starts, row.contract_ends) if row is not None else (None, None)
+        registry = session.info.get("registry")
+        if registry is not None:
+            prop = registry.property(property_id)
+            contract = prop.contract if prop is not None else None
+            cache[property_id] = (contract.starts, contract.ends) if contract else (None, None)
+        else:
+            row = session.get(PropertyRow, property_id)
+            cache[property_id] = (row.contract_starts, row.contract_ends) if row is not None else (None, None)
     return cache[property_id]
 
 

@@ -7,6 +7,7 @@ providers) and to find the returned original (attached, headers-only, or pasted 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from email import message_from_string
 from email.message import Message
 
@@ -44,16 +45,18 @@ _SENDER_LOCALS = {"mailer-daemon", "postmaster", "mail-daemon", "double-bounce",
 
 def body_text(message: Message) -> str:
     """The report's own text parts (not the returned original), decoded; a broken multipart counts whole."""
-    chunks: list[str] = []
+    return "\n".join(decode_bytes(data, charset) for data, charset in report_text_parts(message))
+
+
+def report_text_parts(message: Message) -> Iterator[tuple[bytes, str | None]]:
+    """(bytes, declared charset) of each text part `body_text` reads, not yet decoded."""
     for part in message.walk():
         if part.get_content_type() == "message/rfc822":
-            break  # the returned original starts here
+            return  # the returned original starts here
         if part.is_multipart() and isinstance(part.get_payload(), str):  # boundary missing: all one text
-            chunks.append(decode_bytes(part.get_payload().encode("utf-8", "surrogateescape")))
+            yield part.get_payload().encode("utf-8", "surrogateescape"), None
         elif part.get_content_maintype() == "text" and part.get_content_type() != "text/rfc822-headers":
-            data = part.get_payload(decode=True) or b""
-            chunks.append(decode_bytes(data, part.get_content_charset()))
-    return "\n".join(chunks)
+            yield part.get_payload(decode=True) or b"", part.get_content_charset()
 
 
 def recipients_from_text(message: Message) -> list[str]:

@@ -16,7 +16,7 @@ from email.message import Message
 from pydantic import BaseModel, Field
 
 from intake.channels.email.bounce_text import (ADDRESS, body_text, original_message_id, original_recipients,
-                                               recipients_from_text)
+                                               recipients_from_text, report_text_parts)
 from intake.channels.email.headers import addresses, decode_bytes, header_text
 
 _BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|maildaemon|mailerdaemon|mdaemon|"
@@ -184,19 +184,9 @@ def ses_notification(message: Message) -> dict | None:
 def _text_parts_hold(message: Message, word: str) -> bool:
     """Whether the parts `body_text` reads hold `word`, tested on their bytes: every mail is asked whether it
     is an SES notification, and decoding (and guessing) every body's charset for that costs more than parsing."""
-    for part in message.walk():
-        if part.get_content_type() == "message/rfc822":
-            return False
-        payload = part.get_payload()
-        if part.is_multipart() and isinstance(payload, str):
-            if word in payload:
-                return True
-        elif part.get_content_maintype() == "text" and part.get_content_type() != "text/rfc822-headers":
-            data, charset = part.get_payload(decode=True) or b"", part.get_content_charset() or ""
-            if word.encode() in data or (charset.startswith(("utf-16", "utf-32", "utf16", "utf32"))
-                                         and word in decode_bytes(data, charset)):
-                return True
-    return False
+    return any(word.encode() in data or ((charset or "").startswith(("utf-16", "utf-32", "utf16", "utf32"))
+                                         and word in decode_bytes(data, charset))
+               for data, charset in report_text_parts(message))
 
 
 def _from_ses_json(message: Message) -> BounceInfo | None:

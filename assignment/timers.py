@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from assignment.engine import RuleEngine
@@ -80,6 +80,9 @@ def arm(row: SlaTimer, now: datetime) -> list[Message]:
     return [check_message(row, now)]
 
 
+_TIMERS_OF = select(SlaTimer).where(SlaTimer.ticket_id == bindparam("ticket_id"))
+
+
 def schedule_timers(session: Session, ticket: Ticket, engine: RuleEngine, plan: SlaPlan, now: datetime, *,
                     new_ticket: bool = False) -> list[Message]:
     """Store one row per escalation timer of `plan` and return the messages to send once committed
@@ -92,7 +95,7 @@ def schedule_timers(session: Session, ticket: Ticket, engine: RuleEngine, plan: 
     facts = stored_facts(ticket)
     wanted = [] if ticket.status in DONE_STATUSES else engine.timers(facts, plan, assigned=bool(ticket.assignee), now=now)
     rows = {} if new_ticket else {
-        (r.kind, r.level): r for r in session.execute(select(SlaTimer).where(SlaTimer.ticket_id == ticket.id)).scalars()}
+        (r.kind, r.level): r for r in session.execute(_TIMERS_OF, {"ticket_id": ticket.id}).scalars()}
     messages, keep = [], set()
     for timer in wanted:
         key = (timer.kind, timer.level or 0)

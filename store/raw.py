@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, tuple_, update
+from sqlalchemy import bindparam, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -78,9 +78,12 @@ def insert_raws(session: Session, raws: list[RawInput]) -> list[tuple[int, bool]
     return results
 
 
+_LOCK_RAW = select(RawItem).where(RawItem.id == bindparam("raw_id")).with_for_update()
+
+
 def lock_raw(session: Session, raw_id: int) -> RawItem | None:
     """Load a raw item for update: on PostgreSQL a row lock, on SQLite the caller holds the write lock."""
-    return session.execute(select(RawItem).where(RawItem.id == raw_id).with_for_update()).scalar_one_or_none()
+    return session.execute(_LOCK_RAW, {"raw_id": raw_id}).scalar_one_or_none()
 
 
 def claim(session: Session, raw_id: int, now: datetime, lease: timedelta) -> int | None:
@@ -94,15 +97,18 @@ def claim(session: Session, raw_id: int, now: datetime, lease: timedelta) -> int
 
 def claim_many(session: Session, raw_ids: list[int], now: datetime, lease: timedelta) -> dict[int, int]:
     """`claim` for several items in one statement: {raw id: attempts} of those now leased to the caller."""
-    free = or_(RawItem.claimed_until.is_(None), RawItem.claimed_until < now)
-    rows = session.execute(
-        update(RawItem)
-        .where(RawItem.id.in_(raw_ids), RawItem.state == PENDING, free)
-        .values(attempts=RawItem.attempts + 1, claimed_until=now + lease, updated_at=now)
-        .returning(RawItem.id, RawItem.attempts)
-        .execution_options(synchronize_session=False)  # nothing of these rows is loaded in this session yet
-    ).all()
+    rows = session.execute(_CLAIM, {"ids": raw_ids, "now": now, "until": now + lease}).all()
     return dict(rows)
+
+
+_CLAIM = (
+    update(RawItem)
+    .where(RawItem.id.in_(bindparam("ids", expanding=True)), RawItem.state == PENDING,
+           or_(RawItem.claimed_until.is_(None), RawItem.claimed_until < bindparam("now")))
+    .values(attempts=RawItem.attempts + 1, claimed_until=bindparam("until"), updated_at=bindparam("now"))
+    .returning(RawItem.id, RawItem.attempts)
+    .execution_options(synchronize_session=False)  # nothing of these rows is loaded in the session yet
+)
 
 
 def mark_processed(item: RawItem, outcome: str, now: datetime, ticket_id: str | None = None) -> None:

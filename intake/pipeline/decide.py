@@ -71,14 +71,16 @@ def _contract_dates(session: Session | None, property_id: str | None) -> tuple:
     return cache[property_id]
 
 
+_OPEN_COUNTS = (select(Ticket.assignee, func.count())
+                .where(Ticket.assignee.is_not(None), Ticket.status.in_([s.value for s in OPEN_STATUSES]))
+                .group_by(Ticket.assignee))
+_RR_CURSORS = select(Cursor.name, Cursor.value).where(Cursor.name.like(f"{RR_PREFIX}%"))
+
+
 def current_workload(session: Session) -> Workload:
     """Open tickets per person, and the round-robin positions, as the store knows them now."""
-    open_counts = session.execute(
-        select(Ticket.assignee, func.count())
-        .where(Ticket.assignee.is_not(None), Ticket.status.in_([s.value for s in OPEN_STATUSES]))
-        .group_by(Ticket.assignee)
-    ).all()
-    cursors = session.execute(select(Cursor.name, Cursor.value).where(Cursor.name.like(f"{RR_PREFIX}%"))).all()
+    open_counts = session.execute(_OPEN_COUNTS).all()
+    cursors = session.execute(_RR_CURSORS).all()
     return Workload(open_tickets={person: n for person, n in open_counts},
                     round_robin={name[len(RR_PREFIX):]: int(value) for name, value in cursors})
 

@@ -105,17 +105,26 @@ def change_status(session: Session, ticket: Ticket, target: str, *, actor: str, 
         ticket.resolved_at = ticket.closed_at = None
 
 
-_FOR_FOLLOW_UP = (
-    select(Ticket).where(Ticket.number == bindparam("number"))
-    .options(selectinload(Ticket.messages).defer(TicketMessage.html).defer(TicketMessage.raw_mime),
-             selectinload(Ticket.events))
-)
+_FOR_FOLLOW_UP = select(Ticket).where(Ticket.number == bindparam("number")).options(selectinload(Ticket.events))
 
 
 def for_follow_up(session: Session, number: str) -> Ticket | None:
-    """A ticket with what a follow-up reads and writes (its messages and timeline), without attachments and
-    without the messages' bulk (HTML bodies, the MIME we sent), which a follow-up never reads."""
+    """A ticket with what a follow-up reads and writes: its timeline. Its messages stay unloaded (a new one
+    is appended without reading them); the follow-up reads their texts with `inbound_texts`."""
     return session.execute(_FOR_FOLLOW_UP, {"number": number.upper()}).scalar_one_or_none()
+
+
+_INBOUND_TEXTS = (
+    select(TicketMessage.text, TicketMessage.full_text)
+    .where(TicketMessage.ticket_id == bindparam("ticket_id"), TicketMessage.direction == "inbound")
+    .order_by(TicketMessage.created_at, TicketMessage.id)
+)
+
+
+def inbound_texts(session: Session, ticket: Ticket) -> list[str]:
+    """What the tenant side wrote on a ticket, message by message in order (new text, else the full text),
+    read as columns: a long conversation's rows are never built into objects to re-decide one more message."""
+    return [text or full_text or "" for text, full_text in session.execute(_INBOUND_TEXTS, {"ticket_id": ticket.id})]
 
 
 def get_by_number(session: Session, number: str) -> Ticket | None:

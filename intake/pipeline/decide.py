@@ -139,7 +139,7 @@ def redecide(ctx: Runtime, session: Session, work: Work) -> Decision | None:
     placed = reclassify_conversation(ctx, session, work)
     raised = _raise_urgency(ctx, session, work)
     raised = "; ".join(x for x in (placed, raised) if x) or None
-    text = "\n".join(m.text or m.full_text or "" for m in ticket.messages if m.direction == "inbound")
+    text = "\n".join(ticket_store.inbound_texts(session, ticket))
     facts = stored_facts(ticket, text)
     decision = engine.decide(facts, LazyWorkload(session), now)
     before = previous_matches(ticket) - {AFTER_HOURS_RULE}

@@ -25,8 +25,7 @@ def reclassify_conversation(ctx: Runtime, session: Session, work: Work) -> str |
     ticket = work.ticket
     if ticket.category not in UNPLACED or not is_rules_actor(last_setter(ticket, "category"), ctx.rules().current()):
         return None
-    inbound = sorted((m for m in ticket.messages if m.direction == "inbound"), key=lambda m: (m.created_at, m.id or 0))
-    text = "\n".join(m.text or m.full_text or "" for m in inbound).strip()
+    text = "\n".join(ticket_store.inbound_texts(session, ticket)).strip()
     if not text:
         return None
     result = classifier_of(ctx, session, work).classify(ClassifyInput(

@@ -12,11 +12,11 @@ import dramatiq
 
 from intake.broker import ensure_broker, register_actor
 from intake.config import get_settings
-from intake.logs import install_redaction
+from intake.logs import adopt_handlers
 from intake.runtime import get_runtime
 
 log = logging.getLogger(__name__)
-install_redaction()  # `intake worker` runs the dramatiq command line, whose log handlers are not ours
+adopt_handlers()  # `intake worker` runs the dramatiq command line, whose log handlers are not ours
 _settings = get_settings()
 ensure_broker(_settings)
 

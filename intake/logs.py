@@ -93,9 +93,14 @@ def setup_logging(level: int | None = None) -> None:
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
 
 
-def install_redaction() -> None:
-    """Add redaction to every handler the root logger has, e.g. the ones `dramatiq`'s command line set up in
-    a worker process (which never runs our `setup_logging`)."""
-    for handler in logging.getLogger().handlers:
+def adopt_handlers() -> None:
+    """Bring log handlers someone else set up under our settings, e.g. the ones `dramatiq`'s command line
+    sets up in a worker process (which never runs our `setup_logging`): redaction on each, and `log_level`
+    (the command line logs at INFO, a line per item, whatever INTAKE_LOG_LEVEL says)."""
+    from intake.config import get_settings
+
+    root = logging.getLogger()
+    root.setLevel(getattr(logging, get_settings().log_level.upper(), logging.INFO))
+    for handler in root.handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())

@@ -59,16 +59,19 @@ def test_log_lines_never_carry_full_phone_numbers_or_secrets():
     assert "4915112345678" not in record.getMessage()
 
 
-def test_a_dramatiq_worker_process_logs_through_redaction_too(tmp_path):
-    """`intake worker` execs the dramatiq command line, which sets up its own handlers before importing us."""
+def test_a_dramatiq_worker_process_logs_through_redaction_and_at_our_level(tmp_path):
+    """`intake worker` execs the dramatiq command line, which sets up its own handlers (at INFO) before
+    importing us."""
     import os
     import subprocess
     import sys
 
-    script = ("import logging, sys; logging.basicConfig(stream=sys.stdout, format='%(message)s'); "
-              "import intake.actors; logging.getLogger('intake.pipeline').warning('raw 7 from +15550100101 token=s3cr3t')")
-    env = os.environ | {"INTAKE_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
+    script = ("import logging, sys; logging.basicConfig(stream=sys.stdout, format='%(message)s', level=logging.INFO); "
+              "import intake.actors; log = logging.getLogger('intake.pipeline'); "
+              "log.warning('raw 7 from +15550100101 token=s3cr3t'); log.info('raw 8 processed')")
+    env = os.environ | {"INTAKE_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}", "INTAKE_LOG_LEVEL": "WARNING"}
     env.pop("INTAKE_REDIS_URL", None)
     output = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, check=True).stdout
     assert "raw 7 from +15" in output
     assert "15550100101" not in output and "s3cr3t" not in output
+    assert "raw 8" not in output  # INTAKE_LOG_LEVEL=WARNING holds in the worker too

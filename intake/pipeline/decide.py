@@ -136,11 +136,11 @@ def redecide(ctx: Runtime, session: Session, work: Work) -> Decision | None:
     if ticket.status in DONE_STATUSES:
         return None  # a reply to a closed ticket that was not reopened (pipeline.reopen_resolved_on_reply)
     reopened = any(e.kind == "reopened" and e.at == now for e in ticket.events)
-    placed = reclassify_conversation(ctx, session, work)
+    texts = ticket_store.inbound_texts(session, ticket)
+    placed = reclassify_conversation(ctx, session, work, texts)
     raised = _raise_urgency(ctx, session, work)
     raised = "; ".join(x for x in (placed, raised) if x) or None
-    text = "\n".join(ticket_store.inbound_texts(session, ticket))
-    facts = stored_facts(ticket, text)
+    facts = stored_facts(ticket, "\n".join(texts))
     decision = engine.decide(facts, LazyWorkload(session), now)
     before = previous_matches(ticket) - {AFTER_HOURS_RULE}
     new_rules = set(decision.matched_rules) - previous_matches(ticket)

@@ -17,15 +17,16 @@ UNPLACED = {None, "other"}
 TAKEN_OVER = ("category", "subcategory", "billing_type", "requires_approval", "estimated_cost", "currency")
 
 
-def reclassify_conversation(ctx: Runtime, session: Session, work: Work) -> str | None:
-    """Classify the ticket's inbound messages together when its category is still unplaced; returns what changed."""
+def reclassify_conversation(ctx: Runtime, session: Session, work: Work, texts: list[str]) -> str | None:
+    """Classify the ticket's inbound messages together (`texts`, see `inbound_texts`) when its category is
+    still unplaced; returns what changed."""
     from assignment.followup import is_rules_actor, last_setter
     from classifiers import ClassifyInput
 
     ticket = work.ticket
     if ticket.category not in UNPLACED or not is_rules_actor(last_setter(ticket, "category"), ctx.rules().current()):
         return None
-    text = "\n".join(ticket_store.inbound_texts(session, ticket)).strip()
+    text = "\n".join(texts).strip()
     if not text:
         return None
     result = classifier_of(ctx, session, work).classify(ClassifyInput(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import mailbox
+import re
 from collections.abc import Iterator
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -50,9 +51,15 @@ class SourceItem(BaseModel):
     problem: str | None = None
 
 
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+
+
 def email_channel_id(data: bytes) -> str:
     """Dedupe key of a mail: its Message-ID, else a hash of its bytes (the same on every path it arrives by)."""
-    headers = BytesHeaderParser(policy=compat32).parsebytes(data, headersonly=True)
+    # Only the bytes up to the first blank line: the header parser still reads a body line by line, and the
+    # headers end there at the latest (at the first line that is not a header, if earlier).
+    blank = _BLANK_LINE.search(data)
+    headers = BytesHeaderParser(policy=compat32).parsebytes(data[:blank.end()] if blank else data, headersonly=True)
     message_id = (headers.get("Message-ID") or "").strip()
     if message_id:
         return message_id if message_id.startswith("<") else f"<{message_id}>"

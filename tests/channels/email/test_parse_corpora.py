@@ -27,6 +27,30 @@ def _all_mail_files() -> list[Path]:
     return sorted(files)
 
 
+def test_the_dedupe_key_reads_the_same_headers_as_a_parse_of_the_whole_mail():
+    """`email_channel_id` parses only the bytes up to the first blank line; over every corpus mail (and the
+    same mails with CRLF line ends) it finds what a header parse of all the bytes finds."""
+    from email.parser import BytesHeaderParser
+    from email.policy import compat32
+
+    from intake.sources import email_channel_id
+
+    checked = with_id = 0
+    for path in _all_mail_files():
+        data = path.read_bytes()
+        for variant in (data, data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")):
+            whole = (BytesHeaderParser(policy=compat32).parsebytes(variant, headersonly=True).get("Message-ID") or "").strip()
+            key = email_channel_id(variant)
+            if whole:
+                with_id += 1
+                assert key == (whole if whole.startswith("<") else f"<{whole}>"), path
+            else:
+                assert key.startswith("sha256:"), path
+            checked += 1
+    print(f"\n{checked} mails, {with_id} with a Message-ID")
+    assert checked > 1800 and with_id > 1000
+
+
 def test_every_corpus_mail_parses_or_is_refused_with_a_reason():
     files = _all_mail_files()
     refused = {}

@@ -95,12 +95,6 @@ def claim(session: Session, raw_id: int, now: datetime, lease: timedelta) -> int
     return claim_many(session, [raw_id], now, lease).get(raw_id)
 
 
-def claim_many(session: Session, raw_ids: list[int], now: datetime, lease: timedelta) -> dict[int, int]:
-    """`claim` for several items in one statement: {raw id: attempts} of those now leased to the caller."""
-    rows = session.execute(_CLAIM, {"ids": raw_ids, "now": now, "until": now + lease}).all()
-    return dict(rows)
-
-
 _CLAIM = (
     update(RawItem)
     .where(RawItem.id.in_(bindparam("ids", expanding=True)), RawItem.state == PENDING,
@@ -109,6 +103,12 @@ _CLAIM = (
     .returning(RawItem.id, RawItem.attempts)
     .execution_options(synchronize_session=False)  # nothing of these rows is loaded in the session yet
 )
+
+
+def claim_many(session: Session, raw_ids: list[int], now: datetime, lease: timedelta) -> dict[int, int]:
+    """`claim` for several items in one statement: {raw id: attempts} of those now leased to the caller."""
+    rows = session.execute(_CLAIM, {"ids": raw_ids, "now": now, "until": now + lease}).all()
+    return dict(rows)
 
 
 def mark_processed(item: RawItem, outcome: str, now: datetime, ticket_id: str | None = None) -> None:

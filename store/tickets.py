@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -178,31 +179,27 @@ def thread_candidates(
     return [to_candidate(ticket, links.get(ticket.id, [])) for ticket in tickets]
 
 
-_CANDIDATES: dict[str, Any] = {}
-
-
+@cache
 def _candidates_statement(dialect: str):
     """The candidates query, built once per dialect. A link the message itself names (ticket reference,
     provider ticket id, Message-ID) sorts first, so the sender's other tickets never crowd it out; a link the
     message does not carry is a NULL or empty parameter that matches nothing."""
-    if dialect not in _CANDIDATES:
-        strong = or_(
-            Ticket.number == bindparam("reference"),
-            Ticket.external_ticket_id == bindparam("external"),
-            Ticket.id.in_(select(TicketMessage.ticket_id)
-                          .where(TicketMessage.message_id_header.in_(bindparam("message_ids", expanding=True)))),
-        )
-        weak = or_(
-            Ticket.requester == bindparam("sender"),
-            Ticket.id.in_(select(TicketMessage.ticket_id)
-                          .where(TicketMessage.author == bindparam("sender"), TicketMessage.created_at >= bindparam("since"))),
-            Ticket.id.in_(_received_by(dialect)),
-            Ticket.id.in_(bindparam("similar", expanding=True)),
-        )
-        _CANDIDATES[dialect] = (select(Ticket).where(or_(strong, weak))
-                                .order_by(case((strong, 0), else_=1), Ticket.last_activity_at.desc())
-                                .limit(bindparam("limit")))
-    return _CANDIDATES[dialect]
+    strong = or_(
+        Ticket.number == bindparam("reference"),
+        Ticket.external_ticket_id == bindparam("external"),
+        Ticket.id.in_(select(TicketMessage.ticket_id)
+                      .where(TicketMessage.message_id_header.in_(bindparam("message_ids", expanding=True)))),
+    )
+    weak = or_(
+        Ticket.requester == bindparam("sender"),
+        Ticket.id.in_(select(TicketMessage.ticket_id)
+                      .where(TicketMessage.author == bindparam("sender"), TicketMessage.created_at >= bindparam("since"))),
+        Ticket.id.in_(_received_by(dialect)),
+        Ticket.id.in_(bindparam("similar", expanding=True)),
+    )
+    return (select(Ticket).where(or_(strong, weak))
+            .order_by(case((strong, 0), else_=1), Ticket.last_activity_at.desc())
+            .limit(bindparam("limit")))
 
 
 _MESSAGE_LINKS = (

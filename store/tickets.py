@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.models import ChannelName, ThreadCandidate
 from store.lifecycle import OPEN_STATUSES, check_transition, is_reopen
@@ -107,12 +108,24 @@ def change_status(session: Session, ticket: Ticket, target: str, *, actor: str, 
 
 
 _FOR_FOLLOW_UP = select(Ticket).where(Ticket.number == bindparam("number")).options(selectinload(Ticket.events))
+_EVENTS_OF = select(TicketEvent).where(TicketEvent.ticket_id == bindparam("ticket_id")).order_by(TicketEvent.id)
+_CANDIDATES_KEY = "thread_candidates"  # session.info: (transaction, the tickets `thread_candidates` loaded in it)
 
 
 def for_follow_up(session: Session, number: str) -> Ticket | None:
     """A ticket with what a follow-up reads and writes: its timeline. Its messages stay unloaded (a new one
-    is appended without reading them); the follow-up reads their texts with `inbound_texts`."""
-    return session.execute(_FOR_FOLLOW_UP, {"number": number.upper()}).scalar_one_or_none()
+    is appended without reading them); the follow-up reads their texts with `inbound_texts`.
+    A ticket `thread_candidates` loaded in this transaction is not read again: only its timeline is."""
+    number = number.upper()
+    transaction, loaded = session.info.get(_CANDIDATES_KEY, (None, ()))
+    current = transaction is not None and transaction is session.get_transaction()
+    ticket = next((t for t in loaded if t.number == number), None) if current else None
+    if ticket is None:
+        return session.execute(_FOR_FOLLOW_UP, {"number": number}).scalar_one_or_none()
+    if "events" not in ticket.__dict__:  # not loaded yet (a new event would otherwise trigger a lazy load)
+        events = session.execute(_EVENTS_OF, {"ticket_id": ticket.id}).scalars().all()
+        set_committed_value(ticket, "events", list(events))
+    return ticket
 
 
 _INBOUND_TEXTS = (
@@ -176,6 +189,8 @@ def thread_candidates(
         "since": since, "similar": similar, "limit": limit,
     }).scalars())
     links = _message_links(session, [ticket.id for ticket in tickets])
+    # held for `for_follow_up` in this transaction: the identity map keeps only weak references
+    session.info[_CANDIDATES_KEY] = (session.get_transaction(), tickets)
     return [to_candidate(ticket, links.get(ticket.id, [])) for ticket in tickets]
 
 

@@ -165,3 +165,41 @@ def test_migrations_match_the_models(db):
         context = MigrationContext.configure(connection, opts={"compare_type": False, "include_object": on_this_dialect})
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
+
+
+def _count_statements(db):
+    """A list that collects the SQL the engine runs while the returned listener is attached."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *_):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    return seen, lambda: event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_a_follow_up_reuses_the_ticket_its_candidates_loaded_but_reads_the_timeline(db):
+    with db.session() as session:
+        ticket = Ticket(number=ticket_store.next_number(session, "EML"), channel="email", requester="t@example.org",
+                        created_at=NOW, last_activity_at=NOW)
+        session.add(ticket)
+        session.flush()
+        ticket_store.change_status(session, ticket, "assigned", actor="dana", reason="picked up", at=NOW)
+        number = ticket.number
+    with db.session() as session:
+        found = ticket_store.thread_candidates(session, channel=ChannelName.EMAIL, sender="t@example.org", message_ids=[],
+                                               ticket_reference=None, external_ticket_id=None, since=NOW.replace(year=2000))
+        assert [c.ticket_number for c in found] == [number]
+        seen, stop = _count_statements(db)
+        loaded = ticket_store.for_follow_up(session, number.lower())
+        stop()
+        assert loaded.number == number and [e.kind for e in loaded.events] == ["status-changed"]
+        assert len(seen) == 1 and "ticket_events" in seen[0] and "FROM tickets" not in seen[0]
+        with db.session() as other:  # meanwhile, another worker resolves it
+            ticket_store.change_status(other, ticket_store.get_by_number(other, number), "resolved", actor="dana",
+                                       reason="fixed", at=NOW)
+    with session.begin():  # the same session's next transaction never trusts what the last one loaded
+        loaded = ticket_store.for_follow_up(session, number)
+        assert loaded.status == "resolved" and [e.kind for e in loaded.events] == ["status-changed", "status-changed"]

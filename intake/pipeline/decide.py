@@ -79,30 +79,38 @@ _RR_CURSORS = select(Cursor.name, Cursor.value).where(Cursor.name.like(f"{RR_PRE
 
 def current_workload(session: Session) -> Workload:
     """Open tickets per person, and the round-robin positions, as the store knows them now."""
-    open_counts = session.execute(_OPEN_COUNTS).all()
-    cursors = session.execute(_RR_CURSORS).all()
-    return Workload(open_tickets={person: n for person, n in open_counts},
-                    round_robin={name[len(RR_PREFIX):]: int(value) for name, value in cursors})
+    return Workload(open_tickets=open_ticket_counts(session), round_robin=round_robin_positions(session))
+
+
+def open_ticket_counts(session: Session) -> dict[str, int]:
+    return {person: n for person, n in session.execute(_OPEN_COUNTS)}
+
+
+def round_robin_positions(session: Session) -> dict[str, int]:
+    return {name[len(RR_PREFIX):]: int(value) for name, value in session.execute(_RR_CURSORS)}
 
 
 class LazyWorkload:
-    """`current_workload`, read from the store only if a rule picks a person (triage and team-only rules do not)."""
+    """`current_workload`, each half read from the store only when a rule needs it: the open-ticket counts when
+    a rule picks a person, the round-robin positions when it picks in turn (triage and team-only rules need
+    neither)."""
 
     def __init__(self, session: Session) -> None:
-        self._session, self._workload = session, None
-
-    def _load(self) -> Workload:
-        if self._workload is None:
-            self._workload = current_workload(self._session)
-        return self._workload
+        self._session = session
+        self._open_tickets: dict[str, int] | None = None
+        self._round_robin: dict[str, int] | None = None
 
     @property
     def open_tickets(self) -> dict[str, int]:
-        return self._load().open_tickets
+        if self._open_tickets is None:
+            self._open_tickets = open_ticket_counts(self._session)
+        return self._open_tickets
 
     @property
     def round_robin(self) -> dict[str, int]:
-        return self._load().round_robin
+        if self._round_robin is None:
+            self._round_robin = round_robin_positions(self._session)
+        return self._round_robin
 
 
 def apply_rules(ctx: Runtime, session: Session, work: Work) -> Decision:

@@ -247,3 +247,33 @@ def test_email_attachments_within_the_limits_are_stored_and_the_rest_recorded(ru
     assert stored["leak.jpg"].stored and runtime.files.get(stored["leak.jpg"].sha256) == photo
     assert not stored["scan.pdf"].stored and "per-file limit" in stored["scan.pdf"].note
     assert stored["scan.pdf"].size == len(scan)
+
+
+def test_payment_questions_take_turns_in_billing_and_the_turn_is_kept_in_the_store(runtime):
+    from datetime import datetime, timezone
+
+    from sqlalchemy import event
+
+    runtime.clock = lambda: datetime(2026, 12, 2, 15, 0, tzinfo=timezone.utc)  # a Wednesday, 10:00 in New York
+    senders = [("maria@example.net", "Maria Lopez"), ("j.carter@example.com", "James Carter"),
+               ("priya.n@example.org", "Priya Natarajan")]
+    cursor_reads: list[str] = []
+    event.listen(runtime.db.engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *_: cursor_reads.append(statement) if "FROM cursors" in statement else None)
+    assignees = []
+    for sender, name in senders:
+        mail = make_email(sender=sender, name=name, subject="Question about my rent payment",
+                          body="I paid my rent on the 1st but the portal still shows a late fee. Can you check the payment?")
+        (result,) = accept(runtime.db, [email_raw(mail, "t")], enqueue=False)
+        number = process_raw(runtime, result.raw_id).ticket_number
+        with runtime.db.session() as session:
+            ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+            assignees.append((ticket.team, ticket.assignee))
+    assert assignees == [("billing", "bea-billing"), ("billing", "ben-billing"), ("billing", "bea-billing")]
+    assert any("LIKE" in statement for statement in cursor_reads)  # the turn came from the store each time
+    # a plumbing mail picks the least loaded plumber: the round-robin turns are not read for it
+    cursor_reads.clear()
+    (result,) = accept(runtime.db, [email_raw(make_email(sender="tbecker@example.com", name="Tom Becker"), "t")],
+                       enqueue=False)
+    process_raw(runtime, result.raw_id)
+    assert not [s for s in cursor_reads if "LIKE" in s]

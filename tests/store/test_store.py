@@ -167,7 +167,7 @@ def test_migrations_match_the_models(db):
     assert diff == []
 
 
-def _count_statements(db):
+def _record_statements(db):
     """A list that collects the SQL the engine runs while the returned listener is attached."""
     from sqlalchemy import event
 
@@ -192,7 +192,7 @@ def test_a_follow_up_reuses_the_ticket_its_candidates_loaded_but_reads_the_timel
         found = ticket_store.thread_candidates(session, channel=ChannelName.EMAIL, sender="t@example.org", message_ids=[],
                                                ticket_reference=None, external_ticket_id=None, since=NOW.replace(year=2000))
         assert [c.ticket_number for c in found] == [number]
-        seen, stop = _count_statements(db)
+        seen, stop = _record_statements(db)
         loaded = ticket_store.for_follow_up(session, number.lower())
         stop()
         assert loaded.number == number and [e.kind for e in loaded.events] == ["status-changed"]

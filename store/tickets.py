@@ -118,8 +118,9 @@ def for_follow_up(session: Session, number: str) -> Ticket | None:
     A ticket `thread_candidates` loaded in this transaction is not read again: only its timeline is."""
     number = number.upper()
     transaction, loaded = session.info.get(_CANDIDATES_KEY, (None, ()))
-    current = transaction is not None and transaction is session.get_transaction()
-    ticket = next((t for t in loaded if t.number == number), None) if current else None
+    if transaction is not session.get_transaction():
+        loaded = ()
+    ticket = next((t for t in loaded if t.number == number), None)
     if ticket is None:
         return session.execute(_FOR_FOLLOW_UP, {"number": number}).scalar_one_or_none()
     if "events" not in ticket.__dict__:  # not loaded yet (a new event would otherwise trigger a lazy load)

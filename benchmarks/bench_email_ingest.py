@@ -11,6 +11,7 @@ read until the last raw item is no longer pending. The baseline is `BytesParser(
 of the same bytes in this process, just before and just after each run, averaged: a shared machine's speed
 drifts (bare parsing seen here from 320 to 590 mails/s within an hour). Target: the pipeline sustains
 >= 25 % of the bare-parse rate with 2 workers. Needs PostgreSQL, Redis and dovecot (as the test suite does); prints figures, asserts nothing.
+Each run also prints where its CPU went, in ms a mail: the worker processes, PostgreSQL and the edge (Linux /proc).
 
 One thread per worker process: the work is CPU-bound, and on 2 cores a second thread per process measured
 ~10 % slower (GIL hand-offs: 2 x 2 threads 11.1-11.7 % of bare parsing, 2 x 1 12.4-12.9 %, same day).
@@ -136,6 +137,42 @@ class Stack:
             client.delete(key)
 
 
+def process_cpu(pid: int) -> float:
+    """Seconds of CPU (user + system) a process used so far; 0 when it is gone (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuSplit:
+    """Where a run's CPU went: the worker processes, PostgreSQL's backends for the bench database, and this
+    process (the edge: maildir reader or IMAP poller). On 2 cores they all share the machine, so their sum
+    per mail, not the workers alone, sets the rate."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.before = self.sample()
+
+    def pids(self) -> dict[str, list[int]]:
+        children = Path(f"/proc/{self.stack.workers.pid}/task/{self.stack.workers.pid}/children")
+        workers = [self.stack.workers.pid, *map(int, children.read_text().split())] if children.exists() else []
+        backends = [pid for (pid,) in self.stack.admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.stack.name,)).fetchall()]
+        return {"workers": workers, "postgresql": backends}
+
+    def sample(self) -> dict[str, dict[int, float]]:
+        found = {group: {pid: process_cpu(pid) for pid in pids} for group, pids in self.pids().items()}
+        return found | {"edge": {os.getpid(): time.process_time()}}
+
+    def per_mail(self, mails: int) -> dict[str, float]:
+        """ms of CPU a mail per group since this split was started (a backend that started meanwhile counts whole)."""
+        after = self.sample()
+        return {group: 1000 * sum(cpu - self.before[group].get(pid, 0.0) for pid, cpu in pids.items()) / mails
+                for group, pids in after.items()}
+
+
 def warm_up(stack: Stack, tmp: Path) -> None:
     """One mail through the workers first, so spaCy loading and connection set-up are not timed."""
     from intake.ingest import accept
@@ -211,13 +248,17 @@ def main() -> None:
             for name, run in (("maildir", through_maildir), ("dovecot", through_dovecot)):
                 # the machine's speed drifts (a shared host): the baseline is taken just before and just after
                 before = bare_parse_rate(parse_mails)
+                split = CpuSplit(stack)
                 rate = run(stack, load_mails(args.messages, f"{name}-{stack.run}"), tmp)
+                cpu = split.per_mail(args.messages)
                 after = bare_parse_rate(parse_mails)
                 baseline = (before + after) / 2
                 print(f"  {name}: bare stdlib email parse {before:.0f} mails/s before, {after:.0f} after "
                       f"({args.messages} mails, best of 3)")
                 print(f"  {name}: end to end  {rate:7.1f} mails/s = {rate / baseline:.1%} of bare parsing "
                       f"(target >= 25 %)")
+                print(f"  {name}: CPU a mail: " + ", ".join(f"{group} {ms:.2f} ms" for group, ms in cpu.items())
+                      + f"; total {sum(cpu.values()):.2f} ms, bare parse {1000 / baseline:.2f} ms")
             states, reasons = stack.outcomes()
             print(f"  outcomes: {states}")
             for reason, count in reasons.items():

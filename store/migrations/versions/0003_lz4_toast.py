@@ -45,4 +45,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if _lz4_available(op.get_bind()):
-        _set_compression("pglz")
+        _set_compression("default")  # what the columns had: the server's default_toast_compression

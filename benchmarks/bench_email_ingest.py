@@ -10,8 +10,9 @@ classify, decide and persist a ticket in a private PostgreSQL database. The cloc
 read until the last raw item is no longer pending. The baseline is `BytesParser(policy=default).parsebytes`
 of the same bytes in this process, just before and just after each run, averaged: a shared machine's speed
 drifts (bare parsing seen here from 320 to 590 mails/s within an hour). Target: the pipeline sustains
->= 25 % of the bare-parse rate with 2 workers. Needs PostgreSQL, Redis and dovecot (as the test suite does); prints figures, asserts nothing.
-Each run also prints where its CPU went while timed, in ms a mail: workers, PostgreSQL, the edge (Linux /proc).
+>= 25 % of the bare-parse rate with 2 workers. Each run also prints where its CPU went while timed, in ms a
+mail: workers, PostgreSQL, the edge (Linux /proc). Needs PostgreSQL, Redis and dovecot (as the test suite
+does); prints figures, asserts nothing.
 
 One thread per worker process: the work is CPU-bound, and on 2 cores a second thread per process measured
 ~10 % slower (GIL hand-offs: 2 x 2 threads 11.1-11.7 % of bare parsing, 2 x 1 12.4-12.9 %, same day).

@@ -96,7 +96,8 @@ class Stack:
 
         self.workers = subprocess.Popen(
             [sys.executable, "-m", "dramatiq", "intake.actors", "--processes", str(workers), "--threads", str(threads)],
-            env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(tmp / "workers.log", "wb"))
+            env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(tmp / "workers.log", "wb"),
+        ) if workers else None  # none: the caller runs the pipeline in its own process
 
     def pending(self) -> int:
         from sqlalchemy import func, select
@@ -129,8 +130,9 @@ class Stack:
     def close(self) -> None:
         import redis
 
-        self.workers.terminate()
-        self.workers.wait(30)
+        if self.workers is not None:
+            self.workers.terminate()
+            self.workers.wait(30)
         self.runtime.db.dispose()
         self.admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
         client = redis.Redis.from_url(REDIS_URL)

@@ -82,7 +82,8 @@ def decide_location(registry: Registry, signals: Signals, orths: list[int], unit
                     tenancies: list[Tenant], text: str, normalized: str) -> tuple[Decision, Decision]:
     """The (property, unit) of the reporter's home, as two decisions; `tenancies` are the sender's."""
     mentioned = [key[2:] for key, hits in signals.cues.items() if key.startswith("p:") for _ in hits]
-    named = max(set(mentioned), key=mentioned.count) if mentioned else None
+    # most often named; a tie goes to the one named first (never to set order, which varies between processes)
+    named = max(dict.fromkeys(mentioned), key=mentioned.count) if mentioned else None
     mentions = find_unit_mentions(signals, orths, units, normalized)
     if named:
         mentions = [m for m in mentions if named in m.properties] or []

@@ -126,7 +126,8 @@ def main() -> None:
     parts["rest"] = worker - sum(parts.values())
     print(f"one worker in-process, {len(ids)} mails, batches of {args.batch}, PostgreSQL:")
     print(f"  worker CPU {worker:.2f} ms a mail: " + ", ".join(f"{part} {ms:.2f}" for part, ms in parts.items()))
-    print(f"  PostgreSQL backends {postgresql:.2f} ms a mail; bare stdlib parse {1000 / bare:.2f} ms a mail ({bare:.0f}/s)")
+    print(f"  PostgreSQL backends {postgresql:.2f} ms a mail; "
+          f"bare stdlib parse {1000 / bare:.2f} ms a mail ({bare:.0f}/s)")
     budget = 2 * args.busy * 1000 / (0.25 * bare)
     left = budget - postgresql - args.edge_ms
     print(f"  25 % of bare parsing leaves {budget:.2f} ms of CPU a mail on 2 cores at {args.busy:.0%} busy; less "

@@ -13,6 +13,7 @@ import functools
 from collections.abc import Callable, Mapping
 
 from classifiers.ruleset import Combination
+from classifiers.spans import Nearby
 
 
 def group_key(name: str, index: int) -> str:
@@ -37,18 +38,19 @@ def find_combinations(combinations: Mapping[str, Combination], hazards: Mapping,
         if not all(groups):
             continue
         key = f"{'h' if name in hazards else 'c'}:{name}"
+        others = [Nearby(group) for group in groups[1:]]  # a long text has many anchors: look only near each
         for anchor in groups[0]:
-            span = _span(anchor, groups[1:], combo.window, sentence)
+            span = _span(anchor, others, combo.window, sentence)
             if span is not None:
                 found.append(make_hit(key, *span))
     return found
 
 
-def _span(anchor, groups: list[list], window: int, sentence: Callable[[int], int]) -> tuple[int, int] | None:
+def _span(anchor, groups: list[Nearby], window: int, sentence: Callable[[int], int]) -> tuple[int, int] | None:
     start, end = anchor.start, anchor.end
     here = sentence(start)
     for group in groups:
-        near = [h for h in group if _gap(anchor, h) <= window and sentence(h.start) == here
+        near = [h for h in group.around(anchor, window) if _gap(anchor, h) <= window and sentence(h.start) == here
                 and not (h.start < anchor.end and anchor.start < h.end)]
         if not near:
             return None

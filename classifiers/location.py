@@ -9,11 +9,13 @@ comes from the text alone (property names and aliases matched with typos).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from classifiers.decide import Decision, span_text
 from classifiers.models import evidence_item
 from classifiers.signals import Hit, Signals
+from classifiers.spans import Nearby
 from store.registry import Registry, Tenant
 
 _NOT_A_UNIT = re.compile(
@@ -23,6 +25,7 @@ _NOT_A_UNIT = re.compile(
     r"|[$€£]\s*\d[\d,.]*"  # money
 )
 _ROLE_SCORE = {"own": 3, "explicit": 2, "property": 2, "bare": 1}
+_UNIT_CUES = ("u:not_before", "u:not_after", "u:neighbour", "u:own", "u:unit")
 
 
 @dataclass
@@ -33,8 +36,8 @@ class UnitMention:
     properties: list[str]  # registry properties that have this unit
 
 
-def _ends_near(hits: list[Hit], token: int, before: int) -> Hit | None:
-    return next((h for h in hits if 0 <= token - h.end <= before), None)
+def _ends_near(hits: Nearby, token: int, before: int) -> Hit | None:
+    return next((h for h in hits.near(token, token, before) if 0 <= token - h.end <= before), None)
 
 
 def _crosses_sentence(doc, start: int, end: int) -> bool:
@@ -46,31 +49,38 @@ def find_unit_mentions(signals: Signals, orths: list[int], units: dict[int, list
     """Unit ids written in the text that can be the sender's home, each with how it was introduced."""
     if units.keys().isdisjoint(orths):
         return []
-    doc, cues = signals.doc, signals.cues
+    doc = signals.doc
+    # cue lists as `Nearby`, and the excluded character ranges (in text order) searched: a long text has many
+    # unit ids and cues, and comparing each with all the others was quadratic
+    cues = {key: Nearby(signals.cues.get(key, [])) for key in _UNIT_CUES}
+    names = Nearby(sorted((h for key, hits in signals.cues.items() if key.startswith("p:") for h in hits),
+                          key=lambda h: h.start))
     excluded = [m.span() for m in _NOT_A_UNIT.finditer(normalized)]
+    excluded_starts = [a for a, _ in excluded]
     mentions = []
     for i, orth in enumerate(orths):
         owners = units.get(orth)
         if owners is None:
             continue
         idx = doc[i].idx
-        if any(a <= idx < b for a, b in excluded):
+        last = bisect_right(excluded_starts, idx) - 1  # the only range that can hold idx: they do not overlap
+        if last >= 0 and idx < excluded[last][1]:
             continue
         gap_hash = 1 if i > 0 and doc[i - 1].text in {"#", "(", "nº", "n°"} else 0
-        if _ends_near(cues.get("u:not_before", []), i - gap_hash, 0) or any(
-            h.start == i + 1 for h in cues.get("u:not_after", [])):
+        if _ends_near(cues["u:not_before"], i - gap_hash, 0) or any(
+                h.start == i + 1 for h in cues["u:not_after"].near(i, i + 1, 1)):
             continue
-        if _ends_near(cues.get("u:neighbour", []), i, 4) or any(
-            0 <= h.start - i - 1 <= 1 for h in cues.get("u:neighbour", [])):
+        if _ends_near(cues["u:neighbour"], i, 4) or any(
+                0 <= h.start - i - 1 <= 1 for h in cues["u:neighbour"].near(i, i + 1, 2)):
             continue
         props = [prop for prop, _ in owners]
-        own = _ends_near(cues.get("u:own", []), i, 3)
+        own = _ends_near(cues["u:own"], i, 3)
         if (own and not _crosses_sentence(doc, own.end, i)) or any(
-                h.start == i + 1 and doc[h.start].text == "here" for h in cues.get("u:own", [])):
+                h.start == i + 1 and doc[h.start].text == "here" for h in cues["u:own"].near(i, i + 1, 1)):
             role = "own"  # "I live in 101", "B1 here"
-        elif _ends_near(cues.get("u:unit", []), i - gap_hash, 0):
+        elif _ends_near(cues["u:unit"], i - gap_hash, 0):
             role = "explicit"
-        elif any(0 <= i - h.end <= 1 or 0 <= h.start - i - 1 <= 1 for key, hits in cues.items() if key.startswith("p:") for h in hits):
+        elif any(0 <= i - h.end <= 1 or 0 <= h.start - i - 1 <= 1 for h in names.near(i, i + 1, 2)):
             role = "property"
         else:
             role = "bare"

@@ -17,8 +17,8 @@ from spacy.tokens import Doc
 from classifiers.combine import find_combinations
 from classifiers.models import URGENCY_LEVELS
 from classifiers.ruleset import Concept, RuleSet
-from classifiers.spans import (Hit, by_start_longest_first, drop_shorter, gap, inside, inside_longer, is_question,
-                               overlaps, overlaps_any, segments)
+from classifiers.spans import (Hit, Nearby, by_start_longest_first, drop_shorter, gap, inside, inside_longer,
+                               is_question, overlaps, overlaps_any, segments)
 
 RANK = {level: len(URGENCY_LEVELS) - i for i, level in enumerate(URGENCY_LEVELS)}  # urgent=4 ... low=1
 
@@ -91,23 +91,27 @@ def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[st
     failures, impaired = get("s:failure", []), get("s:impaired", [])
     raw = drop_shorter(raw)  # "small leak" beats "leak" when both are terms
     if failures or impaired:  # "dont heat" is a state, not the heating
-        states = failures + impaired
-        raw = [h for h in raw if not inside(h, states)]
+        states = Nearby(failures + impaired)
+        raw = [h for h in raw if not inside(h, states.around(h))]
         # ... and the "out" of "moved out" is part of a longer term, not a state of the keys next to it
-        failures = [h for h in failures if not inside_longer(h, raw)]
-        impaired = [h for h in impaired if not inside_longer(h, raw)]
+        terms = Nearby(raw)
+        failures = [h for h in failures if not inside_longer(h, terms.around(h))]
+        impaired = [h for h in impaired if not inside_longer(h, terms.around(h))]
     resolutions = get("s:resolution", [])
     if resolutions and failures:
-        resolutions = [h for h in resolutions if not overlaps_any(h, failures)]  # "stopped working again"
+        failing = Nearby(failures)
+        resolutions = [h for h in resolutions if not overlaps_any(h, failing.around(h))]  # "stopped working again"
     quiet = get("s:deescalation", []) + resolutions
     negations = get("s:negation", [])
     if quiet:
-        failures = [h for h in failures if not inside(h, quiet)]
-        impaired = [h for h in impaired if not inside(h, quiet)]
-        negations = [h for h in negations if not inside(h, quiet)]
+        calm = Nearby(quiet)
+        failures = [h for h in failures if not inside(h, calm.around(h))]
+        impaired = [h for h in impaired if not inside(h, calm.around(h))]
+        negations = [h for h in negations if not inside(h, calm.around(h))]
     recurrences = get("s:recurrence", [])
     if recurrences and resolutions:
-        recurrences = [h for h in recurrences if not inside(h, resolutions)]
+        resolving = Nearby(resolutions)
+        recurrences = [h for h in recurrences if not inside(h, resolving.around(h))]
     minors = get("s:minor", [])
     benign = get("s:benign", [])
     signals.resolved_message = bool(resolutions) and not recurrences
@@ -134,6 +138,13 @@ def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[st
     span = functools.partial(bisect.bisect_right, contrast_ends)  # resolution scope: "fixed now, but still…"
     attached = _attach_states(found, failures, impaired, sentence, rules.urgency.state_window)
     neg_window = rules.urgency.negation_window
+    # Cues are looked up near each issue, and scopes as sets, not compared pairwise (see `Nearby`)
+    negation_cues, resolution_cues, minor_cues, past_cues = map(Nearby, (negations, resolutions, minors, pasts))
+    benign_sentences = {sentence(cue.start) for cue in benign} if benign else ()
+    resolved_spans = {span(cue.start) for cue in resolutions} if resolutions else ()
+    recurring_spans = {span(cue.start) for cue in recurrences} if recurrences else ()
+    aside_sentences = {sentence(cue.start) for cue in asides} if asides else ()
+    request_sentences = {sentence(cue.start) for cue in requests} if requests else ()
     for hit, concept in found:
         start = hit.start
         issue = Issue(hit.key[2:], concept, hit, concept.level, "hazard" if hit.key[0] == "h" else "concept",
@@ -145,28 +156,28 @@ def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[st
         elif issue.level and negations:
             here = clause(start)
             issue.negated = any(0 <= start - cue.end < neg_window and clause(cue.start) == here
-                                and not overlaps(cue, hit) for cue in negations)
+                                and not overlaps(cue, hit) for cue in negation_cues.around(hit, neg_window))
         if benign and issue.source == "hazard" and not issue.negated:  # "cigarette smoke", "needs a new battery"
-            here = sentence(start)
-            issue.negated = any(sentence(cue.start) == here for cue in benign)
+            issue.negated = sentence(start) in benign_sentences
         if resolutions:
             here = span(start)
-            if any(span(cue.start) == here for cue in resolutions):
-                issue.resolved = not any(span(cue.start) == here for cue in recurrences)
+            if here in resolved_spans:
+                issue.resolved = here not in recurring_spans
                 # "the door closes properly now": the resolution says what the thing was about
-                issue.fixed = issue.resolved and any(gap(cue, hit) <= 3 for cue in resolutions)
+                issue.fixed = issue.resolved and any(gap(cue, hit) <= 3 for cue in resolution_cues.around(hit, 3))
             elif issue.in_subject:
                 issue.resolved = signals.resolved_message
         if minors:
             here = clause(start)
-            issue.minor = any(gap(cue, hit) <= 3 and clause(cue.start) == here for cue in minors)
+            issue.minor = any(gap(cue, hit) <= 3 and clause(cue.start) == here for cue in minor_cues.around(hit, 3))
         if asking and concept.asked:
             here = sentence(start)
-            issue.asked = not any(sentence(cue.start) == here for cue in asides) and (
-                any(sentence(cue.start) == here for cue in requests) or is_question(doc, sentence_ends, here))
+            issue.asked = here not in aside_sentences and (
+                here in request_sentences or is_question(doc, sentence_ends, here))
         if pasts and issue.level and not issue.resolved:  # "water was backing up … I paid the plumber's invoice"
             here = clause(start)
-            issue.resolved = issue.settled = any(0 <= start - cue.end <= 1 and clause(cue.start) == here for cue in pasts)
+            issue.resolved = issue.settled = any(0 <= start - cue.end <= 1 and clause(cue.start) == here
+                                                 for cue in past_cues.around(hit, 1))
         issue.active = not issue.negated and not issue.resolved
         issues.append(issue)
     return signals
@@ -197,7 +208,10 @@ def _attach_states(found, failures, impaired, sentence, window) -> dict[int, tup
     for kind, cue_list in (("impaired", impaired), ("failure", failures)):
         if not cue_list:
             continue
-        targets = [(h, sentence(h.start)) for h, concept in found if getattr(concept, kind)]  # once per kind
+        targets: dict[int, list[Hit]] = {}  # by sentence, in text order: once per kind
+        for h, concept in found:
+            if getattr(concept, kind):
+                targets.setdefault(sentence(h.start), []).append(h)
         if not targets:
             continue
         for cue in cue_list:
@@ -206,8 +220,7 @@ def _attach_states(found, failures, impaired, sentence, window) -> dict[int, tup
                 continue
             here = sentence(start)
             # In the same sentence, not overlapping the cue, and at most `window` tokens before or after it.
-            near = [h for h, where in targets
-                    if where == here and (0 <= h.start - end <= window or 0 <= start - h.end <= window)]
+            near = [h for h in targets.get(here, ()) if 0 <= h.start - end <= window or 0 <= start - h.end <= window]
             if near:
                 target = near[0] if len(near) == 1 else min(near, key=lambda h: (gap(cue, h), h.start > start))
                 attached.setdefault(id(target), (kind, cue))

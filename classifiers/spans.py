@@ -5,6 +5,7 @@ Scopes are sentences (. ! ? ; new line) and clauses (also commas and "but"); a s
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from spacy.tokens import Doc
@@ -38,6 +39,34 @@ def segments(doc: Doc, orths: list[int], bounds: dict[int, int]) -> tuple[list[i
 
 def _boundary_kind(text: str) -> int:
     return 3 if "\n" in text or text in _SENTENCE_ENDS else 2 if text in _CONTRASTS else int(text in _CLAUSE_BREAKS)
+
+
+class Nearby:
+    """Hits indexed by start, to look only at those near a token span: in a long text (a re-classified
+    conversation) every cue compared with every hit made classification quadratic in the text's length."""
+
+    __slots__ = ("hits", "_starts", "_longest")
+
+    def __init__(self, hits: list[Hit]) -> None:
+        self.hits = hits
+        self._starts: list[int] | None = None  # sorted lazily: most texts never ask
+        self._longest = 0
+
+    def around(self, hit: Hit, distance: int = 0) -> list[Hit]:
+        """A superset of the hits within `distance` tokens of `hit` (gap <= distance), overlapping it included,
+        in start order (a list given in start order keeps its order)."""
+        return self.hits if len(self.hits) <= 8 else self.near(hit.start, hit.end, distance)
+
+    def near(self, start: int, end: int, distance: int = 0) -> list[Hit]:
+        """`around` for the token span `[start, end)`."""
+        if len(self.hits) <= 8:  # a short list is cheaper to scan than to search
+            return self.hits
+        if self._starts is None:  # a stable sort: lists come in start order, so their order is kept
+            self.hits = sorted(self.hits, key=lambda h: h.start)
+            self._starts = [h.start for h in self.hits]
+            self._longest = max(h.end - h.start for h in self.hits)
+        low = bisect_left(self._starts, start - distance - self._longest)
+        return self.hits[low:bisect_right(self._starts, end + distance)]
 
 
 def inside(hit: Hit, spans: list[Hit]) -> bool:

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import bindparam, case, exists, func, literal, or_, select, type_coerce, update
+from sqlalchemy import bindparam, case, exists, func, literal, or_, select, type_coerce, union, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -199,21 +199,25 @@ def thread_candidates(
 def _candidates_statement(dialect: str):
     """The candidates query, built once per dialect. A link the message itself names (ticket reference,
     provider ticket id, Message-ID) sorts first, so the sender's other tickets never crowd it out; a link the
-    message does not carry is a NULL or empty parameter that matches nothing."""
-    strong = or_(
-        Ticket.number == bindparam("reference"),
-        Ticket.external_ticket_id == bindparam("external"),
-        Ticket.id.in_(select(TicketMessage.ticket_id)
-                      .where(TicketMessage.message_id_header.in_(bindparam("message_ids", expanding=True)))),
+    message does not carry is a NULL or empty parameter that matches nothing.
+
+    Each link is its own indexed branch of a UNION: one OR over them made PostgreSQL scan every ticket ever
+    opened for every mail (21 ms a mail at 40,000 tickets)."""
+    by_message_id = select(TicketMessage.ticket_id).where(
+        TicketMessage.message_id_header.in_(bindparam("message_ids", expanding=True)))
+    linked = union(
+        select(Ticket.id).where(Ticket.number == bindparam("reference")),
+        select(Ticket.id).where(Ticket.external_ticket_id == bindparam("external")),
+        by_message_id,
+        select(Ticket.id).where(Ticket.requester == bindparam("sender")),
+        select(TicketMessage.ticket_id)
+        .where(TicketMessage.author == bindparam("sender"), TicketMessage.created_at >= bindparam("since")),
+        _received_by(dialect),
+        select(Ticket.id).where(Ticket.id.in_(bindparam("similar", expanding=True))),
     )
-    weak = or_(
-        Ticket.requester == bindparam("sender"),
-        Ticket.id.in_(select(TicketMessage.ticket_id)
-                      .where(TicketMessage.author == bindparam("sender"), TicketMessage.created_at >= bindparam("since"))),
-        Ticket.id.in_(_received_by(dialect)),
-        Ticket.id.in_(bindparam("similar", expanding=True)),
-    )
-    return (select(Ticket).where(or_(strong, weak))
+    strong = or_(Ticket.number == bindparam("reference"), Ticket.external_ticket_id == bindparam("external"),
+                 Ticket.id.in_(by_message_id))
+    return (select(Ticket).where(Ticket.id.in_(linked))
             .order_by(case((strong, 0), else_=1), Ticket.last_activity_at.desc())
             .limit(bindparam("limit")))
 

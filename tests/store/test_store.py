@@ -199,6 +199,40 @@ def test_postgresql_stores_large_payloads_and_texts_with_lz4(pg_url):
     assert tuple(compression) == (expected,) * 3
 
 
+def test_postgresql_finds_thread_candidates_by_index_not_by_scanning_every_ticket(pg_url):
+    """One OR over all of a mail's links made PostgreSQL read every ticket ever opened, for every mail (21 ms a
+    mail at 40,000 tickets): each link must be reachable by an index. With sequential scans priced out, a plan
+    that still has one has no other way."""
+    from sqlalchemy import event, text
+
+    from store.db import Database
+    from tests.conftest import _truncate_all
+
+    database, plans = Database(pg_url), []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT tickets.id") and "ORDER BY CASE" in statement:  # the candidates query
+            plans.append("\n".join(row[0] for row in cursor.connection.execute("EXPLAIN " + statement, parameters)))
+
+    _truncate_all(database)
+    try:
+        with database.session() as session:
+            session.add(Ticket(number=ticket_store.next_number(session, "EML"), channel="email",
+                               requester="t@example.org", created_at=NOW, last_activity_at=NOW))
+        event.listen(database.engine, "before_cursor_execute", explain)
+        with database.session() as session:
+            session.execute(text("SET LOCAL enable_seqscan = off"))
+            found = ticket_store.thread_candidates(
+                session, channel=ChannelName.EMAIL, sender="t@example.org", message_ids=["<a@example.org>"],
+                ticket_reference="EML-000042", external_ticket_id="qc-7", since=NOW.replace(year=2000))
+    finally:
+        event.remove(database.engine, "before_cursor_execute", explain)
+        _truncate_all(database)
+        database.dispose()
+    assert len(found) == 1
+    assert len(plans) == 1 and "Seq Scan" not in plans[0], plans
+
+
 def _record_statements(db):
     """A list that collects the SQL the engine runs while the returned listener is attached."""
     from sqlalchemy import event

@@ -60,7 +60,7 @@ class CpuTally:
 
 
 def instrument(tally: CpuTally) -> None:
-    from sqlalchemy.orm import Session, sessionmaker
+    from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
     from classifiers.classifier import Classifier
     from intake.pipeline import stages
@@ -68,6 +68,7 @@ def instrument(tally: CpuTally) -> None:
     for name in DATABASE_CALLS:
         tally.wrap(Session, name, "database client")
     tally.wrap(sessionmaker, "__call__", "database client")
+    tally.wrap(SessionTransaction, "commit", "database client")  # `with session.begin()` commits through it
     tally.wrap(Classifier, "classify", "classification")
     tally.wrap(stages, "parse", "parse stage")
     stages.STAGES = [(name, getattr(stages, name)) for name, _ in stages.STAGES]  # the list holds the originals

@@ -53,8 +53,7 @@ def find_unit_mentions(signals: Signals, orths: list[int], units: dict[int, list
     # cue lists as `Nearby`, and the excluded character ranges (in text order) searched: a long text has many
     # unit ids and cues, and comparing each with all the others was quadratic
     cues = {key: Nearby(signals.cues.get(key, [])) for key in _UNIT_CUES}
-    names = Nearby(sorted((h for key, hits in signals.cues.items() if key.startswith("p:") for h in hits),
-                          key=lambda h: h.start))
+    names = Nearby([h for key, hits in signals.cues.items() if key.startswith("p:") for h in hits])
     excluded = [m.span() for m in _NOT_A_UNIT.finditer(normalized)]
     excluded_starts = [a for a, _ in excluded]
     mentions = []

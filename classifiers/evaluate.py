@@ -1,5 +1,8 @@
 """Measure the classifier against labelled messages (`intake eval`): per-field accuracy, urgent recall and
-precision, urgency within one level, and a confusion matrix of urgency and category.
+precision, urgency within one level, the safety view (missed emergencies, false alarms) and confusion matrices.
+
+The safety view counts a message the classifier called `urgent` or flagged `possible_emergency` as raised: an
+emergency neither raised is missed; a message labelled below urgent that was raised is a false alarm.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ class Scores:
     seen: Counter = field(default_factory=Counter)
     confusion: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     misses: list[tuple[str, str, object, object]] = field(default_factory=list)
+    emergencies: int = 0
+    missed: list[str] = field(default_factory=list)
+    calm: int = 0  # labelled below urgent
+    false_alarms: list[str] = field(default_factory=list)
 
     def add(self, item_id: str, expect: dict, got: dict) -> None:
         self.total += 1
@@ -44,8 +51,24 @@ class Scores:
             self.seen["urgency_within_one"] += 1
             if have in _RANK and want in _RANK and abs(_RANK[want] - _RANK[have]) <= 1:
                 self.correct["urgency_within_one"] += 1
+            self._add_safety(item_id, want, is_raised(got))
         if "category" in expect:
             self.confusion["category"][(expect["category"], got.get("category"))] += 1
+
+    def _add_safety(self, item_id: str, want: str, raised: bool) -> None:
+        if want == "urgent":
+            self.emergencies += 1
+            if not raised:
+                self.missed.append(item_id)
+        elif want in _RANK:
+            self.calm += 1
+            if raised:
+                self.false_alarms.append(item_id)
+
+    def safety(self) -> tuple[float | None, float | None]:
+        """(share of emergencies missed, share of non-emergencies raised); None where there were none."""
+        return (len(self.missed) / self.emergencies if self.emergencies else None,
+                len(self.false_alarms) / self.calm if self.calm else None)
 
     def accuracy(self, name: str) -> float | None:
         return self.correct[name] / self.seen[name] if self.seen[name] else None
@@ -68,9 +91,17 @@ class Scores:
         if recall is not None or precision is not None:
             fmt = lambda v: "n/a" if v is None else f"{v:.3f}"
             lines.append(f"  {'urgent recall':<20} {fmt(recall):>6}   urgent precision {fmt(precision)}")
+        if self.emergencies or self.calm:
+            lines.append(f"  {'missed emergencies':<20} {len(self.missed):>6}/{self.emergencies}   "
+                         f"false alarms {len(self.false_alarms)}/{self.calm} (urgent or flagged possible emergency)")
         for name in ("urgency", "category"):
             lines.extend(_matrix(name, self.confusion[name]))
         return "\n".join(lines)
+
+
+def is_raised(got: dict) -> bool:
+    """Whether a person is alerted to this message: classified urgent, or flagged as a possible emergency."""
+    return got.get("urgency") == "urgent" or bool(got.get("possible_emergency"))
 
 
 def _matrix(name: str, pairs: Counter) -> list[str]:

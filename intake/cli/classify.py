@@ -118,11 +118,12 @@ def classify_command(registry_file, rules_dir, input_file) -> None:
 @click.option("--misses", is_flag=True, help="Also list every wrong field.")
 @click.argument("labeled", type=click.File("r", encoding="utf-8"))
 def eval_command(registry_file, rules_dir, misses, labeled) -> None:
-    """Accuracy of the classifier on LABELED.jsonl (lines with an `expect` object; `split` groups them)."""
+    """Accuracy of the classifier on LABELED.jsonl (lines with an `expect` object; `split` and `language`
+    group them); with --misses, every wrong field and every missed emergency or false alarm by id."""
     from classifiers.evaluate import Scores
 
     classifier = _load_or_fail(registry_file, rules_dir)
-    overall, by_split = Scores(), {}
+    overall, by_split, by_language = Scores(), {}, {}
     for number, record, error in _records(labeled):
         if error is not None or not isinstance(record.get("expect"), dict):
             click.echo(f"line {number}: skipped ({error or 'no expect object'})", err=True)
@@ -136,12 +137,21 @@ def eval_command(registry_file, rules_dir, misses, labeled) -> None:
         overall.add(item_id, record["expect"], got)
         if record.get("split"):
             by_split.setdefault(record["split"], Scores()).add(item_id, record["expect"], got)
+        if record.get("language"):
+            by_language.setdefault(record["language"], Scores()).add(item_id, record["expect"], got)
     click.echo(overall.report("all"))
     for name, scores in sorted(by_split.items()):
         click.echo(scores.report(f"split {name}"))
+    if len(by_language) > 1:
+        for name, scores in sorted(by_language.items()):
+            click.echo(scores.report(f"language {name}"))
     if misses:
         for item_id, name, want, have in overall.misses:
             click.echo(f"  miss {item_id} {name}: expected {want!r}, got {have!r}")
+        for item_id in overall.missed:
+            click.echo(f"  missed emergency {item_id}")
+        for item_id in overall.false_alarms:
+            click.echo(f"  false alarm {item_id}")
 
 
 def register(group: click.Group) -> None:

@@ -5,11 +5,16 @@ after the classifier and scored once blind before joining the development data) 
 written before the concept-level rules of issue 5 and scored blind once: category 0.932, subcategory 0.932,
 urgency 0.864, urgent recall 0.788; the rules were changed after that, so it is no longer blind). The floors
 sit a little under what the classifier reaches today, so a regression fails the suite.
+
+`dev2` (895 lines in six languages, written for issue #16 from the labelling definitions by writers who saw neither
+the lexicon nor the classifier) is tuning data: its floors are its first score (urgency 0.627, urgent recall 0.585,
+122/294 emergencies missed) and only rise. The `all` floors cover the other splits.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 
@@ -22,6 +27,8 @@ FLOORS_ALL = {"category": 0.95, "subcategory": 0.94, "urgency": 0.93, "urgency_w
               "location": 0.98, "billing_type": 0.96}
 FLOORS_HOLDOUT = {"category": 0.88, "subcategory": 0.88, "urgency": 0.86, "location": 0.95}
 FLOORS_FRESH = {"category": 0.92, "subcategory": 0.90, "urgency": 0.93, "location": 0.98}
+FLOORS_DEV2 = {"category": 0.810, "subcategory": 0.710, "urgency": 0.626, "urgency_within_one": 0.845,
+               "location": 0.971}
 FLOORS_BLIND2 = {"category": 0.94, "subcategory": 0.94, "urgency": 0.90, "urgency_within_one": 0.93, "location": 0.98}
 
 
@@ -31,17 +38,18 @@ def _records():
 
 @pytest.fixture(scope="module")
 def scores(classifier):
-    overall, holdout, fresh, blind2 = Scores(), Scores(), Scores(), Scores()
+    overall, holdout, fresh, blind2, dev2 = Scores(), Scores(), Scores(), Scores(), Scores()
     for record in _records():
         item = ClassifyInput(id=record["id"], channel=record["channel"], sender=record["from"],
                              subject=record["subject"], body=strip_quotes(record["body"]),
                              received_at=record.get("received_at"))
         got = classifier.classify(item).model_dump()
-        overall.add(record["id"], record["expect"], got)
-        split = {"holdout": holdout, "fresh": fresh, "blind2": blind2}.get(record.get("split"))
+        if record.get("split") != "dev2":
+            overall.add(record["id"], record["expect"], got)
+        split = {"holdout": holdout, "fresh": fresh, "blind2": blind2, "dev2": dev2}.get(record.get("split"))
         if split is not None:
             split.add(record["id"], record["expect"], got)
-    return overall, holdout, fresh, blind2
+    return overall, holdout, fresh, blind2, dev2
 
 
 def test_labeled_set_is_large_and_varied():
@@ -52,6 +60,27 @@ def test_labeled_set_is_large_and_varied():
     assert sum(r["split"] == "holdout" for r in records) >= 60
     assert sum(r["split"] == "blind2" for r in records) >= 80
     assert sum(">" in r["body"] for r in records) >= 5  # replies with quoted history
+
+
+def test_labeled_set_has_twenty_lines_in_every_category_and_urgency_cell_it_has():
+    records = _records()
+    cells = Counter((r["expect"]["category"], r["expect"]["urgency"]) for r in records)
+    assert len(records) >= 1500
+    assert min(cells.values()) >= 20, cells
+    languages = Counter(r.get("language", "en") for r in records)
+    assert all(languages[code] >= 80 for code in ("es", "fr", "de", "it", "pt")), languages
+
+
+@pytest.mark.parametrize("field", sorted(FLOORS_DEV2))
+def test_accuracy_floor_dev2(scores, field):
+    dev2 = scores[4]
+    assert dev2.accuracy(field) >= FLOORS_DEV2[field], dev2.report("dev2")
+
+
+def test_dev2_urgent_recall_and_missed_emergencies_never_get_worse(scores):
+    dev2 = scores[4]
+    assert dev2.urgent_recall_precision()[0] >= 0.585
+    assert len(dev2.missed) <= 122
 
 
 @pytest.mark.parametrize("field", sorted(FLOORS_ALL))

@@ -175,8 +175,23 @@ class Settings(BaseSettings):
         toml_file = _config_file()
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if toml_file is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+            sources.append(FileRelativeTomlSource(settings_cls, toml_file=toml_file))
         return tuple(sources)
+
+
+class FileRelativeTomlSource(TomlConfigSettingsSource):
+    """The TOML file, its relative paths (and relative defaults) taken from the file's folder: see config_paths."""
+
+    def __init__(self, settings_cls: type[BaseSettings], toml_file: Path) -> None:
+        self._model = settings_cls
+        super().__init__(settings_cls, toml_file=toml_file)
+
+    def _read_file(self, file_path: Path) -> dict[str, Any]:
+        from intake.config_paths import file_relative_defaults, resolve_file_paths
+
+        data = super()._read_file(file_path)
+        base = Path(file_path).resolve().parent
+        return file_relative_defaults(self._model, data, base) | resolve_file_paths(self._model, data, base)
 
 
 def _config_file() -> Path | None:

@@ -26,7 +26,7 @@ def tickets_group() -> None:
 @click.option("--limit", default=200, show_default=True)
 def tickets_list(status: str | None, review: bool, fmt: str, limit: int) -> None:
     """List tickets, newest first."""
-    runtime = open_runtime()
+    runtime = open_runtime(needs_rules=False)
     with runtime.db.session() as session:
         rows = [ticket_summary(t) for t in ticket_store.list_tickets(session, status, True if review else None, limit)]
     if fmt == "json":
@@ -40,7 +40,7 @@ def tickets_list(status: str | None, review: bool, fmt: str, limit: int) -> None
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def tickets_show(number: str, fmt: str) -> None:
     """Show one ticket: fields, classification with evidence, thread and timeline."""
-    runtime = open_runtime()
+    runtime = open_runtime(needs_rules=False)
     with runtime.db.session() as session:
         ticket = ticket_store.get_by_number(session, number)
         if ticket is None:

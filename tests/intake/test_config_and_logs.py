@@ -40,7 +40,7 @@ def test_config_show_masks_every_secret(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     for secret in ("s3cr3t-value", "db-pass", "redis-pass"):
         assert secret not in result.output
-    shown = json.loads(result.output)
+    shown = json.loads(result.stdout)
     assert shown["whatsapp"]["app_secret"] == "***" and shown["whatsapp"]["verify_token"] is None
     assert shown["database_url"].startswith("postgresql+psycopg://app:***@")
 

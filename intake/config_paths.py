@@ -30,9 +30,9 @@ def resolve_file_paths(model: type[BaseModel], data: dict[str, Any], base: Path)
             resolved[name] = resolve_sqlite_url(value, base)
         elif _is_path(field.annotation) and isinstance(value, str):
             resolved[name] = str(_under(Path(value), base))
-        elif (sub := _model_of(field.annotation)) is not None and isinstance(value, dict):
+        elif (sub := model_of(field.annotation)) is not None and isinstance(value, dict):
             resolved[name] = resolve_file_paths(sub, value, base)
-        elif (sub := _list_model_of(field.annotation)) is not None and isinstance(value, list):
+        elif (sub := list_model_of(field.annotation)) is not None and isinstance(value, list):
             resolved[name] = [resolve_file_paths(sub, v, base) if isinstance(v, dict) else v for v in value]
     return resolved
 
@@ -74,12 +74,14 @@ def _is_path(annotation: Any) -> bool:
     return any(arg is Path for arg in _args(annotation))
 
 
-def _model_of(annotation: Any) -> type[BaseModel] | None:
+def model_of(annotation: Any) -> type[BaseModel] | None:
+    """The settings model a field holds (`LimitsSettings`, or `X` of `X | None`), else None."""
     return next((a for a in _args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)), None)
 
 
-def _list_model_of(annotation: Any) -> type[BaseModel] | None:
+def list_model_of(annotation: Any) -> type[BaseModel] | None:
+    """The model of a list-of-tables field (`list[MailboxSettings]`), else None."""
     if typing.get_origin(annotation) is list:
         (item,) = typing.get_args(annotation)
-        return _model_of(item)
+        return model_of(item)
     return None

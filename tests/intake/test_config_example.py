@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from intake.config import NOT_USED_YET, Settings, get_settings
-from intake.config_paths import _list_model_of, _model_of
+from intake.config_paths import list_model_of, model_of
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "intake.example.toml"
 # A commented-out key (`# smtp_password = "…"`) or table (`# [[email.mailboxes]]`) counts as documented.
@@ -24,7 +24,7 @@ def model_keys(model, prefix: str = "", secrets_only: bool = False) -> set[str]:
     contributes its items' keys."""
     keys = set()
     for name, field in model.model_fields.items():
-        sub = _model_of(field.annotation) or _list_model_of(field.annotation)
+        sub = model_of(field.annotation) or list_model_of(field.annotation)
         if sub:
             keys |= model_keys(sub, f"{prefix}{name}.", secrets_only)
         elif not secrets_only or "SecretStr" in str(field.annotation):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from store.models import RawItem, Ticket
+from store.models import RawItem, Ticket, TicketMessage
 
 SUMMARY_FIELDS = ("number", "status", "channel", "category", "subcategory", "urgency", "priority",
                   "property_id", "unit", "billing_type", "team", "assignee", "needs_review", "subject")
@@ -35,8 +35,17 @@ def ticket_detail(ticket: Ticket) -> dict:
         } for m in ticket.messages],
         timeline=[{"at": e.at.isoformat(), "actor": e.actor, "kind": e.kind, "changes": e.changes, "reason": e.reason}
                   for e in ticket.events],
+        outbound=[outbound_summary(m) for m in ticket.messages if m.direction == "outbound"],
     )
     return data
+
+
+def outbound_summary(message: TicketMessage) -> dict:
+    """One message we send (or sent): where to, its delivery state, tries and last error (`intake outbox`)."""
+    return {"id": message.id, "ticket": message.ticket.number, "channel": message.channel,
+            "to": list(message.recipients), "subject": message.subject, "state": message.delivery_status,
+            "attempts": message.delivery_attempts, "error": message.delivery_error, "automatic": message.automatic,
+            "created_at": message.created_at.isoformat()}
 
 
 def raw_summary(item: RawItem) -> dict:

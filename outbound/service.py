@@ -48,20 +48,29 @@ def queue_acknowledgement(ctx: Runtime, session: Session, ticket: Ticket, inboun
 
 
 def send_outbound(ctx: Runtime, message_id: int) -> str:
-    """Send one queued outbound message; a second call (duplicate broker message) does nothing."""
+    """Send one queued outbound message; a second call (duplicate broker message) does nothing.
+
+    Every try is counted; once `email.smtp_max_attempts` have failed the message ends `failed` with its last
+    error (a timeline event says so) and nothing sends it again, neither the broker's retries nor the reconciler.
+    """
     with ctx.db.locked() as session:
         row = session.get(TicketMessage, message_id, with_for_update=True)
         if row is None or row.delivery_status != "queued":
             return f"skipped ({row.delivery_status if row else 'missing'})"
+        raw, recipients, sender, attempt = row.raw_mime, list(row.recipients), row.author, row.delivery_attempts + 1
         # Claim it first: if the process dies after the SMTP handoff, we must not send it twice.
-        session.execute(update(TicketMessage).where(TicketMessage.id == message_id).values(delivery_status="sending"))
-        raw, recipients, sender = row.raw_mime, list(row.recipients), row.author
+        session.execute(update(TicketMessage).where(TicketMessage.id == message_id)
+                        .values(delivery_status="sending", delivery_attempts=attempt))
     try:
         send_email(ctx.settings.email, raw, sender, recipients)
     except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:1000]
+        if attempt >= ctx.settings.email.smtp_max_attempts:
+            mark_failed(ctx, message_id, error, attempt)
+            return "failed"
         with ctx.db.session() as session:
             session.execute(update(TicketMessage).where(TicketMessage.id == message_id)
-                            .values(delivery_status="queued", delivery_error=f"{type(exc).__name__}: {exc}"[:1000]))
+                            .values(delivery_status="queued", delivery_error=error))
         raise
     with ctx.db.session() as session:
         row = session.get(TicketMessage, message_id)
@@ -70,3 +79,13 @@ def send_outbound(ctx: Runtime, message_id: int) -> str:
                                reason=f"to {', '.join(recipients)}", at=ctx.clock())
     log.info("outbound %s sent", message_id)
     return "sent"
+
+
+def mark_failed(ctx: Runtime, message_id: int, error: str, attempts: int) -> None:
+    """The end of an outbound message's retries: `failed` with its last error, on the ticket's timeline."""
+    with ctx.db.session() as session:
+        row = session.get(TicketMessage, message_id)
+        row.delivery_status, row.delivery_error = "failed", error
+        ticket_store.add_event(session, row.ticket, "message-failed", changes={"message": message_id},
+                               reason=f"not sent after {attempts} attempts: {error}", at=ctx.clock())
+    log.error("outbound %s failed after %d attempts: %s", message_id, attempts, error)

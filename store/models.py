@@ -201,6 +201,7 @@ class TicketMessage(Base):
     thread_signal: Mapped[str | None] = mapped_column(String(100))
     delivery_status: Mapped[str | None] = mapped_column(String(20))  # outbound: queued/sent/delivered/read/failed/bounced
     delivery_error: Mapped[str | None] = mapped_column(Text)
+    delivery_attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # outbound: sends tried so far
     automatic: Mapped[bool] = mapped_column(Boolean, default=False)  # written by us, not a person (acknowledgements)
     raw_mime: Mapped[bytes | None] = mapped_column(LargeBinary)  # outbound email exactly as sent
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -14,15 +14,30 @@ from store.db import Database
 from store.migrate import upgrade
 
 
-def open_runtime(settings: Settings | None = None, *, migrate: bool = True) -> Runtime:
-    """The runtime for this command, with the schema brought up to date first (cheap when it already is)."""
+def open_runtime(settings: Settings | None = None, *, migrate: bool = True, needs_rules: bool = True) -> Runtime:
+    """The runtime for this command, with the schema brought up to date first (cheap when it already is).
+
+    Commands that classify or assign (`needs_rules`) stop first, in one line, when the rules folder is missing.
+    """
     settings = settings or get_settings()
+    if needs_rules:
+        require_rules_dir(settings)
     db = Database(settings.database_url)
     if migrate:
         upgrade(db)
     runtime = Runtime(settings=settings, db=db)
     set_runtime(runtime)
     return runtime
+
+
+def require_rules_dir(settings: Settings) -> None:
+    """A one-line command error when `rules_dir` is not a folder (instead of every item failing in the worker)."""
+    folder = settings.rules_dir.absolute()
+    if not folder.is_dir():
+        what = "does not exist" if not folder.exists() else "is not a folder"
+        raise click.ClickException(
+            f"rules folder {folder} {what} (setting rules_dir): set rules_dir in the configuration file "
+            "(relative to its folder) or INTAKE_RULES_DIR (relative to the current folder)")
 
 
 @contextmanager

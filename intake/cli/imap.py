@@ -62,7 +62,7 @@ def status_command() -> None:
     """Each configured mailbox: its folder, stored UIDVALIDITY, last stored UID, and UIDs still to mark."""
     from intake.channels.email.imap_state import read_position
 
-    runtime = open_runtime()
+    runtime = open_runtime(needs_rules=False)
     for mailbox in _selected(runtime.settings, ()):
         position = read_position(runtime.db, mailbox.name)
         where = f"{mailbox.username}@{mailbox.host}:{mailbox.port} {mailbox.folder!r}"

@@ -26,7 +26,16 @@ BATCH = 100
 @click.option("--wait/--no-wait", default=True, show_default=True,
               help="On Redis, wait for the workers to finish before printing the summary.")
 def ingest_command(paths: tuple[Path, ...], channel: str | None, wait: bool) -> None:
-    """Store every item found in PATHS and process it; prints what became of them."""
+    """Store every item found in PATHS and process it; prints what became of them.
+
+    \b
+    Exit codes:
+      0  every item found was stored (or was a duplicate) and processed
+      1  an error: a source could not be read, or the configuration is wrong
+      2  usage error (a path that does not exist, an unknown option)
+      3  nothing found to ingest in PATHS
+      4  some items were quarantined (`intake quarantine list`); the others were processed
+    """
     runtime = open_runtime()
     with in_process_worker() as worker:
         try:
@@ -37,7 +46,24 @@ def ingest_command(paths: tuple[Path, ...], channel: str | None, wait: bool) -> 
         drain(worker)
         if worker is None and wait and not wait_for_processing(runtime, summary["raw_ids"]):
             click.echo("the workers have not finished after 600 s: items still pending are counted as such", err=True)
-    click.echo(format_summary(summarize(runtime, summary)))
+    counts = summarize(runtime, summary)
+    click.echo(format_summary(counts))
+    code = exit_code(counts)
+    if code == EXIT_NOTHING_FOUND:
+        click.echo(f"nothing to ingest in {', '.join(map(str, paths))}", err=True)
+    raise SystemExit(code)
+
+
+EXIT_NOTHING_FOUND, EXIT_QUARANTINED = 3, 4
+
+
+def exit_code(counts: Counter) -> int:
+    """0 all stored and processed, 3 nothing found, 4 some quarantined (see `intake ingest --help`)."""
+    if counts["quarantined"]:
+        return EXIT_QUARANTINED
+    if not any(counts.values()):
+        return EXIT_NOTHING_FOUND
+    return 0
 
 
 def ingest_paths(runtime: Runtime, paths: list[Path], channel: ChannelName | None) -> dict:

@@ -23,7 +23,7 @@ def quarantine_group() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def quarantine_list(fmt: str) -> None:
     """List quarantined items with the reason."""
-    runtime = open_runtime()
+    runtime = open_runtime(needs_rules=False)
     with runtime.db.session() as session:
         rows = [raw_summary(r) for r in session.execute(select(RawItem).where(RawItem.state == QUARANTINED).order_by(RawItem.id)).scalars()]
     if fmt == "json":
@@ -39,7 +39,7 @@ def quarantine_list(fmt: str) -> None:
 @click.option("--raw", "show_raw", is_flag=True, help="Print the stored bytes too.")
 def quarantine_show(raw_id: int, show_raw: bool) -> None:
     """Show one item: where it came from, the full error, and optionally its raw content."""
-    runtime = open_runtime()
+    runtime = open_runtime(needs_rules=False)
     with runtime.db.session() as session:
         item = session.get(RawItem, raw_id)
         if item is None:

@@ -26,7 +26,7 @@ def registry_import(file: str) -> None:
         registry = load_registry(file)
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
-    runtime = open_runtime()
+    runtime = open_runtime(needs_rules=False)
     with runtime.db.session() as session:
         counts = registry_db.import_registry(session, registry)
         set_cursor(session, REGISTRY_VERSION, utcnow().isoformat())  # workers rebuild their classifier

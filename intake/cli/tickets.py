@@ -26,7 +26,7 @@ def tickets_group() -> None:
 @click.option("--limit", default=200, show_default=True)
 def tickets_list(status: str | None, review: bool, fmt: str, limit: int) -> None:
     """List tickets, newest first."""
-    runtime = open_runtime()
+    runtime = open_runtime(needs_rules=False)
     with runtime.db.session() as session:
         rows = [ticket_summary(t) for t in ticket_store.list_tickets(session, status, True if review else None, limit)]
     if fmt == "json":
@@ -40,13 +40,15 @@ def tickets_list(status: str | None, review: bool, fmt: str, limit: int) -> None
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def tickets_show(number: str, fmt: str) -> None:
     """Show one ticket: fields, classification with evidence, thread and timeline."""
-    runtime = open_runtime()
+    runtime = open_runtime(needs_rules=False)
     with runtime.db.session() as session:
         ticket = ticket_store.get_by_number(session, number)
         if ticket is None:
             raise click.ClickException(f"no ticket {number}")
         data = ticket_detail(ticket)
     click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else format_detail(data))
+    if fmt == "text" and data["outbound"]:
+        click.echo(format_outbound(data["outbound"]))
 
 
 @tickets_group.command("create")
@@ -114,6 +116,15 @@ def format_detail(data: dict) -> str:
     out.append("  timeline:")
     out += [f"    {e['at']} {e['actor']}: {e['kind']} {json.dumps(e['changes'], default=str) if e['changes'] else ''}"
             + (f" — {e['reason']}" if e["reason"] else "") for e in data["timeline"]]
+    return "\n".join(out)
+
+
+def format_outbound(rows: list[dict]) -> str:
+    """The ticket's outbound messages: state, tries and, when it failed, why."""
+    out = ["  outbound:"]
+    for row in rows:
+        out.append(f"    #{row['id']} {row['created_at'][:19]} {row['channel']} to {', '.join(row['to'])}: "
+                   f"{row['state']} ({row['attempts']} attempts)" + (f" — {row['error']}" if row["error"] else ""))
     return "\n".join(out)
 
 

@@ -203,7 +203,10 @@ def _waha_auth(settings: Settings) -> Callable[[bytes, web.Request], bool]:
     def authenticate(raw: bytes, request: web.Request) -> None:
         key = settings.waha.hmac_key
         if not key or not key.get_secret_value():
-            return False  # no HMAC key configured: the deployment relies on a private network instead
+            if settings.waha.allow_unsigned:
+                return False  # chosen on purpose: the deployment relies on a private network instead
+            log.error("webhook waha: waha.hmac_key is not configured (nor waha.allow_unsigned); refusing deliveries")
+            raise Refused(503, "waha.hmac_key is not configured")
         header = request.headers.get("X-Webhook-Hmac")
         if not verify_waha_hmac(raw, header, key, request.headers.get("X-Webhook-Hmac-Algorithm")):
             raise Refused(401, "missing X-Webhook-Hmac" if not header else "invalid X-Webhook-Hmac")

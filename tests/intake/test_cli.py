@@ -22,9 +22,9 @@ def cli_env(tmp_path, monkeypatch, stub_broker):
     get_settings.cache_clear()
     runner = CliRunner()
 
-    def run(*args: str):
+    def run(*args: str, expect: int = 0):
         result = runner.invoke(cli, list(args), catch_exceptions=False)
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == expect, result.output
         return result.stdout
 
     yield run
@@ -63,7 +63,7 @@ def test_quarantine_keeps_bad_input_and_replays_it_once_fixed(cli_env, tmp_path,
     bad = tmp_path / "whatsapp" / "broken.json"
     bad.parent.mkdir()
     bad.write_text('{"object": "whatsapp_business_account", "entry": [')
-    output = cli_env("ingest", str(bad))
+    output = cli_env("ingest", str(bad), expect=4)  # 4: some items quarantined
     assert "quarantined: 1" in output
     listed = json.loads(cli_env("quarantine", "list", "--format", "json"))
     assert len(listed) == 1 and "JSON" in listed[0]["error"]
@@ -71,6 +71,28 @@ def test_quarantine_keeps_bad_input_and_replays_it_once_fixed(cli_env, tmp_path,
     assert shown["state"] == "quarantined"
     # Still broken: a retry puts it back, it fails again, and it is kept.
     assert "1 quarantined again" in cli_env("quarantine", "retry", "--all")
+
+
+def test_ingest_exit_codes_say_nothing_found_and_some_quarantined(cli_env, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "new tickets: 0" in cli_env("ingest", str(empty), expect=3)  # 3: nothing found to ingest
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for sample in sorted((SAMPLES / "email").glob("*.eml"))[:2]:
+        (mixed / sample.name).write_bytes(sample.read_bytes())
+    assert "quarantined: 0" in cli_env("ingest", str(mixed))  # 0: all stored and processed
+    assert "duplicates: 2" in cli_env("ingest", str(mixed))  # duplicates were found: still 0
+    bad = tmp_path / "whatsapp" / "broken.json"
+    bad.parent.mkdir()
+    bad.write_text("{")
+    output = cli_env("ingest", str(mixed), str(bad), expect=4)  # 4: some quarantined, the rest duplicates
+    assert "quarantined: 1" in output and "duplicates: 2" in output
+
+
+def test_the_ingest_help_documents_its_exit_codes():
+    shown = CliRunner().invoke(cli, ["ingest", "--help"]).output
+    assert all(f"  {code}  " in shown for code in range(5)) and "nothing found to ingest" in shown
 
 
 def test_quarantine_retry_processes_an_item_once_its_cause_is_fixed(cli_env, tmp_path, monkeypatch):
@@ -85,7 +107,7 @@ def test_quarantine_retry_processes_an_item_once_its_cause_is_fixed(cli_env, tmp
     monkeypatch.setenv("INTAKE_QCONTACT__MAPPING_FILE", str(mapping))
     get_settings.cache_clear()
     sample = SAMPLES / "qcontact" / "01-webhook-case-created-leak.json"
-    assert "quarantined: 1" in cli_env("ingest", "--channel", "qcontact", str(sample))
+    assert "quarantined: 1" in cli_env("ingest", "--channel", "qcontact", str(sample), expect=4)
     [item] = json.loads(cli_env("quarantine", "list", "--format", "json"))
     assert "names no sender" in item["error"] and "customer.tel" in item["error"]
     assert json.loads(cli_env("tickets", "list", "--format", "json")) == []

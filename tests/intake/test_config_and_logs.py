@@ -19,7 +19,7 @@ def test_env_overrides_toml_and_nested_keys_use_double_underscore(tmp_path, monk
     monkeypatch.setenv("INTAKE_WHATSAPP__APP_SECRET", "s3cr3t")
     monkeypatch.setenv("INTAKE_PIPELINE__MAX_ATTEMPTS", "5")
     settings = Settings()
-    assert settings.database_url == "sqlite:///from-toml.db"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'from-toml.db'}"  # relative to the file's folder
     assert settings.whatsapp.verify_token.get_secret_value() == "toml-token"
     assert settings.whatsapp.app_secret.get_secret_value() == "s3cr3t"
     assert settings.pipeline.max_attempts == 5  # env beats the file
@@ -40,7 +40,7 @@ def test_config_show_masks_every_secret(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     for secret in ("s3cr3t-value", "db-pass", "redis-pass"):
         assert secret not in result.output
-    shown = json.loads(result.output)
+    shown = json.loads(result.stdout)
     assert shown["whatsapp"]["app_secret"] == "***" and shown["whatsapp"]["verify_token"] is None
     assert shown["database_url"].startswith("postgresql+psycopg://app:***@")
 

@@ -90,14 +90,35 @@ async def test_qcontact_webhook_refusals(server, http, db):
         ("quarantined", "no case or interaction in the body"), ("quarantined", "case has no id")]
 
 
-async def test_waha_without_a_key_accepts_but_never_quarantines(db, tmp_path, stub_broker, http):
+async def _serving(settings, db):
     from aiohttp.test_utils import TestServer
 
     from intake.web.app import create_app
+
+    server = TestServer(create_app(settings, db), host="127.0.0.1")
+    await server.start_server()
+    return server
+
+
+async def test_without_a_key_waha_and_qcontact_refuse_every_delivery(db, tmp_path, stub_broker, http):
     from tests.conftest import make_settings
 
-    server = TestServer(create_app(make_settings(db, tmp_path), db), host="127.0.0.1")
-    await server.start_server()
+    server = await _serving(make_settings(db, tmp_path), db)
+    try:
+        raw = (corpus("whatsapp") / "waha" / "message.reply.json").read_bytes()
+        status, body = await _post_waha(http, server, raw, hmac=None)
+        assert status == 503 and body == {"error": "waha.hmac_key is not configured"}
+        status, body = await _post_qcontact(http, server, json.dumps({"case": _case(1)}).encode())
+        assert status == 503 and "webhook_secret is not configured" in body["error"]
+        assert stored(db) == []
+    finally:
+        await server.close()
+
+
+async def test_waha_allow_unsigned_accepts_without_a_key_but_never_quarantines(db, tmp_path, stub_broker, http):
+    from tests.conftest import make_settings
+
+    server = await _serving(make_settings(db, tmp_path, waha={"allow_unsigned": True}), db)
     try:
         raw = (corpus("whatsapp") / "waha" / "message.reply.json").read_bytes()
         assert (await _post_waha(http, server, raw, hmac=None)) == (200, {"accepted": 1, "duplicates": 0,
@@ -105,8 +126,5 @@ async def test_waha_without_a_key_accepts_but_never_quarantines(db, tmp_path, st
         status, body = await _post_waha(http, server, b"{broken", hmac=None)
         assert status == 400 and "invalid JSON" in body["error"] and "quarantined" not in body
         assert [i.state for i in stored(db)] == ["pending"]
-        # and without a QContact secret the QContact webhook refuses everything
-        status, body = await _post_qcontact(http, server, json.dumps({"case": _case(1)}).encode())
-        assert status == 503 and "webhook_secret is not configured" in body["error"]
     finally:
         await server.close()

@@ -295,6 +295,7 @@ def to_candidate(ticket: Ticket, messages=None) -> ThreadCandidate:
         property_id=ticket.property_id,
         unit=ticket.unit,
         category=ticket.category,
+        subcategory=ticket.subcategory,
         created_at=ticket.created_at,
         last_activity_at=ticket.last_activity_at,
         last_inbound_at=ticket.last_inbound_at,

@@ -142,6 +142,22 @@ def inbound_texts(session: Session, ticket: Ticket) -> list[str]:
     return [text or full_text or "" for text, full_text in session.execute(_INBOUND_TEXTS, {"ticket_id": ticket.id})]
 
 
+def merged_into(session: Session, number: str) -> str | None:
+    """The ticket a merged ticket's messages went to (`intake tickets merge`), following merges of merges."""
+    seen = {number.upper()}
+    target = None
+    while True:
+        events = session.execute(
+            select(TicketEvent.changes).join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(Ticket.number == (target or number).upper(), Ticket.status == "merged")
+            .order_by(TicketEvent.id.desc())).scalars()
+        into = next((c["into"] for c in events if isinstance(c, dict) and c.get("into")), None)
+        if into is None or into in seen:
+            return target
+        seen.add(into)
+        target = into
+
+
 def get_by_number(session: Session, number: str) -> Ticket | None:
     return session.execute(
         select(Ticket)

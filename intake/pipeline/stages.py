@@ -120,6 +120,7 @@ def persist(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     """Open a ticket or append to the matched one; rate-limited senders are appended or held, never dropped."""
     from intake.pipeline.persist import append_to_ticket, open_ticket, over_rate_limit
 
+    _follow_merges(session, work)
     if work.thread.joins:
         append_to_ticket(ctx, session, work, ticket_store.for_follow_up(session, work.thread.ticket_number))
         return None
@@ -135,6 +136,17 @@ def persist(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
         return None
     open_ticket(ctx, session, work)
     return None
+
+
+def _follow_merges(session: Session, work: Work) -> None:
+    """A match on a merged ticket means the ticket its messages went to (only merged candidates are looked up)."""
+    number = work.thread.ticket_number
+    if number is None or not any(c.ticket_number == number and c.status == "merged" for c in work.candidates):
+        return
+    into = ticket_store.merged_into(session, number)
+    if into is not None:
+        work.thread = work.thread.model_copy(update={"ticket_number": into,
+                                                     "evidence": [*work.thread.evidence, f"{number} was merged into {into}"]})
 
 
 def decide(ctx: Runtime, session: Session, work: Work) -> Verdict | None:

@@ -21,16 +21,18 @@ class TicketStatus(StrEnum):
 
 S = TicketStatus
 ALLOWED: dict[TicketStatus, frozenset[TicketStatus]] = {
-    S.NEW: frozenset({S.TRIAGED, S.ASSIGNED, S.IN_PROGRESS, S.RESOLVED, S.CANCELLED, S.MERGED}),
-    S.TRIAGED: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.RESOLVED, S.CANCELLED, S.MERGED}),
-    S.ASSIGNED: frozenset({S.TRIAGED, S.ASSIGNED, S.IN_PROGRESS, S.PENDING, S.RESOLVED, S.CANCELLED, S.MERGED}),
-    S.IN_PROGRESS: frozenset({S.ASSIGNED, S.PENDING, S.RESOLVED, S.CANCELLED, S.MERGED}),
-    S.PENDING: frozenset({S.IN_PROGRESS, S.ASSIGNED, S.RESOLVED, S.CANCELLED, S.MERGED}),
-    S.RESOLVED: frozenset({S.CLOSED, S.ASSIGNED, S.IN_PROGRESS, S.MERGED}),  # back to work = reopen
-    S.CLOSED: frozenset({S.ASSIGNED, S.MERGED}),  # reopen
+    S.NEW: frozenset({S.TRIAGED, S.ASSIGNED, S.IN_PROGRESS, S.RESOLVED, S.CANCELLED}),
+    S.TRIAGED: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.RESOLVED, S.CANCELLED}),
+    S.ASSIGNED: frozenset({S.TRIAGED, S.ASSIGNED, S.IN_PROGRESS, S.PENDING, S.RESOLVED, S.CANCELLED}),
+    S.IN_PROGRESS: frozenset({S.ASSIGNED, S.PENDING, S.RESOLVED, S.CANCELLED}),
+    S.PENDING: frozenset({S.IN_PROGRESS, S.ASSIGNED, S.RESOLVED, S.CANCELLED}),
+    S.RESOLVED: frozenset({S.CLOSED, S.ASSIGNED, S.IN_PROGRESS}),  # back to work = reopen
+    S.CLOSED: frozenset({S.ASSIGNED}),  # reopen
     S.CANCELLED: frozenset({S.NEW}),  # reopen
     S.MERGED: frozenset(),
 }
+MERGEABLE = frozenset({S.NEW, S.TRIAGED, S.ASSIGNED, S.IN_PROGRESS, S.PENDING, S.RESOLVED, S.CLOSED})  # only by
+# `intake tickets merge` (store.tickets.mark_merged), never a plain status change: the messages must move too
 OPEN_STATUSES = frozenset({S.NEW, S.TRIAGED, S.ASSIGNED, S.IN_PROGRESS, S.PENDING})
 PAUSED_STATUSES = frozenset({S.PENDING})
 

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.models import ChannelName, ThreadCandidate
-from store.lifecycle import OPEN_STATUSES, check_transition, is_reopen
+from store.errors import IllegalTransition
+from store.lifecycle import MERGEABLE, OPEN_STATUSES, check_transition, is_reopen
 from store.models import Counter, Ticket, TicketEvent, TicketMessage
 
 SYSTEM = "system"
@@ -105,6 +106,16 @@ def change_status(session: Session, ticket: Ticket, target: str, *, actor: str, 
         ticket.closed_at = at
     elif kind == "reopened":
         ticket.resolved_at = ticket.closed_at = None
+
+
+def mark_merged(session: Session, ticket: Ticket, into: str, *, actor: str, reason: str, at: datetime) -> None:
+    """End a ticket as `merged` into another (its messages are moved by the caller); IllegalTransition if it
+    is cancelled or already merged."""
+    if ticket.status not in MERGEABLE:
+        raise IllegalTransition(f"a {ticket.status} ticket cannot be merged")
+    add_event(session, ticket, "status-changed", actor=actor, at=at, reason=reason,
+              changes={"status": {"from": ticket.status, "to": "merged"}, "into": into})
+    ticket.status, ticket.updated_at = "merged", at
 
 
 _FOR_FOLLOW_UP = select(Ticket).where(Ticket.number == bindparam("number")).options(selectinload(Ticket.events))

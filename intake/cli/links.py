@@ -32,8 +32,7 @@ def merge(runtime, into: str, from_: str, *, actor: str, reason: str | None = No
             raise StaffError(f"{target.number} was itself merged; merge into the ticket it went to")
         why = reason or f"merged by {actor}"
         try:
-            ticket_store.change_status(session, source, "merged", actor=actor, reason=why, at=now,
-                                       details={"into": target.number})
+            ticket_store.mark_merged(session, source, target.number, actor=actor, reason=why, at=now)
         except IllegalTransition as exc:
             raise StaffError(f"{source.number}: {exc}") from None
         moved = list(source.messages)

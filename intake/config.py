@@ -134,6 +134,9 @@ class QContactSettings(BaseModel):
 
 class ClassificationSettings(BaseModel):
     review_threshold: float = 0.6  # a decision below this confidence sends the ticket to triage
+    # a message is "about another topic" than a ticket it might follow up from this confidence on
+    # (category or subcategory); 0.6-0.7 is a single weak cue (samples/threading.jsonl, see README)
+    topic_change_threshold: float = 0.7
 
 
 class WebSettings(BaseModel):

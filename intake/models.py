@@ -116,6 +116,7 @@ class ThreadCandidate(BaseModel):
     property_id: str | None = None
     unit: str | None = None
     category: str | None = None
+    subcategory: str | None = None
     created_at: datetime
     last_activity_at: datetime
     last_inbound_at: datetime | None = None
@@ -129,6 +130,7 @@ class ThreadMatch(BaseModel):
     signal: str | None = None  # kebab-case name of the deciding signal, e.g. "in-reply-to", "subject-reference"
     score: float = 0.0
     evidence: list[str] = Field(default_factory=list)
+    note_only: bool = False  # a possible link shown as "may relate to X" on both tickets, not sent to triage
 
     @property
     def joins(self) -> bool:

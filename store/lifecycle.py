@@ -16,6 +16,7 @@ class TicketStatus(StrEnum):
     RESOLVED = "resolved"
     CLOSED = "closed"
     CANCELLED = "cancelled"
+    MERGED = "merged"  # its messages moved to another ticket (`intake tickets merge`); final
 
 
 S = TicketStatus
@@ -28,7 +29,10 @@ ALLOWED: dict[TicketStatus, frozenset[TicketStatus]] = {
     S.RESOLVED: frozenset({S.CLOSED, S.ASSIGNED, S.IN_PROGRESS}),  # back to work = reopen
     S.CLOSED: frozenset({S.ASSIGNED}),  # reopen
     S.CANCELLED: frozenset({S.NEW}),  # reopen
+    S.MERGED: frozenset(),
 }
+MERGEABLE = frozenset({S.NEW, S.TRIAGED, S.ASSIGNED, S.IN_PROGRESS, S.PENDING, S.RESOLVED, S.CLOSED})  # only by
+# `intake tickets merge` (store.tickets.mark_merged), never a plain status change: the messages must move too
 OPEN_STATUSES = frozenset({S.NEW, S.TRIAGED, S.ASSIGNED, S.IN_PROGRESS, S.PENDING})
 PAUSED_STATUSES = frozenset({S.PENDING})
 

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.models import ChannelName, ThreadCandidate
-from store.lifecycle import OPEN_STATUSES, check_transition, is_reopen
+from store.errors import IllegalTransition
+from store.lifecycle import MERGEABLE, OPEN_STATUSES, check_transition, is_reopen
 from store.models import Counter, Ticket, TicketEvent, TicketMessage
 
 SYSTEM = "system"
@@ -107,6 +108,16 @@ def change_status(session: Session, ticket: Ticket, target: str, *, actor: str, 
         ticket.resolved_at = ticket.closed_at = None
 
 
+def mark_merged(session: Session, ticket: Ticket, into: str, *, actor: str, reason: str, at: datetime) -> None:
+    """End a ticket as `merged` into another (its messages are moved by the caller); IllegalTransition if it
+    is cancelled or already merged."""
+    if ticket.status not in MERGEABLE:
+        raise IllegalTransition(f"a {ticket.status} ticket cannot be merged")
+    add_event(session, ticket, "status-changed", actor=actor, at=at, reason=reason,
+              changes={"status": {"from": ticket.status, "to": "merged"}, "into": into})
+    ticket.status, ticket.updated_at = "merged", at
+
+
 _FOR_FOLLOW_UP = select(Ticket).where(Ticket.number == bindparam("number")).options(selectinload(Ticket.events))
 _EVENTS_OF = select(TicketEvent).where(TicketEvent.ticket_id == bindparam("ticket_id")).order_by(TicketEvent.id)
 _CANDIDATES_KEY = "thread_candidates"  # session.info: (transaction, the tickets `thread_candidates` loaded in it)
@@ -140,6 +151,22 @@ def inbound_texts(session: Session, ticket: Ticket) -> list[str]:
     """What the tenant side wrote on a ticket, message by message in order (new text, else the full text),
     read as columns: a long conversation's rows are never built into objects to re-decide one more message."""
     return [text or full_text or "" for text, full_text in session.execute(_INBOUND_TEXTS, {"ticket_id": ticket.id})]
+
+
+def merged_into(session: Session, number: str) -> str | None:
+    """The ticket a merged ticket's messages went to (`intake tickets merge`), following merges of merges."""
+    seen = {number.upper()}
+    target = None
+    while True:
+        events = session.execute(
+            select(TicketEvent.changes).join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(Ticket.number == (target or number).upper(), Ticket.status == "merged")
+            .order_by(TicketEvent.id.desc())).scalars()
+        into = next((c["into"] for c in events if isinstance(c, dict) and c.get("into")), None)
+        if into is None or into in seen:
+            return target
+        seen.add(into)
+        target = into
 
 
 def get_by_number(session: Session, number: str) -> Ticket | None:
@@ -295,6 +322,7 @@ def to_candidate(ticket: Ticket, messages=None) -> ThreadCandidate:
         property_id=ticket.property_id,
         unit=ticket.unit,
         category=ticket.category,
+        subcategory=ticket.subcategory,
         created_at=ticket.created_at,
         last_activity_at=ticket.last_activity_at,
         last_inbound_at=ticket.last_inbound_at,

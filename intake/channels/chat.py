@@ -206,7 +206,7 @@ def match_conversation(
         return ThreadMatch(signal="conversation-window", evidence=[
             f"{_hours(pause)} since the last message on {latest.ticket_number}, "
             f"longer than the {_hours(window)} window"])
-    old_topic = latest.category or topic_of(latest.subject)
+    old_topic = latest.subcategory or latest.category or topic_of(latest.subject)  # subcategory: "plumbing"
     reason = new_issue_reason(text, old_topic)
     if reason:
         return ThreadMatch(signal="new-issue-marker", evidence=[reason])

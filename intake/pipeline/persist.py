@@ -48,7 +48,7 @@ def open_ticket(ctx: Runtime, session: Session, work: Work) -> Ticket:
         ticket.confidence = dict(result.confidence)
         ticket.evidence = [e.model_dump() for e in result.evidence]
         ticket.needs_review, ticket.review_reasons = result.needs_review, list(result.review_reasons)
-    if work.thread.probable_of:
+    if work.thread.probable_of and not work.thread.note_only:
         ticket.needs_review = True
         ticket.review_reasons = [*ticket.review_reasons, f"probable follow-up of {work.thread.probable_of}"]
     session.add(ticket)
@@ -59,13 +59,26 @@ def open_ticket(ctx: Runtime, session: Session, work: Work) -> Ticket:
         ticket_store.add_event(session, ticket, "classified", actor="classifier",
                                changes={f: getattr(ticket, f) for f in ("category", "subcategory", "urgency", "property_id", "unit", "billing_type")},
                                reason=_explain_classification(result), at=now)
-    if work.thread.probable_of:
+    if work.thread.probable_of and work.thread.note_only:
+        _note_possible_link(session, ticket, work, now)
+    elif work.thread.probable_of:
         ticket_store.add_event(session, ticket, "probable-follow-up", changes={"of": work.thread.probable_of},
                                reason="; ".join(work.thread.evidence) or None, at=now)
     _add_message(ctx, session, ticket, work, signal=None)
     work.ticket, work.is_new_ticket = ticket, True
     work.outcome = f"new ticket {ticket.number}"
     return ticket
+
+
+def _note_possible_link(session: Session, ticket: Ticket, work: Work, now) -> None:
+    """An urgent message's possible link: a "may relate to" note on both tickets, for a person to merge."""
+    other = ticket_store.for_follow_up(session, work.thread.probable_of)
+    evidence = "; ".join(work.thread.evidence)
+    ticket_store.add_event(session, ticket, "may-relate", changes={"to": work.thread.probable_of},
+                           reason=f"may relate to {work.thread.probable_of}: {evidence}", at=now)
+    if other is not None:
+        ticket_store.add_event(session, other, "may-relate", changes={"to": ticket.number},
+                               reason=f"may relate to {ticket.number} (urgent, opened on its own): {evidence}", at=now)
 
 
 def append_to_ticket(ctx: Runtime, session: Session, work: Work, ticket: Ticket) -> None:

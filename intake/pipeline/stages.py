@@ -62,7 +62,7 @@ def thread(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
         since=now - timedelta(days=90),
         subject_matches=_subject_filter(message),
     )
-    work.thread = match_thread(ctx, session, work, candidates)
+    work.thread, work.candidates = match_thread(ctx, session, work, candidates), candidates
     return None
 
 
@@ -97,8 +97,12 @@ def match_thread(ctx: Runtime, session: Session, work: Work, candidates) -> Thre
 
 
 def classify(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
-    """New problems are classified; messages that join a ticket keep the ticket's classification."""
-    if work.thread.joins:
+    """Classify the message, then settle a threading guess by its topic (see `followup.settle_thread`); a
+    message that joins a ticket keeps the ticket's classification. Only a link the message carries itself
+    (In-Reply-To, a ticket number…) skips the classifier."""
+    from intake.pipeline.followup import EXPLICIT_SIGNALS, settle_thread
+
+    if work.thread.joins and work.thread.signal in EXPLICIT_SIGNALS:
         return None
     from classifiers import ClassifyInput
 
@@ -107,6 +111,8 @@ def classify(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
         id=str(work.raw.id), channel=message.channel.value, sender=message.sender, subject=message.subject,
         body=message.text or message.full_text, received_at=message.received_at,
     ))
+    work.thread = settle_thread(work.thread, work.classification, work.candidates,
+                                ctx.settings.classification.topic_change_threshold)
     return None
 
 
@@ -114,6 +120,7 @@ def persist(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     """Open a ticket or append to the matched one; rate-limited senders are appended or held, never dropped."""
     from intake.pipeline.persist import append_to_ticket, open_ticket, over_rate_limit
 
+    _follow_merges(session, work)
     if work.thread.joins:
         append_to_ticket(ctx, session, work, ticket_store.for_follow_up(session, work.thread.ticket_number))
         return None
@@ -129,6 +136,17 @@ def persist(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
         return None
     open_ticket(ctx, session, work)
     return None
+
+
+def _follow_merges(session: Session, work: Work) -> None:
+    """A match on a merged ticket means the ticket its messages went to (only merged candidates are looked up)."""
+    number = work.thread.ticket_number
+    if number is None or not any(c.ticket_number == number and c.status == "merged" for c in work.candidates):
+        return
+    into = ticket_store.merged_into(session, number)
+    if into is not None:
+        work.thread = work.thread.model_copy(update={"ticket_number": into,
+                                                     "evidence": [*work.thread.evidence, f"{number} was merged into {into}"]})
 
 
 def decide(ctx: Runtime, session: Session, work: Work) -> Verdict | None:

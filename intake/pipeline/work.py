@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from intake.channels.base import RawRecord
-from intake.models import InboundMessage, ThreadMatch
+from intake.models import InboundMessage, ThreadCandidate, ThreadMatch
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class Work:
     message: InboundMessage | None = None
     attachment_contents: dict[str, bytes] = field(default_factory=dict)  # sha256 → bytes the channel delivered
     thread: ThreadMatch = field(default_factory=ThreadMatch)
+    candidates: list[ThreadCandidate] = field(default_factory=list)  # the tickets `thread` weighed
     classification: Any | None = None  # classifiers.Classification, for new tickets
     ticket: Any | None = None  # store.models.Ticket once persisted
     is_new_ticket: bool = False

@@ -7,13 +7,13 @@ so deciding stays cheap while `rules explain` can say, per condition, why a rule
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
 from assignment.errors import Problem
-from assignment.source import Marks, PathKey
 from assignment.vocabulary import CLOCK_BUILDERS, COMBINATORS, FIELDS, OPERATORS
+from intake.core.marked_yaml import Marks, PathKey
+from intake.core.problems import suggest
 
 
 class Condition:
@@ -144,12 +144,6 @@ class Not(Condition):
     def reasons(self, view: dict) -> tuple[bool, list[str]]:
         ok, reasons = self.child.reasons(view)
         return (not ok), [("not: " if ok else "not (as wanted): ") + "; ".join(reasons)]
-
-
-def suggest(word: str, choices) -> str | None:
-    """A "did you mean" hint for a misspelt name, or None."""
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else None
 
 
 class Compiler:

@@ -108,19 +108,22 @@ def rules_group() -> None:
 @rules_group.command("check")
 @click.argument("rules_dir", required=False, type=DirPath)
 def check(rules_dir: Path | None) -> None:
-    """Validate RULES_DIR (default: the configured rules_dir); list every problem and exit 1 if any."""
+    """Validate every YAML file of RULES_DIR (default: the configured rules_dir): assignment, SLA, escalation and
+    the classifier's files. List every problem as file:line:column, then the count; exit 1 if any."""
     from assignment.loader import read_directory
+    from intake.rules_folder import check_rules_folder
 
     rules_dir = rules_dir or _settings().rules_dir
-    loaded, problems = read_directory(rules_dir)
+    problems = check_rules_folder(rules_dir)
     if problems:
         for problem in problems:
             click.echo(str(problem), err=True)
         click.echo(f"{len(problems)} problem(s) in {rules_dir}; the service would keep its previous rules.", err=True)
         raise SystemExit(1)
+    loaded, _ = read_directory(rules_dir)
     a, s = loaded.assignment, loaded.sla
     click.echo(f"{rules_dir}: OK — {len(loaded.rules)} rules, {len(a.teams)} teams, {len(a.people)} people, "
-               f"{len(s.calendars)} calendar(s), {len(s.overrides)} SLA override(s)")
+               f"{len(s.calendars)} calendar(s), {len(s.overrides)} SLA override(s), classifier files valid")
 
 
 @rules_group.command("status")

@@ -168,7 +168,7 @@ def status(rules_dir: Path | None, status_file: Path | None) -> None:
               help="A message (.eml) or ticket facts (.yaml/.json) to run through the rules.")
 @click.option("--rules", "rules_dir", type=DirPath, help="Rules directory (default: the configured one).")
 @click.option("--at", "at", help="Decide as of this ISO time (default: a ticket's arrival; a message's now).")
-@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE", help="Override a fact, e.g. subcategory=plumbing.")
+@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE", help="Override a fact, e.g. subcategory=plumbing or hazard=gas-smell,fire-smoke.")
 def explain(ticket: str | None, message_file: Path | None, rules_dir: Path | None, at: str | None, assignments: tuple[str, ...]) -> None:
     """List every rule, whether it matched and why (not), then the decision, SLA plan and timers."""
     from assignment import RuleEngine, RulesError, Workload
@@ -179,7 +179,7 @@ def explain(ticket: str | None, message_file: Path | None, rules_dir: Path | Non
         engine = RuleEngine.load(rules_dir or _settings().rules_dir)
     except RulesError as exc:
         raise click.ClickException(f"rules are invalid:\n{exc}") from None
-    overrides = dict(item.split("=", 1) for item in assignments if "=" in item)
+    overrides = _overrides(assignments)
     now = _parse_at(at)
     if message_file:
         facts, workload = facts_from_file(message_file, now, overrides), Workload()
@@ -208,6 +208,20 @@ def explain(ticket: str | None, message_file: Path | None, rules_dir: Path | Non
                    + (f", reassign to {timer.action.reassign}" if timer.action.reassign else ""))
 
 
+def _overrides(assignments: tuple[str, ...]) -> dict:
+    """`--set field=value` pairs as facts; `hazard` / `signal` take a comma-separated list of names."""
+    overrides: dict = {}
+    for item in assignments:
+        if "=" not in item:
+            continue
+        name, value = item.split("=", 1)
+        if name in ("hazard", "signal"):
+            overrides[f"{name}s"] = [v.strip() for v in value.split(",") if v.strip()]
+        else:
+            overrides[name] = value
+    return overrides
+
+
 @rules_group.command("diff")
 @click.argument("old_dir", type=DirPath)
 @click.argument("new_dir", type=DirPath)
@@ -233,11 +247,15 @@ def diff(old_dir: Path, new_dir: Path, facts_file: Path | None, since: str | Non
 
 
 @rules_group.command("vocabulary")
-def vocabulary() -> None:
-    """Print the fields, operators and actions rule files may use."""
+@click.argument("rules_dir", required=False, type=DirPath)
+def vocabulary(rules_dir: Path | None) -> None:
+    """Print the fields, operators and actions rule files may use, with the categories and hazards RULES_DIR
+    (default: the configured rules_dir) defines."""
     from assignment import describe_vocabulary
+    from assignment.loader import known_values
 
-    click.echo(describe_vocabulary())
+    rules_dir = rules_dir or _settings().rules_dir
+    click.echo(describe_vocabulary(known_values(rules_dir) if rules_dir.is_dir() else {}))
 
 
 def register(group: click.Group) -> None:

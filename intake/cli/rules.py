@@ -133,33 +133,44 @@ def check(rules_dir: Path | None) -> None:
 def status(rules_dir: Path | None, status_file: Path | None) -> None:
     """What the running service has in force: loaded-at, file hashes, last rejected change. Exit 1 if the
     last change was rejected or the files on disk are invalid now."""
-    from assignment.holder import file_hashes, read_status
-    from assignment.loader import read_directory
+    from intake.classifier_rules import STATUS_FILE
+    from intake.rules_folder import check_rules_folder
 
     rules_dir = rules_dir or _settings().rules_dir
     status_file = status_file or status_file_path()
-    state = read_status(status_file)
-    on_disk = file_hashes(rules_dir) if rules_dir.is_dir() else {}
-    failing = False
-    if state is None:
-        click.echo(f"no running service has reported rules status yet ({status_file})")
-    else:
-        click.echo(f"rules in force: {state.rules} rules from {state.rules_dir}, loaded at {state.loaded_at:%Y-%m-%d %H:%M:%S %Z}")
-        for name, digest in sorted(state.hashes.items()):
-            note = "" if on_disk.get(name) == digest else "  (changed on disk since)"
-            click.echo(f"  {name}  sha256 {digest[:16]}{note}")
-        if state.last_error:
-            failing = True
-            click.echo(f"last change REJECTED at {state.last_error_at:%Y-%m-%d %H:%M:%S %Z}; previous rules stay in force:")
-            for problem in state.last_error:
-                click.echo(f"  {problem}")
-        else:
-            click.echo("last error: none")
-    _, problems = read_directory(rules_dir)
+    failing = _show_status("rules", status_file, rules_dir, None)
+    failing |= _show_status("classifier files", status_file.with_name(STATUS_FILE), rules_dir, "classifier")
+    problems = check_rules_folder(rules_dir) if rules_dir.is_dir() else []
     if problems:
         failing = True
         click.echo(f"files in {rules_dir} now have {len(problems)} problem(s); run `intake rules check` for details")
     raise SystemExit(1 if failing else 0)
+
+
+def _show_status(what: str, status_file: Path, rules_dir: Path, kind: str | None) -> bool:
+    """Print what a running service reported for the assignment rules or the classifier files; True if its
+    last change was rejected."""
+    from assignment.holder import file_hashes, read_status
+    from classifiers.ruleset import FILES as CLASSIFIER_FILES
+
+    state = read_status(status_file)
+    on_disk = (file_hashes(rules_dir, CLASSIFIER_FILES) if kind else file_hashes(rules_dir)) if rules_dir.is_dir() else {}
+    if state is None:
+        click.echo(f"no running service has reported {what} status yet ({status_file})")
+        return False
+    counted = "" if kind else f"{state.rules} rules "
+    click.echo(f"{what} in force: {counted}from {state.rules_dir}, loaded at {state.loaded_at:%Y-%m-%d %H:%M:%S %Z}")
+    for name, digest in sorted(state.hashes.items()):
+        note = "" if on_disk.get(name) == digest else "  (changed on disk since)"
+        click.echo(f"  {name}  sha256 {digest[:16]}{note}")
+    if not state.last_error:
+        click.echo("last error: none")
+        return False
+    click.echo(f"last change to the {what} REJECTED at {state.last_error_at:%Y-%m-%d %H:%M:%S %Z}; "
+               "the previous ones stay in force:")
+    for problem in state.last_error:
+        click.echo(f"  {problem}")
+    return True
 
 
 @rules_group.command("explain")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from tqdm import tqdm
 
 from intake.cli.common import drain, in_process_worker, open_runtime, wait_for_processing
+from intake.cli.rules_gate import refuse_broken_rules
 from intake.ingest import accept, quarantine_input
 from intake.models import ChannelName
 from intake.runtime import Runtime
@@ -27,6 +28,7 @@ BATCH = 100
               help="On Redis, wait for the workers to finish before printing the summary.")
 def ingest_command(paths: tuple[Path, ...], channel: str | None, wait: bool) -> None:
     """Store every item found in PATHS and process it; prints what became of them."""
+    refuse_broken_rules()
     runtime = open_runtime()
     with in_process_worker() as worker:
         try:

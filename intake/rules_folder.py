@@ -21,13 +21,18 @@ def known_files() -> list[str]:
     return [*RULE_FILES, *CLASSIFIER_FILES]
 
 
-def check_rules_folder(rules_dir: Path) -> list[Problem]:
-    """Every problem of every YAML file in `rules_dir`, sorted by file and position (empty: all good)."""
+def _load_problems(rules_dir: Path) -> list[Problem]:
+    """Problems of the files a process loads: the assignment rules' and the classifier's."""
     from assignment.loader import read_directory
     from classifiers.ruleset import read_ruleset
 
+    return list(read_directory(rules_dir)[1]) + list(read_ruleset(rules_dir)[1])
+
+
+def check_rules_folder(rules_dir: Path) -> list[Problem]:
+    """Every problem of every YAML file in `rules_dir`, sorted by file and position (empty: all good)."""
     rules_dir = Path(rules_dir)
-    problems = list(read_directory(rules_dir)[1]) + list(read_ruleset(rules_dir)[1])
+    problems = _load_problems(rules_dir)
     known = known_files()
     for path in sorted(rules_dir.glob("*.y*ml")):
         if path.name not in known:
@@ -50,10 +55,8 @@ class RulesInvalid(Exception):
 
 def require_valid_rules(rules_dir: Path) -> None:
     """Raise RulesInvalid when the rules a pipeline would load are broken: a one-off command has no last good
-    version, so it must refuse to start rather than store mail it cannot decide on."""
-    from assignment.loader import read_directory
-    from classifiers.ruleset import read_ruleset
-
-    problems = list(read_directory(Path(rules_dir))[1]) + list(read_ruleset(Path(rules_dir))[1])
+    version, so it must refuse to start rather than store mail it cannot decide on. A file nothing reads is
+    no reason to refuse (the service ignores it; `check` reports it)."""
+    problems = _load_problems(Path(rules_dir))
     if problems:
         raise RulesInvalid(Path(rules_dir), sorted(problems, key=lambda p: (p.file, p.line, p.column)))

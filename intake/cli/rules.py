@@ -166,8 +166,8 @@ def _show_status(what: str, status_file: Path, rules_dir: Path, kind: str | None
     if not state.last_error:
         click.echo("last error: none")
         return False
-    click.echo(f"last change to the {what} REJECTED at {state.last_error_at:%Y-%m-%d %H:%M:%S %Z}; "
-               "the previous ones stay in force:")
+    which = f" to the {what}" if kind else ""
+    click.echo(f"last change{which} REJECTED at {state.last_error_at:%Y-%m-%d %H:%M:%S %Z}; previous {what} stay in force:")
     for problem in state.last_error:
         click.echo(f"  {problem}")
     return True

@@ -8,7 +8,7 @@ from assignment.conditions import suggest
 from assignment.errors import Problem
 from assignment.escalation import KEYWORDS
 from assignment.schema import AssignmentFile, EscalationFile, SlaFile
-from assignment.source import Marks
+from intake.core.marked_yaml import Marks
 
 
 def _unknown(marks: Marks, path: tuple, what: str, name: str, known: list[str]) -> Problem:

@@ -7,13 +7,13 @@ so deciding stays cheap while `rules explain` can say, per condition, why a rule
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
 from assignment.errors import Problem
-from assignment.source import Marks, PathKey
-from assignment.vocabulary import CLOCK_BUILDERS, COMBINATORS, FIELDS, OPERATORS
+from assignment.vocabulary import CLOCK_BUILDERS, COMBINATORS, FIELDS, OPERATORS, SET_BUILDERS
+from intake.core.marked_yaml import Marks, PathKey
+from intake.core.problems import suggest
 
 
 class Condition:
@@ -52,6 +52,8 @@ def _show(value: Any) -> str:
         return "empty"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, frozenset):
+        return ", ".join(sorted(value)) or "none"
     text = f"{value // 60:02d}:{value % 60:02d}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
     return text if len(text) <= 40 else text[:37] + "…"
 
@@ -81,6 +83,8 @@ class Leaf(Condition):
         return None if self.check(view[self.field]) else self
 
     def _reason(self, view: dict, ok: bool) -> str:
+        if ok and self.kind == "set" and hasattr(self.check, "wanted"):  # which names: `hazard=gas-smell matched`
+            return f"{self.field}={', '.join(sorted(self.check.wanted & view[self.field]))} matched"
         if ok:
             return f"{self.field}{self.shown} matched"
         if self.kind == "text":  # never echo a whole message into a reason
@@ -146,12 +150,6 @@ class Not(Condition):
         return (not ok), [("not: " if ok else "not (as wanted): ") + "; ".join(reasons)]
 
 
-def suggest(word: str, choices) -> str | None:
-    """A "did you mean" hint for a misspelt name, or None."""
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else None
-
-
 class Compiler:
     """Turns raw `when:` data into conditions, collecting every problem with its position."""
 
@@ -214,7 +212,11 @@ class Compiler:
         if spec.kind == "flag" and not isinstance(arg, bool):
             self._problem(path, f"`{spec.name}` is true or false, got {arg!r}", f"{spec.name}: true")
             return Broken()
-        build = CLOCK_BUILDERS.get(op_name, operator.build) if spec.kind == "clock" else operator.build
+        build = operator.build
+        if spec.kind == "clock":
+            build = CLOCK_BUILDERS.get(op_name, build)
+        elif spec.kind == "set":
+            build = SET_BUILDERS[op_name]
         try:
             check, shown, wanted = build(arg)
         except re.error as exc:

@@ -66,6 +66,7 @@ class RuleEngine:
             "contract_status": facts.contract_status,
             "status": _lower(facts.status), "team": _lower(facts.team), "assignee": _lower(facts.assignee),
             "sender": _lower(facts.sender), "text": f"{subject}\n{facts.text}".lower(), "subject": subject.lower(),
+            "hazard": frozenset(h.lower() for h in facts.hazards), "signal": frozenset(s.lower() for s in facts.signals),
             "confidence": facts.confidence, "needs_review": facts.needs_review,
             "time_of_day": local.hour * 60 + local.minute, "weekday": DAYS[local.weekday()],
             "business_hours": self.calendar.is_open(now),

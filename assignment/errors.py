@@ -6,21 +6,9 @@ so `intake rules check` can show them all at once.
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from intake.core.problems import Problem
 
-
-class Problem(BaseModel):
-    """One mistake in a rules file, located for a human to fix (line and column are 1-based; 0 = unknown)."""
-
-    file: str
-    line: int = 0
-    column: int = 0
-    message: str
-    hint: str | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
-        return f"{where}: {self.message}" + (f" (hint: {self.hint})" if self.hint else "")
+__all__ = ["AssignmentError", "Problem", "RulesError"]
 
 
 class AssignmentError(Exception):

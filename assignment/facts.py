@@ -30,6 +30,8 @@ class TicketFacts(BaseModel):
     billing_type: str | None = None  # guarantee / sla / billable
     contract: str | None = None  # the service contract in force on the ticket's date (registry), e.g. HBR-2026-01-01
     contract_status: str = "none"  # active / expired / upcoming / none: the property's contract on that date
+    hazards: list[str] = Field(default_factory=list)  # the classifier's hazards (urgency.yaml names), active ones
+    signals: list[str] = Field(default_factory=list)  # what else it noticed (assignment.vocabulary.SIGNALS)
     confidence: float = 1.0
     needs_review: bool = False
     text: str = ""

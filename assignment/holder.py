@@ -40,10 +40,10 @@ class HolderStatus(BaseModel):
     rejected_hashes: dict[str, str] = Field(default_factory=dict)  # the content that was rejected
 
 
-def file_hashes(rules_dir: Path) -> dict[str, str]:
-    """sha256 of each rules file that exists."""
+def file_hashes(rules_dir: Path, names=FILES) -> dict[str, str]:
+    """sha256 of each rules file (of `names`: the assignment rules' by default) that exists."""
     return {name: hashlib.sha256((rules_dir / name).read_bytes()).hexdigest()
-            for name in FILES if (rules_dir / name).is_file()}
+            for name in names if (rules_dir / name).is_file()}
 
 
 class RulesHolder:

@@ -5,27 +5,19 @@ check every cross-reference, compile conditions, and collect *all* problems with
 from __future__ import annotations
 
 import hashlib
-import re
-import types
-import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from assignment.conditions import Always, Compiler, Condition, suggest
+from assignment.conditions import Always, Compiler, Condition
 from assignment.errors import Problem
 from assignment.schema import AssignmentFile, EscalationFile, SlaFile, ThenSpec
-from assignment.source import Marks, read_yaml
+from intake.core.marked_yaml import Marks, read_yaml
+from intake.core.problems import validate
 
 FILES: dict[str, type[BaseModel]] = {"assignment.yaml": AssignmentFile, "sla.yaml": SlaFile, "escalation.yaml": EscalationFile}
 REQUIRED = ("assignment.yaml",)
-_HINTS = {
-    "string_pattern_mismatch": "names are stable kebab-case: lower-case words joined by '-', e.g. plumbing-specialist",
-    "missing": "add this field",
-}
 
 
 @dataclass
@@ -60,55 +52,13 @@ class Loaded:
     marks: dict[str, Marks]
 
 
-def _fields_at(model: Any, loc: tuple) -> list[str]:
-    """Field names allowed at `loc` (a pydantic error location), for "did you mean" hints."""
-    current: Any = model
-    for part in loc:
-        while typing.get_origin(current) in (typing.Union, types.UnionType, typing.Annotated):
-            args = [a for a in typing.get_args(current) if a is not type(None)]
-            current = args[0]
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            field = next((f for n, f in current.model_fields.items() if part in (n, f.alias)), None)
-            if field is None:
-                return []
-            current = field.annotation
-        elif typing.get_origin(current) in (list, dict):
-            current = typing.get_args(current)[-1]
-    while typing.get_origin(current) in (typing.Union, types.UnionType, typing.Annotated):
-        current = next(a for a in typing.get_args(current) if a is not type(None))
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [f.alias or n for n, f in current.model_fields.items()]
-    return []
-
-
-def _problem_from(error: dict, model: type[BaseModel], marks: Marks) -> Problem:
-    loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and ("[" in part or part.startswith("function-"))))
-    message, kind = error["msg"].removeprefix("Value error, "), error["type"]
-    is_key = bool(error["loc"]) and error["loc"][-1] == "[key]"  # a bad mapping key: point at the key itself
-    hint = _HINTS.get(kind)
-    if kind == "extra_forbidden":
-        allowed = _fields_at(model, loc[:-1])
-        message = f"unknown field `{loc[-1]}`"
-        hint = suggest(loc[-1], allowed) or (f"allowed here: {', '.join(allowed)}" if allowed else None)
-        return marks.problem(loc, message, hint, key=True)
-    if kind == "literal_error":
-        choices = re.findall(r"'([^']*)'", error.get("ctx", {}).get("expected", ""))
-        hint = suggest(error.get("input"), choices) or f"one of {', '.join(choices)}"
-        message = f"unknown value `{error.get('input')}`"
-    if kind == "value_error" and ": " in message:  # our validators write "what is wrong: what to write instead"
-        message, hint = message.split(": ", 1)
-    if kind == "missing":
-        message = f"missing field `{loc[-1]}`"
-        return marks.problem(loc[:-1], message, hint)
-    return marks.problem(loc, message, hint, key=is_key)
-
-
 def read_directory(rules_dir: Path) -> tuple[Loaded | None, list[Problem]]:
     """Validate and compile everything in `rules_dir`; returns (None, problems) when anything is wrong."""
     problems: list[Problem] = []
     parsed: dict[str, BaseModel] = {}
     marks: dict[str, Marks] = {}
     hashes: dict[str, str] = {}
+    raws: dict[str, object] = {}
     for name, model in FILES.items():
         path = rules_dir / name
         shown = str(path)
@@ -123,21 +73,21 @@ def read_directory(rules_dir: Path) -> tuple[Loaded | None, list[Problem]]:
         problems += file_problems
         if data is None:
             continue
-        if not isinstance(data, dict):
-            problems.append(file_marks.problem((), "the file must be a mapping at the top level", "see rules/README.md"))
-            continue
-        try:
-            parsed[name] = model.model_validate(data)
-        except ValidationError as exc:
-            problems += [_problem_from(error, model, file_marks) for error in exc.errors()]
-    if len(parsed) < len(FILES):  # cross-references need all three files; fix these first
+        raws[name] = data
+        valid, invalid = validate(data, model, file_marks)
+        problems += invalid
+        if valid is not None:
+            parsed[name] = valid
+    known = known_values(rules_dir)
+    if len(parsed) < len(FILES):  # cross-references need all three files; still check every condition we can
+        for name, key in (("assignment.yaml", "rules"), ("sla.yaml", "overrides")):
+            _compile_raw(raws.get(name), key, Compiler(marks[name], problems, known))
         return None, sorted(problems, key=lambda p: (p.file, p.line, p.column))
     assignment, sla, escalation = parsed["assignment.yaml"], parsed["sla.yaml"], parsed["escalation.yaml"]
     from assignment.checks import check_references  # the cross-reference checks live in their own module
 
     problems += check_references(assignment, sla, escalation, marks)
     rule_marks = marks["assignment.yaml"]
-    known = taxonomy_values(rules_dir)
     compiler = Compiler(rule_marks, problems, known)
     rules = [CompiledRule(r.name, r.description, compiler.compile(r.when, ("rules", i, "when")), r.then, r.continue_,
                           rule_marks.at(("rules", i))[0])
@@ -150,15 +100,32 @@ def read_directory(rules_dir: Path) -> tuple[Loaded | None, list[Problem]]:
     return Loaded(assignment, sla, escalation, rules, sla_conditions, hashes, marks), []
 
 
-def taxonomy_values(rules_dir: Path) -> dict[str, tuple[str, ...]]:
-    """Categories and subcategories from the classifiers' taxonomy.yaml beside our files, so a misspelt
-    category in a rule is caught. Absent or unreadable: no check (the classifiers report their own file)."""
-    try:
-        categories = (yaml.safe_load((rules_dir / "taxonomy.yaml").read_text(encoding="utf-8")) or {})["categories"]
-        subcategories = {sub for spec in categories.values() for sub in (spec or {}).get("subcategories", [])}
-        return {"category": tuple(str(c).lower() for c in categories), "subcategory": tuple(sorted(map(str, subcategories)))}
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError):
-        return {}
+def _compile_raw(data, key: str, compiler: Compiler) -> None:
+    """Compile the `when:` of each entry under `key` from the file's raw data, only to report its problems:
+    a file that failed validation elsewhere still gets its conditions checked (every mistake in one pass)."""
+    entries = data.get(key) if isinstance(data, dict) else None
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        if isinstance(entry, dict) and entry.get("enabled", True) is not False:
+            compiler.compile(entry.get("when"), (key, i, "when"))
+
+
+def known_values(rules_dir: Path) -> dict[str, tuple[str, ...]]:
+    """Names the classifiers' files beside ours define, so a misspelt value in a rule is caught: categories and
+    subcategories (taxonomy.yaml) and hazards (urgency.yaml). A file that is absent or broken gives no names
+    (no check here); `intake rules check` reports that file's own problems."""
+    known: dict[str, tuple[str, ...]] = {}
+    taxonomy = read_yaml(rules_dir / "taxonomy.yaml")[0]
+    categories = taxonomy.get("categories") if isinstance(taxonomy, dict) else None
+    if isinstance(categories, dict) and categories:
+        subcategories = {str(sub) for spec in categories.values() if isinstance(spec, dict)
+                         for sub in (spec.get("subcategories") or []) if not isinstance(sub, (list, dict))}
+        known["category"] = tuple(str(c).lower() for c in categories)
+        known["subcategory"] = tuple(sorted(subcategories))
+    urgency = read_yaml(rules_dir / "urgency.yaml")[0]
+    hazards = urgency.get("hazards") if isinstance(urgency, dict) else None
+    if isinstance(hazards, dict) and hazards:
+        known["hazard"] = tuple(sorted(str(h).lower() for h in hazards))
+    return known
 
 
 _CHANGING = frozenset({"priority", "team", "assignee"})  # rules can set these while evaluating

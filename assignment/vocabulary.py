@@ -17,13 +17,16 @@ URGENCIES = ("urgent", "high", "standard", "low")
 CHANNELS = ("email", "whatsapp", "waha", "qcontact", "internal")
 BILLING_TYPES = ("guarantee", "sla", "billable")
 CONTRACT_STATUSES = ("active", "expired", "upcoming", "none")
+# What the classifier notices besides the hazards (urgency.yaml's word lists), as it reports them in its evidence
+# (`signal:NAME`); classifiers.signals.SIGNALS is the other half of this contract, a test keeps them equal.
+SIGNALS = ("minor", "not-urgent", "recurring", "resolved", "vulnerable")
 STATUSES = ("new", "triaged", "assigned", "in_progress", "pending", "resolved", "closed", "cancelled")
 
 
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
-    kind: str  # choice | text | number | flag | clock
+    kind: str  # choice | text | number | flag | clock | set (names the ticket may have several of)
     description: str
     values: tuple[str, ...] | None = None  # the closed set of values, when there is one
 
@@ -46,6 +49,10 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in [
     FieldSpec("sender", "text", "sender's email address or phone number"),
     FieldSpec("text", "text", "subject and message text together"),
     FieldSpec("subject", "text", "subject line (email)"),
+    FieldSpec("hazard", "set", "dangers the classifier found and did not see negated or resolved "
+                               "(rules/urgency.yaml `hazards:`), e.g. gas-smell, fire-smoke, carbon-monoxide"),
+    FieldSpec("signal", "set", "what else the classifier noticed: a vulnerable occupant, the sender says it is "
+                               "not urgent, it is resolved, it is recurring, it is minor", SIGNALS),
     FieldSpec("confidence", "number", "overall classification confidence, 0 to 1 (lowest of the fields)"),
     FieldSpec("needs_review", "flag", "the classifier asked for a human to check"),
     FieldSpec("time_of_day", "clock", "local time of the decision, in the default calendar's time zone"),
@@ -180,13 +187,44 @@ def _clock_after(arg):
     return (lambda v: v >= bound), f" at or after {format_clock(bound)}", f"at or after {format_clock(bound)}"
 
 
+def _names(arg) -> frozenset[str]:
+    return frozenset(_text(a) for a in _list(arg))
+
+
+def _set_has(check, wanted: frozenset[str]):
+    check.wanted = wanted  # the names a match is about, for its reason (`hazard=gas-smell`)
+    return check
+
+
+def _set_in(arg):
+    wanted = _names(arg)
+    shown = ", ".join(sorted(wanted))
+    return _set_has(lambda v: not wanted.isdisjoint(v), wanted), f" has one of [{shown}]", f"one of {shown}"
+
+
+def _set_not_in(arg):
+    wanted = _names(arg)
+    shown = ", ".join(sorted(wanted))
+    return (lambda v: wanted.isdisjoint(v)), f" has none of [{shown}]", f"none of {shown}"
+
+
+def _set_present(arg):
+    want = bool(arg)
+    return (lambda v: bool(v) == want), (" is set" if want else " is empty"), ("set" if want else "empty")
+
+
+SET_BUILDERS = {"is": _set_in, "in": _set_in, "is_not": _set_not_in, "not_in": _set_not_in, "present": _set_present}
+
 _CHOICE_TEXT = frozenset({"choice", "text"})
 OPERATORS: dict[str, Operator] = {op.name: op for op in [
-    Operator("is", frozenset({"choice", "text", "number", "flag"}), "equals the value (the default for a plain value)", _is),
-    Operator("is_not", frozenset({"choice", "text", "number", "flag"}), "differs from the value", _is_not),
-    Operator("in", _CHOICE_TEXT, "is one of a list (the default for a plain list)", _in),
-    Operator("not_in", _CHOICE_TEXT, "is none of a list", _not_in),
-    Operator("present", frozenset({"choice", "text", "number"}), "true: has a value; false: is empty", _present),
+    Operator("is", frozenset({"choice", "text", "number", "flag", "set"}),
+             "equals the value (the default for a plain value); for a set field: has it", _is),
+    Operator("is_not", frozenset({"choice", "text", "number", "flag", "set"}), "differs from the value; set: lacks it",
+             _is_not),
+    Operator("in", frozenset({"choice", "text", "set"}), "is one of a list (the default for a plain list); set: has one",
+             _in),
+    Operator("not_in", frozenset({"choice", "text", "set"}), "is none of a list; set: has none of them", _not_in),
+    Operator("present", frozenset({"choice", "text", "number", "set"}), "true: has a value; false: is empty", _present),
     Operator("contains", _CHOICE_TEXT, "contains the words (case-insensitive)", _contains),
     Operator("not_contains", _CHOICE_TEXT, "does not contain the words", _not_contains),
     Operator("contains_any", _CHOICE_TEXT, "contains at least one of a list", _contains_any),
@@ -216,11 +254,14 @@ ACTIONS: dict[str, str] = {
 COMBINATORS = ("all", "any", "not")
 
 
-def describe_vocabulary() -> str:
-    """The exported vocabulary as text, for `intake rules vocabulary` and the README."""
+def describe_vocabulary(known: dict[str, tuple[str, ...]] | None = None) -> str:
+    """The exported vocabulary as text, for `intake rules vocabulary` and the README. `known`: values the rules
+    folder defines (categories, hazards…, see `assignment.loader.known_values`), listed with their field."""
+    known = known or {}
     lines = ["Fields:"]
-    lines += [f"  {f.name:<15} {f.kind:<7} {f.description}" + (f" ({', '.join(f.values)})" if f.values else "")
-              for f in FIELDS.values()]
+    for f in FIELDS.values():
+        values = f.values or known.get(f.name)
+        lines.append(f"  {f.name:<15} {f.kind:<7} {f.description}" + (f" ({', '.join(values)})" if values else ""))
     lines.append("Operators:")
     lines += [f"  {o.name:<13} {'/'.join(sorted(o.kinds)):<20} {o.description}" for o in OPERATORS.values()]
     lines.append("Actions:")

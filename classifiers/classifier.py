@@ -12,7 +12,7 @@ from pathlib import Path
 
 from classifiers.billing import BillingDecision, decide_billing
 from classifiers.combine import group_key
-from classifiers.decide import Decision, decide_topic, decide_urgency
+from classifiers.decide import Decision, decide_topic, decide_urgency, flag_evidence
 from classifiers.lexicon import Lexicon, normalize
 from classifiers.location import decide_location
 from classifiers.models import Classification, ClassifyInput
@@ -157,7 +157,7 @@ class Classifier:
                       "urgency": urgency.confidence, "property": prop.confidence, "unit": unit.confidence,
                       "billing_type": billing.confidence}
         evidence = (category.evidence + subcategory.evidence + urgency.evidence + prop.evidence + unit.evidence
-                    + billing.evidence)
+                    + billing.evidence + flag_evidence(signals, text))
         reasons = (category.reasons + subcategory.reasons + urgency.reasons + prop.reasons + unit.reasons
                    + billing.reasons + review_reasons(self.rules, signals, category, urgency, text))
         threshold = self.review_threshold

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from classifiers.models import evidence_item
 from classifiers.ruleset import RuleSet
-from classifiers.signals import RANK, Issue, Signals
+from classifiers.signals import RANK, SIGNALS, Issue, Signals
 from classifiers.temperature import temperatures_f
 from classifiers.votes import concept_votes, margin_confidence
 
@@ -181,3 +181,21 @@ def _apply_temperatures(rules: RuleSet, signals: Signals, counted: list[Issue], 
             issue.level, issue.source = "urgent", "temperature"
         if before is None and issue.level is not None:  # a mention that the temperature made an issue
             counted.append(issue)
+
+
+def flag_evidence(signals: Signals, text: str) -> list[dict]:
+    """Evidence of every hazard the message reports (`hazard:NAME`, neither negated nor resolved) and of every
+    signal (`signal:NAME`, see SIGNALS), first mention each: what assignment rules see as `hazard` / `signal`."""
+    found: list[dict] = []
+    seen: set[str] = set()
+    for issue in signals.issues:
+        if issue.active and issue.hit.key[0] == "h" and issue.name not in seen:  # a hazard, with a state or not
+            seen.add(issue.name)
+            found.append(evidence_item(field="hazard", source=f"hazard:{issue.name}",
+                                       text=span_text(signals, issue.hit.start, issue.hit.end, text)))
+    for name, key in SIGNALS.items():
+        hits = signals.cues.get(key)
+        if hits:
+            found.append(evidence_item(field="signal", source=f"signal:{name}",
+                                       text=span_text(signals, hits[0].start, hits[0].end, text)))
+    return found

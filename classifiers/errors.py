@@ -8,4 +8,9 @@ class ClassifierError(Exception):
 
 
 class ClassifierConfigError(ClassifierError):
-    """A rules file is invalid; the message starts with `file:line:` and says what is wrong."""
+    """The rules files are invalid: `problems` locates each mistake; the message lists them, one a line,
+    each starting with `file:line:column:`."""
+
+    def __init__(self, problems: list):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems) or "invalid classifier rules")

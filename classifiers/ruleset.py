@@ -1,8 +1,8 @@
 """The classification rules as typed objects, read once from `rules/*.yaml` and validated on load.
 
 Files: taxonomy.yaml (categories and topic concepts), urgency.yaml (dangers, states, negation, resolution,
-temperatures), units.yaml (unit cue words), billing.yaml (who pays). Any mistake raises
-`ClassifierConfigError` naming `file:line`.
+temperatures), units.yaml (unit cue words), billing.yaml (who pays). Read with the YAML reader every file of
+`rules/` shares (`intake.core.marked_yaml`); every mistake of every file is collected with file:line:column.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from classifiers.errors import ClassifierConfigError
 from classifiers.models import URGENCY_LEVELS
-from classifiers.yamlfile import load_rules_file
+from intake.core.marked_yaml import Marks, read_yaml
+from intake.core.problems import Problem, validate
 
 Level = Literal["urgent", "high", "standard", "low"]
 
@@ -82,12 +83,10 @@ class Taxonomy(_Strict):
     voting: Voting = Field(default_factory=Voting)
 
     @model_validator(mode="after")
-    def _topics_exist(self) -> "Taxonomy":
+    def _fallback_exists(self) -> "Taxonomy":
         if self.fallback not in self.categories:
             raise ValueError(f"fallback {self.fallback!r} is not a category")
-        for name, concept in self.concepts.items():
-            check_topic(self.categories, name, concept.topic)
-        return self
+        return self  # concept topics are checked by `read_ruleset`, each at its own line
 
 
 def check_topic(categories: dict[str, CategorySpec], name: str, topic: str | None) -> None:
@@ -180,31 +179,59 @@ class RuleSet(_Strict):
     billing: Billing
 
 
-def load_ruleset(rules_dir: Path) -> RuleSet:
-    """Read and validate the four classification files of `rules_dir`."""
+FILES: dict[str, type[BaseModel]] = {"taxonomy.yaml": Taxonomy, "urgency.yaml": Urgency, "units.yaml": Units,
+                                     "billing.yaml": Billing}
+
+
+def read_ruleset(rules_dir: Path) -> tuple[RuleSet | None, list[Problem]]:
+    """Read and validate the four classification files of `rules_dir`: the rule set, or None and every problem."""
     rules_dir = Path(rules_dir)
-    files = {"taxonomy": Taxonomy, "urgency": Urgency, "units": Units, "billing": Billing}
-    parts = {name: load_rules_file(rules_dir / f"{name}.yaml", model) for name, model in files.items()}
-    ruleset = RuleSet(**parts)
-    urgency_file = rules_dir / "urgency.yaml"
+    parts: dict[str, BaseModel] = {}
+    marks: dict[str, Marks] = {}
+    problems: list[Problem] = []
+    for name, model in FILES.items():
+        data, marks[name], found = read_yaml(rules_dir / name)
+        problems += found
+        if data is not None:
+            valid, invalid = validate(data, model, marks[name])
+            problems += invalid
+            if valid is not None:
+                parts[name] = valid
+    if len(parts) < len(FILES):
+        return None, problems
+    ruleset = RuleSet(**{name.removesuffix(".yaml"): part for name, part in parts.items()})
+    problems += _cross_checks(ruleset, marks["taxonomy.yaml"], marks["urgency.yaml"])
+    return (None, problems) if problems else (ruleset, [])
+
+
+def _cross_checks(ruleset: RuleSet, taxonomy: Marks, urgency: Marks) -> list[Problem]:
+    """Topics name real categories, hazard and concept names are unique, combinations raise something known."""
+    problems = []
+    categories = ruleset.taxonomy.categories
+    for name, concept in ruleset.taxonomy.concepts.items():
+        try:
+            check_topic(categories, name, concept.topic)
+        except ValueError as exc:
+            problems.append(taxonomy.problem(("concepts", name, "topic"), f"concepts.{name}: {exc}"))
     for name, hazard in ruleset.urgency.hazards.items():
         try:
-            check_topic(ruleset.taxonomy.categories, name, hazard.topic)
+            check_topic(categories, name, hazard.topic)
         except ValueError as exc:
-            raise ClassifierConfigError(f"{urgency_file}:{_line_of(urgency_file, name)}: hazards.{name}: {exc}") from exc
+            problems.append(urgency.problem(("hazards", name), f"hazards.{name}: {exc}", key=True))
         if name in ruleset.taxonomy.concepts:
-            raise ClassifierConfigError(f"{urgency_file}:{_line_of(urgency_file, name)}: hazard {name!r} is also a concept "
-                                        "in taxonomy.yaml; names must be unique")
+            problems.append(urgency.problem(("hazards", name), f"hazard {name!r} is also a concept in taxonomy.yaml",
+                                            "names must be unique", key=True))
     for name in ruleset.urgency.combinations:
         if name not in ruleset.urgency.hazards and name not in ruleset.taxonomy.concepts:
-            raise ClassifierConfigError(f"{urgency_file}:{_line_of(urgency_file, name)}: combinations.{name}: not a hazard "
-                                        "here nor a concept in taxonomy.yaml (a combination raises one of those)")
+            problems.append(urgency.problem(("combinations", name), f"combinations.{name}: not a hazard here nor a "
+                                            "concept in taxonomy.yaml (a combination raises one of those)", key=True))
+    return problems
+
+
+def load_ruleset(rules_dir: Path) -> RuleSet:
+    """Read and validate the four classification files of `rules_dir`; any problem raises ClassifierConfigError
+    listing every problem as file:line:column."""
+    ruleset, problems = read_ruleset(rules_dir)
+    if ruleset is None:
+        raise ClassifierConfigError(problems)
     return ruleset
-
-
-def _line_of(path: Path, key: str) -> int:
-    """Line where `key:` is defined (for errors found after parsing), else 1."""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip().startswith(f"{key}:"):
-            return number
-    return 1

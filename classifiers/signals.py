@@ -20,6 +20,10 @@ from classifiers.ruleset import Concept, RuleSet
 from classifiers.spans import (Hit, Nearby, by_start_longest_first, drop_shorter, gap, inside, inside_longer,
                                is_question, overlaps, overlaps_any, segments)
 
+# Cues rules may ask about (`signal: vulnerable` in rules/assignment.yaml), by the name rules use; the other half of
+# this contract is assignment.vocabulary.SIGNALS.
+SIGNALS: dict[str, str] = {"minor": "s:minor", "not-urgent": "s:deescalation", "recurring": "s:recurrence",
+                           "resolved": "s:resolution", "vulnerable": "s:vulnerable"}
 RANK = {level: len(URGENCY_LEVELS) - i for i, level in enumerate(URGENCY_LEVELS)}  # urgent=4 ... low=1
 
 

@@ -28,6 +28,7 @@ class Runtime:
     _classifier: object | None = field(default=None, repr=False)
     _classifier_version: str | None = field(default=None, repr=False)
     _rules: object | None = field(default=None, repr=False)
+    _classifier_rules: object | None = field(default=None, repr=False)
 
     @property
     def files(self) -> FileStore:
@@ -46,15 +47,27 @@ class Runtime:
         from store import registry_db
         from store.cursors import get_cursor
 
+        ruleset = self.classifier_rules().current()  # cheap: a clock comparison, files hashed every 2 s
         version = get_cursor(session, REGISTRY_VERSION)
         with self._lock:
-            if self._classifier is None or version != self._classifier_version:
-                registry = registry_db.load(session)
-                self._classifier = Classifier.load(
-                    self.settings.rules_dir, registry, self.settings.classification.review_threshold
-                )
+            current = self._classifier
+            if current is None or version != self._classifier_version or current.rules is not ruleset:
+                registry = current.registry if current is not None and version == self._classifier_version \
+                    else registry_db.load(session)
+                self._classifier = Classifier(ruleset, registry, self.settings.classification.review_threshold)
                 self._classifier_version = version
             return self._classifier
+
+    def classifier_rules(self):
+        """The classifier's files in force: last good taxonomy/urgency/units/billing, reloaded when they change.
+        Raises ClassifierConfigError when there is no good version yet."""
+        from intake.classifier_rules import STATUS_FILE, ClassifierRulesHolder
+
+        with self._lock:
+            if self._classifier_rules is None:
+                self._classifier_rules = ClassifierRulesHolder(self.settings.rules_dir, clock=self.clock,
+                                                               status_file=self.settings.data_dir / STATUS_FILE)
+            return self._classifier_rules
 
     def rules(self):
         """The rules holder: last good rules from `rules_dir`, reloaded when the files change."""

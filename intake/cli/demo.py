@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from intake.cli.common import drain, in_process_worker, open_runtime
+from intake.cli.rules_gate import refuse_broken_rules
 from intake.cli.ingest import format_summary, ingest_paths, summarize
 from intake.cli.tickets import format_table
 from intake.config import Settings, get_settings
@@ -31,12 +32,13 @@ SAMPLE_FOLDERS = ("email", "whatsapp", "waha", "qcontact")
 def demo_command(samples_dir: Path | None, workdir: Path) -> None:
     """Process every sample on a fresh SQLite database with the in-process broker; print the triage table."""
     samples_dir = samples_dir or (Path("samples") if Path("samples/registry.yaml").is_file() else PROJECT_SAMPLES)
-    _empty_workdir(workdir)
     base = get_settings()
     settings = Settings.model_validate(base.model_dump() | {
         "database_url": f"sqlite:///{workdir / 'intake.db'}", "data_dir": workdir / "data", "redis_url": None,
         "rules_dir": base.rules_dir if base.rules_dir.is_dir() else PROJECT_SAMPLES.parent / "rules",
     })
+    refuse_broken_rules(settings)  # before the last demo's files are deleted
+    _empty_workdir(workdir)
     _use_in_process_broker(settings)
     if logging.getLogger().level > logging.DEBUG:  # the demo prints its summary; per-item lines are for -v
         logging.getLogger().setLevel(logging.WARNING)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from tqdm import tqdm
 
 from intake.cli.common import drain, in_process_worker, open_runtime, wait_for_processing
+from intake.cli.rules_gate import refuse_broken_rules
 from intake.ingest import accept, quarantine_input
 from intake.models import ChannelName
 from intake.runtime import Runtime
@@ -36,6 +37,7 @@ def ingest_command(paths: tuple[Path, ...], channel: str | None, wait: bool) -> 
       3  nothing found to ingest in PATHS
       4  some items were quarantined (`intake quarantine list`); the others were processed
     """
+    refuse_broken_rules()
     runtime = open_runtime()
     with in_process_worker() as worker:
         try:

@@ -108,19 +108,22 @@ def rules_group() -> None:
 @rules_group.command("check")
 @click.argument("rules_dir", required=False, type=DirPath)
 def check(rules_dir: Path | None) -> None:
-    """Validate RULES_DIR (default: the configured rules_dir); list every problem and exit 1 if any."""
+    """Validate every YAML file of RULES_DIR (default: the configured rules_dir): assignment, SLA, escalation and
+    the classifier's files. List every problem as file:line:column, then the count; exit 1 if any."""
     from assignment.loader import read_directory
+    from intake.rules_folder import check_rules_folder
 
     rules_dir = rules_dir or _settings().rules_dir
-    loaded, problems = read_directory(rules_dir)
+    problems = check_rules_folder(rules_dir)
     if problems:
         for problem in problems:
             click.echo(str(problem), err=True)
         click.echo(f"{len(problems)} problem(s) in {rules_dir}; the service would keep its previous rules.", err=True)
         raise SystemExit(1)
+    loaded, _ = read_directory(rules_dir)
     a, s = loaded.assignment, loaded.sla
     click.echo(f"{rules_dir}: OK — {len(loaded.rules)} rules, {len(a.teams)} teams, {len(a.people)} people, "
-               f"{len(s.calendars)} calendar(s), {len(s.overrides)} SLA override(s)")
+               f"{len(s.calendars)} calendar(s), {len(s.overrides)} SLA override(s), classifier files valid")
 
 
 @rules_group.command("status")
@@ -130,33 +133,44 @@ def check(rules_dir: Path | None) -> None:
 def status(rules_dir: Path | None, status_file: Path | None) -> None:
     """What the running service has in force: loaded-at, file hashes, last rejected change. Exit 1 if the
     last change was rejected or the files on disk are invalid now."""
-    from assignment.holder import file_hashes, read_status
-    from assignment.loader import read_directory
+    from intake.classifier_rules import STATUS_FILE
+    from intake.rules_folder import check_rules_folder
 
     rules_dir = rules_dir or _settings().rules_dir
     status_file = status_file or status_file_path()
-    state = read_status(status_file)
-    on_disk = file_hashes(rules_dir) if rules_dir.is_dir() else {}
-    failing = False
-    if state is None:
-        click.echo(f"no running service has reported rules status yet ({status_file})")
-    else:
-        click.echo(f"rules in force: {state.rules} rules from {state.rules_dir}, loaded at {state.loaded_at:%Y-%m-%d %H:%M:%S %Z}")
-        for name, digest in sorted(state.hashes.items()):
-            note = "" if on_disk.get(name) == digest else "  (changed on disk since)"
-            click.echo(f"  {name}  sha256 {digest[:16]}{note}")
-        if state.last_error:
-            failing = True
-            click.echo(f"last change REJECTED at {state.last_error_at:%Y-%m-%d %H:%M:%S %Z}; previous rules stay in force:")
-            for problem in state.last_error:
-                click.echo(f"  {problem}")
-        else:
-            click.echo("last error: none")
-    _, problems = read_directory(rules_dir)
+    failing = _show_status("rules", status_file, rules_dir, None)
+    failing |= _show_status("classifier files", status_file.with_name(STATUS_FILE), rules_dir, "classifier")
+    problems = check_rules_folder(rules_dir) if rules_dir.is_dir() else []
     if problems:
         failing = True
         click.echo(f"files in {rules_dir} now have {len(problems)} problem(s); run `intake rules check` for details")
     raise SystemExit(1 if failing else 0)
+
+
+def _show_status(what: str, status_file: Path, rules_dir: Path, kind: str | None) -> bool:
+    """Print what a running service reported for the assignment rules or the classifier files; True if its
+    last change was rejected."""
+    from assignment.holder import file_hashes, read_status
+    from classifiers.ruleset import FILES as CLASSIFIER_FILES
+
+    state = read_status(status_file)
+    on_disk = (file_hashes(rules_dir, CLASSIFIER_FILES) if kind else file_hashes(rules_dir)) if rules_dir.is_dir() else {}
+    if state is None:
+        click.echo(f"no running service has reported {what} status yet ({status_file})")
+        return False
+    counted = "" if kind else f"{state.rules} rules "
+    click.echo(f"{what} in force: {counted}from {state.rules_dir}, loaded at {state.loaded_at:%Y-%m-%d %H:%M:%S %Z}")
+    for name, digest in sorted(state.hashes.items()):
+        note = "" if on_disk.get(name) == digest else "  (changed on disk since)"
+        click.echo(f"  {name}  sha256 {digest[:16]}{note}")
+    if not state.last_error:
+        click.echo("last error: none")
+        return False
+    which = f" to the {what}" if kind else ""
+    click.echo(f"last change{which} REJECTED at {state.last_error_at:%Y-%m-%d %H:%M:%S %Z}; previous {what} stay in force:")
+    for problem in state.last_error:
+        click.echo(f"  {problem}")
+    return True
 
 
 @rules_group.command("explain")
@@ -165,7 +179,7 @@ def status(rules_dir: Path | None, status_file: Path | None) -> None:
               help="A message (.eml) or ticket facts (.yaml/.json) to run through the rules.")
 @click.option("--rules", "rules_dir", type=DirPath, help="Rules directory (default: the configured one).")
 @click.option("--at", "at", help="Decide as of this ISO time (default: a ticket's arrival; a message's now).")
-@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE", help="Override a fact, e.g. subcategory=plumbing.")
+@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE", help="Override a fact, e.g. subcategory=plumbing or hazard=gas-smell,fire-smoke.")
 def explain(ticket: str | None, message_file: Path | None, rules_dir: Path | None, at: str | None, assignments: tuple[str, ...]) -> None:
     """List every rule, whether it matched and why (not), then the decision, SLA plan and timers."""
     from assignment import RuleEngine, RulesError, Workload
@@ -176,7 +190,7 @@ def explain(ticket: str | None, message_file: Path | None, rules_dir: Path | Non
         engine = RuleEngine.load(rules_dir or _settings().rules_dir)
     except RulesError as exc:
         raise click.ClickException(f"rules are invalid:\n{exc}") from None
-    overrides = dict(item.split("=", 1) for item in assignments if "=" in item)
+    overrides = _overrides(assignments)
     now = _parse_at(at)
     if message_file:
         facts, workload = facts_from_file(message_file, now, overrides), Workload()
@@ -205,6 +219,20 @@ def explain(ticket: str | None, message_file: Path | None, rules_dir: Path | Non
                    + (f", reassign to {timer.action.reassign}" if timer.action.reassign else ""))
 
 
+def _overrides(assignments: tuple[str, ...]) -> dict:
+    """`--set field=value` pairs as facts; `hazard` / `signal` take a comma-separated list of names."""
+    overrides: dict = {}
+    for item in assignments:
+        if "=" not in item:
+            continue
+        name, value = item.split("=", 1)
+        if name in ("hazard", "signal"):
+            overrides[f"{name}s"] = [v.strip() for v in value.split(",") if v.strip()]
+        else:
+            overrides[name] = value
+    return overrides
+
+
 @rules_group.command("diff")
 @click.argument("old_dir", type=DirPath)
 @click.argument("new_dir", type=DirPath)
@@ -230,11 +258,15 @@ def diff(old_dir: Path, new_dir: Path, facts_file: Path | None, since: str | Non
 
 
 @rules_group.command("vocabulary")
-def vocabulary() -> None:
-    """Print the fields, operators and actions rule files may use."""
+@click.argument("rules_dir", required=False, type=DirPath)
+def vocabulary(rules_dir: Path | None) -> None:
+    """Print the fields, operators and actions rule files may use, with the categories and hazards RULES_DIR
+    (default: the configured rules_dir) defines."""
     from assignment import describe_vocabulary
+    from assignment.loader import known_values
 
-    click.echo(describe_vocabulary())
+    rules_dir = rules_dir or _settings().rules_dir
+    click.echo(describe_vocabulary(known_values(rules_dir) if rules_dir.is_dir() else {}))
 
 
 def register(group: click.Group) -> None:

@@ -9,6 +9,7 @@ import sys
 import click
 
 from intake.cli.common import open_runtime
+from intake.cli.rules_gate import refuse_broken_rules
 from intake.config import get_settings
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ def run_command(host: str | None, port: int | None, threads: int) -> None:
     from intake.beat import start_beat
     from intake.web.app import create_app
 
+    refuse_broken_rules()
     runtime = open_runtime()
     settings = runtime.settings
     with _worker_threads(threads):
@@ -60,6 +62,7 @@ def worker_command(processes: int, threads: int) -> None:
     """Dramatiq worker processes only (scale-out on Redis): run as many as the load needs."""
     if not get_settings().redis_url:
         raise click.ClickException("`intake worker` needs INTAKE_REDIS_URL; without Redis use `intake run`")
+    refuse_broken_rules()
     open_runtime()  # migrate once before the workers start
     args = [sys.executable, "-m", "dramatiq", "intake.actors", "--processes", str(processes), "--threads", str(threads)]
     os.execv(sys.executable, args)

@@ -63,8 +63,10 @@ def tickets_create(created_by: str, requester: str, requester_name: str | None, 
 
     from intake.channels.internal import StaffReport, report_to_raw
     from intake.ingest import accept
+    from intake.cli.rules_gate import refuse_broken_rules
     from store.models import RawItem, Ticket
 
+    refuse_broken_rules()
     runtime = open_runtime()
     try:
         report = StaffReport(created_by=created_by, requester=requester, requester_name=requester_name,

@@ -11,6 +11,7 @@ from assignment import Decision, TicketFacts, Workload
 from assignment.engine import AFTER_HOURS_RULE
 from assignment.escalation import DONE_STATUSES
 from assignment.timers import replan, schedule_timers, stored_facts
+from classifiers.models import names_in
 from intake.pipeline.persist import PRIORITIES
 from intake.pipeline.reclassify import reclassify_conversation
 from intake.pipeline.work import Work, classifier_of
@@ -31,6 +32,7 @@ def ticket_facts(ticket: Ticket, text: str = "") -> TicketFacts:
         number=ticket.number, channel=ticket.channel, category=ticket.category, subcategory=ticket.subcategory,
         urgency=ticket.urgency, property_id=ticket.property_id, unit=ticket.unit, billing_type=ticket.billing_type,
         contract=contract, contract_status=contract_status,
+        hazards=names_in(ticket.evidence, "hazard"), signals=names_in(ticket.evidence, "signal"),
         confidence=confidence, needs_review=ticket.needs_review, text=text, subject=ticket.subject,
         sender=ticket.requester, status=ticket.status, assignee=ticket.assignee,
         priority=ticket.priority.lower() if ticket.priority else None,  # stored URGENT…LOW, rules use urgent…low
@@ -176,6 +178,7 @@ def _raise_urgency(ctx: Runtime, session: Session, work: Work) -> str | None:
     result = classifier_of(ctx, session, work).classify(ClassifyInput(
         id=str(work.raw.id), channel=message.channel.value, sender=message.sender, subject=message.subject,
         body=message.text or message.full_text, received_at=message.received_at))
+    _add_flags(ticket, result.evidence)
     if not is_more_urgent(result.urgency, ticket.urgency):
         return None
     values = {"urgency": result.urgency}
@@ -186,6 +189,15 @@ def _raise_urgency(ctx: Runtime, session: Session, work: Work) -> str | None:
     ticket_store.set_fields(session, ticket, values, actor="classifier", at=ctx.clock(),
                             reason=f"follow-up raised the {what}, from {proof}")
     return what
+
+
+def _add_flags(ticket: Ticket, evidence: list) -> None:
+    """The follow-up's hazards and signals join the ticket's evidence, so the rules re-decide with them too
+    ("now there is a gas smell" on a ticket about a drip)."""
+    known = {(e.get("field"), e.get("source")) for e in ticket.evidence or []}
+    new = [e.model_dump() for e in evidence if e.field in ("hazard", "signal") and (e.field, e.source) not in known]
+    if new:
+        ticket.evidence = [*(ticket.evidence or []), *new]  # a new list: the JSON column sees the change
 
 
 def credited_changes(decision: Decision) -> list[tuple[str, str, object, str]]:

@@ -54,6 +54,11 @@ def process_batch(ctx: Runtime, raw_ids: list[int]) -> list[ProcessOutcome]:
     """Claim several raw items in one transaction, then run each in its own (one item's failure is its own).
     An item that failed with attempts left comes back with state `pending`, for the caller to send again."""
     settings = ctx.settings.pipeline
+    broken = rules_unavailable(ctx)
+    if broken is not None:  # not the items' fault: leave them pending, unclaimed, no attempt used
+        log.error("raws %s left pending: %s", ", ".join(map(str, raw_ids)), broken)
+        # attempts=7 only picks the longest re-send delay (send_retries): the fix needs a human, not a quick retry
+        return [ProcessOutcome(raw_id=raw_id, state=raw_store.PENDING, outcome=broken, attempts=7) for raw_id in raw_ids]
     outcomes: dict[int, ProcessOutcome] = {}
     # its own read, before the claim: the claim's write comes first in its transaction (SQLite's deferred
     # read-then-write may lose to another writer), and a rebuild must not hold SQLite's write lock
@@ -74,6 +79,22 @@ def process_batch(ctx: Runtime, raw_ids: list[int]) -> list[ProcessOutcome]:
             outcomes[raw_id] = (ProcessOutcome(raw_id=raw_id, state="skipped", outcome="already missing")
                                 if raw_id not in attempts else _process_claimed(ctx, raw_id, attempts[raw_id], classifier))
     return [outcomes[raw_id] for raw_id in raw_ids]
+
+
+def rules_unavailable(ctx: Runtime) -> str | None:
+    """Why no item can be decided now, or None: the rules and classifier files have no good version in this
+    process yet (a broken file with a last good version is no reason: that version stays in force). Cheap once
+    loaded. A broken rules file must never quarantine mail, so such items wait for the fix instead."""
+    from assignment.errors import RulesError
+    from classifiers.errors import ClassifierConfigError
+
+    try:
+        ctx.rules().current()
+        ctx.classifier_rules().current()
+    except (RulesError, ClassifierConfigError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return f"rules invalid, no last good version: {first}"
+    return None
 
 
 def _batch_classifier(ctx: Runtime):

@@ -134,6 +134,12 @@ def test_bad_working_hours_and_unknown_time_zone(tmp_path: Path):
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path):
+    import shutil
+
+    from tests.assignment.conftest import RULES_DIR
+
+    for name in ("taxonomy.yaml", "urgency.yaml", "units.yaml", "billing.yaml"):  # `check` reads them too
+        shutil.copy(RULES_DIR / name, tmp_path / name)
     write(tmp_path, "assignment.yaml", HEAD + """\
   - name: a
     when: {urgency: {iss: urgent}}

@@ -74,13 +74,14 @@ def test_cli_explain_message(tmp_path):
         I can smell gas in the kitchen since this morning.
     """)
     result = CliRunner().invoke(cli, ["rules", "explain", "--message", str(eml), "--rules", str(RULES_DIR),
-                                      "--at", TUESDAY_10.isoformat(), "--set", "category=maintenance"])
+                                      "--at", TUESDAY_10.isoformat(), "--set", "category=maintenance",
+                                      "--set", "hazard=gas-smell"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "MATCH gas-or-fire-emergency"
-    assert "        text contains one of 'gas leak', 'smell gas'" in lines[1]
+    assert lines[1] == "        hazard=gas-smell matched"  # the hazard the classifier found, not a phrase
     assert "  -   low-confidence-to-triage" in lines
-    assert "priority urgent because rule `gas-or-fire-emergency` matched text contains one of" in result.output
+    assert "priority urgent because rule `gas-or-fire-emergency` matched hazard=gas-smell" in result.output
     assert "notify person sam-supervisor (rule `gas-or-fire-emergency`)" in result.output
     assert "SLA: urgent, calendar time" in result.output and "unassigned_urgent" not in result.output
 

@@ -23,7 +23,11 @@ SHIPPED = [
     ({"category": "maintenance", "subcategory": "plumbing", "urgency": "standard", "property_id": "OAK",
       "text": "The kitchen sink drips"}, "plumbing", "pat-plumber", None, False, False, []),
     ({"category": "maintenance", "subcategory": "plumbing", "urgency": "standard", "property_id": "OAK",
-      "text": "I smell gas near the boiler"}, "plumbing", "pat-plumber", "urgent", False, False, ["safety"]),
+      "text": "I smell gas near the boiler", "hazards": ["gas-smell"]}, "plumbing", "pat-plumber", "urgent", False, False,
+     ["safety"]),
+    ({"category": "maintenance", "subcategory": "plumbing", "urgency": "standard", "property_id": "OAK",
+      "text": "the smoke alarm needs a new battery", "signals": ["minor"]}, "plumbing", "pat-plumber", None, False, False,
+     []),  # a danger word the classifier did not take for a hazard: no safety flag
     ({"category": "maintenance", "subcategory": "electrical", "billing_type": "billable", "text": "socket sparks"},
      "electrical", "eli-electrician", None, False, True, ["billable"]),
     ({"category": "maintenance", "subcategory": "plumbing", "confidence": 0.4, "text": "something is wrong"},

@@ -58,7 +58,7 @@ def test_after_hours_urgent_goes_to_on_call(engine):
     # the same ticket in office hours goes to the plumber; urgent set by a rule counts too
     day = engine.decide(facts, Workload(), TUESDAY_10)
     assert (day.team, day.assignee) == ("plumbing", "pat-plumber") and not day.hits[-1].matched
-    gas = make_facts(urgency="standard", text="I smell gas", created_at=SATURDAY_NIGHT)
+    gas = make_facts(urgency="standard", text="I smell gas", hazards=["gas-smell"], created_at=SATURDAY_NIGHT)
     assert engine.decide(gas, Workload(), SATURDAY_NIGHT).assignee == "olu-oncall"
     holiday = ny(2026, 11, 26, 11, 0)
     reasons = engine.decide(make_facts(urgency="urgent"), Workload(), holiday).hits[-1].reasons

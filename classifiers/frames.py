@@ -6,7 +6,7 @@ lift", "the lift stopped between floors with my mother inside" and "mio figlio Ã
 are one frame (a person, a stuck word, a lift), not three phrases. Inflections come from the lexicon (each
 word is matched by its canonical form). A frame hit becomes a hazard issue (`h:<name>`), so negation
 ("nobody is stuck"), resolution ("he is out now, all fine") and "it can wait" apply as for any hazard; a
-negation word right before a slot word inside the span cancels it ("the water is not near the socket").
+negation word right before a slot word inside the span cancels it, and so does an `unless` word in its sentence ("the water is not near the socket").
 
 Containment (`containment:`) is the other direction: "a bucket catches it", "once a minute" in the sentence
 of an urgent danger, or the next one, lowers it to `contained_to` unless the danger is `steady`.
@@ -76,7 +76,8 @@ def find_frames(rules: RuleSet, cues: dict[str, list[Hit]], sentence: Callable[[
                 continue
             parts = [anchor, *words]
             start, end = min(h.start for h in parts), max(h.end for h in parts)
-            if any(start <= u.start and u.end <= end for u in unless) or _negated_inside(parts, negations, start, end):
+            here = sentence(anchor.start)
+            if any(sentence(u.start) == here for u in unless) or _negated_inside(parts, negations, start, end):
                 continue
             taken_end = end  # one hit per stretch of text, however many anchors it holds
             found.append((Hit(f"h:{name}", start, end), list(zip(names, parts))))

@@ -134,7 +134,7 @@ class Frame(_Strict):
     steady: bool = False  # no wording softens it ("small", "not urgent", a bucket)
     window: int = Field(default=8, ge=1, le=20)
     slots: dict[str, list[str]] = Field(min_length=2)
-    unless: list[str] = Field(default_factory=list)  # a word of these inside the span cancels it ("no hot water")
+    unless: list[str] = Field(default_factory=list)  # a word of these in its sentence cancels it ("a stain")
 
     @field_validator("slots")
     @classmethod

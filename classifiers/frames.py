@@ -57,15 +57,34 @@ def frame_concepts(rules: RuleSet) -> dict[str, Concept]:
     return entry[1]
 
 
-def find_frames(rules: RuleSet, cues: dict[str, list[Hit]], sentence: Callable[[int], int]
+_KEYS: dict[int, tuple[RuleSet, list]] = {}
+
+
+def _slot_keys(rules: RuleSet) -> list[tuple[str, Frame, list[tuple[str, ...]]]]:
+    """Per frame, the cue keys each slot is filled from (its own words, the `@lists`), built once per rule set."""
+    entry = _KEYS.get(id(rules))
+    if entry is None or entry[0] is not rules:
+        table = [(name, frame, [(slot_key(name, i), *(f"s:{w[1:]}" for w in words if w.startswith("@")))
+                                for i, words in enumerate(frame.slots.values())])
+                 for name, frame in rules.urgency.frames.items()]
+        if len(_KEYS) > 16:
+            _KEYS.clear()
+        entry = _KEYS[id(rules)] = (rules, table)
+    return entry[1]
+
+
+def possible_frames(rules: RuleSet, cues: dict[str, list[Hit]]) -> list:
+    """The frames every slot of which has a word somewhere in the message (most messages: none)."""
+    return [entry for entry in _slot_keys(rules) if all(any(k in cues for k in keys) for keys in entry[2])]
+
+
+def find_frames(rules: RuleSet, cues: dict[str, list[Hit]], sentence: Callable[[int], int], candidates: list
                 ) -> list[tuple[Hit, list[tuple[str, Hit]]]]:
-    """Hits (`h:<frame>`) of every frame whose slots all occur close together, each with its slot words."""
+    """Hits (`h:<frame>`) of the `candidates` whose slots all occur close together, each with its slot words."""
     found = []
     negations = cues.get("s:negation", [])
-    for name, frame in rules.urgency.frames.items():
-        slots = [_slot_hits(name, index, words, cues) for index, words in enumerate(frame.slots.values())]
-        if not all(slots):
-            continue
+    for name, frame, keys in candidates:
+        slots = [_slot_hits(slot, cues) for slot in keys]
         unless = cues.get(f"f:{name}:unless", [])
         others = [Nearby(hits) for hits in slots[1:]]
         names = list(frame.slots)
@@ -84,13 +103,11 @@ def find_frames(rules: RuleSet, cues: dict[str, list[Hit]], sentence: Callable[[
     return found
 
 
-def _slot_hits(name: str, index: int, words: list[str], cues: dict[str, list[Hit]]) -> list[Hit]:
-    hits = list(cues.get(slot_key(name, index), ()))
-    for word in words:
-        if word.startswith("@"):
-            hits += cues.get(f"s:{word[1:]}", ())
-    if len(hits) > 1:
-        hits.sort(key=lambda h: (h.start, -h.end))
+def _slot_hits(keys: tuple[str, ...], cues: dict[str, list[Hit]]) -> list[Hit]:
+    if len(keys) == 1:
+        return cues.get(keys[0], [])
+    hits = [h for key in keys for h in cues.get(key, ())]
+    hits.sort(key=lambda h: (h.start, -h.end))
     return hits
 
 

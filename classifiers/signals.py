@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc
 
 from classifiers.combine import find_combinations
-from classifiers.frames import find_frames, frame_concepts
+from classifiers.frames import find_frames, frame_concepts, possible_frames
 from classifiers.models import URGENCY_LEVELS
 from classifiers.ruleset import Concept, RuleSet
 from classifiers.spans import (Hit, Nearby, by_start_longest_first, drop_shorter, gap, inside, inside_longer,
@@ -79,12 +79,13 @@ def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[st
     combinations = rules.urgency.combinations
     bounds = {} if bounds is None else bounds
     scopes = None
-    if (combinations or rules.urgency.frames) and grouped:
+    framed = possible_frames(rules, cues) if grouped and rules.urgency.frames else None
+    if (combinations and grouped) or framed:
         scopes = segments(doc, orths, bounds)
         ends = scopes[0]
         sentence_of = functools.partial(bisect.bisect_right, ends)
         combined = find_combinations(combinations, rules.urgency.hazards, cues, sentence_of, Hit)
-        for hit, words in find_frames(rules, cues, sentence_of) if rules.urgency.frames else ():
+        for hit, words in find_frames(rules, cues, sentence_of, framed) if framed else ():
             signals.frames[hit.start, hit.end, hit.key[2:]] = words
         if combined:  # `raw` is already in order otherwise
             raw += combined

@@ -14,9 +14,11 @@ from classifiers.billing import BillingDecision, decide_billing
 from classifiers.combine import group_key
 from classifiers.decide import Decision, decide_topic, decide_urgency, flag_evidence
 from classifiers.lexicon import Lexicon, normalize
+from classifiers.frames import apply_containment, frame_evidence, frame_lists
 from classifiers.location import decide_location
-from classifiers.models import Classification, ClassifyInput
+from classifiers.models import Classification, ClassifyInput, evidence_item
 from classifiers.review import review_reasons
+from classifiers.safety import emergency_reasons
 from classifiers.ruleset import RuleSet, load_ruleset
 from classifiers.signals import read_signals
 from store.registry import Property, Registry
@@ -64,6 +66,7 @@ class Classifier:
         lists: dict[str, list[str]] = {f"c:{n}": c.terms for n, c in rules.taxonomy.concepts.items()}
         lists |= {f"h:{n}": c.terms for n, c in urgency.hazards.items()}
         lists |= {group_key(n, i): group for n, c in urgency.combinations.items() for i, group in enumerate(c.all_of)}
+        lists |= frame_lists(rules)
         if urgency.review.alert:
             lists["r:alert"] = urgency.review.alert
         for name in ("failure", "impaired", "negation", "resolution", "recurrence", "deescalation", "minor", "vulnerable",
@@ -148,8 +151,12 @@ class Classifier:
         subject_end = self._subject_end(doc, orths) if subject else 0
         reply = subject != raw_subject  # "Re:" / "Fwd:" removed
         signals = read_signals(self.rules, doc, orths, hits, subject_end, reply, self._bounds)
+        apply_containment(self.rules, signals, orths, self._bounds)
         category, subcategory = decide_topic(self.rules, signals, text)
         urgency = decide_urgency(self.rules, signals, category.value, text, normalized)
+        if signals.frames:
+            urgency.evidence += [evidence_item("urgency", source, words) for source, words in frame_evidence(signals)]
+        emergency = emergency_reasons(self.rules, signals, urgency, text)
         prop, unit = self._location(signals, orths, item.sender, text, normalized)
         on = (item.received_at or datetime.now(timezone.utc)).date()
         billing = self._billing((category.value, subcategory.value, urgency.value, prop.value, unit.value, on))
@@ -169,4 +176,5 @@ class Classifier:
             "property": prop.value, "unit": unit.value, "billing_type": billing.billing_type,
             "requires_approval": billing.requires_approval, "estimated_cost": billing.estimated_cost,
             "currency": billing.currency, "confidence": confidence, "evidence": evidence,
-            "needs_review": bool(reasons), "review_reasons": list(dict.fromkeys(reasons))})
+            "needs_review": bool(reasons), "review_reasons": list(dict.fromkeys(reasons)),
+            "possible_emergency": bool(emergency), "emergency_reasons": emergency})

@@ -46,6 +46,8 @@ class Classification(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     needs_review: bool = False
     review_reasons: list[str] = Field(default_factory=list)
+    possible_emergency: bool = False  # not urgent, but not confidently non-urgent either (classifiers/safety.py)
+    emergency_reasons: list[str] = Field(default_factory=list)
 
 
 def names_in(evidence: list, field: str) -> list[str]:

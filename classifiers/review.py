@@ -27,13 +27,13 @@ def review_reasons(rules: RuleSet, signals: Signals, category: Decision, urgency
             reasons.append(f"danger {issue.name!r} points to {topic!r} but the category is {category.value!r}")
             break
     if urgency.value != "urgent" and category.confidence < review.alert_below:
-        word = _unexplained_alert(signals, rules.urgency.negation_window)
+        word = unexplained_alert(signals, rules.urgency.negation_window)
         if word is not None:
             reasons.append(f"danger word {span_text(signals, word.start, word.end, text)!r} but no danger recognised")
     return reasons
 
 
-def _unexplained_alert(signals: Signals, window: int):
+def unexplained_alert(signals: Signals, window: int):
     """The first alert word not negated and not part of a longer known phrase ("gas bill", "smoke alarm")."""
     negations = signals.cues.get("s:negation", [])
     for cue in signals.cues.get("r:alert", []):

@@ -118,6 +118,43 @@ class Combination(_Strict):
     _stems = field_validator("all_of")(classmethod(lambda cls, v: [check_terms(group) for group in v]))
 
 
+Danger = Literal["person", "water", "electricity", "gas", "fire", "heat", "security", "service"]
+FRAME_REFERENCES = ("failure", "impaired", "negation", "vulnerable")  # `@name` slot words: the lists below
+
+
+class Frame(_Strict):
+    """A danger told in any words: one word of every slot within `window` tokens, in one sentence, any order
+    ("my son is stuck in the lift" = who x state x place). A slot word `@failure` stands for a whole list."""
+
+    level: Level
+    danger: Danger  # what is at risk: the safety net's reason
+    topic: str | None = None
+    weight: float = Field(default=4.0, ge=0)
+    steady: bool = False  # no wording softens it ("small", "not urgent", a bucket)
+    window: int = Field(default=8, ge=1, le=20)
+    slots: dict[str, list[str]] = Field(min_length=2)
+    unless: list[str] = Field(default_factory=list)  # a word of these in its sentence cancels it ("a stain")
+
+    @field_validator("slots")
+    @classmethod
+    def _slots(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, words in v.items():
+            if not words:
+                raise ValueError(f"slot {name!r} is empty")
+            for word in words:
+                if word.startswith("@") and word[1:] not in FRAME_REFERENCES:
+                    raise ValueError(f"slot {name!r}: unknown list {word!r} (known: "
+                                     f"{', '.join('@' + r for r in FRAME_REFERENCES)})")
+            check_terms([w for w in words if not w.startswith("@")])
+        return v
+
+
+class SafetyNet(_Strict):
+    """When a message that did not come out urgent is flagged `possible_emergency` (see classifiers/safety.py)."""
+
+    unsure_below: float = Field(default=0.7, ge=0, le=1)  # urgency confidence under this + a danger word
+
+
 class Review(_Strict):
     """When an urgency decision needs a human although every confidence is above the threshold."""
 
@@ -131,6 +168,10 @@ class Review(_Strict):
 class Urgency(_Strict):
     hazards: dict[str, Concept] = Field(default_factory=dict)
     combinations: dict[str, Combination] = Field(default_factory=dict)
+    frames: dict[str, Frame] = Field(default_factory=dict)
+    containment: Terms | None = None  # "a bucket catches it", "once a minute": an urgent leak is held in check
+    contained_to: Level = "high"
+    safety_net: SafetyNet = Field(default_factory=SafetyNet)
     review: Review = Field(default_factory=Review)
     failure: Terms
     impaired: Terms
@@ -225,6 +266,14 @@ def _cross_checks(ruleset: RuleSet, taxonomy: Marks, urgency: Marks) -> list[Pro
         if name not in ruleset.urgency.hazards and name not in ruleset.taxonomy.concepts:
             problems.append(urgency.problem(("combinations", name), f"combinations.{name}: not a hazard here nor a "
                                             "concept in taxonomy.yaml (a combination raises one of those)", key=True))
+    for name, frame in ruleset.urgency.frames.items():
+        try:
+            check_topic(categories, name, frame.topic)
+        except ValueError as exc:
+            problems.append(urgency.problem(("frames", name), f"frames.{name}: {exc}", key=True))
+        if name in ruleset.urgency.hazards or name in ruleset.taxonomy.concepts:
+            problems.append(urgency.problem(("frames", name), f"frames.{name}: a hazard or concept has the same name",
+                                            "names must be unique", key=True))
     return problems
 
 

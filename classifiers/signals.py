@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc
 
 from classifiers.combine import find_combinations
+from classifiers.frames import find_frames, frame_concepts, possible_frames
 from classifiers.models import URGENCY_LEVELS
 from classifiers.ruleset import Concept, RuleSet
 from classifiers.spans import (Hit, Nearby, by_start_longest_first, drop_shorter, gap, inside, inside_longer,
@@ -43,6 +44,7 @@ class Issue:
     fixed: bool = False  # resolved by a word right next to it ("the door closes properly now")
     asked: bool = False  # in a request or question sentence ("could you send me the receipts?")
     settled: bool = False  # a past danger in a message about paying for it: over, and only context
+    contained: bool = False  # an urgent danger held in check ("a bucket catches it"): lowered (frames.py)
 
 
 @dataclass(slots=True)
@@ -54,6 +56,7 @@ class Signals:
     reply: bool = False  # the subject had a reply/forward prefix
     resolved_message: bool = False  # a resolution word with no "still"/"again" anywhere
     texts: dict[tuple[int, int], str] = field(default_factory=dict)  # evidence text of token spans (cache)
+    frames: dict[tuple[int, int, str], list] = field(default_factory=dict)  # frame hit -> its (slot, word hit)s
 
     def has(self, key: str) -> bool:
         return bool(self.cues.get(key))
@@ -71,7 +74,7 @@ def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[st
         if first == "c" or first == "h":
             raw.append(Hit(key, start, end))
         else:
-            grouped = grouped or first == "k"
+            grouped = grouped or first == "k" or first == "f"
             found = cues.get(key)
             if found is None:
                 cues[key] = [Hit(key, start, end)]
@@ -80,15 +83,18 @@ def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[st
     combinations = rules.urgency.combinations
     bounds = {} if bounds is None else bounds
     scopes = None
-    if combinations and grouped:
+    framed = possible_frames(rules, cues) if grouped and rules.urgency.frames else None
+    if (combinations and grouped) or framed:
         scopes = segments(doc, orths, bounds)
         ends = scopes[0]
-        combined = find_combinations(combinations, rules.urgency.hazards, cues,
-                                     functools.partial(bisect.bisect_right, ends), Hit)
+        sentence_of = functools.partial(bisect.bisect_right, ends)
+        combined = find_combinations(combinations, rules.urgency.hazards, cues, sentence_of, Hit)
+        for hit, words in find_frames(rules, cues, sentence_of, framed) if framed else ():
+            signals.frames[hit.start, hit.end, hit.key[2:]] = words
         if combined:  # `raw` is already in order otherwise
             raw += combined
             raw.sort(key=by_start_longest_first)
-    if not raw:
+    if not raw and not signals.frames:
         signals.resolved_message = "s:resolution" in cues and "s:recurrence" not in cues
         return signals
     get = cues.get
@@ -101,6 +107,10 @@ def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[st
         terms = Nearby(raw)
         failures = [h for h in failures if not inside_longer(h, terms.around(h))]
         impaired = [h for h in impaired if not inside_longer(h, terms.around(h))]
+    if signals.frames:  # a frame hides no word inside it: "leak" in "the ceiling is leaking" still votes plumbing,
+        # a state word inside its span still belongs to its own thing; frames come last, so on a tie the stock word
+        # a dispatcher knows ("hazard:leak") is the evidence named first
+        raw += [Hit(f"h:{name}", start, end) for start, end, name in signals.frames]
     resolutions = get("s:resolution", [])
     if resolutions and failures:
         failing = Nearby(failures)
@@ -179,9 +189,11 @@ def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[st
             issue.asked = here not in aside_sentences and (
                 here in request_sentences or is_question(doc, sentence_ends, here))
         if pasts and issue.level and not issue.resolved:  # "water was backing up … I paid the plumber's invoice"
-            here = clause(start)
-            issue.resolved = issue.settled = any(0 <= start - cue.end <= 1 and clause(cue.start) == here
-                                                 for cue in past_cues.around(hit, 1))
+            # a frame is told in the past when any of its words is ("the drain … water was backing up")
+            words = signals.frames.get((start, hit.end, issue.name)) if signals.frames else None
+            starts = [w.start for _, w in words] if words else [start]
+            issue.resolved = issue.settled = any(0 <= at - cue.end <= 1 and clause(cue.start) == clause(at)
+                                                 for at in starts for cue in past_cues.around(hit, 1))
         issue.active = not issue.negated and not issue.resolved
         issues.append(issue)
     return signals
@@ -196,6 +208,7 @@ def _concepts_by_key(rules: RuleSet) -> dict[str, Concept]:
     if entry is None or entry[0] is not rules:  # the rule set is kept in the entry, so its id is not reused
         mapping = {f"c:{name}": c for name, c in rules.taxonomy.concepts.items()}
         mapping |= {f"h:{name}": h for name, h in rules.urgency.hazards.items()}
+        mapping |= frame_concepts(rules)
         if len(_CONCEPTS) > 16:  # tests load many rule sets
             _CONCEPTS.clear()
         entry = _CONCEPTS[id(rules)] = (rules, mapping)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from store.models import RawItem, Ticket, TicketMessage
+from store.review_queue import next_due
 
 SUMMARY_FIELDS = ("number", "status", "channel", "category", "subcategory", "urgency", "priority",
                   "property_id", "unit", "billing_type", "team", "assignee", "needs_review", "subject")
 
 
 def ticket_summary(ticket: Ticket) -> dict:
+    """One row of a ticket list: the fields above, when it came in, its next SLA due time and why it is in triage."""
     data = {name: getattr(ticket, name) for name in SUMMARY_FIELDS}
     data["created_at"] = ticket.created_at.isoformat()
+    data["next_due"] = _iso(next_due(ticket))
+    data["review_reasons"] = ticket.review_reasons
     return data
 
 

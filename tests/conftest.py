@@ -29,12 +29,21 @@ from store.db import Database
 from store.migrate import upgrade
 from store.models import Base
 from store.registry import load_registry
+from tests.corpora import MISSING_CORPUS_MARK, check_missing_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 PG_ADMIN_URL = os.environ.get("INTAKE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("INTAKE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_ID = uuid.uuid4().hex[:10]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", f"{MISSING_CORPUS_MARK}(name): parameters of a corpus that is not there")
+
+
+def pytest_runtest_setup(item):
+    check_missing_corpus(item)
 
 
 @pytest.fixture(scope="session")

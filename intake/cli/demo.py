@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import shlex
 import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -55,9 +57,28 @@ def demo_command(samples_dir: Path | None, workdir: Path) -> None:
     with runtime.db.session() as session:
         rows = [ticket_summary(t) for t in ticket_store.list_tickets(session, limit=1000)]
     rows.sort(key=lambda r: ({"urgent": 0, "high": 1, "standard": 2, "low": 3}.get(r["urgency"] or "", 4), r["number"]))
-    click.echo(format_table(rows))
-    click.echo(f"\nDatabase: {workdir / 'intake.db'}  — try: INTAKE_DATABASE_URL=sqlite:///{workdir / 'intake.db'} "
-               f"intake tickets show {rows[0]['number'] if rows else 'EML-000001'}")
+    click.echo(format_table(rows, runtime.clock()))
+    click.echo(next_steps(workdir / "intake.db", rows[0]["number"] if rows else "EML-000001"))
+
+
+def next_steps(database: Path, number: str) -> str:
+    """Where the demo's database is, and commands that work pasted as printed: absolute paths throughout, the
+    `intake` that is running now (a venv's is often not on PATH)."""
+    env = f"INTAKE_DATABASE_URL={shlex.quote(f'sqlite:///{database.resolve()}')}"
+    intake = intake_command()
+    return (f"\nThe demo's database: {database.resolve()}\nLook at it with:\n"
+            f"  {env} {intake} tickets list --review\n  {env} {intake} tickets show {number}")
+
+
+def intake_command() -> str:
+    """The `intake` script this process runs as (absolute), else the one on PATH, else `python -m …`; quoted."""
+    started = Path(sys.argv[0])
+    if started.name == "intake" and started.is_file():
+        return shlex.quote(str(started.resolve()))
+    found = shutil.which("intake")
+    if found:
+        return shlex.quote(str(Path(found).resolve()))
+    return f"{shlex.quote(sys.executable)} -m intake.cli.main"
 
 
 DEMO_MARKER = ".intake-demo"

@@ -7,11 +7,11 @@ import json
 import click
 
 from intake.cli.common import drain, in_process_worker, open_runtime, wait_for_processing
+from intake.cli.ticket_table import format_table
+from intake.cli.ticket_text import format_detail
 from intake.views import ticket_detail, ticket_summary
 from store import tickets as ticket_store
-
-TABLE_COLUMNS = [("number", 10), ("status", 9), ("category", 11), ("subcategory", 14), ("urgency", 8),
-                 ("property_id", 4), ("unit", 5), ("team", 11), ("assignee", 12), ("needs_review", 6), ("subject", 40)]
+from store.review_queue import review_queue
 
 
 @click.group("tickets")
@@ -25,14 +25,16 @@ def tickets_group() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--limit", default=200, show_default=True)
 def tickets_list(status: str | None, review: bool, fmt: str, limit: int) -> None:
-    """List tickets, newest first."""
+    """List tickets, newest first; the triage queue (`--review`) most urgent first, then by SLA due time and age."""
     runtime = open_runtime(needs_rules=False)
     with runtime.db.session() as session:
-        rows = [ticket_summary(t) for t in ticket_store.list_tickets(session, status, True if review else None, limit)]
+        found = (review_queue(session, status, limit) if review
+                 else ticket_store.list_tickets(session, status, None, limit))
+        rows = [ticket_summary(t) for t in found]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        click.echo(format_table(rows))
+        click.echo(format_table(rows, runtime.clock()))
 
 
 @tickets_group.command("show")
@@ -46,7 +48,7 @@ def tickets_show(number: str, fmt: str) -> None:
         if ticket is None:
             raise click.ClickException(f"no ticket {number}")
         data = ticket_detail(ticket)
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else format_detail(data))
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else format_detail(data, runtime.clock()))
     if fmt == "text" and data["outbound"]:
         click.echo(format_outbound(data["outbound"]))
 
@@ -84,41 +86,7 @@ def tickets_create(created_by: str, requester: str, requester_name: str | None, 
         ticket = session.get(Ticket, item.ticket_id) if item.ticket_id else None
         if ticket is None:
             raise click.ClickException(f"raw {raw_id} is {item.state}: {item.error or item.outcome or 'not processed yet'}")
-        click.echo(format_detail(ticket_detail(ticket)))
-
-
-def format_table(rows: list[dict]) -> str:
-    def cell(value, width: int) -> str:
-        text = "review" if value is True else "" if value in (None, False) else str(value)
-        return (text[: width - 1] + "…") if len(text) > width else text.ljust(width)
-
-    header = " ".join(cell(name.replace("_id", "").replace("needs_", ""), w) for name, w in TABLE_COLUMNS)
-    lines = [header, "-" * len(header)]
-    lines += [" ".join(cell(row.get(name), w) for name, w in TABLE_COLUMNS) for row in rows]
-    lines.append(f"{len(rows)} tickets, {sum(1 for r in rows if r['needs_review'])} in the triage queue")
-    return "\n".join(lines)
-
-
-def format_detail(data: dict) -> str:
-    out = [f"{data['number']}  [{data['status']}]  {data['subject'] or ''}",
-           f"  from {data['requester_name'] or ''} <{data['requester']}> via {data['channel']}",
-           f"  category {data['category']}/{data['subcategory']}  urgency {data['urgency']}  priority {data['priority']}",
-           f"  property {data['property_id']} unit {data['unit']}  billing {data['billing_type']}"
-           + (f" (approval needed, est. {data['estimated_cost']} {data['currency']})" if data["requires_approval"] else ""),
-           f"  team {data['team']}  assignee {data['assignee']}  tags {', '.join(data['tags'])}"]
-    if data["needs_review"]:
-        out.append(f"  NEEDS REVIEW: {'; '.join(data['review_reasons'])}")
-    out.append("  evidence:")
-    out += [f"    {e.get('field')}: {e.get('source')} {e.get('text')!r}" for e in data["classification"]["evidence"]]
-    out.append("  thread:")
-    for m in data["messages"]:
-        out.append(f"    #{m['id']} {m['at']} {m['direction']} {m['author']}" + (f" (joined by {m['thread_signal']})" if m["thread_signal"] else ""))
-        out += [f"      {line}" for line in (m["text"] or "").strip().splitlines()[:12]]
-        out += [f"      [attachment] {a['name']} {a['content_type']} {a['size']} B" + (f" — {a['note']}" if a["note"] else "") for a in m["attachments"]]
-    out.append("  timeline:")
-    out += [f"    {e['at']} {e['actor']}: {e['kind']} {json.dumps(e['changes'], default=str) if e['changes'] else ''}"
-            + (f" — {e['reason']}" if e["reason"] else "") for e in data["timeline"]]
-    return "\n".join(out)
+        click.echo(format_detail(ticket_detail(ticket), runtime.clock()))
 
 
 def format_outbound(rows: list[dict]) -> str:

@@ -86,6 +86,7 @@ class MailboxLoop:
     def _idle(self, client: IMAPClient) -> None:
         """IDLE until the folder changes, the IDLE timeout passes, or we are told to stop."""
         client.idle()
+        log.debug("%s: idling", self.mailbox.name)  # the server accepted IDLE: new mail is announced from now on
         deadline = time.monotonic() + self.mailbox.idle_timeout_seconds
         try:
             while not self.stop.is_set() and time.monotonic() < deadline:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,7 @@ from intake.channels.whatsapp.payload import read_cloud_payload, split_cloud_pay
 from intake.config import Settings
 from intake.models import ChannelName
 from tests.channels.chat.helpers import as_record
-from tests.corpora import corpus
+from tests.corpora import corpus, corpus_params
 
 SETTINGS = Settings()
 # case file -> (channel_id, expected text or None, expected auto, attachment content type)
@@ -34,8 +35,8 @@ EXPECTED = {
 }
 
 
-def _cases():
-    folder = corpus("whatsapp") / "cloud-api"
+def _cases(whatsapp: Path) -> list[Path]:
+    folder = whatsapp / "cloud-api"
     return sorted(folder.glob("by-case/*.json")) + [folder / "meta-docs" / "text-message.json"]
 
 
@@ -43,7 +44,7 @@ def test_corpus_has_all_cases():
     assert len(list((corpus("whatsapp") / "cloud-api" / "by-case").glob("*.json"))) == 74
 
 
-@pytest.mark.parametrize("path", _cases(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", corpus_params("whatsapp", _cases), ids=lambda p: p.stem)
 def test_corpus_payload_splits_and_parses(path):
     raw = path.read_bytes()
     split = read_cloud_payload(raw)

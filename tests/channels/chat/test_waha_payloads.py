@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +13,7 @@ from intake.channels.waha.channel import WahaChannel
 from intake.channels.waha.payload import read_waha_payload, split_waha_payload
 from intake.config import Settings
 from tests.channels.chat.helpers import as_record
-from tests.corpora import corpus
+from tests.corpora import corpus, corpus_params
 
 SETTINGS = Settings()
 # file -> (items, ignored, rejected reason fragment)
@@ -31,16 +32,16 @@ EXPECTED = {
 }
 
 
-def _events():
-    return sorted(p for p in (corpus("whatsapp") / "waha").glob("*.json") if p.stem != "hmac-test-vector")
+def _events(whatsapp: Path) -> list[Path]:
+    return sorted(p for p in (whatsapp / "waha").glob("*.json") if p.stem != "hmac-test-vector")
 
 
 def test_all_twelve_waha_files_are_covered():
     assert len(list((corpus("whatsapp") / "waha").glob("*.json"))) == 12
-    assert {p.stem for p in _events()} == set(EXPECTED)
+    assert {p.stem for p in _events(corpus("whatsapp"))} == set(EXPECTED)
 
 
-@pytest.mark.parametrize("path", _events(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", corpus_params("whatsapp", _events), ids=lambda p: p.stem)
 def test_waha_event(path):
     items, ignored, reason = EXPECTED[path.stem]
     split = read_waha_payload(path.read_bytes())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -84,6 +86,45 @@ async def until(predicate, what: str, timeout: float = 20) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+class PollerLog(logging.Handler):
+    """The poller thread's log lines as events a test waits on: no polling, no sleeps, one generous timeout."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+        self.changed = threading.Condition()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with self.changed:
+            self.messages.append(record.getMessage())
+            self.changed.notify_all()
+
+    def count(self, text: str) -> int:
+        with self.changed:
+            return sum(text in message for message in self.messages)
+
+    async def wait_for(self, text: str, count: int = 1, timeout: float = 120) -> None:
+        """Until `count` log lines contain `text` (lines logged earlier count too)."""
+        def reached() -> bool:
+            with self.changed:
+                return self.changed.wait_for(lambda: sum(text in m for m in self.messages) >= count, timeout)
+
+        if not await asyncio.to_thread(reached):
+            raise AssertionError(f"no {count} log lines with {text!r} in {timeout} s; last: {self.messages[-8:]}")
+
+
+@pytest.fixture
+def poller_log():
+    """Every log line of the email channel, debug ones included, as a `PollerLog`."""
+    logger = logging.getLogger("intake.channels.email")
+    handler, level = PollerLog(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(level)
 
 
 def folder_bodies(dovecot: Dovecot, user: str, folder: str) -> list[bytes]:

@@ -12,6 +12,7 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from assignment.timers import replan, send_messages, stored_facts
 from store.models import Ticket
@@ -74,7 +75,7 @@ def sweep_unrouted(runtime, grace: timedelta = SWEEP_GRACE) -> list[str]:
     with runtime.db.session() as session:
         candidates = session.execute(
             select(Ticket).where(Ticket.status == "triaged", Ticket.assignee.is_(None), Ticket.updated_at <= cutoff)
-            .order_by(Ticket.updated_at).limit(500)
+            .order_by(Ticket.updated_at).limit(500).options(selectinload(Ticket.events))
         ).scalars().all()
         lost = [ticket.id for ticket in candidates if is_awaiting_routing(ticket)]
         numbers = [ticket.number for ticket in candidates if ticket.id in lost]

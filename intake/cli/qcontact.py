@@ -30,8 +30,10 @@ def poll_command() -> None:
         async with aiohttp.ClientSession() as http:
             return await poll_once(runtime.settings, runtime.db, http)
 
-    with in_process_worker() as worker:  # without Redis the cases are processed before the command exits
-        result = asyncio.run(run())
+    result = asyncio.run(run())
+    # without Redis the cases are processed before the command exits; after the poll, not beside it: the
+    # poller's cursor write (read, then write) would meet the worker's commits on SQLite ("database is locked")
+    with in_process_worker() as worker:
         drain(worker)
     click.echo(json.dumps(result.model_dump(), indent=2))
 

@@ -172,7 +172,7 @@ def routing_note(runtime, number: str) -> str:
             rules = ", ".join(routed.changes.get("matched") or []) or "no rule matched"
             return f"{ticket.number}: routed by the rules ({rules}): {on_it}"
         if is_awaiting_routing(ticket):
-            return f"{ticket.number}: routing by the rules sent to the workers"
+            return f"{ticket.number}: not routed yet: a worker (or the service's sweeper) routes it by the rules"
         return f"{ticket.number}: kept {on_it} (assigned by a person)"
 
 

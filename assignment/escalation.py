@@ -21,7 +21,7 @@ TimerKind = Literal[
     "first_response_warn", "first_response_escalate", "first_response_breach",
     "resolution_warn", "resolution_escalate", "resolution_breach", "unassigned_urgent",
 ]
-DONE_STATUSES = frozenset({"resolved", "closed", "cancelled", "merged"})  # no SLA clock runs
+DONE_STATUSES = frozenset({"resolved", "closed", "cancelled", "merged"})
 KEYWORDS = ("assignee", "team", "team-lead")  # resolved from the ticket when the timer fires
 
 

@@ -1,5 +1,5 @@
 """What the SLA actors do, as plain functions of a Runtime: fire a stored timer (re-checking the ticket first),
-carry out an escalation, sweep timers whose broker message was lost, and (re-)assign a ticket by the rules.
+carry out an escalation, and sweep timers whose broker message was lost (routing after triage: assignment.routing).
 
 Every function is idempotent: a timer row moves scheduled → fired/skipped once, under a lock, so a duplicate
 message, a re-sent one and the sweeper can all arrive for the same timer and it still acts once.
@@ -130,20 +130,3 @@ def sweep_due_timers(runtime, grace: timedelta = SWEEP_GRACE) -> list[int]:
         log.warning("re-sent %d due SLA timer(s) whose broker message was lost: %s", len(lost), lost)
     return ids
 
-
-def assign_ticket(runtime, ticket_id: str) -> str:
-    """Run the assignment rules for a ticket nobody works on yet (e.g. after triage); no-op otherwise."""
-    from intake.pipeline.decide import _apply_decision, current_workload
-
-    with runtime.db.locked() as session:
-        ticket = session.get(Ticket, ticket_id, with_for_update=True)
-        if ticket is None or ticket.assignee or ticket.status not in ("new", "triaged"):
-            return "nothing to do"
-        now, engine = runtime.clock(), runtime.rules().current()
-        text = ticket.messages[0].text if ticket.messages else ""
-        decision = engine.decide(stored_facts(ticket, text), current_workload(session), now)
-        _apply_decision(session, ticket, decision, now)
-        messages = replan(session, ticket, engine, now, actor="sla")
-        number, outcome = ticket.number, f"team {ticket.team}, assignee {ticket.assignee}"
-    send_messages(messages, number)
-    return outcome

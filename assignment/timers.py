@@ -119,6 +119,14 @@ def schedule_timers(session: Session, ticket: Ticket, engine: RuleEngine, plan: 
     return messages
 
 
+def cancel_timers(session: Session, ticket: Ticket, why: str) -> list[Message]:
+    """Cancel the ticket's scheduled timers (a message still on its way then finds them cancelled); nothing to send."""
+    for row in session.execute(_TIMERS_OF, {"ticket_id": ticket.id}).scalars():
+        if row.state == SCHEDULED:
+            row.state, row.outcome = CANCELLED, why
+    return []
+
+
 def _why_cancelled(ticket: Ticket, engine: RuleEngine) -> str:
     if ticket.status in DONE_STATUSES:
         return f"ticket {ticket.status}"
@@ -130,7 +138,11 @@ def _why_cancelled(ticket: Ticket, engine: RuleEngine) -> str:
 def replan(session: Session, ticket: Ticket, engine: RuleEngine, now: datetime, *, actor: str,
            why: str | None = None) -> list[Message]:
     """After a status change, answer, reassignment, follow-up or reopen: new due times (pauses honoured) and
-    timers. `why` goes into the timeline."""
+    timers. `why` goes into the timeline. A resolved, closed or cancelled ticket runs no clock: its due times
+    stay as they were when it finished (no new ones on the timeline) and its scheduled timers are cancelled;
+    reopening it re-plans from sla.yaml, the finished stretch not counted (assignment.pauses)."""
+    if ticket.status in DONE_STATUSES:
+        return cancel_timers(session, ticket, f"ticket {ticket.status}")
     plan = engine.sla_plan(stored_facts(ticket), ticket.created_at)
     ticket_store.set_fields(session, ticket, {"first_response_due": plan.first_response_due,
                                               "resolution_due": plan.resolution_due},

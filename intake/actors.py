@@ -103,8 +103,8 @@ def escalate(timer_id: int) -> None:
 @register_actor
 @dramatiq.actor(queue_name="timers", max_retries=3, min_backoff=1_000, max_backoff=60_000)
 def assign_ticket(ticket_id: str) -> None:
-    """Run the assignment rules for a ticket nobody works on yet (no-op otherwise)."""
-    from assignment.actors_impl import assign_ticket as assign
+    """Run the assignment rules for a ticket awaiting routing after triage (acts once; no-op otherwise)."""
+    from assignment.routing import assign_ticket as assign
 
     assign(get_runtime(), ticket_id)
 
@@ -116,3 +116,12 @@ def sweep_timers() -> None:
     from assignment.actors_impl import sweep_due_timers
 
     sweep_due_timers(get_runtime())
+
+
+@register_actor
+@dramatiq.actor(queue_name="maintenance", max_retries=0)
+def sweep_unrouted() -> None:
+    """Re-send `assign_ticket` for triaged tickets whose routing message was lost."""
+    from assignment.routing import sweep_unrouted as sweep
+
+    sweep(get_runtime())

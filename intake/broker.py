@@ -27,6 +27,8 @@ class SettledHeap(dramatiq.Middleware):
     the models either."""
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if not getattr(worker, "settles_heap", True):  # a command's short-lived worker (intake.cli.settle)
+            return
         from intake.runtime import get_runtime
 
         try:
@@ -37,6 +39,8 @@ class SettledHeap(dramatiq.Middleware):
         gc.freeze()
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if not getattr(worker, "settles_heap", True):
+            return
         gc.unfreeze()  # a worker stopped inside a longer-lived process (tests) leaves nothing uncollectable
 
 

@@ -15,11 +15,11 @@ def qcontact_group() -> None:
 
 @qcontact_group.command("poll")
 def poll_command() -> None:
-    """Fetch the cases changed since the stored cursor once, store them, print what happened."""
+    """Fetch the cases changed since the stored cursor once, store and process them, print what happened."""
     import aiohttp
 
     from intake.channels.qcontact.poller import poll_once
-    from intake.cli.common import open_runtime
+    from intake.cli.common import drain, in_process_worker, open_runtime
     from intake.config import get_settings
 
     if not get_settings().qcontact.base_url:
@@ -30,7 +30,12 @@ def poll_command() -> None:
         async with aiohttp.ClientSession() as http:
             return await poll_once(runtime.settings, runtime.db, http)
 
-    click.echo(json.dumps(asyncio.run(run()).model_dump(), indent=2))
+    result = asyncio.run(run())
+    # without Redis the cases are processed before the command exits; after the poll, not beside it: the
+    # poller's cursor write (read, then write) would meet the worker's commits on SQLite ("database is locked")
+    with in_process_worker() as worker:
+        drain(worker)
+    click.echo(json.dumps(result.model_dump(), indent=2))
 
 
 @qcontact_group.command("set-status")

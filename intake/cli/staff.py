@@ -12,6 +12,7 @@ from assignment.conditions import suggest
 from assignment.pauses import ClockStops
 from assignment.timers import replan, send_messages, ticket_waiting_on
 from intake.cli.common import open_runtime
+from intake.cli.settle import settled_messages
 from store import tickets as ticket_store
 from store.errors import IllegalTransition
 from store.models import Ticket, TicketMessage
@@ -130,9 +131,11 @@ def assign(runtime, number: str, to: str, *, actor: str) -> str:
                                    "sla.yaml says whether that pauses the SLA clocks.")
 def status_command(number: str, status: str, actor: str, reason: str | None, waiting_on: str | None) -> None:
     """Change a ticket's status (new, triaged, assigned, in_progress, pending, resolved, closed, cancelled)."""
-    from intake import actors  # noqa: F401  (declares the timer actors the re-plan sends to)
-
-    click.echo(set_status(open_runtime(), number, status, actor=actor, reason=reason, waiting_on=waiting_on))
+    runtime = open_runtime()
+    with settled_messages(runtime):  # without Redis, the routing after triage is done before the command exits
+        click.echo(set_status(runtime, number, status, actor=actor, reason=reason, waiting_on=waiting_on))
+    if status == "triaged":
+        click.echo(routing_note(runtime, number))
 
 
 @click.command("respond")
@@ -142,9 +145,9 @@ def status_command(number: str, status: str, actor: str, reason: str | None, wai
 @click.option("--internal", is_flag=True, help="An internal note: not shown to the tenant, not a first response.")
 def respond_command(number: str, text: str, actor: str, internal: bool) -> None:
     """Record a staff message on a ticket (the first one to the tenant stops the first-response timers)."""
-    from intake import actors  # noqa: F401
-
-    click.echo(respond(open_runtime(), number, text, actor=actor, internal=internal))
+    runtime = open_runtime()
+    with settled_messages(runtime):
+        click.echo(respond(runtime, number, text, actor=actor, internal=internal))
 
 
 @click.command("assign")
@@ -153,9 +156,24 @@ def respond_command(number: str, text: str, actor: str, internal: bool) -> None:
 @click.option("--actor", required=True, help="Who assigns.")
 def assign_command(number: str, to: str, actor: str) -> None:
     """Assign a ticket to a person or a team."""
-    from intake import actors  # noqa: F401
+    runtime = open_runtime()
+    with settled_messages(runtime):
+        click.echo(assign(runtime, number, to, actor=actor))
 
-    click.echo(assign(open_runtime(), number, to, actor=actor))
+
+def routing_note(runtime, number: str) -> str:
+    """Who the rules gave a triaged ticket to, that the routing is still to come, or whose assignment stayed."""
+    from assignment.routing import is_awaiting_routing, routing_after_triage
+
+    with runtime.db.session() as session:
+        ticket = _ticket(session, number)
+        routed, on_it = routing_after_triage(ticket), f"team {ticket.team}, assignee {ticket.assignee}"
+        if routed is not None:
+            rules = ", ".join(routed.changes.get("matched") or []) or "no rule matched"
+            return f"{ticket.number}: routed by the rules ({rules}): {on_it}"
+        if is_awaiting_routing(ticket):
+            return f"{ticket.number}: not routed yet: a worker (or the service's sweeper) routes it by the rules"
+        return f"{ticket.number}: kept {on_it} (assigned by a person)"
 
 
 def register(group: click.Group) -> None:

@@ -1,0 +1,85 @@
+"""Routing a ticket by the rules after a dispatcher finished its triage (`assign_ticket`), and the sweeper that
+finds triaged tickets whose routing message the broker lost (Redis keeps nothing on disk; a command on the
+in-process broker may exit before its worker ran).
+
+Exactly once: a ticket counts as routed once a `rules-evaluated` event follows its move to `triaged`; both the
+actor and the sweeper check that under the ticket's row lock, so a duplicate or re-sent message acts once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from assignment.timers import replan, send_messages, stored_facts
+from store.models import Ticket
+
+log = logging.getLogger(__name__)
+ROUTABLE_STATUSES = ("new", "triaged")
+SWEEP_GRACE = timedelta(seconds=60)  # a triage finished this long ago and still unrouted lost its message
+
+
+def _order(event) -> tuple:
+    return event.at, event.id or 0
+
+
+def is_awaiting_routing(ticket: Ticket) -> bool:
+    """Whether the rules still have to route this ticket: nobody is on it, and no rules evaluation followed its
+    last move to `triaged` (a ticket set to triaged without that event is routed while nobody is on it)."""
+    if ticket.assignee or ticket.status not in ROUTABLE_STATUSES:
+        return False
+    return routing_after_triage(ticket) is None
+
+
+def routing_after_triage(ticket: Ticket):
+    """The `rules-evaluated` event that routed the ticket after its last move to `triaged`, or None."""
+    triaged = _last_triaged(ticket)
+    if triaged is None:
+        return None
+    evaluated = [e for e in ticket.events if e.kind == "rules-evaluated" and _order(e) > _order(triaged)]
+    return max(evaluated, key=_order, default=None)
+
+
+def _last_triaged(ticket: Ticket):
+    moves = [e for e in ticket.events if e.kind == "status-changed"
+             and ((e.changes or {}).get("status") or {}).get("to") == "triaged"]
+    return max(moves, key=_order, default=None)
+
+
+def assign_ticket(runtime, ticket_id: str) -> str:
+    """Run the assignment rules for a ticket awaiting routing (e.g. after triage); a no-op otherwise."""
+    from intake.pipeline.decide import _apply_decision, current_workload
+
+    with runtime.db.locked() as session:
+        ticket = session.get(Ticket, ticket_id, with_for_update=True)
+        if ticket is None or not is_awaiting_routing(ticket):
+            return "nothing to do"
+        now, engine = runtime.clock(), runtime.rules().current()
+        text = ticket.messages[0].text if ticket.messages else ""
+        decision = engine.decide(stored_facts(ticket, text), current_workload(session), now)
+        _apply_decision(session, ticket, decision, now)
+        messages = replan(session, ticket, engine, now, actor="sla")
+        number, outcome = ticket.number, f"team {ticket.team}, assignee {ticket.assignee}"
+    send_messages(messages, number)
+    log.info("ticket %s: routed by the rules: %s", number, outcome)
+    return outcome
+
+
+def sweep_unrouted(runtime, grace: timedelta = SWEEP_GRACE) -> list[str]:
+    """Send `assign_ticket` again for triaged tickets still awaiting routing `grace` after their last change
+    (their message was lost); returns their ids. Harmless when the first message is merely slow."""
+    cutoff = runtime.clock() - grace
+    with runtime.db.session() as session:
+        candidates = session.execute(
+            select(Ticket).where(Ticket.status == "triaged", Ticket.assignee.is_(None), Ticket.updated_at <= cutoff)
+            .order_by(Ticket.updated_at).limit(500).options(selectinload(Ticket.events))
+        ).scalars().all()
+        lost = [ticket.id for ticket in candidates if is_awaiting_routing(ticket)]
+        numbers = [ticket.number for ticket in candidates if ticket.id in lost]
+    send_messages([("assign_ticket", (ticket_id,)) for ticket_id in lost], "sweep")
+    if lost:
+        log.warning("re-sent routing of %d triaged ticket(s) whose broker message was lost: %s", len(lost), numbers)
+    return lost

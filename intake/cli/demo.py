@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shlex
 import shutil
+from contextlib import contextmanager
 import sys
 from pathlib import Path
 
@@ -42,8 +43,11 @@ def demo_command(samples_dir: Path | None, workdir: Path) -> None:
     refuse_broken_rules(settings)  # before the last demo's files are deleted
     _empty_workdir(workdir)
     _use_in_process_broker(settings)
-    if logging.getLogger().level > logging.DEBUG:  # the demo prints its summary; per-item lines are for -v
-        logging.getLogger().setLevel(logging.WARNING)
+    with _quiet_logs():
+        _run_demo(settings, samples_dir, workdir)
+
+
+def _run_demo(settings: Settings, samples_dir: Path, workdir: Path) -> None:
     runtime = open_runtime(settings)
     with runtime.db.session() as session:
         counts = registry_db.import_registry(session, load_registry(samples_dir / "registry.yaml"))
@@ -79,6 +83,22 @@ def intake_command() -> str:
     if found:
         return shlex.quote(str(Path(found).resolve()))
     return f"{shlex.quote(sys.executable)} -m intake.cli.main"
+
+
+@contextmanager
+def _quiet_logs():
+    """The demo prints its summary; a log line per item is for -v. Set on our loggers, not the root (the
+    in-process worker's boot sets the root level from the settings again), and put back afterwards."""
+    loggers = [logging.getLogger(name) for name in ("intake", "dramatiq")]
+    levels = [logger.level for logger in loggers]
+    if logging.getLogger().level > logging.DEBUG:
+        for logger in loggers:
+            logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 DEMO_MARKER = ".intake-demo"

@@ -145,6 +145,7 @@ def test_demo_ends_with_commands_that_work_pasted_as_printed(tmp_path):
     demo = subprocess.run([str(intake), "demo", "--samples", str(SAMPLES)], cwd=tmp_path / "here", env=env,
                           capture_output=True, text=True, timeout=600)
     assert demo.returncode == 0, demo.stderr[-3000:]
+    assert " INFO " not in demo.stderr, demo.stderr[:2000]  # a line per item is for -v, not the first run
     commands = re.findall(r"INTAKE_DATABASE_URL=\S+ .*?tickets (?:list --review|show \S+)", demo.stdout)
     assert commands, demo.stdout[-2000:]
 

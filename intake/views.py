@@ -15,7 +15,18 @@ def ticket_summary(ticket: Ticket) -> dict:
     data["created_at"] = ticket.created_at.isoformat()
     data["next_due"] = _iso(next_due(ticket))
     data["review_reasons"] = ticket.review_reasons
+    data["possible_emergency"] = emergency_flag(ticket)
     return data
+
+
+def emergency_flag(ticket: Ticket) -> dict | None:
+    """The safety net's flag (intake/pipeline/safety_net.py): its state (open: pinned in the triage queue,
+    confirmed, cleared), why it was raised and who settled it, when and why; None when never flagged."""
+    if ticket.emergency_state is None:
+        return None
+    return {"state": ticket.emergency_state, "reasons": list(ticket.emergency_reasons or []),
+            "settled_by": ticket.emergency_settled_by, "settled_at": _iso(ticket.emergency_settled_at),
+            "settled_why": ticket.emergency_settled_why}
 
 
 def ticket_detail(ticket: Ticket) -> dict:

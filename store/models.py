@@ -126,6 +126,7 @@ class Ticket(Base):
         Index("ix_tickets_status", "status"),
         Index("ix_tickets_requester", "requester", "created_at"),
         Index("ix_tickets_channel_activity", "channel", "last_activity_at"),  # threading's similar-subject scan
+        Index("ix_tickets_emergency_state", "emergency_state"),  # the triage queue's pinned rows
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
@@ -155,6 +156,12 @@ class Ticket(Base):
     external_ticket_id: Mapped[str | None] = mapped_column(String(100), index=True)
     conversation_id: Mapped[str | None] = mapped_column(String(200), index=True)
     probable_followup_of: Mapped[str | None] = mapped_column(String(20))
+    # the safety net (issue #16): open (pinned in the triage queue) / confirmed / cleared; None: never flagged
+    emergency_state: Mapped[str | None] = mapped_column(String(12))
+    emergency_reasons: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    emergency_settled_by: Mapped[str | None] = mapped_column(String(200))
+    emergency_settled_at: Mapped[datetime | None]
+    emergency_settled_why: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)

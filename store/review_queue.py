@@ -1,5 +1,6 @@
-"""The triage queue in the order a dispatcher works it: most urgent first, then the SLA clock that runs out
-first, then the oldest. `tickets list --review` and the demo read it; the pipeline never does.
+"""The triage queue in the order a dispatcher works it: possible emergencies not settled yet pinned on top (also
+when nothing else sends them to triage: intake/pipeline/safety_net.py), then most urgent first, then the SLA clock
+that runs out first, then the oldest. `tickets list --review` and the demo read it; the pipeline never does.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ NEXT_DUE = case(
     else_=None,
 )
 URGENCY_ORDER = case(URGENCY_RANK, value=Ticket.urgency, else_=len(URGENCY_RANK))
+PINNED = Ticket.emergency_state == "open"  # flagged possible emergency, nobody confirmed or cleared it yet
 
 
 def next_due(ticket: Ticket) -> datetime | None:
@@ -35,9 +37,11 @@ def next_due(ticket: Ticket) -> datetime | None:
 
 
 def review_queue(session: Session, status: str | None = None, limit: int = 200) -> list[Ticket]:
-    """Tickets waiting in triage: by urgency, then the next SLA due time (none last), then age (oldest first)."""
-    query = (select(Ticket).where(Ticket.needs_review.is_(True))
-             .order_by(URGENCY_ORDER, NEXT_DUE.is_(None), NEXT_DUE, Ticket.created_at, Ticket.number)
+    """Tickets waiting in triage and unsettled possible emergencies: those pinned first, then by urgency, the
+    next SLA due time (none last) and age (oldest first)."""
+    query = (select(Ticket).where(or_(Ticket.needs_review.is_(True), PINNED))
+             .order_by(case((PINNED, 0), else_=1), URGENCY_ORDER, NEXT_DUE.is_(None), NEXT_DUE, Ticket.created_at,
+                       Ticket.number)
              .limit(limit))
     if status:
         query = query.where(Ticket.status == status)

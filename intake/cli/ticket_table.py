@@ -19,6 +19,7 @@ from intake.cli.display import DASH, format_age, format_due, shown
 from intake.models import utcnow
 
 WRAPPED_MIN_WIDTH = 12  # review reasons and subjects wrap on a narrow terminal, down to this
+EMERGENCY_MARK = "⚠"
 PIPED_WIDTH = 100_000  # no limit in practice: a table only takes the width its cells need
 
 
@@ -38,6 +39,8 @@ def ticket_table(rows: list[dict], now: datetime) -> Table:
         category = "/".join(part for part in (row["category"], row["subcategory"]) if part) or DASH
         place = " ".join(part for part in (row["property_id"], row["unit"]) if part) or DASH
         reasons = ("; ".join(row.get("review_reasons") or []) or "yes") if row["needs_review"] else ""
+        if is_pinned(row):
+            reasons = "; ".join(filter(None, [emergency_note(row["possible_emergency"]), reasons]))
         table.add_row(row["number"], row["status"], shown(row["urgency"]), format_age(row["created_at"], now),
                       format_due(row.get("next_due"), now, year=False), category, place, shown(row["team"]),
                       shown(row["assignee"]), reasons, shown(row["subject"]))
@@ -55,5 +58,19 @@ def format_table(rows: list[dict], now: datetime | None = None, *, terminal: boo
                       soft_wrap=False)
     console.print(ticket_table(rows, now))
     in_triage = sum(1 for row in rows if row["needs_review"])
+    pinned = sum(1 for row in rows if is_pinned(row))
     lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
-    return "\n".join(lines + [f"{len(rows)} tickets, {in_triage} in the triage queue"])
+    count = f"{len(rows)} tickets, {in_triage} in the triage queue"
+    if pinned:
+        count += f", {pinned} possible emergenc{'y' if pinned == 1 else 'ies'} to confirm or clear"
+    return "\n".join(lines + [count])
+
+
+def is_pinned(row: dict) -> bool:
+    """A possible emergency nobody confirmed or cleared yet: pinned on top of the triage queue."""
+    return (row.get("possible_emergency") or {}).get("state") == "open"
+
+
+def emergency_note(flag: dict) -> str:
+    """How the review column marks a pinned ticket: the warning sign and why it was flagged."""
+    return f"{EMERGENCY_MARK} possible emergency: {'; '.join(flag['reasons']) or 'flagged'}"

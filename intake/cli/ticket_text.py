@@ -32,11 +32,24 @@ def _fields(data: dict, now: datetime) -> list[str]:
            f"  category {category}  urgency {shown(data['urgency'])}  priority {shown(data['priority'])}",
            f"  property {shown(data['property_id'])}  unit {shown(data['unit'])}  billing {billing}",
            f"  team {shown(data['team'])}  assignee {shown(data['assignee'])}  tags {shown(data['tags'])}"]
+    if data.get("possible_emergency"):
+        out += _emergency(data["number"], data["possible_emergency"])
     if data["needs_review"]:
         out.append(f"  NEEDS REVIEW: {'; '.join(data['review_reasons']) or 'yes'}")
     out.append(f"  first response: {_clock(sla['first_response_due'], sla['first_response_at'], 'answered', now)}")
     out.append(f"  resolution:     {_clock(sla['resolution_due'], sla['resolved_at'], 'resolved', now)}")
     return out
+
+
+def _emergency(number: str, flag: dict) -> list[str]:
+    """The safety net's flag: its state, and why; an open one says how to settle it."""
+    reasons = [f"    - {reason}" for reason in flag["reasons"]]
+    if flag["state"] == "open":
+        return [f"  ⚠ POSSIBLE EMERGENCY (open: pinned in the triage queue; "
+                f"`intake tickets emergency {number} confirm|clear --by YOU`):", *reasons]
+    settled = f"{flag['state']} by {shown(flag['settled_by'])} {format_time(flag['settled_at'])}"
+    why = f": {flag['settled_why']}" if flag["settled_why"] else ""
+    return [f"  possible emergency {settled}{why}; flagged because:", *reasons]
 
 
 def _clock(due: str | None, done: str | None, done_word: str, now: datetime) -> str:

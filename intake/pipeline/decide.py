@@ -14,6 +14,7 @@ from assignment.timers import replan, schedule_timers, stored_facts
 from classifiers.models import names_in
 from intake.pipeline.persist import PRIORITIES
 from intake.pipeline.reclassify import reclassify_conversation
+from intake.pipeline.safety_net import flag_ticket
 from intake.pipeline.work import Work, classifier_of
 from intake.runtime import Runtime
 from store import tickets as ticket_store
@@ -179,6 +180,7 @@ def _raise_urgency(ctx: Runtime, session: Session, work: Work) -> str | None:
         id=str(work.raw.id), channel=message.channel.value, sender=message.sender, subject=message.subject,
         body=message.text or message.full_text, received_at=message.received_at))
     _add_flags(ticket, result.evidence)
+    flag_ticket(ctx, session, work, ticket, result)  # raised, never cleared, by the follow-up's own words
     if not is_more_urgent(result.urgency, ticket.urgency):
         return None
     values = {"urgency": result.urgency}

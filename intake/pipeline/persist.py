@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from intake.channels import TICKET_PREFIXES
 from intake.models import InboundMessage
+from intake.pipeline.safety_net import flag_ticket
 from intake.pipeline.work import Work
 from intake.runtime import Runtime
 from store import tickets as ticket_store
@@ -59,6 +60,7 @@ def open_ticket(ctx: Runtime, session: Session, work: Work) -> Ticket:
         ticket_store.add_event(session, ticket, "classified", actor="classifier",
                                changes={f: getattr(ticket, f) for f in ("category", "subcategory", "urgency", "property_id", "unit", "billing_type")},
                                reason=_explain_classification(result), at=now)
+        flag_ticket(ctx, session, work, ticket, result)  # pinned for a person, routed as usual all the same
     if work.thread.probable_of and work.thread.note_only:
         _note_possible_link(session, ticket, work, now)
     elif work.thread.probable_of:

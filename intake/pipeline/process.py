@@ -165,7 +165,10 @@ def _run(ctx: Runtime, session, work: Work) -> Verdict | None:
 
 
 def _after_commit(work: Work) -> None:
-    """Send the broker messages the stages asked for, now that what they refer to is committed."""
+    """Send the broker messages the stages asked for, now that what they refer to is committed (and write
+    the log lines they left for then: a rolled-back attempt must not have logged them)."""
+    for call in work.on_commit:
+        call()
     if not work.after_commit:
         return
     import dramatiq

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from intake.channels.base import RawRecord
 from intake.models import InboundMessage, ThreadCandidate, ThreadMatch
@@ -40,6 +40,7 @@ class Work:
     outcome: str = ""
     classifier: Any | None = None  # the registry's classifier, looked up once per item (see `classifier_of`)
     after_commit: list[tuple[str, tuple]] = field(default_factory=list)  # (actor name, args) to send once committed
+    on_commit: list[Callable[[], None]] = field(default_factory=list)  # e.g. log lines, once the item is committed
 
 
 def classifier_of(ctx, session, work: Work):

@@ -112,8 +112,19 @@ def classify(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
         body=message.text or message.full_text, received_at=message.received_at,
     ))
     work.thread = settle_thread(work.thread, work.classification, work.candidates,
-                                ctx.settings.classification.topic_change_threshold)
+                                ctx.settings.classification.topic_change_threshold,
+                                text=message.text or message.full_text, conversation=_conversation_of(session),
+                                sender=message.sender, subject=message.subject,
+                                names=(message.sender, message.sender_name or ""))
     return None
+
+
+def _conversation_of(session: Session):
+    """A candidate ticket's own words by number: its subject and what the tenant side wrote on it."""
+    def conversation(number: str) -> str:
+        ticket = ticket_store.for_follow_up(session, number)
+        return "\n".join([ticket.subject or "", *ticket_store.inbound_texts(session, ticket)]) if ticket else ""
+    return conversation
 
 
 def persist(ctx: Runtime, session: Session, work: Work) -> Verdict | None:

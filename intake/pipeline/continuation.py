@@ -62,6 +62,14 @@ _FIX_HELD = re.compile(r"\b(?:" + "|".join([
     r"ja funciona|funciona bem", r"fonctionne bien|marche bien", r"funktioniert (?:jetzt |wieder )+",
     r"funziona bene|e a posto",
 ]) + r")\b")
+_ROOMS = {room: re.compile(r"\b(?:" + words + r")\b") for room, words in {
+    "kitchen": r"kitchen|cocina|cozinha|cuisine|kuche|cucina",
+    "bathroom": r"bathroom|shower room|bano|banheiro|salle de bain|salle d eau|badezimmer|bagno",
+    "bedroom": r"bedroom|dormitorio|habitacion|quarto|chambre|schlafzimmer|camera da letto",
+    "living room": r"living room|lounge|sitting room|salon|sala de estar|wohnzimmer|soggiorno|salotto",
+    "hallway": r"hallway|corridor|pasillo|corredor|couloir|flur|corridoio",
+    "balcony": r"balcony|balcon|varanda|balkon|balcone",
+}.items()}
 _SENTENCE = re.compile(r"(?<=[.!?;:\n])\s+")
 _WORD = re.compile(r"[a-z]{3,}")
 _ENDINGS = ("ings", "ing", "ers", "ed", "es", "er", "s")
@@ -84,10 +92,16 @@ class Signs:
     another_cue: str | None = None
     fix_held_cue: str | None = None
     shared: list[str] = field(default_factory=list)
+    rooms: tuple[set[str], set[str]] | None = None  # (the message's, the ticket's) when they have none in common
+
+    @property
+    def tied_by_words(self) -> bool:
+        """Words in common, and not about another room ("kitchen tap" is not the "bathroom tap")."""
+        return bool(self.shared) and self.rooms is None
 
     @property
     def continues(self) -> bool:
-        return bool(self.continuation_cue or self.shared)
+        return bool(self.continuation_cue) or self.tied_by_words
 
     @property
     def other_matter(self) -> str | None:
@@ -99,6 +113,8 @@ class Signs:
         parts = [f"says {self.continuation_cue!r}"] if self.continuation_cue else []
         if self.shared:
             parts.append("words in common: " + ", ".join(self.shared[:5]))
+        if self.shared and self.rooms:
+            parts[-1] += f" but {'/'.join(sorted(self.rooms[0]))}, not {'/'.join(sorted(self.rooms[1]))}"
         return "; ".join(parts) or "no continuation cue, no words in common"
 
 
@@ -107,6 +123,9 @@ def read_signs(text: str, conversation: str, names: tuple[str, ...] = ()) -> Sig
     `names` are words of the sender's name and address, never a shared topic."""
     folded = normalize(text or "")
     signs = Signs(shared=words_in_common(text, conversation, names))
+    ours, theirs = rooms_named(text), rooms_named(conversation)
+    if ours and theirs and not ours & theirs:
+        signs.rooms = (ours, theirs)
     if match := _NOT_THIS.search(folded):
         signs.not_this_cue = match.group(0).strip()
     for sentence in _SENTENCE.split(folded):
@@ -123,6 +142,12 @@ def says_continues(text: str) -> str | None:
     """The continuation cue in `text` ("still", "de novo", "the plumber"…), or None."""
     match = _CONTINUES.search(normalize(text or ""))
     return match.group(0) if match else None
+
+
+def rooms_named(text: str) -> set[str]:
+    """The rooms a text names (kitchen, bathroom, bedroom, living room, hallway, balcony), in any of the languages."""
+    folded = normalize(text or "")
+    return {room for room, pattern in _ROOMS.items() if pattern.search(folded)}
 
 
 def words_in_common(text: str, conversation: str, names: tuple[str, ...] = ()) -> list[str]:

@@ -32,17 +32,15 @@ number, a provider case, a quoted chat message) are never second-guessed here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
-
 from intake.models import ThreadCandidate, ThreadMatch
 from intake.pipeline.continuation import Signs, read_signs
+from store.lifecycle import OPEN_STATUSES
 
 EXPLICIT_SIGNALS = frozenset({"in-reply-to", "references", "ticket-reference", "external-ticket-id",
                               "reply-context", "rate-limit"})
 UNPLACED = {None, "other"}  # a topic nobody could place says nothing about a difference
 OWN_TOPIC = 0.5  # from this category confidence a placed message has a topic of its own
 _DONE = {"resolved", "closed"}
-_RESCUE_WINDOW = timedelta(days=30)
 
 
 def settle_thread(thread: ThreadMatch, result, candidates: list[ThreadCandidate], threshold: float,
@@ -78,8 +76,8 @@ def _new_matter(thread: ThreadMatch, result, candidate: ThreadCandidate, thresho
         return (f"new ticket: {number} is {candidate.status} and the message says {signs.fix_held_cue!r}; "
                 f"it is about {_topic(result)}")
     difference = topic_difference(result, candidate, threshold)
-    if difference is not None and not signs.shared:  # a lone "still" may be about anything ("the freezer still works")
-        return f"new ticket: {difference}; no words in common" + (f" (says {signs.continuation_cue!r})" if signs.continuation_cue else "")
+    if difference is not None and not signs.tied_by_words:  # a lone "still" may be about anything ("the freezer still works")
+        return f"new ticket: {difference}; {signs.explain()}"
     if thread.signal == "subject" and (difference := unit_difference(result, candidate, threshold)):
         return f"new ticket: {difference}"
     if not thread.sure and not signs.continues and has_own_topic(result, OWN_TOPIC):
@@ -97,13 +95,12 @@ def _why_continues(result, signs: Signs) -> str:
 def _rescue(thread: ThreadMatch, result, candidates: list[ThreadCandidate], threshold: float, text: str,
             conversation: Callable[[str], str], sender: str | None, subject: str | None,
             names: tuple[str, ...]) -> ThreadMatch:
-    """A probable follow-up the thread stage missed: the sender's (or the message's unit's) recent open ticket
-    that the message continues in words (a continuation cue and words in common), or the match unchanged."""
+    """A probable follow-up the thread stage missed: an open ticket of the sender's (or of the unit the message is
+    about) that the message continues in words (a continuation cue and words in common), or the match unchanged."""
     if not candidates or thread.signal in {"new-issue-marker", "new-issue-topic"}:
         return thread
-    latest = max(c.last_activity_at for c in candidates)
     for candidate in sorted(candidates, key=lambda c: c.last_activity_at, reverse=True):
-        if candidate.status.lower() in _DONE | {"merged", "spam"} or latest - candidate.last_activity_at > _RESCUE_WINDOW:
+        if candidate.status.lower() not in OPEN_STATUSES:
             continue
         tie = _tie(result, candidate, threshold, sender)
         if tie is None:

@@ -111,12 +111,26 @@ def classify(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
         id=str(work.raw.id), channel=message.channel.value, sender=message.sender, subject=message.subject,
         body=message.text or message.full_text, received_at=message.received_at,
     ))
-    work.thread = settle_thread(work.thread, work.classification, work.candidates,
+    candidates = [*work.candidates, *_unit_candidates(ctx, session, work)]
+    work.thread = settle_thread(work.thread, work.classification, candidates,
                                 ctx.settings.classification.topic_change_threshold,
                                 text=message.text or message.full_text, conversation=_conversation_of(session),
                                 sender=message.sender, subject=message.subject,
                                 names=(message.sender, message.sender_name or ""))
     return None
+
+
+def _unit_candidates(ctx: Runtime, session: Session, work: Work) -> list:
+    """For a message the thread stage placed nowhere, the open tickets of the unit it is confidently about (a
+    flatmate writing from another address); the follow-up policy still needs a continuation in its words."""
+    result, thread = work.classification, work.thread
+    threshold = ctx.settings.classification.topic_change_threshold
+    if (thread.ticket_number is not None or thread.signal is not None and thread.signal != "conversation-window"
+            or not (result.property and result.unit) or result.confidence.get("unit", 0.0) < threshold):
+        return []
+    known = {c.ticket_number for c in work.candidates}
+    found = ticket_store.open_unit_candidates(session, result.property, result.unit, ctx.clock() - timedelta(days=30))
+    return [c for c in found if c.ticket_number not in known]
 
 
 def _conversation_of(session: Session):

@@ -79,7 +79,10 @@ _NOT_A_TOPIC = frozenset("""
     cocina bano habitacion salon cozinha banheiro quarto sala cuisine salle chambre kuche schlafzimmer wohnzimmer
     cucina bagno camera soggiorno problem issue thing working work broken since again still just know sorry
     hola gracias buenos buenas obrigado obrigada bonjour merci hallo danke buongiorno grazie ciao also every
-    hi hey yes day got put let lot bit way new old end top via far
+    hi hey yes day got put let lot bit way new old end top via far time times need needs want like come coming
+    going make look help soon asap later tell said call email mail message sent send write wrote reply asked ask
+    check sure able keep keeps start starts started stop stopped fix fixed repair minutes hours year last first
+    next weekend monday tuesday wednesday thursday friday saturday sunday
 """.split())
 
 

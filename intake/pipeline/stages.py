@@ -116,7 +116,7 @@ def classify(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
                                 ctx.settings.classification.topic_change_threshold,
                                 text=message.text or message.full_text, conversation=_conversation_of(session),
                                 sender=message.sender, subject=message.subject,
-                                names=(message.sender, message.sender_name or ""))
+                                names=_names_of(ctx, session, work, candidates))
     return None
 
 
@@ -131,6 +131,17 @@ def _unit_candidates(ctx: Runtime, session: Session, work: Work) -> list:
     known = {c.ticket_number for c in work.candidates}
     found = ticket_store.open_unit_candidates(session, result.property, result.unit, ctx.clock() - timedelta(days=30))
     return [c for c in found if c.ticket_number not in known]
+
+
+def _names_of(ctx: Runtime, session: Session, work: Work, candidates) -> tuple[str, ...]:
+    """Names that are no topic: the sender's (address, display name, registered name) and the properties' the
+    message and its candidate tickets are about (name, aliases, address: "Oak Terrace" ties no two problems)."""
+    registry = classifier_of(ctx, session, work).registry
+    message, wanted = work.message, {work.classification.property, *(c.property_id for c in candidates)}
+    people = [tenant.name for tenant in registry.tenants_for_sender(message.sender)]
+    places = [text for prop in registry.properties if prop.id in wanted
+              for text in (prop.name, prop.address or "", *prop.aliases)]
+    return (message.sender, message.sender_name or "", *people, *places)
 
 
 def _conversation_of(session: Session):

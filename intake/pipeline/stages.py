@@ -97,10 +97,11 @@ def match_thread(ctx: Runtime, session: Session, work: Work, candidates) -> Thre
 
 
 def classify(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
-    """Classify the message, then settle a threading guess by its topic (see `followup.settle_thread`); a
+    """Classify the message, then settle a threading guess by what it says and its topic (see `followup.py`); a
     message that joins a ticket keeps the ticket's classification. Only a link the message carries itself
     (In-Reply-To, a ticket number…) skips the classifier."""
-    from intake.pipeline.followup import EXPLICIT_SIGNALS, settle_thread
+    from intake.pipeline.followup import EXPLICIT_SIGNALS
+    from intake.pipeline.followup_inputs import settle
 
     if work.thread.joins and work.thread.signal in EXPLICIT_SIGNALS:
         return None
@@ -111,45 +112,8 @@ def classify(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
         id=str(work.raw.id), channel=message.channel.value, sender=message.sender, subject=message.subject,
         body=message.text or message.full_text, received_at=message.received_at,
     ))
-    candidates = [*work.candidates, *_unit_candidates(ctx, session, work)]
-    work.thread = settle_thread(work.thread, work.classification, candidates,
-                                ctx.settings.classification.topic_change_threshold,
-                                text=message.text or message.full_text, conversation=_conversation_of(session),
-                                sender=message.sender, subject=message.subject,
-                                names=_names_of(ctx, session, work, candidates))
+    work.thread = settle(ctx, session, work)
     return None
-
-
-def _unit_candidates(ctx: Runtime, session: Session, work: Work) -> list:
-    """For a message the thread stage placed nowhere, the open tickets of the unit it is confidently about (a
-    flatmate writing from another address); the follow-up policy still needs a continuation in its words."""
-    result, thread = work.classification, work.thread
-    threshold = ctx.settings.classification.topic_change_threshold
-    if (thread.ticket_number is not None or thread.signal is not None and thread.signal != "conversation-window"
-            or not (result.property and result.unit) or result.confidence.get("unit", 0.0) < threshold):
-        return []
-    known = {c.ticket_number for c in work.candidates}
-    found = ticket_store.open_unit_candidates(session, result.property, result.unit, ctx.clock() - timedelta(days=30))
-    return [c for c in found if c.ticket_number not in known]
-
-
-def _names_of(ctx: Runtime, session: Session, work: Work, candidates) -> tuple[str, ...]:
-    """Names that are no topic: the sender's (address, display name, registered name) and the properties' the
-    message and its candidate tickets are about (name, aliases, address: "Oak Terrace" ties no two problems)."""
-    registry = classifier_of(ctx, session, work).registry
-    message, wanted = work.message, {work.classification.property, *(c.property_id for c in candidates)}
-    people = [tenant.name for tenant in registry.tenants_for_sender(message.sender)]
-    places = [text for prop in registry.properties if prop.id in wanted
-              for text in (prop.name, prop.address or "", *prop.aliases)]
-    return (message.sender, message.sender_name or "", *people, *places)
-
-
-def _conversation_of(session: Session):
-    """A candidate ticket's own words by number: its subject and what the tenant side wrote on it."""
-    def conversation(number: str) -> str:
-        ticket = ticket_store.for_follow_up(session, number)
-        return "\n".join([ticket.subject or "", *ticket_store.inbound_texts(session, ticket)]) if ticket else ""
-    return conversation
 
 
 def persist(ctx: Runtime, session: Session, work: Work) -> Verdict | None:

@@ -93,3 +93,12 @@ def test_a_new_problem_after_the_tenant_says_a_resolved_repair_held_is_a_new_tic
                    subject="Re: Kitchen tap dripping")
     drain = load(runtime, outcome.ticket_number)
     assert outcome.ticket_number == "EML-000002" and drain.probable_followup_of is None
+
+
+def test_an_urgent_message_that_surely_continues_its_ticket_joins_it(runtime, stub_broker):
+    # decided: the same emergency, already routed, is not split off; only a guess opens its own ticket
+    send(runtime, "email", "maria@example.net", "Water is coming through the kitchen ceiling of 101!", T0,
+         subject="Water through the kitchen ceiling")
+    outcome = send(runtime, "email", "maria@example.net", "It is still pouring through the ceiling and now near the "
+                   "light fitting, please hurry!", T0 + timedelta(hours=2), subject="Re: Water through the kitchen ceiling")
+    assert outcome.ticket_number == "EML-000001"

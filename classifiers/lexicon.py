@@ -10,6 +10,7 @@ distinct word is looked at once per process.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import operator
 import re
@@ -68,6 +69,12 @@ def _stop_words() -> set[str]:
         spec.loader.exec_module(module)
         words |= {normalize(w) for w in module.STOP_WORDS}
     return words
+
+
+@functools.cache
+def stop_words() -> frozenset[str]:
+    """The six languages' stop words, normalised, read once: words that never name a topic."""
+    return frozenset(_stop_words())
 
 
 _START, _END = operator.itemgetter(1), operator.itemgetter(2)

@@ -300,6 +300,25 @@ def _similar_subject_ids(session: Session, channel: ChannelName, since: datetime
     return [ticket_id for ticket_id, subject in rows if matches(subject)]
 
 
+_UNIT_TICKETS = (
+    select(Ticket)
+    .where(Ticket.status.in_(sorted(OPEN_STATUSES)), Ticket.property_id == bindparam("property_id"),
+           func.lower(Ticket.unit) == bindparam("unit"), Ticket.last_activity_at >= bindparam("since"))
+    .order_by(Ticket.last_activity_at.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def open_unit_candidates(session: Session, property_id: str, unit: str, since: datetime,
+                         limit: int = 5) -> list[ThreadCandidate]:
+    """The open tickets about one unit active since `since` (most recent first), as thread candidates: what a
+    flatmate or partner writing from another address may be following up (see pipeline/followup.py)."""
+    tickets = list(session.execute(_UNIT_TICKETS, {"property_id": property_id, "unit": unit.lower(),
+                                                   "since": since, "limit": limit}).scalars())
+    links = _message_links(session, [ticket.id for ticket in tickets])
+    return [to_candidate(ticket, links.get(ticket.id, [])) for ticket in tickets]
+
+
 def to_candidate(ticket: Ticket, messages=None) -> ThreadCandidate:
     """A snapshot of a ticket for threading; `messages` are its message rows (or the loaded messages)."""
     messages = ticket.messages if messages is None else messages

@@ -104,7 +104,7 @@ _STRONG_CUE = re.compile(_GREETING + r"""(?:
         |noch\s+ein|ein\s+anderes|neues\s+problem|autre\s+problème|un\s+autre)""", re.IGNORECASE | re.VERBOSE)
 _WEAK_CUE = re.compile(_GREETING + r"(?:(?:and\s+)?also\b|something\s+else|también|tambien|además|ademas)",
                        re.IGNORECASE)
-_FOLLOW_UP = re.compile(
+_FOLLOW_UP = re.compile(  # see `_reads_as_follow_up`: these, or any continuation cue of the six languages
     r"\b(still|again|same|any\s+update|update\s+on|not\s+fixed|came\s+back|sigue|todav[ií]a|mismo|misma"
     r"|otra\s+vez|de\s+nuevo|immer\s+noch|wieder|gleiche[nr]?)\b",
     re.IGNORECASE,
@@ -138,7 +138,7 @@ def new_issue_reason(text: str, open_topic: str | None) -> str | None:
     joins, because a wrongly joined message is one click to split, a wrongly split one loses its context.
     """
     text = text or ""
-    if _FOLLOW_UP.search(text):
+    if _reads_as_follow_up(text):
         return None
     if _STRONG_CUE.match(text):
         return f"text starts a new issue: {text[:40]!r}"
@@ -198,7 +198,7 @@ def match_conversation(
     pause = now - last_seen
     text = message.text or message.full_text
     if pause > window:
-        if _FOLLOW_UP.search(text or ""):
+        if _reads_as_follow_up(text):
             evidence = (f"reads like a follow-up of {latest.ticket_number}, but {_hours(pause)} since its last "
                         f"message (window {_hours(window)})")
             return ThreadMatch(ticket_number=latest.ticket_number, sure=False, signal="conversation-window",
@@ -210,7 +210,7 @@ def match_conversation(
     reason = new_issue_reason(text, old_topic)
     if reason:
         return ThreadMatch(signal="new-issue-marker", evidence=[reason])
-    if pause > long_pause and not _FOLLOW_UP.search(text or ""):
+    if pause > long_pause and not _reads_as_follow_up(text):
         new_topic = topic_of(text)
         if new_topic and old_topic and not _same_topic(new_topic, old_topic):
             return ThreadMatch(signal="new-issue-topic", evidence=[
@@ -218,6 +218,14 @@ def match_conversation(
     return ThreadMatch(ticket_number=latest.ticket_number, sure=True, signal="conversation-window", score=0.9,
                        evidence=[f"{_minutes(pause)} after the last message on {latest.ticket_number} "
                                  f"(window {_hours(window)})"])
+
+
+def _reads_as_follow_up(text: str | None) -> bool:
+    """A follow-up word ("still", "same") or a continuation cue in any of the six languages ("de novo", "il
+    tecnico", "any update"; intake/pipeline/continuation.py)."""
+    from intake.pipeline.continuation import says_continues
+
+    return bool(_FOLLOW_UP.search(text or "") or says_continues(text or ""))
 
 
 def _same_topic(new_topic: str, old: str) -> bool:

@@ -97,10 +97,11 @@ def match_thread(ctx: Runtime, session: Session, work: Work, candidates) -> Thre
 
 
 def classify(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
-    """Classify the message, then settle a threading guess by its topic (see `followup.settle_thread`); a
+    """Classify the message, then settle a threading guess by what it says and its topic (see `followup.py`); a
     message that joins a ticket keeps the ticket's classification. Only a link the message carries itself
     (In-Reply-To, a ticket number…) skips the classifier."""
-    from intake.pipeline.followup import EXPLICIT_SIGNALS, settle_thread
+    from intake.pipeline.followup import EXPLICIT_SIGNALS
+    from intake.pipeline.followup_inputs import settle
 
     if work.thread.joins and work.thread.signal in EXPLICIT_SIGNALS:
         return None
@@ -111,8 +112,7 @@ def classify(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
         id=str(work.raw.id), channel=message.channel.value, sender=message.sender, subject=message.subject,
         body=message.text or message.full_text, received_at=message.received_at,
     ))
-    work.thread = settle_thread(work.thread, work.classification, work.candidates,
-                                ctx.settings.classification.topic_change_threshold)
+    work.thread = settle(ctx, session, work)
     return None
 
 

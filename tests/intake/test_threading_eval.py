@@ -3,7 +3,8 @@
 The dev set (samples/threading.jsonl) is tuned on: follow-up precision >= 0.9 at recall >= 0.8. The blind set
 (samples/threading-blind.jsonl, 56 cases written from the format and the registry alone, never tuned on) is the
 regression guard: its first score, on the topic-aware policy of #15, was precision 0.78, recall 0.69 (the old
-threading scored 0.61 / 0.85 on it); its figures are printed and may never fall below that first score.
+threading scored 0.61 / 0.85 on it); after round 2 of the policy it scored 0.88 / 0.81, measured once. Its
+figures are printed and never fall below the best score reached.
 """
 
 from __future__ import annotations
@@ -25,5 +26,5 @@ def test_dev_threading_set_meets_the_targets(capsys):
     _check(SAMPLES / "threading.jsonl", capsys, at_least=60, precision=0.9, recall=0.8)
 
 
-def test_blind_threading_set_never_falls_below_its_first_score(capsys):
-    _check(SAMPLES / "threading-blind.jsonl", capsys, at_least=56, precision=0.78, recall=0.69)
+def test_blind_threading_set_never_falls_below_its_best_score(capsys):
+    _check(SAMPLES / "threading-blind.jsonl", capsys, at_least=56, precision=0.875, recall=0.807)

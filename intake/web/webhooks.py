@@ -62,11 +62,13 @@ def add_routes(app: web.Application, settings: Settings, db) -> None:
     batcher = app[ACCEPT_BATCHER] = AcceptBatcher(db)
     app.on_cleanup.append(lambda _app: batcher.close())
     mapping = load_mapping(settings.qcontact.mapping_file)  # a bad mapping file fails at start-up
+    depth = settings.limits.json_max_depth  # deeper bodies: 400, kept in quarantine (see load_json_object)
     routes = {
-        "whatsapp": Route(ChannelName.WHATSAPP, _meta_auth(settings), read_cloud_payload),
-        "waha": Route(ChannelName.WAHA, _waha_auth(settings), read_waha_payload),
+        "whatsapp": Route(ChannelName.WHATSAPP, _meta_auth(settings),
+                          lambda raw: read_cloud_payload(raw, max_depth=depth)),
+        "waha": Route(ChannelName.WAHA, _waha_auth(settings), lambda raw: read_waha_payload(raw, max_depth=depth)),
         "qcontact": Route(ChannelName.QCONTACT, _qcontact_auth(settings),
-                          lambda raw: read_qcontact_payload(raw, mapping)),
+                          lambda raw: read_qcontact_payload(raw, mapping, max_depth=depth)),
     }
     app.router.add_get("/webhooks/whatsapp", _verify_handler(settings, stats))
     for name, route in routes.items():

@@ -22,6 +22,7 @@ _ALIASES = {"ks_c_5601-1987": "cp949", "ks_c_5601": "cp949", "unicode-1-1-utf-7"
             "us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252"}
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*(?:\?(?![=])[^?]*)*?)\?=")
 _MSGID = re.compile(r"<[^<>\s]+>")
+MAX_MESSAGE_ID = 998
 _DATE = re.compile(r"^\s*(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
                    r"(?:\s*(?:[+-]\d{4}|(?:UT|GMT|[ECMP][SD]T|Z)(?![A-Za-z])))?")
 
@@ -210,9 +211,12 @@ def message_ids(value: str) -> list[str]:
     """Message-IDs in a References / In-Reply-To value, in order, without duplicates."""
     seen: list[str] = []
     for mid in _MSGID.findall(value or ""):
+        if len(mid) > MAX_MESSAGE_ID:  # no real id is this long, and the store's columns hold 998
+            continue
         if mid not in seen:
             seen.append(mid)
-    if not seen and value and value.strip() and "@" in value and " " not in value.strip():
+    if not seen and value and value.strip() and "@" in value and " " not in value.strip() \
+            and len(value.strip()) < MAX_MESSAGE_ID:
         seen.append(f"<{value.strip().strip('<>')}>")
     return seen
 

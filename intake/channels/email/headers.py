@@ -118,13 +118,23 @@ def header_text(msg: Message, name: str) -> str:
 
 
 def decode_header_value(value: str, fallback_charset: str | None = None) -> str:
+    """A header value as one line of text: never a CR, LF or other control character, whatever was encoded."""
     value = _recover_8bit(value, fallback_charset)
     value = re.sub(r"\r?\n(?=[ \t])", "", value)
-    if "=?" not in value:
-        return value
-    # Adjacent encoded words separated only by whitespace are joined without it (RFC 2047 §6.2).
-    value = re.sub(r"(\?=)\s+(?==\?)", r"\1", value)
-    return _ENCODED_WORD.sub(lambda m: _decode_word(m.group(1), m.group(2), m.group(3)) or m.group(0), value)
+    if "=?" in value:
+        # Adjacent encoded words separated only by whitespace are joined without it (RFC 2047 §6.2).
+        value = re.sub(r"(\?=)\s+(?==\?)", r"\1", value)
+        value = _ENCODED_WORD.sub(lambda m: _decode_word(m.group(1), m.group(2), m.group(3)) or m.group(0), value)
+    return one_line(value)
+
+
+_LINE_BREAKS_AND_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]+")
+
+
+def one_line(text: str) -> str:
+    """Control characters (CR and LF above all) as a single space: an encoded `=0D=0ABcc:` in a name or
+    Subject must not become a header line of its own when a reply reuses the value."""
+    return _LINE_BREAKS_AND_CONTROLS.sub(" ", text) if not text.isprintable() else text
 
 
 def _decode_word(charset: str, encoding: str, text: str) -> str | None:
@@ -134,12 +144,12 @@ def _decode_word(charset: str, encoding: str, text: str) -> str | None:
     except Exception:  # malformed base64 / QP: keep the word as written
         return None
     if isinstance(raw, str):
-        return raw
+        return one_line(raw)
     codec = codec_for(charset)
     try:
-        return raw.decode(codec or "utf-8")
+        return one_line(raw.decode(codec or "utf-8"))
     except (UnicodeDecodeError, LookupError):
-        return decode_bytes(raw, None)
+        return one_line(decode_bytes(raw, None))
 
 
 def _has_raw_8bit(value: str) -> bool:
@@ -176,13 +186,30 @@ def _protect_encoded_words(raw: str) -> str:
     so a spoofed display cannot become the address.
     """
     raw = re.sub(r"(\?=)\s+(?==\?)", r"\1", raw)
-    return _ENCODED_WORD.sub(lambda m: m.group(0) if raw[m.end():m.end() + 1] == "@" else _quote(
-        _decode_word(m.group(1), m.group(2), m.group(3)) or m.group(0)), raw)
+
+    def decoded(m: re.Match) -> str:
+        if raw[m.end():m.end() + 1] == "@":
+            return m.group(0)
+        text = _decode_word(m.group(1), m.group(2), m.group(3)) or m.group(0)
+        # Inside a quoted string (not allowed by RFC 2047, common all the same) it is escaped, not re-quoted:
+        # `"=?…?=" <a@b>` must keep `a@b` as the address whatever the name decodes to.
+        return _escape(text) if _is_quoted(raw, m.start()) else _quote(text)
+
+    return _ENCODED_WORD.sub(decoded, raw)
+
+
+def _is_quoted(raw: str, position: int) -> bool:
+    """Whether `position` lies inside a quoted string (an odd number of unescaped quotes before it)."""
+    return len(re.findall(r'(?<!\\)"', raw[:position])) % 2 == 1
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _quote(text: str) -> str:
     if re.search(r'[(),.:;<>@\[\]"\\]', text):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return '"' + _escape(text) + '"'
     return text
 
 

@@ -14,7 +14,7 @@ from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
-from charset_normalizer import from_bytes
+from intake.channels.email.charsets import CJK_ENCODINGS, guess_encoding
 
 _ALIASES = {"ks_c_5601-1987": "cp949", "ks_c_5601": "cp949", "unicode-1-1-utf-7": "utf-7", "gb2312": "gb18030",
             "gbk": "gb18030", "x-gbk": "gb18030", "iso-2022-jp": "iso2022_jp_ext", "x-sjis": "shift_jis",
@@ -61,12 +61,20 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
                 return data.decode(candidate)
             except (UnicodeDecodeError, LookupError):
                 pass
+    # Undeclared legacy CJK often holds byte pairs that are valid UTF-8 too (GB2312 "水" is U+02EE in UTF-8):
+    # a clean CJK reading is taken before the mostly-UTF-8 repair could turn it into Latin mojibake.
+    guess = guess_encoding(data) if codec is None else None
+    if guess in CJK_ENCODINGS:
+        try:
+            return data.decode(guess)
+        except UnicodeDecodeError:
+            pass
     mixed = _decode_mixed(data, codec)
     if mixed is not None:
         return mixed
-    guess = from_bytes(data[:65536]).best()
-    if guess is not None and guess.encoding:
-        return data.decode(guess.encoding, errors="replace")
+    guess = guess or guess_encoding(data)
+    if guess:
+        return data.decode(guess, errors="replace")
     return data.decode(codec or "cp1252", errors="replace")
 
 

@@ -5,6 +5,9 @@ bytes → check the content type → split into raw items → `accept` (one comm
 happens in the request. Bad input gets a 4xx with a JSON error naming the problem; if the sender was
 authenticated the payload is kept in quarantine with the reason, otherwise it is only counted and logged.
 A failure of ours (database down) answers 503 so the provider retries; the server never answers 500.
+Every signed body we can never process is answered 4xx *and* kept (store-then-quarantine), the same on all
+three routes: a retry would bring the same bytes back, and only a kept copy lets someone replay it once fixed.
+400: not JSON, or nested past `limits.json_max_depth`; 422: a control character in an id, a wrong field type.
 """
 
 from __future__ import annotations

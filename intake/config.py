@@ -20,6 +20,7 @@ class LimitsSettings(BaseModel):
     message_attachments_max_bytes: int = 25 * 1024 * 1024  # all attachments of one message
     raw_max_bytes: int = 40 * 1024 * 1024  # one raw email or payload kept at all
     webhook_body_max_bytes: int = 1024 * 1024
+    json_max_depth: int = Field(default=64, ge=8, le=500)  # deeper webhook JSON is refused with 400 (and kept)
     new_tickets_per_sender_per_hour: int = 10
     auto_replies_per_recipient_per_day: int = 5
 

@@ -18,13 +18,16 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from intake.models import ChannelName, RawInput
+from intake.pipeline.clean import has_control_characters
+
+MAX_CHANNEL_ID = 998  # as RawInput.channel_id and the raw_items column
 
 
 class SourceError(Exception):
     """The files cannot be read as asked (the operator's to fix: a channel to name, a broken mapping)."""
 
 
-def _read_qcontact(data: bytes, source: str):
+def _read_qcontact(data: bytes, source: str, max_depth: int):
     from intake.channels.qcontact.mapping import MappingError, load_mapping
     from intake.channels.qcontact.payload import read_qcontact_payload
     from intake.config import get_settings
@@ -33,7 +36,7 @@ def _read_qcontact(data: bytes, source: str):
         mapping = load_mapping(get_settings().qcontact.mapping_file)
     except MappingError as exc:
         raise SourceError(f"QContact mapping unusable: {exc}") from None
-    return read_qcontact_payload(data, mapping, source)
+    return read_qcontact_payload(data, mapping, source, max_depth)
 
 
 # Push channels split one payload into items (and rejects) with a function `(bytes, source) -> Split`.
@@ -60,15 +63,29 @@ def email_channel_id(data: bytes) -> str:
     # headers end there at the latest (at the first line that is not a header, if earlier).
     blank = _BLANK_LINE.search(data)
     headers = BytesHeaderParser(policy=compat32).parsebytes(data[:blank.end()] if blank else data, headersonly=True)
-    message_id = (headers.get("Message-ID") or "").strip()
+    message_id = str(headers.get("Message-ID") or "").strip()
     if message_id:
-        return message_id if message_id.startswith("<") else f"<{message_id}>"
+        message_id = message_id if message_id.startswith("<") else f"<{message_id}>"
+        if len(message_id) > MAX_CHANNEL_ID or has_control_characters(message_id):
+            # Not a key the store can hold (over 998 characters, a NUL): its hash is, and stays the same
+            # on every path the mail arrives by, so redeliveries are still deduplicated.
+            return "message-id-sha256:" + hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
+        return message_id
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def email_raw(data: bytes, source: str) -> RawInput:
     return RawInput(channel=ChannelName.EMAIL, channel_id=email_channel_id(data), payload=data,
                     content_type="message/rfc822", source=source)
+
+
+def _email_item(data: bytes, source: str) -> SourceItem:
+    """One mail as a source item; a mail whose headers we cannot even key is kept for quarantine instead."""
+    try:
+        return SourceItem(raw=email_raw(data, source))
+    except Exception as exc:  # one bad mail must not stop the files and mbox entries after it
+        reason = f"cannot read the mail's headers: {type(exc).__name__}: {str(exc)[:200]}"
+        return SourceItem(raw=rejected_raw(ChannelName.EMAIL, None, data, source, "message/rfc822"), problem=reason)
 
 
 def read_paths(paths: list[Path], channel: ChannelName | None = None) -> Iterator[SourceItem]:
@@ -90,7 +107,7 @@ def _file(path: Path, channel: ChannelName | None) -> Iterator[SourceItem]:
         if path.suffix.lower() == ".mbox" or _starts_with(path, b"From "):
             yield from _mbox(path)
         else:
-            yield SourceItem(raw=email_raw(path.read_bytes(), f"file:{path}"))
+            yield _email_item(path.read_bytes(), f"file:{path}")
         return
     yield from _payload(path, kind)
 
@@ -104,10 +121,12 @@ def _payload(path: Path, channel: ChannelName) -> Iterator[SourceItem]:
     from intake.channels.chat import PayloadError
 
     module_name, function_name = PAYLOAD_READERS[channel].split(":")
+    from intake.config import get_settings
+
     reader = getattr(importlib.import_module(module_name), function_name)
     data, source = path.read_bytes(), f"file:{path}"
     try:
-        split = reader(data, source)
+        split = reader(data, source, max_depth=get_settings().limits.json_max_depth)
     except PayloadError as exc:  # the whole file is unusable: keep it, with the reason
         yield SourceItem(raw=rejected_raw(channel, None, data, source), problem=str(exc))
         return
@@ -117,22 +136,24 @@ def _payload(path: Path, channel: ChannelName) -> Iterator[SourceItem]:
         yield SourceItem(raw=rejected_raw(channel, rejected.channel_id, rejected.payload, source), problem=rejected.reason)
 
 
-def rejected_raw(channel: ChannelName, channel_id: str | None, payload: bytes, source: str) -> RawInput:
-    """A raw input for quarantine; without a channel id the content hash keeps redeliveries deduplicated."""
-    key = channel_id or "rejected:sha256:" + hashlib.sha256(payload).hexdigest()
-    return RawInput(channel=channel, channel_id=key, payload=payload, content_type="application/json", source=source)
+def rejected_raw(channel: ChannelName, channel_id: str | None, payload: bytes, source: str,
+                 content_type: str = "application/json") -> RawInput:
+    """A raw input for quarantine; without a usable channel id the content hash keeps redeliveries deduplicated."""
+    usable = channel_id and len(channel_id) <= MAX_CHANNEL_ID and not has_control_characters(channel_id)
+    key = channel_id if usable else "rejected:sha256:" + hashlib.sha256(payload).hexdigest()
+    return RawInput(channel=channel, channel_id=key, payload=payload, content_type=content_type, source=source)
 
 
 def _mbox(path: Path) -> Iterator[SourceItem]:
     box = mailbox.mbox(path, create=False)
     for key in box.keys():
-        yield SourceItem(raw=email_raw(box.get_bytes(key), f"mbox:{path}"))
+        yield _email_item(box.get_bytes(key), f"mbox:{path}")
 
 
 def _maildir(path: Path) -> Iterator[SourceItem]:
     box = mailbox.Maildir(path, factory=None, create=False)
     for key in sorted(box.keys()):
-        yield SourceItem(raw=email_raw(box.get_bytes(key), f"maildir:{path}"))
+        yield _email_item(box.get_bytes(key), f"maildir:{path}")
 
 
 def _guess_channel(path: Path) -> ChannelName:

@@ -97,7 +97,7 @@ class RawItem(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(20))
     channel_id: Mapped[str] = mapped_column(String(998))
-    source: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(ClippedString(200))  # a long file path must not refuse the item
     content_type: Mapped[str] = mapped_column(String(100))
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     state: Mapped[str] = mapped_column(String(20), default="pending")  # pending / processed / quarantined

@@ -39,17 +39,85 @@ class Split:
     ignored: list[str] = field(default_factory=list)  # e.g. "account_update": events that are not messages
 
 
-def load_json_object(raw: bytes) -> dict:
-    """The body as a JSON object, or PayloadError saying why not (encoding, syntax, top-level type)."""
+DEFAULT_JSON_MAX_DEPTH = 64  # as `limits.json_max_depth`; provider payloads nest about 8 deep
+# Strings (whose brackets do not count) and brackets: all a nesting count needs to look at.
+_JSON_NESTING_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def load_json_object(raw: bytes, max_depth: int = DEFAULT_JSON_MAX_DEPTH) -> dict:
+    """The body as a JSON object, or PayloadError saying why not (encoding, syntax, top-level type, nesting).
+
+    Nesting deeper than `max_depth` is refused before parsing: the parser (and every later `json.dumps`
+    of the item) would otherwise end in a RecursionError, which is no reason a sender can act on."""
     try:
-        data = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PayloadError(f"body is not UTF-8 (byte {exc.start})") from None
+    depth = json_depth(text, max_depth)
+    if depth > max_depth:
+        raise PayloadError(f"JSON nested more than {max_depth} levels deep (limits.json_max_depth)")
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise PayloadError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     if not isinstance(data, dict):
         raise PayloadError(f"expected a JSON object, got {type(data).__name__}")
     return data
+
+
+def json_depth(text: str, stop_after: int) -> int:
+    """How deep arrays and objects nest in JSON `text` (counting stops once past `stop_after`)."""
+    if text.count("[") + text.count("{") <= stop_after:  # cannot nest deeper than it has openers: no scan
+        return 0
+    depth = deepest = 0
+    for match in _JSON_NESTING_TOKENS.finditer(text):
+        token = match.group()
+        if token == "[" or token == "{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > stop_after:
+                    break
+        elif token == "]" or token == "}":
+            depth -= 1
+    return deepest
+
+
+_TYPE_LABELS = {str: "a string", dict: "an object", list: "a list", bool: "true or false"}
+
+
+def type_problem(value: object, spec: object, where: str) -> str | None:
+    """The first field of `value` whose JSON type differs from `spec`, named with its path, or None.
+
+    `spec` is a type (or tuple of types) for a scalar, a dict of field specs for an object, and a one-item
+    list `[spec]` for a list of such items. Absent (or null) fields are fine: only present ones are checked."""
+    if value is None:
+        return None
+    if isinstance(spec, dict):
+        if not isinstance(value, dict):
+            return _wrong(where, dict, value)
+        for name, inner in spec.items():
+            problem = type_problem(value.get(name), inner, f"{where}.{name}" if where else name)
+            if problem:
+                return problem
+        return None
+    if isinstance(spec, list):
+        if not isinstance(value, list):
+            return _wrong(where, list, value)
+        for index, item in enumerate(value):
+            problem = type_problem(item, spec[0], f"{where}[{index}]")
+            if problem:
+                return problem
+        return None
+    kinds = spec if isinstance(spec, tuple) else (spec,)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        return _wrong(where, kinds, value)
+    return None
+
+
+def _wrong(where: str, kinds: tuple | type, value: object) -> str:
+    labels = [_TYPE_LABELS.get(kind, "a number") for kind in (kinds if isinstance(kinds, tuple) else (kinds,))]
+    return f"field '{where}' must be {' or '.join(dict.fromkeys(labels))}, got {type(value).__name__}"
 
 
 def envelope_bytes(envelope: dict) -> bytes:

@@ -14,7 +14,8 @@ from intake.cli.rules_gate import refuse_broken_rules
 from intake.ingest import accept, quarantine_input
 from intake.models import ChannelName
 from intake.runtime import Runtime
-from intake.sources import SourceError, read_paths
+from intake.logs import describe_error
+from intake.sources import SourceError, read_paths, rejected_raw
 from store.models import RawItem
 
 BATCH = 100
@@ -76,6 +77,7 @@ def ingest_paths(runtime: Runtime, paths: list[Path], channel: ChannelName | Non
     items = tqdm(read_paths(paths, channel), desc="ingest", unit="item", disable=None, leave=False)
     for item in items:
         if item.problem:
+            click.echo(f"{item.raw.source}: quarantined: {item.problem}", err=True)
             raw_ids.append(quarantine_input(runtime.db, item.raw, item.problem))
             continue
         batch.append(item.raw)
@@ -88,9 +90,23 @@ def ingest_paths(runtime: Runtime, paths: list[Path], channel: ChannelName | Non
 
 
 def _accept(runtime: Runtime, batch, raw_ids: list[int]) -> int:
-    results = accept(runtime.db, batch)
+    try:
+        results = accept(runtime.db, batch)
+    except Exception as exc:  # one item the store refuses must not stop the others: store them one by one
+        if len(batch) == 1:
+            return _quarantine_unstorable(runtime, batch[0], exc, raw_ids)
+        return sum(_accept(runtime, [raw], raw_ids) for raw in batch)
     raw_ids.extend(r.raw_id for r in results if not r.duplicate)
     return sum(r.duplicate for r in results)
+
+
+def _quarantine_unstorable(runtime: Runtime, raw, exc: Exception, raw_ids: list[int]) -> int:
+    """Keep the bytes under a content-hash key with the store's reason (a database outage raises again here)."""
+    reason = f"cannot be stored as received: {describe_error(exc)[:300]}"
+    click.echo(f"{raw.source}: quarantined: {reason}", err=True)
+    raw_ids.append(quarantine_input(runtime.db, rejected_raw(raw.channel, None, raw.payload, raw.source or "ingest",
+                                                             raw.content_type), reason))
+    return 0
 
 
 def summarize(runtime: Runtime, ingested: dict) -> Counter:

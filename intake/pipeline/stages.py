@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from intake.channels import get_channel
 from intake.models import ChannelName, ThreadMatch
+from intake.pipeline.clean import clean_message
 from intake.pipeline.delivery import record_delivery_report
 from intake.pipeline.work import Verdict, Work, classifier_of
 from intake.runtime import Runtime
@@ -23,13 +24,14 @@ log = logging.getLogger(__name__)
 
 def parse(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     """The channel turns its raw bytes into an InboundMessage (ParseError → quarantine, see process.py);
-    a channel that carries attachment bytes (email) hands them over from the same parse."""
+    a channel that carries attachment bytes (email) hands them over from the same parse. Control
+    characters (NUL above all) are removed from the message's text fields here, for every channel."""
     channel = get_channel(work.raw.channel)
     if hasattr(channel, "parse_with_contents"):
         message, work.attachment_contents = channel.parse_with_contents(work.raw, ctx.settings)
     else:
         message = channel.parse(work.raw, ctx.settings)
-    work.message = message.model_copy(update={"raw_id": work.raw.id})
+    work.message = clean_message(message).model_copy(update={"raw_id": work.raw.id})
     return None
 
 

@@ -5,6 +5,9 @@ bytes → check the content type → split into raw items → `accept` (one comm
 happens in the request. Bad input gets a 4xx with a JSON error naming the problem; if the sender was
 authenticated the payload is kept in quarantine with the reason, otherwise it is only counted and logged.
 A failure of ours (database down) answers 503 so the provider retries; the server never answers 500.
+Every signed body we can never process is answered 4xx *and* kept (store-then-quarantine), the same on all
+three routes: a retry would bring the same bytes back, and only a kept copy lets someone replay it once fixed.
+400: not JSON, or nested past `limits.json_max_depth`; 422: a control character in an id, a wrong field type.
 """
 
 from __future__ import annotations
@@ -62,11 +65,13 @@ def add_routes(app: web.Application, settings: Settings, db) -> None:
     batcher = app[ACCEPT_BATCHER] = AcceptBatcher(db)
     app.on_cleanup.append(lambda _app: batcher.close())
     mapping = load_mapping(settings.qcontact.mapping_file)  # a bad mapping file fails at start-up
+    depth = settings.limits.json_max_depth  # deeper bodies: 400, kept in quarantine (see load_json_object)
     routes = {
-        "whatsapp": Route(ChannelName.WHATSAPP, _meta_auth(settings), read_cloud_payload),
-        "waha": Route(ChannelName.WAHA, _waha_auth(settings), read_waha_payload),
+        "whatsapp": Route(ChannelName.WHATSAPP, _meta_auth(settings),
+                          lambda raw: read_cloud_payload(raw, max_depth=depth)),
+        "waha": Route(ChannelName.WAHA, _waha_auth(settings), lambda raw: read_waha_payload(raw, max_depth=depth)),
         "qcontact": Route(ChannelName.QCONTACT, _qcontact_auth(settings),
-                          lambda raw: read_qcontact_payload(raw, mapping)),
+                          lambda raw: read_qcontact_payload(raw, mapping, max_depth=depth)),
     }
     app.router.add_get("/webhooks/whatsapp", _verify_handler(settings, stats))
     for name, route in routes.items():

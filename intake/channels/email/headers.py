@@ -14,7 +14,7 @@ from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
-from charset_normalizer import from_bytes
+from intake.channels.email.charsets import CJK_ENCODINGS, guess_encoding
 
 _ALIASES = {"ks_c_5601-1987": "cp949", "ks_c_5601": "cp949", "unicode-1-1-utf-7": "utf-7", "gb2312": "gb18030",
             "gbk": "gb18030", "x-gbk": "gb18030", "iso-2022-jp": "iso2022_jp_ext", "x-sjis": "shift_jis",
@@ -22,6 +22,7 @@ _ALIASES = {"ks_c_5601-1987": "cp949", "ks_c_5601": "cp949", "unicode-1-1-utf-7"
             "us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252"}
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*(?:\?(?![=])[^?]*)*?)\?=")
 _MSGID = re.compile(r"<[^<>\s]+>")
+MAX_MESSAGE_ID = 998
 _DATE = re.compile(r"^\s*(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
                    r"(?:\s*(?:[+-]\d{4}|(?:UT|GMT|[ECMP][SD]T|Z)(?![A-Za-z])))?")
 
@@ -60,12 +61,20 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
                 return data.decode(candidate)
             except (UnicodeDecodeError, LookupError):
                 pass
+    # Undeclared legacy CJK often holds byte pairs that are valid UTF-8 too (GB2312 "水" is U+02EE in UTF-8):
+    # a clean CJK reading is taken before the mostly-UTF-8 repair could turn it into Latin mojibake.
+    guess = guess_encoding(data) if codec is None else None
+    if guess in CJK_ENCODINGS:
+        try:
+            return data.decode(guess)
+        except UnicodeDecodeError:
+            pass
     mixed = _decode_mixed(data, codec)
     if mixed is not None:
         return mixed
-    guess = from_bytes(data[:65536]).best()
-    if guess is not None and guess.encoding:
-        return data.decode(guess.encoding, errors="replace")
+    guess = guess or guess_encoding(data)
+    if guess:
+        return data.decode(guess, errors="replace")
     return data.decode(codec or "cp1252", errors="replace")
 
 
@@ -117,13 +126,23 @@ def header_text(msg: Message, name: str) -> str:
 
 
 def decode_header_value(value: str, fallback_charset: str | None = None) -> str:
+    """A header value as one line of text: never a CR, LF or other control character, whatever was encoded."""
     value = _recover_8bit(value, fallback_charset)
     value = re.sub(r"\r?\n(?=[ \t])", "", value)
-    if "=?" not in value:
-        return value
-    # Adjacent encoded words separated only by whitespace are joined without it (RFC 2047 §6.2).
-    value = re.sub(r"(\?=)\s+(?==\?)", r"\1", value)
-    return _ENCODED_WORD.sub(lambda m: _decode_word(m.group(1), m.group(2), m.group(3)) or m.group(0), value)
+    if "=?" in value:
+        # Adjacent encoded words separated only by whitespace are joined without it (RFC 2047 §6.2).
+        value = re.sub(r"(\?=)\s+(?==\?)", r"\1", value)
+        value = _ENCODED_WORD.sub(lambda m: _decode_word(m.group(1), m.group(2), m.group(3)) or m.group(0), value)
+    return one_line(value)
+
+
+_LINE_BREAKS_AND_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]+")
+
+
+def one_line(text: str) -> str:
+    """Control characters (CR and LF above all) as a single space: an encoded `=0D=0ABcc:` in a name or
+    Subject must not become a header line of its own when a reply reuses the value."""
+    return _LINE_BREAKS_AND_CONTROLS.sub(" ", text) if not text.isprintable() else text
 
 
 def _decode_word(charset: str, encoding: str, text: str) -> str | None:
@@ -133,12 +152,12 @@ def _decode_word(charset: str, encoding: str, text: str) -> str | None:
     except Exception:  # malformed base64 / QP: keep the word as written
         return None
     if isinstance(raw, str):
-        return raw
+        return one_line(raw)
     codec = codec_for(charset)
     try:
-        return raw.decode(codec or "utf-8")
+        return one_line(raw.decode(codec or "utf-8"))
     except (UnicodeDecodeError, LookupError):
-        return decode_bytes(raw, None)
+        return one_line(decode_bytes(raw, None))
 
 
 def _has_raw_8bit(value: str) -> bool:
@@ -175,13 +194,30 @@ def _protect_encoded_words(raw: str) -> str:
     so a spoofed display cannot become the address.
     """
     raw = re.sub(r"(\?=)\s+(?==\?)", r"\1", raw)
-    return _ENCODED_WORD.sub(lambda m: m.group(0) if raw[m.end():m.end() + 1] == "@" else _quote(
-        _decode_word(m.group(1), m.group(2), m.group(3)) or m.group(0)), raw)
+
+    def decoded(m: re.Match) -> str:
+        if raw[m.end():m.end() + 1] == "@":
+            return m.group(0)
+        text = _decode_word(m.group(1), m.group(2), m.group(3)) or m.group(0)
+        # Inside a quoted string (not allowed by RFC 2047, common all the same) it is escaped, not re-quoted:
+        # `"=?…?=" <a@b>` must keep `a@b` as the address whatever the name decodes to.
+        return _escape(text) if _is_quoted(raw, m.start()) else _quote(text)
+
+    return _ENCODED_WORD.sub(decoded, raw)
+
+
+def _is_quoted(raw: str, position: int) -> bool:
+    """Whether `position` lies inside a quoted string (an odd number of unescaped quotes before it)."""
+    return len(re.findall(r'(?<!\\)"', raw[:position])) % 2 == 1
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _quote(text: str) -> str:
     if re.search(r'[(),.:;<>@\[\]"\\]', text):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return '"' + _escape(text) + '"'
     return text
 
 
@@ -210,9 +246,12 @@ def message_ids(value: str) -> list[str]:
     """Message-IDs in a References / In-Reply-To value, in order, without duplicates."""
     seen: list[str] = []
     for mid in _MSGID.findall(value or ""):
+        if len(mid) > MAX_MESSAGE_ID:  # no real id is this long, and the store's columns hold 998
+            continue
         if mid not in seen:
             seen.append(mid)
-    if not seen and value and value.strip() and "@" in value and " " not in value.strip():
+    if not seen and value and value.strip() and "@" in value and " " not in value.strip() \
+            and len(value.strip()) < MAX_MESSAGE_ID:
         seen.append(f"<{value.strip().strip('<>')}>")
     return seen
 

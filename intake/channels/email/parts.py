@@ -7,6 +7,9 @@ phishing mail carries archives, and nothing here needs their contents.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import email.utils
 import hashlib
 import mimetypes
 import re
@@ -51,15 +54,17 @@ def split_parts(msg: Message) -> Parts:
 
 
 def _walk(part: Message, parts: Parts, in_alternative: bool) -> None:
-    ctype = part.get_content_type()
+    ctype = content_type(part)
     if part.is_multipart() and part.get_content_maintype() == "multipart":
         children = part.get_payload()
         if not isinstance(children, list):
             return
-        alternative = ctype == "multipart/alternative"
+        if ctype == "multipart/alternative":
+            _choose_alternative([c for c in children if isinstance(c, Message)], parts)
+            return
         for child in children:
             if isinstance(child, Message):
-                _walk(child, parts, alternative)
+                _walk(child, parts, False)
         return
     if part.get_content_maintype() == "multipart":  # boundary missing or reused: whatever is there is text
         leftover = part.get_payload()
@@ -93,15 +98,40 @@ def _walk(part: Message, parts: Parts, in_alternative: bool) -> None:
                                   note=note))
 
 
+def _choose_alternative(children: list[Message], parts: Parts) -> None:
+    """One rendering of a multipart/alternative, never several joined (RFC 2046 §5.1.4: the last one we
+    can render is the richest). The plain text of the same content is kept beside a chosen HTML one (the
+    quote finder prefers plain text); attachments of every alternative are kept, so nothing is lost."""
+    walked = []
+    for child in children:
+        found = Parts(charset_hint=parts.charset_hint)
+        _walk(child, found, True)
+        walked.append(found)
+    renderable = [found for found in walked if any(t.strip() for t in found.plain + found.html)]
+    chosen = renderable[-1] if renderable else None
+    if chosen is not None:
+        plain = chosen.plain or next((found.plain for found in reversed(renderable) if found.plain), [])
+        parts.plain.extend(plain)
+        parts.html.extend(chosen.html)
+    for found in walked:
+        parts.attachments.extend(found.attachments)
+        parts.attached_messages.extend(found.attached_messages)
+
+
 def _filename(part: Message, charset_hint: str | None = None) -> str | None:
     try:
         name = part.get_filename()
     except Exception:  # broken RFC 2231 parameters
         name = None
-    if not name:
-        name = part.get_param("name")
-        if isinstance(name, tuple):  # RFC 2231 (charset, language, value)
-            name = name[2]
+    for carrier in ("name", "file", "filename"):  # `file=` / `filename=` on Content-Type: non-standard, common
+        if name:
+            break
+        try:
+            name = part.get_param(carrier)
+        except Exception:  # broken RFC 2231 parameters
+            name = None
+        if isinstance(name, tuple):  # RFC 2231 (charset, language, value), continuations already joined
+            name = email.utils.collapse_rfc2231_value(name)
     if not name:
         return None
     name = str(name)
@@ -135,6 +165,19 @@ def _default_name(ctype: str, content_id: str | None, index: int) -> str:
     return stem + ("" if stem.lower().endswith(ext) else ext)
 
 
+_TOKEN_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")
+
+
+def content_type(part: Message) -> str:
+    """The part's media type; a mangled one (`text/plain>`, `text/html"`) read as its valid beginning, so
+    that a stray character cannot turn the body into an attachment."""
+    ctype = part.get_content_type()
+    if _TOKEN_TYPE.fullmatch(ctype):
+        return ctype
+    match = _TOKEN_TYPE.match(ctype)
+    return match.group(0) if match else "application/octet-stream"
+
+
 def _payload_bytes(part: Message) -> bytes:
     if part.get_content_type() == "message/rfc822" or part.is_multipart():
         inner = [p for p in part.get_payload() if isinstance(p, Message)] if part.is_multipart() else []
@@ -144,10 +187,26 @@ def _payload_bytes(part: Message) -> bytes:
         data = part.get_payload(decode=True)
     except Exception:  # broken base64 / uuencode: keep the transfer-encoded bytes rather than nothing
         data = None
+    if any(type(defect).__name__ == "InvalidBase64LengthDefect" for defect in part.defects):
+        data = _lenient_base64(part.get_payload()) or data
     if data is None:
         raw = part.get_payload()
         data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
     return data
+
+
+def _lenient_base64(encoded: object) -> bytes | None:
+    """Base64 with a stray character or two at the end (the stdlib then hands back the encoded text):
+    the whole quanta decoded, the incomplete tail dropped; None when even that is not base64."""
+    if not isinstance(encoded, str):
+        return None
+    text = re.sub(r"[^A-Za-z0-9+/]", "", encoded.split("=", 1)[0])  # up to the padding, if any
+    if len(text) % 4 == 1:  # one character too many: the stray one
+        text = text[:-1]
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None
 
 
 def serialize(message: Message) -> bytes:
@@ -162,9 +221,16 @@ def serialize(message: Message) -> bytes:
         return head.encode("utf-8", "surrogateescape") + b"\n" + body
 
 
+_META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
 def _decoded_text(part: Message) -> str:
     data = _payload_bytes(part)
-    text = decode_bytes(data, part.get_content_charset())
+    declared = part.get_content_charset()
+    if declared is None and content_type(part) == "text/html":  # only the page itself says: <meta charset>
+        found = _META_CHARSET.search(data, 0, 4096)
+        declared = found.group(1).decode("ascii") if found else None
+    text = decode_bytes(data, declared)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -6,19 +6,21 @@ Interactions written by agents (direction outbound) are ours and are ignored.
 
 from __future__ import annotations
 
-from intake.channels.chat import PayloadError, Rejected, Split, envelope_bytes, load_json_object
+from intake.channels.chat import DEFAULT_JSON_MAX_DEPTH, PayloadError, Rejected, Split, envelope_bytes, load_json_object
 from intake.channels.qcontact.mapping import QContactMapping, pick, pick_text
 from intake.models import ChannelName, RawInput
+from intake.pipeline.clean import has_control_characters
 
 PROVIDER = "qcontact"
 
 
-def read_qcontact_payload(raw: bytes, mapping: QContactMapping, source: str = "webhook:qcontact") -> Split:
+def read_qcontact_payload(raw: bytes, mapping: QContactMapping, source: str = "webhook:qcontact",
+                          max_depth: int = DEFAULT_JSON_MAX_DEPTH) -> Split:
     """Items, rejected items and ignored events of one body (webhook, or a saved page of cases).
 
     Raises PayloadError when the body holds no case, interaction or page of cases.
     """
-    body = load_json_object(raw)
+    body = load_json_object(raw, max_depth)
     event = pick_text(body, mapping.webhook.event)
     split = Split()
     interaction = pick(body, mapping.webhook.interaction)
@@ -64,12 +66,32 @@ def _add(split: Split, kind: str, record: dict, mapping: QContactMapping, event:
     if not _is_scalar_id(pick(record, fields.id)):
         split.rejected.append(Rejected(None, f"{kind} id must be a string or an integer", envelope))
         return
+    if has_control_characters(record_id):  # the dedupe key: refused, not escaped
+        split.rejected.append(Rejected(None, f"{kind} id contains a control character", envelope))
+        return
     if kind == "interaction" and not _is_scalar_id(pick(record, fields.case_id)):
         split.rejected.append(Rejected(None, f"interaction {record_id} has no case id (a string or an integer; "
                                              f"looked at: {', '.join(fields.case_id)})", envelope))
         return
+    problem = _text_field_problem(record, fields)
+    if problem:
+        split.rejected.append(Rejected(None, f"{kind} {record_id}: {problem}", envelope))
+        return
     split.items.append(RawInput(channel=ChannelName.QCONTACT, channel_id=f"{kind}:{record_id}"[:998],
                                 payload=envelope, content_type="application/json", source=source))
+
+
+_TEXT_FIELDS = ("ticket_id", "subject", "text", "status", "phone", "email", "contact_id", "name", "created_at",
+                "source_channel")
+
+
+def _text_field_problem(record: dict, fields) -> str | None:
+    """A mapped field the worker reads as text holding an object or a list (its repr would become the text)."""
+    for name in _TEXT_FIELDS:
+        value = pick(record, getattr(fields, name))
+        if isinstance(value, (dict, list)):
+            return f"field '{name}' (looked at: {', '.join(getattr(fields, name))}) must be text, got {type(value).__name__}"
+    return None
 
 
 def _is_scalar_id(value: object) -> bool:

@@ -7,8 +7,10 @@ WAHA posts one event per request. `message` / `message.any` (incoming only: our 
 
 from __future__ import annotations
 
-from intake.channels.chat import PayloadError, Rejected, Split, envelope_bytes, load_json_object
+from intake.channels.chat import (DEFAULT_JSON_MAX_DEPTH, PayloadError, Rejected, Split, envelope_bytes,
+                                  load_json_object, type_problem)
 from intake.models import ChannelName, RawInput
+from intake.pipeline.clean import has_control_characters
 
 PROVIDER = "waha"
 MESSAGE_EVENTS = frozenset({"message", "message.any", "message.reaction", "message.edited"})
@@ -23,9 +25,9 @@ def split_waha_payload(raw: bytes, source: str = "webhook:waha") -> list[RawInpu
     return split.items
 
 
-def read_waha_payload(raw: bytes, source: str = "webhook:waha") -> Split:
+def read_waha_payload(raw: bytes, source: str = "webhook:waha", max_depth: int = DEFAULT_JSON_MAX_DEPTH) -> Split:
     """Items, rejected items and ignored events of one WAHA webhook body (PayloadError if not a WAHA event)."""
-    body = load_json_object(raw)
+    body = load_json_object(raw, max_depth)
     event = body.get("event")
     if not isinstance(event, str) or not event:
         raise PayloadError("missing field 'event'")
@@ -38,6 +40,8 @@ def read_waha_payload(raw: bytes, source: str = "webhook:waha") -> Split:
         raise PayloadError(f"event {event!r}: missing field 'payload' (an object)")
     if body.get("me") is not None and not isinstance(body["me"], dict):
         raise PayloadError(f"event {event!r}: field 'me' must be an object")
+    if type_problem(body.get("me"), {"id": str}, "me"):
+        raise PayloadError(f"event {event!r}: {type_problem(body['me'], {'id': str}, 'me')}")
     envelope = {"provider": PROVIDER, "event": event, "session": body.get("session"), "engine": body.get("engine"),
                 "me": body.get("me"), "payload": payload}
     message_id = payload.get("id")
@@ -64,6 +68,10 @@ def read_waha_payload(raw: bytes, source: str = "webhook:waha") -> Split:
             split.rejected.append(Rejected(message_id, f"event {event!r}: missing field 'payload.from'",
                                            envelope_bytes(envelope)))
             return split
+    if has_control_characters(channel_id):  # the dedupe key: refused (422, kept), an escaped key would match nothing
+        split.rejected.append(Rejected(None, f"event {event!r}: field 'payload.id' or 'payload.ackName' contains a "
+                                             "control character", envelope_bytes(envelope)))
+        return split
     split.items.append(RawInput(channel=ChannelName.WAHA, channel_id=channel_id, payload=envelope_bytes(envelope),
                                 content_type="application/json", source=source))
     return split
@@ -73,10 +81,17 @@ _OBJECTS = ("media", "location", "replyTo", "reaction", "_data")
 _STRINGS = ("from", "to", "participant", "body", "notifyName", "editedMessageId", "ackName")
 
 
+# Inside the objects: the fields the worker (channel.py) reads from them.
+_NUMBER = (int, float, str)
+_INNER = {"media": {"url": str, "filename": str, "mimetype": str}, "replyTo": {"id": str},
+          "location": {"latitude": _NUMBER, "longitude": _NUMBER, "description": str},
+          "reaction": {"text": str, "messageId": str}, "_data": {"notifyName": str}, "timestamp": _NUMBER}
+
+
 def _shape_problem(payload: dict) -> str | None:
     """Fields the worker reads must have WAHA's JSON types when present (a list `from` is the sender's fault)."""
     for names, kind, label in ((_OBJECTS, dict, "an object"), (_STRINGS, str, "a string")):
         for name in names:
             if payload.get(name) is not None and not isinstance(payload[name], kind):
                 return f"field 'payload.{name}' must be {label}, got {type(payload[name]).__name__}"
-    return None
+    return type_problem(payload, _INNER, "payload")

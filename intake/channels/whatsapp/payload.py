@@ -7,8 +7,10 @@ Each item's payload is a small envelope: the message (or status) plus the metada
 
 from __future__ import annotations
 
-from intake.channels.chat import PayloadError, Rejected, Split, envelope_bytes, load_json_object
+from intake.channels.chat import (DEFAULT_JSON_MAX_DEPTH, PayloadError, Rejected, Split, envelope_bytes,
+                                  load_json_object, type_problem)
 from intake.models import ChannelName, RawInput
+from intake.pipeline.clean import has_control_characters
 
 PROVIDER = "whatsapp-cloud"
 # Types Meta documents for inbound `messages[]`; anything else is quarantined as unknown.
@@ -17,6 +19,25 @@ MESSAGE_TYPES = frozenset({
     "reaction", "order", "system", "unsupported", "edit", "revoke", "request_welcome", "referral",
 })
 STATUS_VALUES = frozenset({"sent", "delivered", "read", "played", "failed", "deleted", "warning"})
+# The JSON types of every field the worker reads (channel.py), per message type: a wrong one is the
+# sender's fault, answered 422 and kept in quarantine, instead of failing three attempts in the worker.
+_NUMBER = (int, float, str)  # coordinates and quantities arrive as numbers or numeric strings
+_MEDIA = {"id": str, "mime_type": str, "filename": str, "caption": str, "sha256": str, "url": str}
+_REPLY = {"id": str, "title": str, "description": str, "body": str}
+CONTENT_TYPES = {
+    "text": {"body": str},
+    **{kind: _MEDIA for kind in ("image", "document", "audio", "video", "sticker")},
+    "location": {"latitude": _NUMBER, "longitude": _NUMBER, "name": str, "address": str},
+    "contacts": [{"name": {"formatted_name": str}, "phones": [{"phone": str}]}],
+    "interactive": {"type": str, "button_reply": _REPLY, "list_reply": _REPLY, "nfm_reply": _REPLY},
+    "button": {"text": str, "payload": str},
+    "reaction": {"emoji": str, "message_id": str},
+    "order": {"text": str, "product_items": [{"product_retailer_id": _NUMBER, "quantity": _NUMBER}]},
+    "edit": {"original_message_id": str, "message": {"type": str}},
+    "revoke": {"original_message_id": str},
+    "system": {"body": str},
+}
+_MESSAGE_FIELDS = {"context": {"id": str, "forwarded": bool, "frequently_forwarded": bool}, "timestamp": _NUMBER}
 
 
 def split_cloud_payload(raw: bytes, source: str = "webhook:whatsapp") -> list[RawInput]:
@@ -27,13 +48,13 @@ def split_cloud_payload(raw: bytes, source: str = "webhook:whatsapp") -> list[Ra
     return split.items
 
 
-def read_cloud_payload(raw: bytes, source: str = "webhook:whatsapp") -> Split:
+def read_cloud_payload(raw: bytes, source: str = "webhook:whatsapp", max_depth: int = DEFAULT_JSON_MAX_DEPTH) -> Split:
     """The items, the rejected items (with reasons) and the ignored event kinds of one webhook body.
 
     Raises PayloadError when the body as a whole is not a WhatsApp Business Account notification.
     Changes other than `messages` (account, template, call updates…) are listed in `ignored`.
     """
-    body = load_json_object(raw)
+    body = load_json_object(raw, max_depth)
     if body.get("object") != "whatsapp_business_account":
         raise PayloadError(f"field 'object' is {body.get('object')!r}, expected 'whatsapp_business_account'")
     entries = body.get("entry")
@@ -92,6 +113,9 @@ def _value_problem(value: dict) -> str | None:
     for index, contact in enumerate(value.get("contacts") or []):
         if not isinstance(contact, dict) or not isinstance(contact.get("wa_id", ""), str):
             return f"contacts[{index}]: field 'wa_id' must be a string"
+        problem = type_problem(contact, {"profile": {"name": str}}, f"contacts[{index}]")
+        if problem:
+            return problem
     return None
 
 
@@ -124,11 +148,24 @@ def _message_problem(message: object) -> str | None:
             return f"missing field '{name}'" if message.get(name) in (None, "") else f"field '{name}' must be a string"
     if len(message["id"]) > 900:
         return "field 'id' is too long"
+    if has_control_characters(message["id"]):  # the dedupe key: refused, an escaped key would match no reply
+        return "field 'id' contains a control character"
     if message["type"] not in MESSAGE_TYPES:
         return f"unknown message type {message['type']!r}"
     body_is_list = message["type"] == "contacts"  # the one type whose body is a list
-    return _shape_problem(message, objects=("context", "referral") + (() if body_is_list else (message["type"],)),
-                          lists=("errors",) + ((message["type"],) if body_is_list else ()))
+    return (_shape_problem(message, objects=("context", "referral") + (() if body_is_list else (message["type"],)),
+                           lists=("errors",) + ((message["type"],) if body_is_list else ()))
+            or content_problem(message))
+
+
+def content_problem(message: dict) -> str | None:
+    """A field of the message's content (`text.body`, `image.caption`…) with the wrong JSON type, named."""
+    kind = message["type"]
+    problem = type_problem(message, {**_MESSAGE_FIELDS, kind: CONTENT_TYPES.get(kind, dict)}, "")
+    inner = (message.get("edit") or {}).get("message") if kind == "edit" else None
+    if not problem and isinstance(inner, dict) and inner.get("type") in CONTENT_TYPES:  # an edit carries a message
+        problem = type_problem(inner, {inner["type"]: CONTENT_TYPES[inner["type"]]}, "edit.message")
+    return problem
 
 
 def _status_problem(status: object) -> str | None:
@@ -139,6 +176,9 @@ def _status_problem(status: object) -> str | None:
             return f"missing field '{name}'" if status.get(name) in (None, "") else f"field '{name}' must be a string"
     if len(status["id"]) > 800:
         return "field 'id' is too long"
+    for name in ("id", "recipient_participant_id"):  # both go into the dedupe key
+        if isinstance(status.get(name), str) and has_control_characters(status[name]):
+            return f"field '{name}' contains a control character"
     if status["status"] not in STATUS_VALUES:
         return f"unknown status {status['status']!r}"
     return _shape_problem(status, objects=("conversation", "pricing"), lists=("errors",),

@@ -115,7 +115,7 @@ async def test_an_unforeseen_shape_is_still_the_senders_400_not_our_503(db, tmp_
     from intake.web.app import create_app
     from tests.conftest import make_settings
 
-    def broken_split(raw: bytes):
+    def broken_split(raw: bytes, **_options):
         return json.loads(raw)["payload"]["id"] + 1  # TypeError: the kind of slip a new field could cause
 
     monkeypatch.setattr(webhooks, "read_waha_payload", broken_split)

@@ -75,3 +75,21 @@ def is_in_process(broker: dramatiq.Broker) -> bool:
 def ensure_broker(settings: Settings) -> dramatiq.Broker:
     """The broker this process chose, choosing it from `settings` on first call."""
     return _current if _current is not None else use_broker(build_broker(settings))
+
+
+def held_messages(broker: dramatiq.Broker, queue_name: str, message_ids: list[str]) -> set[str] | None:
+    """Which of `message_ids` the broker still holds for `queue_name` (waiting, delayed or being worked on);
+    None when this broker cannot tell (the in-process one) or cannot answer now."""
+    if not isinstance(broker, RedisBroker):
+        return None
+    if not message_ids:
+        return set()
+    base = f"{broker.namespace}:{queue_name}"
+    try:
+        held: set[str] = set()
+        for key in (f"{base}.msgs", f"{base}.DQ.msgs"):  # dramatiq's hashes of the queue's and its delay queue's messages
+            held |= {mid for mid, body in zip(message_ids, broker.client.hmget(key, message_ids)) if body is not None}
+        return held
+    except Exception as exc:  # Redis down or hung (bounded by its timeouts): judge by the send time alone
+        log.warning("could not ask the broker which messages it holds (%s)", exc)
+        return None

@@ -10,6 +10,7 @@ import gc
 import logging
 
 import dramatiq
+import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
@@ -45,10 +46,19 @@ class SettledHeap(dramatiq.Middleware):
 
 
 def build_broker(settings: Settings) -> dramatiq.Broker:
-    """A new broker for these settings (not yet global)."""
-    broker = RedisBroker(url=settings.redis_url, namespace=settings.redis_namespace) if settings.redis_url else StubBroker()
+    """A new broker for these settings (not yet global); on Redis every call is bounded by `broker.*` timeouts."""
+    if settings.redis_url:
+        broker = RedisBroker(client=redis_client(settings), namespace=settings.redis_namespace)
+    else:
+        broker = StubBroker()
     broker.add_middleware(SettledHeap())
     return broker
+
+
+def redis_client(settings: Settings) -> redis.Redis:
+    """A Redis client whose connects and commands give up after `broker.*_timeout_seconds`."""
+    return redis.Redis.from_url(settings.redis_url, socket_connect_timeout=settings.broker.connect_timeout_seconds,
+                                socket_timeout=settings.broker.socket_timeout_seconds)
 
 
 def register_actor(actor: dramatiq.Actor) -> dramatiq.Actor:

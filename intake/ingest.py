@@ -56,6 +56,14 @@ def send_for_processing(raw_ids: list[int], *, together: bool = False, delay_ms:
     `together`: items stored in one transaction go in messages of `pipeline.batch_size` ids, which a worker
     claims at once. Re-driven items (reconciler, retries) go one a message: one that crashed its worker must
     not take attempts from items that merely shared its batch."""
+    sent = send_messages(raw_ids, together=together, delay_ms=delay_ms)
+    if db is not None and sent:
+        remember_messages(db, sent)
+    return [raw_id for chunk in sent.values() for raw_id in chunk]
+
+
+def send_messages(raw_ids: list[int], *, together: bool = False, delay_ms: int | None = None) -> dict[str, list[int]]:
+    """The sending half of `send_for_processing`: {broker message id: raw ids} of the messages that went."""
     from intake.actors import process_inbound, process_inbound_batch
 
     size = get_settings().pipeline.batch_size if together else 1
@@ -71,9 +79,7 @@ def send_for_processing(raw_ids: list[int], *, together: bool = False, delay_ms:
             sent[broker_message_id(message)] = chunk
         except Exception as exc:  # broker down: the items are safe in the database
             log.warning("raw %s stored but not enqueued (%s); the reconciler will re-send them", chunk, exc)
-    if db is not None and sent:
-        _remember_messages(db, sent)
-    return [raw_id for chunk in sent.values() for raw_id in chunk]
+    return sent
 
 
 def broker_message_id(message) -> str:
@@ -81,7 +87,8 @@ def broker_message_id(message) -> str:
     return message.options.get("redis_message_id", message.message_id)
 
 
-def _remember_messages(db: Database, sent: dict[str, list[int]]) -> None:
+def remember_messages(db: Database, sent: dict[str, list[int]]) -> None:
+    """The recording half: each item remembers the message it went in, and when (errors only logged)."""
     from intake.models import utcnow
     from store.raw import mark_enqueued
 

@@ -48,7 +48,10 @@ class SettledHeap(dramatiq.Middleware):
 def build_broker(settings: Settings) -> dramatiq.Broker:
     """A new broker for these settings (not yet global); on Redis every call is bounded by `broker.*` timeouts."""
     if settings.redis_url:
+        from intake.heartbeat import Heartbeat
+
         broker = RedisBroker(client=redis_client(settings), namespace=settings.redis_namespace)
+        broker.add_middleware(Heartbeat())
     else:
         broker = StubBroker()
     broker.add_middleware(SettledHeap())

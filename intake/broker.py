@@ -10,6 +10,7 @@ import gc
 import logging
 
 import dramatiq
+import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
@@ -45,10 +46,22 @@ class SettledHeap(dramatiq.Middleware):
 
 
 def build_broker(settings: Settings) -> dramatiq.Broker:
-    """A new broker for these settings (not yet global)."""
-    broker = RedisBroker(url=settings.redis_url, namespace=settings.redis_namespace) if settings.redis_url else StubBroker()
+    """A new broker for these settings (not yet global); on Redis every call is bounded by `broker.*` timeouts."""
+    if settings.redis_url:
+        from intake.heartbeat import Heartbeat
+
+        broker = RedisBroker(client=redis_client(settings), namespace=settings.redis_namespace)
+        broker.add_middleware(Heartbeat())
+    else:
+        broker = StubBroker()
     broker.add_middleware(SettledHeap())
     return broker
+
+
+def redis_client(settings: Settings) -> redis.Redis:
+    """A Redis client whose connects and commands give up after `broker.*_timeout_seconds`."""
+    return redis.Redis.from_url(settings.redis_url, socket_connect_timeout=settings.broker.connect_timeout_seconds,
+                                socket_timeout=settings.broker.socket_timeout_seconds)
 
 
 def register_actor(actor: dramatiq.Actor) -> dramatiq.Actor:
@@ -75,3 +88,21 @@ def is_in_process(broker: dramatiq.Broker) -> bool:
 def ensure_broker(settings: Settings) -> dramatiq.Broker:
     """The broker this process chose, choosing it from `settings` on first call."""
     return _current if _current is not None else use_broker(build_broker(settings))
+
+
+def held_messages(broker: dramatiq.Broker, queue_name: str, message_ids: list[str]) -> set[str] | None:
+    """Which of `message_ids` the broker still holds for `queue_name` (waiting, delayed or being worked on);
+    None when this broker cannot tell (the in-process one) or cannot answer now."""
+    if not isinstance(broker, RedisBroker):
+        return None
+    if not message_ids:
+        return set()
+    base = f"{broker.namespace}:{queue_name}"
+    try:
+        held: set[str] = set()
+        for key in (f"{base}.msgs", f"{base}.DQ.msgs"):  # dramatiq's hashes of the queue's and its delay queue's messages
+            held |= {mid for mid, body in zip(message_ids, broker.client.hmget(key, message_ids)) if body is not None}
+        return held
+    except Exception as exc:  # Redis down or hung (bounded by its timeouts): judge by the send time alone
+        log.warning("could not ask the broker which messages it holds (%s)", exc)
+        return None

@@ -35,6 +35,14 @@ class PipelineSettings(BaseModel):
     reopen_resolved_on_reply: bool = True
 
 
+class BrokerSettings(BaseModel):
+    """Bounds on every Redis call, so a hung Redis costs a bounded wait, never a stalled process."""
+
+    connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    socket_timeout_seconds: float = Field(default=5.0, gt=0)  # every command; fetches do not block in Redis
+    enqueue_wait_seconds: float = Field(default=0.5, ge=0)  # a webhook reply waits this long for its enqueue at most
+
+
 class MailboxSettings(BaseModel):
     name: str = Field(min_length=1, max_length=100, pattern=r"^[\w.@-]+$")  # in logs, state rows and raw sources
     host: str
@@ -167,6 +175,7 @@ class Settings(BaseSettings):
 
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    broker: BrokerSettings = Field(default_factory=BrokerSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
     whatsapp: WhatsAppSettings = Field(default_factory=WhatsAppSettings)
     waha: WahaSettings = Field(default_factory=WahaSettings)

@@ -95,12 +95,15 @@ def setup_logging(level: int | None = None) -> None:
 
 def adopt_handlers() -> None:
     """Bring log handlers someone else set up under our settings, e.g. the ones `dramatiq`'s command line
-    sets up in a worker process (which never runs our `setup_logging`): redaction on each, and `log_level`
-    (the command line logs at INFO, a line per item, whatever INTAKE_LOG_LEVEL says)."""
+    sets up in a worker process (which never runs our `setup_logging`): redaction on each handler of every
+    logger (the root's and any library's own), and `log_level` (the command line logs at INFO, a line per
+    item, whatever INTAKE_LOG_LEVEL says)."""
     from intake.config import get_settings
 
     root = logging.getLogger()
     root.setLevel(getattr(logging, get_settings().log_level.upper(), logging.INFO))
-    for handler in root.handlers:
-        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-            handler.addFilter(RedactingFilter())
+    loggers = [root, *(item for item in logging.Logger.manager.loggerDict.values() if isinstance(item, logging.Logger))]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+                handler.addFilter(RedactingFilter())

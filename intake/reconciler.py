@@ -5,35 +5,47 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from intake.runtime import Runtime
 from store import raw as raw_store
+from store.models import RawItem
 
 log = logging.getLogger(__name__)
 
 
 def reconcile_pending(ctx: Runtime) -> list[int]:
-    """Send again every raw item still pending after `pipeline.reconcile_after_seconds`; returns their ids.
+    """Send again every raw item still pending after `pipeline.reconcile_after_seconds` whose broker message is
+    gone; returns their ids. At most one message per item is outstanding: one sent within the claim lease, or
+    one the broker still holds (no worker running: the queue must not grow by a copy per sweep), is left be.
 
     Processing is idempotent, so re-sending an item whose first message is merely slow is harmless.
     """
     from intake.ingest import send_for_processing
 
     older_than = timedelta(seconds=ctx.settings.pipeline.reconcile_after_seconds)
+    lease = timedelta(seconds=ctx.settings.pipeline.claim_seconds)
     with ctx.db.session() as session:
-        raw_ids = raw_store.stale_pending_ids(session, older_than, ctx.clock())
-        if raw_ids:
-            # Touch them so the next sweep does not re-send the same ids before a worker got to them.
-            from sqlalchemy import update
-
-            from store.models import RawItem
-
-            session.execute(update(RawItem).where(RawItem.id.in_(raw_ids)).values(updated_at=ctx.clock()))
+        candidates = raw_store.resend_candidates(session, older_than, lease, ctx.clock())
+    raw_ids = _without_held_messages(ctx, candidates)
     if raw_ids:
+        with ctx.db.session() as session:
+            # Touch them so the next sweep does not re-send the same ids before a worker got to them.
+            session.execute(update(RawItem).where(RawItem.id.in_(raw_ids)).values(updated_at=ctx.clock()))
         log.warning("re-sending %d pending raw items: %s", len(raw_ids), raw_ids[:20])
-        send_for_processing(raw_ids)
+        send_for_processing(raw_ids, db=ctx.db)
     resend_queued_outbound(ctx, older_than)
     resend_unfetched_media(ctx, older_than)
     return raw_ids
+
+
+def _without_held_messages(ctx: Runtime, candidates: list[tuple[int, str | None]]) -> list[int]:
+    """The candidates whose last message the broker no longer holds (lost with a Redis restart, or acked)."""
+    from intake.broker import ensure_broker, held_messages
+
+    message_ids = sorted({message_id for _, message_id in candidates if message_id})
+    held = held_messages(ensure_broker(ctx.settings), "inbound", message_ids) or set()
+    return [raw_id for raw_id, message_id in candidates if message_id not in held]
 
 
 def resend_queued_outbound(ctx: Runtime, older_than: timedelta) -> list[int]:

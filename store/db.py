@@ -17,7 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 class Database:
-    """An engine plus a session factory, with the per-dialect settings that make concurrency safe."""
+    """An engine plus a session factory, with the per-dialect settings that make concurrency safe.
+
+    `hide_parameters`: a database error's text quotes its statement's bound values (message text, names,
+    addresses); it reaches logs, tracebacks and stored errors without them."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
@@ -27,10 +30,11 @@ class Database:
             database = parsed.database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine: Engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+            self.engine: Engine = create_engine(url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
             _configure_sqlite(self.engine)
         else:
-            self.engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            self.engine = create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10,
+                                        max_overflow=20)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

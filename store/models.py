@@ -105,6 +105,9 @@ class RawItem(Base):
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_until: Mapped[datetime | None]  # a worker's lease on the item; expired leases can be re-driven
+    # the broker message last sent for it, and when: the reconciler sends another only once that one is gone
+    enqueued_at: Mapped[datetime | None]
+    enqueued_message: Mapped[str | None] = mapped_column(String(36))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]

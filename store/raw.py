@@ -148,6 +148,34 @@ def stale_pending_ids(session: Session, older_than: timedelta, now: datetime, li
     )
 
 
+def resend_candidates(session: Session, older_than: timedelta, lease: timedelta, now: datetime,
+                      limit: int = 500) -> list[tuple[int, str | None]]:
+    """`stale_pending_ids` whose last broker message (if any) was sent longer than `lease` ago, with that
+    message's id: (raw id, message id or None). A younger message may still be waiting for a worker."""
+    cutoff = now - older_than
+    unclaimed = or_(RawItem.claimed_until.is_(None), RawItem.claimed_until < now)
+    unsent_lately = or_(RawItem.enqueued_at.is_(None), RawItem.enqueued_at < now - lease)
+    return [(raw_id, message_id) for raw_id, message_id in session.execute(
+        select(RawItem.id, RawItem.enqueued_message)
+        .where(RawItem.state == PENDING, RawItem.updated_at < cutoff, unclaimed, unsent_lately)
+        .order_by(RawItem.id)
+        .limit(limit)
+    )]
+
+
+_MARK_ENQUEUED = (
+    update(RawItem).where(RawItem.id == bindparam("raw_id"))
+    .values(enqueued_at=bindparam("at"), enqueued_message=bindparam("message_id"))
+)
+
+
+def mark_enqueued(session: Session, sent: dict[str, list[int]], now: datetime) -> None:
+    """Remember the broker message each item was last sent in ({message id: raw ids}), and when."""
+    rows = [{"raw_id": raw_id, "message_id": message_id, "at": now} for message_id, ids in sent.items() for raw_id in ids]
+    if rows:
+        session.connection().execute(_MARK_ENQUEUED, rows)
+
+
 def release_for_retry(session: Session, raw_ids: list[int]) -> int:
     """Put quarantined items back to pending with a fresh attempt budget (`intake quarantine retry`)."""
     if not raw_ids:

@@ -59,13 +59,16 @@ def serve_command(host: str | None, port: int | None) -> None:
 @click.option("--processes", default=os.cpu_count() or 2, show_default=True)
 @click.option("--threads", default=4, show_default=True)
 def worker_command(processes: int, threads: int) -> None:
-    """Dramatiq worker processes only (scale-out on Redis): run as many as the load needs."""
+    """Dramatiq worker processes only (scale-out on Redis): run as many as the load needs. Supervised: when a
+    worker process dies (Dramatiq then stops the others), they are all started again."""
+    from intake.cli.supervise import supervise
+
     if not get_settings().redis_url:
         raise click.ClickException("`intake worker` needs INTAKE_REDIS_URL; without Redis use `intake run`")
     refuse_broken_rules()
     open_runtime()  # migrate once before the workers start
     args = [sys.executable, "-m", "dramatiq", "intake.actors", "--processes", str(processes), "--threads", str(threads)]
-    os.execv(sys.executable, args)
+    sys.exit(supervise(args))
 
 
 @click.command("beat")

@@ -41,17 +41,38 @@ async def _release_heap(_app: web.Application) -> None:
 
 
 async def _health(request: web.Request) -> web.Response:
-    """Liveness plus a real database round trip, so a load balancer notices a lost database."""
+    """The database and Redis, each with a real round trip (503 when either is down, so a load balancer
+    notices), and the workers' heartbeat: last item processed, inbound queue depth, stale or not (reported,
+    never a 503: the web process still stores deliveries while workers are away)."""
+    settings, db = request.app[SETTINGS_KEY], request.app[DB_KEY]
+    body: dict = {"status": "ok", "database": "ok", "redis": "not used"}
+    try:
+        await asyncio.to_thread(_ping_database, db)
+    except Exception as exc:  # report, never crash the server
+        body["status"], body["database"] = "error", type(exc).__name__
+    if settings.redis_url:
+        try:
+            body["workers"] = await asyncio.to_thread(_redis_health, settings)
+            body["redis"] = "ok"
+        except Exception as exc:  # bounded by broker.*_timeout_seconds
+            body["status"], body["redis"] = "error", type(exc).__name__
+    return web.json_response(body, status=200 if body["status"] == "ok" else 503)
+
+
+def _ping_database(db: Database) -> None:
     from sqlalchemy import text
 
-    db = request.app[DB_KEY]
+    with db.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
 
-    def ping() -> None:
-        with db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
 
+def _redis_health(settings: Settings) -> dict:
+    from intake.broker import redis_client
+    from intake.heartbeat import read_health
+
+    client = redis_client(settings)
     try:
-        await asyncio.to_thread(ping)
-    except Exception as exc:  # report, never crash the server
-        return web.json_response({"status": "error", "database": type(exc).__name__}, status=503)
-    return web.json_response({"status": "ok"})
+        client.ping()
+        return read_health(client, settings.redis_namespace, settings.pipeline.claim_seconds).model_dump(mode="json")
+    finally:
+        client.close()

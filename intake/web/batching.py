@@ -3,8 +3,9 @@
 A durable commit costs one disk flush; paying it once per request caps a web process at a few hundred
 deliveries a second. Here each request hands its items to `AcceptBatcher.accept` and waits; a few
 committer tasks take everything waiting, call `intake.ingest.accept` once (in a thread), and wake each
-request with its own results. A request is still answered only after its items are committed.
-If a batch fails, its requests are retried one by one, so one bad delivery cannot fail its neighbours.
+request with its own results. A request is still answered only after its items are committed; their broker
+message is best-effort and bounded (`intake.web.enqueue`). If a batch fails, its requests are retried one by
+one, so one bad delivery cannot fail its neighbours.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 from intake.ingest import AcceptResult, accept
 from intake.logs import describe_error
 from intake.models import RawInput
+from intake.web.enqueue import Enqueuer
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +24,11 @@ log = logging.getLogger(__name__)
 class AcceptBatcher:
     """Collects `accept` calls from concurrent requests into shared transactions."""
 
-    def __init__(self, db, *, committers: int | None = None, max_items: int = 500) -> None:
+    def __init__(self, db, *, committers: int | None = None, max_items: int = 500, enqueue_wait: float = 0.5) -> None:
         self.db = db
+        self.enqueuer = Enqueuer(db)
+        self.enqueue_wait = enqueue_wait
+        self._answering: set[asyncio.Task] = set()
         # SQLite has one writer at a time; PostgreSQL overlaps flushes of a few transactions.
         self.committers = committers or (1 if getattr(db, "is_sqlite", False) else 2)
         self.max_items = max_items
@@ -45,10 +50,12 @@ class AcceptBatcher:
         """Stop the committers once nothing is waiting (app shutdown)."""
         while self._waiting:
             await asyncio.sleep(0.01)
+        await asyncio.gather(*self._answering, return_exceptions=True)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        self.enqueuer.close()
 
     def _start(self) -> None:
         if self._tasks:
@@ -71,13 +78,23 @@ class AcceptBatcher:
                     if not future.done():
                         future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("shutting down"))
                 raise
-            for (_, future), outcome in zip(batch, outcomes):
-                if future.done():
-                    continue
-                if isinstance(outcome, Exception):
-                    future.set_exception(outcome)
-                else:
-                    future.set_result(outcome)
+            task = asyncio.create_task(self._answer(batch, outcomes))
+            self._answering.add(task)  # the loop goes on committing while this batch's message is sent
+            task.add_done_callback(self._answering.discard)
+
+    async def _answer(self, batch, outcomes: list) -> None:
+        """Send the new items' broker message (bounded wait), then wake each request with its results."""
+        new_ids = [r.raw_id for outcome in outcomes if not isinstance(outcome, Exception)
+                   for r in outcome if not r.duplicate]
+        if new_ids:
+            await self.enqueuer.send(new_ids, self.enqueue_wait)
+        for (_, future), outcome in zip(batch, outcomes):
+            if future.done():
+                continue
+            if isinstance(outcome, Exception):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
 
     def _take(self) -> list[tuple[list[RawInput], asyncio.Future]]:
         batch, size = [], 0
@@ -94,7 +111,7 @@ def _commit(db, batch: list[tuple[list[RawInput], asyncio.Future]]) -> list[list
     """One transaction for the whole batch; on failure, one transaction per request."""
     flat = [raw for raws, _ in batch for raw in raws]
     try:
-        results = accept(db, flat)
+        results = accept(db, flat, enqueue=False)  # the broker message goes after the commit, off this thread
     except Exception as exc:
         if len(batch) == 1:
             return [exc]
@@ -109,6 +126,6 @@ def _commit(db, batch: list[tuple[list[RawInput], asyncio.Future]]) -> list[list
 
 def _commit_one(db, raws: list[RawInput]) -> list[AcceptResult] | Exception:
     try:
-        return accept(db, raws)
+        return accept(db, raws, enqueue=False)
     except Exception as exc:
         return exc

@@ -62,7 +62,7 @@ def add_routes(app: web.Application, settings: Settings, db) -> None:
     """Add GET/POST /webhooks/whatsapp, POST /webhooks/waha and POST /webhooks/qcontact to `app`."""
     stats: Counter = Counter()
     app[WEBHOOK_STATS] = stats
-    batcher = app[ACCEPT_BATCHER] = AcceptBatcher(db)
+    batcher = app[ACCEPT_BATCHER] = AcceptBatcher(db, enqueue_wait=settings.broker.enqueue_wait_seconds)
     app.on_cleanup.append(lambda _app: batcher.close())
     mapping = load_mapping(settings.qcontact.mapping_file)  # a bad mapping file fails at start-up
     depth = settings.limits.json_max_depth  # deeper bodies: 400, kept in quarantine (see load_json_object)

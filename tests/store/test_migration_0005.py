@@ -57,7 +57,7 @@ def test_migration_0005_adds_the_flag_and_takes_it_away_again(empty_db):
                                 "'2026-11-20 09:30:00')"))
     assert not COLUMNS & ticket_columns(empty_db)
 
-    upgrade(empty_db)
+    upgrade(empty_db, "0005_possible_emergency")
     assert current_revision(empty_db) == "0005_possible_emergency"
     assert COLUMNS <= ticket_columns(empty_db)
     with empty_db.engine.connect() as connection:

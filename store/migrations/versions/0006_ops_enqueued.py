@@ -1,14 +1,14 @@
 """raw items remember their last broker message (id and time), so the reconciler keeps at most one outstanding
 
-Revision ID: 0005_ops_enqueued
-Revises: 0004_outbound_attempts
+Revision ID: 0006_ops_enqueued
+Revises: 0005_possible_emergency
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_ops_enqueued"
-down_revision = "0004_outbound_attempts"
+revision = "0006_ops_enqueued"
+down_revision = "0005_possible_emergency"
 branch_labels = None
 depends_on = None
 

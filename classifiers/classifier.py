@@ -195,12 +195,12 @@ class Classifier:
         reading = self.read(item)
         text, normalized, orths, signals = reading.text, reading.normalized, reading.orths, reading.signals
         category, subcategory, urgency, emergency = reading.category, reading.subcategory, reading.urgency, reading.emergency
-        if self.model is not None:
+        if self.model is not None and urgency.value != "urgent":  # the model never lowers the rules' urgent
             names = signal_features(signals, urgency, category.value, bool(emergency))
             prediction = self.model.predict(self.model.rows(orths, names))
             urgency, flag = combine(urgency, prediction, self.model.model.thresholds)
             if urgency.value == "urgent":
-                emergency = []
+                emergency = []  # raised: no longer a mere possibility
             elif flag is not None:
                 emergency = [*emergency, flag]
         prop, unit = self._location(signals, orths, item.sender, text, normalized)

@@ -69,14 +69,27 @@ def load_model(path: Path = DEFAULT_MODEL) -> UrgencyModel:
                             meta=json.loads(str(data["meta"])))
 
 
-@dataclass(frozen=True)
 class Prediction:
-    probabilities: dict[str, float]  # level -> probability
-    reasons: tuple[str, ...]  # the features that pushed most towards `level`, as a dispatcher reads them
+    """The model's probabilities for one message; `reasons` (the features that pushed most towards the likeliest
+    level, as a dispatcher reads them) are worked out only when asked for: most messages never need them."""
+
+    def __init__(self, probabilities: dict[str, float], reasons: tuple[str, ...] | None = None,
+                 model: UrgencyModel | None = None, rows: list[int] | None = None):
+        self.probabilities, self._reasons, self._model, self._rows = probabilities, reasons, model, rows
 
     @property
     def level(self) -> str:
         return max(self.probabilities, key=self.probabilities.__getitem__)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        if self._reasons is None:
+            self._reasons = explain(self._model, self._rows, self.model_levels.index(self.level)) if self._rows else ()
+        return self._reasons
+
+    @property
+    def model_levels(self) -> tuple[str, ...]:
+        return tuple(self.probabilities)
 
 
 class BoundModel:
@@ -107,19 +120,23 @@ class BoundModel:
         """Model rows of a message's tokens and signal features (the same rows `features.text_features` names)."""
         rows: list[int] = []
         pairs, previous = self._pairs, None
+        known, token = self._tokens.get, self._token
         for orth in orths:
-            token_rows, word = self._token(orth)
-            if not word:
+            entry = known(orth) or token(orth)
+            if not entry[1]:
                 previous = None
                 continue
-            rows += token_rows
+            rows += entry[0]
             if previous is not None:
                 pair = pairs.get((previous, orth))
                 if pair is not None:
                     rows.append(pair)
             previous = orth
         index = self.model.index
-        rows += [index[name] for name in signal_names if name in index]
+        for name in signal_names:
+            row = index.get(name)
+            if row is not None:
+                rows.append(row)
         return rows
 
     def predict(self, rows: list[int]) -> Prediction:
@@ -127,23 +144,26 @@ class BoundModel:
 
 
 def predict_rows(model: UrgencyModel, rows: list[int]) -> Prediction:
-    """Probabilities of each level from a message's model rows, and the three rows that pushed most."""
-    unique = sorted(set(rows))
-    scores = model.bias.copy()
+    """Probabilities of each level from a message's model rows (rows the model does not know are left out)."""
+    unique = list(set(rows))  # ints: the same order in every run
     if unique:
-        picked = model.weights[unique]
-        scores += picked.sum(axis=0) / math.sqrt(len(unique))
-    exp = np.exp(scores - scores.max())
-    probs = exp / exp.sum()
-    best = int(probs.argmax())
-    reasons: tuple[str, ...] = ()
-    if unique:
-        push = picked[:, best] - picked.mean(axis=1)  # towards this level rather than the others
-        ranked = [int(i) for i in np.argsort(-push, kind="stable") if push[i] > 0]
-        # the message's own words first: a dispatcher reads "'ascensor', 'no puedo'" faster than a rule's name
-        words = [i for i in ranked if model.features[unique[i]][0] in "wbp"]
-        reasons = tuple(describe(model.features[unique[i]]) for i in (words or ranked)[:3])
-    return Prediction({level: float(p) for level, p in zip(model.levels, probs)}, reasons)
+        scores = (model.weights[unique].sum(axis=0) * (1.0 / math.sqrt(len(unique))) + model.bias).tolist()
+    else:
+        scores = model.bias.tolist()
+    top = max(scores)
+    exp = [math.exp(v - top) for v in scores]
+    total = sum(exp)
+    return Prediction({level: v / total for level, v in zip(model.levels, exp)}, None, model, unique)
+
+
+def explain(model: UrgencyModel, unique: list[int], column: int) -> tuple[str, ...]:
+    """The three features of a message that pushed most towards `column`'s level rather than the others."""
+    picked = model.weights[unique]
+    push = picked[:, column] - picked.mean(axis=1)
+    ranked = [int(i) for i in np.argsort(-push, kind="stable") if push[i] > 0]
+    # the message's own words first: a dispatcher reads "'ascensor', 'no puedo'" faster than a rule's name
+    words = [i for i in ranked if model.features[unique[i]][0] in "wbp"]
+    return tuple(describe(model.features[unique[i]]) for i in (words or ranked)[:3])
 
 
 def describe(feature: str) -> str:

@@ -15,7 +15,10 @@ from classifiers import Classifier, ClassifyInput
 from classifiers.decide import Decision
 from classifiers.learned.model import DEFAULT_MODEL, Prediction, UrgencyModel, load_model, save_model
 from classifiers.learned.policy import combine
-from classifiers.learned.train import group_of, read_examples, train
+from classifiers.learned.nested import nested_outcomes
+from classifiers.learned.report import nested_report
+from classifiers.learned.settle import NEVER, decide, policy_table, settle_thresholds
+from classifiers.learned.train import Example, fit, group_of, outcome, read_examples, train
 from classifiers.models import URGENCY_LEVELS
 from intake.cli.classify import _to_input
 from intake.cli.main import cli
@@ -43,7 +46,8 @@ def test_training_on_a_slice_twice_gives_the_same_bytes(rules_only, tmp_path):
 
 def test_the_shipped_model_is_what_intake_train_writes_from_the_labelled_set(tmp_path):
     out = tmp_path / "urgency.npz"
-    result = CliRunner().invoke(cli, ["train", "--labeled", str(LABELED), "--out", str(out), "--rules", str(RULES)])
+    result = CliRunner().invoke(cli, ["train", "--labeled", str(LABELED), "--out", str(out), "--rules", str(RULES),
+                                      "--no-nested"])  # the same file either way; nested costs 25 fits more
     assert result.exit_code == 0, result.output
     assert "combined" in result.output and "rules alone" in result.output and "model alone" in result.output
     assert out.read_bytes() == DEFAULT_MODEL.read_bytes(), (
@@ -114,3 +118,63 @@ def test_classifying_sees_the_features_training_learned_from(classifier, rules_o
 def test_folds_keep_a_writers_run_of_lines_together():
     assert group_of("dev2-es-0003") == group_of("dev2-es-0024") != group_of("dev2-es-0025")
     assert group_of("dev2-es-0003") != group_of("dev2-fr-0003")
+
+
+def _example(number: int, split: str, want: str, rules: str = "standard") -> Example:
+    return Example(f"{split}-{number:04d}", split, {"urgency": want}, [], Decision(rules, 0.85, []), False, None)
+
+
+def test_thresholds_hold_the_false_alarm_ceiling_on_an_independent_split_not_only_pooled():
+    # 700 calm lines written alongside the lexicon the model reads calmly, 100 calm dev2 lines it reads at 0.3
+    # (pooled: 100/800 flagged at 0.3 is 12.5 %, under the ceiling; dev2 alone: 100 %), 40 dev2 emergencies
+    examples = ([_example(i, "dev", "standard") for i in range(700)] + [_example(i, "dev2", "low") for i in range(100)]
+                + [_example(100 + i, "dev2", "urgent") for i in range(40)])
+    urgent = [0.05] * 700 + [0.3] * 100 + [0.3] * 20 + [0.5] * 20
+    predictions = [prediction(p) for p in urgent]
+    chosen = settle_thresholds(examples, predictions)
+    assert chosen["flag_at"] > 0.3 and chosen["raise_at"] > 0.3  # 0.3 would flag every calm dev2 line
+    ranks, flagged = decide(policy_table(examples, predictions), chosen)
+    assert not flagged[700:800].any() and not (ranks[700:800] == 0).any()
+    assert flagged[820:].all() or (ranks[820:] == 0).all()  # the fewest missed that the ceiling allows
+
+
+def test_the_model_neither_raises_nor_flags_when_no_threshold_holds_the_ceiling():
+    examples = [_example(i, "dev2", "low") for i in range(50)] + [_example(50 + i, "dev2", "urgent") for i in range(5)]
+    predictions = [prediction(0.95)] * 55  # the model cannot tell them apart
+    chosen = settle_thresholds(examples, predictions)
+    assert chosen["raise_at"] == chosen["flag_at"] == NEVER
+
+
+def test_the_settled_grid_decides_as_the_policy_does_on_every_labelled_line(rules_only):
+    examples = read_examples(rules_only, LABELED)
+    model = load_model(DEFAULT_MODEL)
+    predictions = [prediction_of(model, e) for e in examples]
+    table = policy_table(examples, predictions)
+    for thresholds in (model.thresholds, THRESHOLDS, {"decide_below": 0.8, "decide_at": 0.5, "raise_at": 0.4,
+                                                       "flag_at": 0.15}):
+        ranks, flagged = decide(table, thresholds)
+        for example, pred, rank, flag in zip(examples, predictions, ranks, flagged):
+            got = outcome(example, pred, thresholds)
+            assert (URGENCY_LEVELS[rank], bool(flag)) == (got["urgency"], got["possible_emergency"]), example.id
+
+
+def prediction_of(model, example):
+    from classifiers.learned.train import predict
+    return predict(model, example)
+
+
+def test_nested_cross_validation_scores_each_fold_with_thresholds_settled_without_it(rules_only, tmp_path):
+    lines = LABELED.read_text(encoding="utf-8").splitlines()
+    labeled = tmp_path / "slice.jsonl"
+    labeled.write_text("\n".join(lines[:150] + lines[-250:]) + "\n", encoding="utf-8")
+    examples = read_examples(rules_only, labeled)
+    outcomes, predictions, outer = nested_outcomes(examples, seed=3)
+    assert sorted(i for fold in outer for i in fold.held_out) == list(range(len(examples)))
+    for fold in outer:
+        held = set(fold.held_out)
+        kept = [e for i, e in enumerate(examples) if i not in held]
+        assert fold.thresholds == fit(kept, seed=3)[0].thresholds  # settled on the other lines alone
+        assert {group_of(examples[i].id) for i in held}.isdisjoint({group_of(e.id) for e in kept})
+    assert all(o is not None for o in outcomes)
+    report = nested_report(examples, (outcomes, predictions, outer))
+    assert "nested cross-validation" in report and "outer fold 5" in report and "dev2" in report

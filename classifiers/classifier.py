@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from classifiers.combine import group_key
 from classifiers.decide import Decision, decide_topic, decide_urgency, flag_evidence
 from classifiers.lexicon import Lexicon, normalize
 from classifiers.frames import apply_containment, frame_evidence, frame_lists
+from classifiers.learned.features import signal_features, text_features
+from classifiers.learned.model import DEFAULT_MODEL, BoundModel, UrgencyModel, load_model
+from classifiers.learned.policy import combine
 from classifiers.location import decide_location
 from classifiers.models import Classification, ClassifyInput, evidence_item
 from classifiers.review import review_reasons
@@ -49,6 +53,20 @@ def property_phrases(prop: Property) -> set[str]:
     return phrases
 
 
+@dataclass(slots=True)
+class Reading:
+    """What the rules read in a message and decided about its topic and urgency."""
+
+    text: str
+    normalized: str
+    orths: list[int]
+    signals: object
+    category: Decision
+    subcategory: Decision
+    urgency: Decision
+    emergency: list[str]
+
+
 def _first_line_end(doc) -> int:
     """Index of the token holding the new line that ends the subject line (subjects are one line)."""
     for token in doc:
@@ -60,7 +78,10 @@ def _first_line_end(doc) -> int:
 class Classifier:
     """Reads rules and registry once; `classify` is a pure function of the message after that."""
 
-    def __init__(self, rules: RuleSet, registry: Registry, review_threshold: float = 0.6):
+    def __init__(self, rules: RuleSet, registry: Registry, review_threshold: float = 0.6,
+                 model: UrgencyModel | None | str = "shipped"):
+        """`model`: the urgency model to combine with the rules (classifiers/learned), "shipped" for the one
+        in the package (when it exists), None for the rules alone."""
         self.rules, self.registry, self.review_threshold = rules, registry, review_threshold
         urgency, units = rules.urgency, rules.units
         lists: dict[str, list[str]] = {f"c:{n}": c.terms for n, c in rules.taxonomy.concepts.items()}
@@ -98,6 +119,9 @@ class Classifier:
             for unit in prop.units:
                 self.units.setdefault(strings.add(unit.lower()), []).append((prop.id, unit))
         self._unit_orths = frozenset(self.units)
+        if model == "shipped":
+            model = load_model() if DEFAULT_MODEL.exists() else None
+        self.model = BoundModel(model, strings) if model is not None else None
 
     def _subject_end(self, doc, orths: list[int]) -> int:
         try:  # subject and body are joined by exactly one "\n", which the tokenizer keeps as its own token
@@ -137,11 +161,13 @@ class Classifier:
         return found
 
     @classmethod
-    def load(cls, rules_dir: Path, registry: Registry, review_threshold: float = 0.6) -> "Classifier":
+    def load(cls, rules_dir: Path, registry: Registry, review_threshold: float = 0.6,
+             model: UrgencyModel | None | str = "shipped") -> "Classifier":
         """Read and validate `rules_dir`; invalid YAML raises ClassifierConfigError naming file:line."""
-        return cls(load_ruleset(Path(rules_dir)), registry, review_threshold)
+        return cls(load_ruleset(Path(rules_dir)), registry, review_threshold, model)
 
-    def classify(self, item: ClassifyInput) -> Classification:
+    def read(self, item: ClassifyInput) -> Reading:
+        """The rules' half of classification: the message's signals, topic and urgency (no location, no billing)."""
         raw_subject = item.subject or ""
         # Every reply/forward prefix ends in a colon: most subjects have none and skip the regex.
         subject = (_REPLY_PREFIX.sub("", raw_subject) if ":" in raw_subject else raw_subject).strip()
@@ -157,6 +183,26 @@ class Classifier:
         if signals.frames:
             urgency.evidence += [evidence_item("urgency", source, words) for source, words in frame_evidence(signals)]
         emergency = emergency_reasons(self.rules, signals, urgency, text)
+        return Reading(text, normalized, orths, signals, category, subcategory, urgency, emergency)
+
+    def urgency_features(self, reading: Reading) -> list[str]:
+        """The urgency model's feature names of a read message (what `intake train` learns from)."""
+        words = [token.text for token in reading.signals.doc]
+        return text_features(words) + signal_features(reading.signals, reading.urgency, reading.category.value,
+                                                      bool(reading.emergency))
+
+    def classify(self, item: ClassifyInput) -> Classification:
+        reading = self.read(item)
+        text, normalized, orths, signals = reading.text, reading.normalized, reading.orths, reading.signals
+        category, subcategory, urgency, emergency = reading.category, reading.subcategory, reading.urgency, reading.emergency
+        if self.model is not None and urgency.value != "urgent":  # the model never lowers the rules' urgent
+            names = signal_features(signals, urgency, category.value, bool(emergency))
+            prediction = self.model.predict(self.model.rows(orths, names))
+            urgency, flag = combine(urgency, prediction, self.model.model.thresholds)
+            if urgency.value == "urgent":
+                emergency = []  # raised: no longer a mere possibility
+            elif flag is not None:
+                emergency = [*emergency, flag]
         prop, unit = self._location(signals, orths, item.sender, text, normalized)
         on = (item.received_at or datetime.now(timezone.utc)).date()
         billing = self._billing((category.value, subcategory.value, urgency.value, prop.value, unit.value, on))

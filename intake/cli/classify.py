@@ -35,7 +35,7 @@ def _cut_at_quote(text: str) -> str:
     return "\n".join(kept).strip() or text
 
 
-def _load(registry_file: str | None, rules_dir: str | None):
+def _load(registry_file: str | None, rules_dir: str | None, model: str | None = "shipped"):
     from classifiers import Classifier
     from intake.config import get_settings
     from store.registry import Registry, load_registry
@@ -44,16 +44,16 @@ def _load(registry_file: str | None, rules_dir: str | None):
     registry_path = registry_file or settings.registry_file
     registry = load_registry(registry_path) if registry_path else Registry()
     rules = Path(rules_dir) if rules_dir else settings.rules_dir
-    return Classifier.load(rules, registry, settings.classification.review_threshold)
+    return Classifier.load(rules, registry, settings.classification.review_threshold, model)
 
 
-def _load_or_fail(registry_file: str | None, rules_dir: str | None):
-    """The classifier, or a clean command-line error naming the bad rules or registry file."""
+def _load_or_fail(registry_file: str | None, rules_dir: str | None, model: str | None = "shipped"):
+    """The classifier (`model` None: the rules alone), or a clean command-line error naming the bad file."""
     from classifiers import ClassifierConfigError
     from store.errors import RegistryError
 
     try:
-        return _load(registry_file, rules_dir)
+        return _load(registry_file, rules_dir, model)
     except (ClassifierConfigError, RegistryError) as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -116,13 +116,14 @@ def classify_command(registry_file, rules_dir, input_file) -> None:
 @click.option("--registry", "registry_file", type=click.Path(exists=True, dir_okay=False), help="Registry YAML.")
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False), help="Rules directory.")
 @click.option("--misses", is_flag=True, help="Also list every wrong field.")
+@click.option("--rules-only", is_flag=True, help="Score the rules alone, without the learned urgency model.")
 @click.argument("labeled", type=click.File("r", encoding="utf-8"))
-def eval_command(registry_file, rules_dir, misses, labeled) -> None:
+def eval_command(registry_file, rules_dir, misses, rules_only, labeled) -> None:
     """Accuracy of the classifier on LABELED.jsonl (lines with an `expect` object; `split` and `language`
     group them); with --misses, every wrong field and every missed emergency or false alarm by id."""
     from classifiers.evaluate import Scores
 
-    classifier = _load_or_fail(registry_file, rules_dir)
+    classifier = _load_or_fail(registry_file, rules_dir, None if rules_only else "shipped")
     overall, by_split, by_language = Scores(), {}, {}
     for number, record, error in _records(labeled):
         if error is not None or not isinstance(record.get("expect"), dict):

@@ -23,3 +23,9 @@ def registry():
 @pytest.fixture(scope="session")
 def classifier(registry):
     return Classifier.load(RULES, registry)
+
+
+@pytest.fixture(scope="session")
+def rules_only(registry):
+    """The classifier without the learned urgency model: the rules' own decisions."""
+    return Classifier.load(RULES, registry, model=None)

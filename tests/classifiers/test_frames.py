@@ -76,10 +76,12 @@ def test_frame_evidence_names_the_words_of_each_slot(classifier):
     "There is a brown stain on the bathroom ceiling where it once dripped",  # a mark, not water coming through
     "The front door lock is stiff but it locks fine",  # no exterior-lock failure words
 ])
-def test_no_frame_where_the_danger_is_negated_resolved_or_absent(classifier, body):
-    result = classify(classifier, body)
+def test_no_frame_where_the_danger_is_negated_resolved_or_absent(classifier, rules_only, body):
+    result = classify(rules_only, body)
     assert result.urgency != "urgent", (result.urgency, result.evidence)
     assert not result.possible_emergency, result.emergency_reasons
+    # with the model: never urgent either; it may still flag a word-level doubt ("stuck", "elevator") for a person
+    assert classify(classifier, body).urgency != "urgent"
 
 
 def test_a_contained_ceiling_drip_is_high_and_flagged(classifier):

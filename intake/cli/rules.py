@@ -150,11 +150,11 @@ def status(rules_dir: Path | None, status_file: Path | None) -> None:
 def _show_status(what: str, status_file: Path, rules_dir: Path, kind: str | None) -> bool:
     """Print what a running service reported for the assignment rules or the classifier files; True if its
     last change was rejected."""
-    from assignment.holder import file_hashes, read_status
+    from assignment.holder import FILES, file_hashes, read_status
     from classifiers.ruleset import FILES as CLASSIFIER_FILES
 
     state = read_status(status_file)
-    on_disk = (file_hashes(rules_dir, CLASSIFIER_FILES) if kind else file_hashes(rules_dir)) if rules_dir.is_dir() else {}
+    on_disk = file_hashes(rules_dir, CLASSIFIER_FILES if kind else FILES) if rules_dir.is_dir() else {}
     if state is None:
         click.echo(f"no running service has reported {what} status yet ({status_file})")
         return False

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -97,7 +99,7 @@ class HotReload(Generic[T]):
                 return False
             if hashes == self._hashes or hashes == self.status.rejected_hashes:
                 return False  # touched but not changed, or the same broken content as before
-            value, problems = self.load(self.folder)
+            value, problems = self._load_guarded()
             if value is None:
                 self.status.last_error, self.status.last_error_at = problems, self._checked_at
                 self.status.rejected_hashes = hashes
@@ -110,15 +112,29 @@ class HotReload(Generic[T]):
             log.info("%s in %s reloaded", self.label, self.folder)
             return True
 
+    def _load_guarded(self) -> tuple[T | None, list[Problem]]:
+        """A loader that raises (a YAML alias loop, a bug) is a rejected version too, never an error on every
+        item's path: the last good version stays in force."""
+        try:
+            return self.load(self.folder)
+        except Exception as exc:  # noqa: BLE001 - whatever it was, the files are not usable
+            return None, [Problem(file=str(self.folder), message=f"could not be read: {type(exc).__name__}: {exc}")]
+
     def _in_force(self, hashes: dict[str, str]) -> None:
         self.status = HolderStatus(rules_dir=str(self.folder), loaded_at=self._checked_at, hashes=hashes,
                                    rules=self.count(self._value))
         self._write_status()
 
     def _write_status(self) -> None:
+        """Write the status for `intake rules status`. The web process, every worker and the beat write it: each
+        through a temporary file of its own, replaced atomically; a failed write is logged, never raised."""
         if self.status_file is None:
             return
-        self.status_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.status_file.with_suffix(".tmp")
-        temporary.write_text(self.status.model_dump_json(indent=2), encoding="utf-8")
-        temporary.replace(self.status_file)  # atomic: `rules status` never reads half a file
+        try:
+            self.status_file.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.status_file.parent, prefix=self.status_file.name + ".")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(self.status.model_dump_json(indent=2))
+            os.replace(temporary, self.status_file)  # atomic: `rules status` never reads half a file
+        except OSError as exc:
+            log.warning("%s status could not be written to %s: %s", self.label, self.status_file, exc)

@@ -116,4 +116,8 @@ def read_yaml(path: Path, display_name: str | None = None) -> tuple[Any, Marks, 
     except yaml.YAMLError as exc:
         problems.append(Problem(file=shown, message=f"YAML error: {exc}"))
         return None, marks, problems
+    except RecursionError:  # an alias that contains itself (`a: &x [*x]`) nests without end
+        problems.append(Problem(file=shown, message="YAML error: an alias refers to itself, or nesting is too deep",
+                                hint="rules files need no anchors and aliases (&name, *name)"))
+        return None, marks, problems
     return data, marks, problems

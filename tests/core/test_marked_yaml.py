@@ -49,3 +49,10 @@ def test_importing_the_reader_imports_nothing_else_of_intake():
            "('intake', 'assignment', 'classifiers', 'store')))"
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert shown.strip() == "['intake', 'intake.core', 'intake.core.marked_yaml', 'intake.core.problems']"
+
+
+def test_an_alias_that_contains_itself_is_a_problem_not_a_crash(tmp_path):
+    path = tmp_path / "urgency.yaml"
+    path.write_text("hazards: {}\nzz: &x [*x]\n", encoding="utf-8")
+    data, _, problems = read_yaml(path)
+    assert data is None and "alias refers to itself" in problems[0].message

@@ -11,12 +11,14 @@ from tests.faults.load import (APP_SECRET, Account, Run, deliver, delivery, faul
                                wait_for_processing, write_emails)
 
 
-def fault_run(workdir: Path, deliveries: int, emails: int, pause: float, settle: float) -> tuple[Run, Account, list]:
+def fault_run(workdir: Path, deliveries: int, emails: int, pause: float, settle: float,
+              env: dict[str, str] | None = None) -> tuple[Run, Account, list]:
     """Start the private installation, send `deliveries` and `emails` while the faults run (`pause` s apart), wait
     up to `settle` s for processing; returns what was sent, the database's account and the expected channel ids.
-    Every server and process is stopped before it returns."""
+    `env` overrides settings of every intake process. Every server and process is stopped before it returns."""
     pg, rd = PrivatePostgres(), PrivateRedis(workdir)
-    services = Services(intake_env(pg, rd, workdir, INTAKE_WHATSAPP__APP_SECRET=APP_SECRET), workdir, free_port())
+    env = intake_env(pg, rd, workdir, INTAKE_WHATSAPP__APP_SECRET=APP_SECRET, **(env or {}))
+    services = Services(env, workdir, free_port())
     run = Run()
     try:
         pg.init()

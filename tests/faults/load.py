@@ -90,7 +90,21 @@ class Run:
 
 
 def faults(services: Services, pg: PrivatePostgres, rd: PrivateRedis, run: Run, pause: float) -> None:
-    """The schedule: kill a worker process, lose Redis's data, hang Redis, stop PostgreSQL; `pause` s apart."""
+    """The schedule: kill a worker process, lose Redis's data, hang Redis, stop PostgreSQL; `pause` s apart.
+    A step that fails is recorded in `run.faults` (the thread's exception would otherwise go unseen)."""
+    try:
+        _schedule(services, pg, rd, run, pause)
+    except Exception as exc:
+        run.faults.append(f"FAILED: {type(exc).__name__}: {exc}")
+        if rd.process and rd.process.poll() is not None:
+            rd.start()  # leave the servers up, so the account below can still be read
+        try:
+            pg.start()
+        except subprocess.CalledProcessError:  # it was running
+            pass
+
+
+def _schedule(services: Services, pg: PrivatePostgres, rd: PrivateRedis, run: Run, pause: float) -> None:
     time.sleep(pause)
     children = services.worker_children()
     if children:

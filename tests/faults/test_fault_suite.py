@@ -14,6 +14,7 @@ pytestmark = pytest.mark.faults
 def test_deliveries_survive_worker_redis_and_database_faults(tmp_path):
     run, result, expected = fault_run(tmp_path, deliveries=120, emails=30, pause=3.0, settle=120)
     print(report(run, result, expected))
+    assert not [step for step in run.faults if step.startswith("FAILED")], run.faults
     assert not result.lost(expected), f"lost: {result.lost(expected)[:10]}"
     assert not result.duplicated(expected), f"duplicated: {result.duplicated(expected)[:10]}"
     assert len(run.accepted) + 30 == len(expected)  # every delivery was accepted in the end (after retries)

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 from tests.faults.cluster import PrivatePostgres, PrivateRedis, Services, free_port, intake_env
-from tests.faults.load import (APP_SECRET, Account, Run, deliver, delivery, faults, ingest_emails,
-                               wait_for_processing, write_emails)
+from tests.faults.account import Account, wait_for_processing
+from tests.faults.load import APP_SECRET, Run, deliver, delivery, faults, ingest_emails, write_emails
 
 
 def fault_run(workdir: Path, deliveries: int, emails: int, pause: float, settle: float,

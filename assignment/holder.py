@@ -10,9 +10,10 @@ from pathlib import Path
 
 from assignment.engine import RuleEngine
 from assignment.errors import Problem, RulesError
-from assignment.loader import FILES
+from assignment.loader import FILES as RULE_FILES, READ_BESIDE
 from intake.core.hot_reload import HolderStatus, HotReload, LoadFailed, file_hashes, read_status
 
+FILES = (*RULE_FILES, *READ_BESIDE)  # the rules are checked against the classifiers' names: watch those too
 __all__ = ["FILES", "HolderStatus", "RulesHolder", "file_hashes", "read_status"]
 
 

@@ -18,6 +18,8 @@ from intake.core.problems import validate
 
 FILES: dict[str, type[BaseModel]] = {"assignment.yaml": AssignmentFile, "sla.yaml": SlaFile, "escalation.yaml": EscalationFile}
 REQUIRED = ("assignment.yaml",)
+# The classifiers' files whose names `known_values` checks rules against: an edit there re-checks the rules.
+READ_BESIDE = ("taxonomy.yaml", "urgency.yaml")
 
 
 @dataclass
@@ -111,7 +113,8 @@ def _compile_raw(data, key: str, compiler: Compiler) -> None:
 
 def known_values(rules_dir: Path) -> dict[str, tuple[str, ...]]:
     """Names the classifiers' files beside ours define, so a misspelt value in a rule is caught: categories and
-    subcategories (taxonomy.yaml) and hazards (urgency.yaml). A file that is absent or broken gives no names
+    subcategories (taxonomy.yaml) and hazards (urgency.yaml's `hazards:` and `frames:`, both reported as hazards).
+    A file that is absent or broken gives no names
     (no check here); `intake rules check` reports that file's own problems."""
     known: dict[str, tuple[str, ...]] = {}
     taxonomy = read_yaml(rules_dir / "taxonomy.yaml")[0]
@@ -122,9 +125,10 @@ def known_values(rules_dir: Path) -> dict[str, tuple[str, ...]]:
         known["category"] = tuple(str(c).lower() for c in categories)
         known["subcategory"] = tuple(sorted(subcategories))
     urgency = read_yaml(rules_dir / "urgency.yaml")[0]
-    hazards = urgency.get("hazards") if isinstance(urgency, dict) else None
-    if isinstance(hazards, dict) and hazards:
-        known["hazard"] = tuple(sorted(str(h).lower() for h in hazards))
+    names = {str(name).lower() for key in ("hazards", "frames") if isinstance(urgency, dict)
+             and isinstance(urgency.get(key), dict) for name in urgency[key]}
+    if names:
+        known["hazard"] = tuple(sorted(names))
     return known
 
 

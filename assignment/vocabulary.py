@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assignment.hours import DAYS, format_clock, parse_clock, parse_window
+from store.lifecycle import TicketStatus
 
 URGENCIES = ("urgent", "high", "standard", "low")
 CHANNELS = ("email", "whatsapp", "waha", "qcontact", "internal")
@@ -20,7 +21,7 @@ CONTRACT_STATUSES = ("active", "expired", "upcoming", "none")
 # What the classifier notices besides the hazards (urgency.yaml's word lists), as it reports them in its evidence
 # (`signal:NAME`); classifiers.signals.SIGNALS is the other half of this contract, a test keeps them equal.
 SIGNALS = ("minor", "not-urgent", "recurring", "resolved", "vulnerable")
-STATUSES = ("new", "triaged", "assigned", "in_progress", "pending", "resolved", "closed", "cancelled")
+STATUSES = tuple(status.value for status in TicketStatus)  # one list: store/lifecycle.py
 
 
 @dataclass(frozen=True)

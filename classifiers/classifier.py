@@ -27,6 +27,9 @@ from classifiers.ruleset import RuleSet, load_ruleset
 from classifiers.signals import read_signals
 from store.registry import Property, Registry
 
+# The classifier reads at most this many characters of a body: mail may be 40 MB, and what matters for the topic
+# and urgency is at the start. The rest is kept on the message but not read (an evidence item says so).
+MAX_READ_CHARS = 50_000
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg|rv|tr|sv)\s*:\s*)+", re.IGNORECASE)
 _ADDRESS_WORDS = {"street": ["st"], "avenue": ["ave", "av"], "court": ["ct", "crt"], "boulevard": ["blvd"],
                   "apartments": ["apts", "apt"], "road": ["rd"], "terrace": ["ter"]}
@@ -167,11 +170,16 @@ class Classifier:
         return cls(load_ruleset(Path(rules_dir)), registry, review_threshold, model)
 
     def read(self, item: ClassifyInput) -> Reading:
-        """The rules' half of classification: the message's signals, topic and urgency (no location, no billing)."""
+        """The rules' half of classification: the message's signals, topic and urgency (no location, no billing).
+
+        Only the first MAX_READ_CHARS characters of the body are read; the rest is not."""
         raw_subject = item.subject or ""
         # Every reply/forward prefix ends in a colon: most subjects have none and skip the regex.
         subject = (_REPLY_PREFIX.sub("", raw_subject) if ":" in raw_subject else raw_subject).strip()
-        text = f"{subject}\n{item.body.lstrip()}" if subject else item.body
+        body = item.body.lstrip() if subject else item.body
+        cut = len(body) > MAX_READ_CHARS
+        body = body[:MAX_READ_CHARS] if cut else body
+        text = f"{subject}\n{body}" if subject else body
         normalized = normalize(text)
         doc, orths, hits = self.lexicon.match(normalized)
         subject_end = self._subject_end(doc, orths) if subject else 0
@@ -182,6 +190,9 @@ class Classifier:
         urgency = decide_urgency(self.rules, signals, category.value, text, normalized)
         if signals.frames:
             urgency.evidence += [evidence_item("urgency", source, words) for source, words in frame_evidence(signals)]
+        if cut:
+            urgency.evidence.append(evidence_item("urgency", "truncated",
+                                                  f"only the first {MAX_READ_CHARS} characters of the body were read"))
         emergency = emergency_reasons(self.rules, signals, urgency, text)
         return Reading(text, normalized, orths, signals, category, subcategory, urgency, emergency)
 

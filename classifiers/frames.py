@@ -82,10 +82,10 @@ def find_frames(rules: RuleSet, cues: dict[str, list[Hit]], sentence: Callable[[
                 ) -> list[tuple[Hit, list[tuple[str, Hit]]]]:
     """Hits (`h:<frame>`) of the `candidates` whose slots all occur close together, each with its slot words."""
     found = []
-    negations = cues.get("s:negation", [])
+    negations = Nearby(cues.get("s:negation", []))  # looked up by position: scanning all was quadratic
     for name, frame, keys in candidates:
         slots = [_slot_hits(slot, cues) for slot in keys]
-        unless = cues.get(f"f:{name}:unless", [])
+        unless = {sentence(u.start) for u in cues.get(f"f:{name}:unless", [])}  # sentences holding one
         others = [Nearby(hits) for hits in slots[1:]]
         names = list(frame.slots)
         taken_end = -1
@@ -96,7 +96,7 @@ def find_frames(rules: RuleSet, cues: dict[str, list[Hit]], sentence: Callable[[
             parts = [anchor, *words]
             start, end = min(h.start for h in parts), max(h.end for h in parts)
             here = sentence(anchor.start)
-            if any(sentence(u.start) == here for u in unless) or _negated_inside(parts, negations, start, end):
+            if here in unless or _negated_inside(parts, negations, start, end):
                 continue
             taken_end = end  # one hit per stretch of text, however many anchors it holds
             found.append((Hit(f"h:{name}", start, end), list(zip(names, parts))))
@@ -123,9 +123,9 @@ def _nearest(anchor: Hit, others: list[Nearby], window: int, sentence: Callable[
     return words
 
 
-def _negated_inside(parts: list[Hit], negations: list[Hit], start: int, end: int) -> bool:
+def _negated_inside(parts: list[Hit], negations: Nearby, start: int, end: int) -> bool:
     """A negation word inside the span, not one of the slot words, right before a slot word ("not stuck")."""
-    for cue in negations:
+    for cue in negations.near(start, end):
         if start <= cue.start and cue.end <= end and not any(_overlap(cue, p) for p in parts):
             if any(0 <= p.start - cue.end <= 1 for p in parts):
                 return True
@@ -161,7 +161,3 @@ def frame_evidence(signals) -> list[tuple[str, str]]:
             out.append((f"frame:{issue.name}", "; ".join(f"{slot}={doc[h.start:h.end].text}" for slot, h in words)))
     return out
 
-
-def is_frame(rules: RuleSet, name: str) -> Frame | None:
-    """The frame of this issue name, if the issue came from a frame."""
-    return rules.urgency.frames.get(name)

@@ -134,23 +134,10 @@ def quarantine(item: RawItem, reason: str, now: datetime) -> None:
     item.state, item.error, item.updated_at, item.claimed_until = QUARANTINED, reason[:4000], now, None
 
 
-def stale_pending_ids(session: Session, older_than: timedelta, now: datetime, limit: int = 500) -> list[int]:
-    """Pending items nobody touched for `older_than` and nobody holds: their broker message was lost."""
-    cutoff = now - older_than
-    unclaimed = or_(RawItem.claimed_until.is_(None), RawItem.claimed_until < now)
-    return list(
-        session.execute(
-            select(RawItem.id)
-            .where(RawItem.state == PENDING, RawItem.updated_at < cutoff, unclaimed)
-            .order_by(RawItem.id)
-            .limit(limit)
-        ).scalars()
-    )
-
-
 def resend_candidates(session: Session, older_than: timedelta, lease: timedelta, now: datetime,
                       limit: int = 500) -> list[tuple[int, str | None]]:
-    """`stale_pending_ids` whose last broker message (if any) was sent longer than `lease` ago, with that
+    """Pending items nobody touched for `older_than` and nobody holds (their broker message may be lost) whose
+    last broker message (if any) was sent longer than `lease` ago, with that
     message's id: (raw id, message id or None). A younger message may still be waiting for a worker."""
     cutoff = now - older_than
     unclaimed = or_(RawItem.claimed_until.is_(None), RawItem.claimed_until < now)

@@ -140,6 +140,27 @@ def for_follow_up(session: Session, number: str) -> Ticket | None:
     return ticket
 
 
+_LOCKED_FOR_FOLLOW_UP = _FOR_FOLLOW_UP.with_for_update().execution_options(populate_existing=True)
+
+
+def lock_for_follow_up(session: Session, number: str) -> Ticket | None:
+    """The ticket a follow-up is appended to, locked and read afresh (FOR UPDATE on PostgreSQL; SQLite serialises
+    writers anyway): a copy loaded earlier in the transaction may predate a merge or another follow-up's emergency
+    notice. A ticket merged meanwhile gives the ticket its messages went to, locked in turn."""
+    ticket = session.execute(_LOCKED_FOR_FOLLOW_UP, {"number": number.upper()}).scalar_one_or_none()
+    if ticket is not None and ticket.status == "merged":
+        into = merged_into(session, ticket.number)
+        if into is not None:
+            return session.execute(_LOCKED_FOR_FOLLOW_UP, {"number": into}).scalar_one_or_none() or ticket
+    return ticket
+
+
+def lock_in_id_order(session: Session, *tickets: Ticket) -> None:
+    """Lock tickets FOR UPDATE in id order (two staff merging the same pair never deadlock) and read them afresh."""
+    session.execute(select(Ticket).where(Ticket.id.in_(sorted(t.id for t in tickets))).order_by(Ticket.id)
+                    .with_for_update().execution_options(populate_existing=True)).scalars().all()
+
+
 _INBOUND_TEXTS = (
     select(TicketMessage.text, TicketMessage.full_text)
     .where(TicketMessage.ticket_id == bindparam("ticket_id"), TicketMessage.direction == "inbound")

@@ -28,6 +28,7 @@ def merge(runtime, into: str, from_: str, *, actor: str, reason: str | None = No
         raise StaffError("a ticket cannot be merged into itself")
     with runtime.db.locked() as session:
         target, source, now = _ticket(session, into), _ticket(session, from_), runtime.clock()
+        ticket_store.lock_in_id_order(session, target, source)  # a follow-up appending meanwhile waits
         if target.status == "merged":
             raise StaffError(f"{target.number} was itself merged; merge into the ticket it went to")
         why = reason or f"merged by {actor}"

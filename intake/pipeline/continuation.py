@@ -72,6 +72,8 @@ _ROOMS = {room: re.compile(r"\b(?:" + words + r")\b") for room, words in {
 }.items()}
 _SENTENCE = re.compile(r"(?<=[.!?;:\n])\s+")
 _WORD = re.compile(r"[a-z]{3,}")
+_SIGN_OFF = re.compile(r"\s*(?:-- ?$|thanks|thank you|many thanks|regards|kind regards|best|cheers|sent from|br\b|gracias"
+                       r"|saludos|obrigad|cumprimentos|merci|cordialement|danke|gruss|grusse|mfg\b|grazie|saluti)")
 _ENDINGS = ("ings", "ing", "ers", "ed", "es", "er", "s")
 _NOT_A_TOPIC = frozenset("""
     hello thanks thank please regards kind best morning evening night today yesterday tomorrow week weeks days
@@ -156,15 +158,24 @@ def rooms_named(text: str) -> set[str]:
 def words_in_common(text: str, conversation: str, names: tuple[str, ...] = ()) -> list[str]:
     """Content words of `text` that the conversation also has (as written in `text`, first seen first).
 
-    `names` (the sender's name and address) are left out, and so is a short last line (a signature)."""
+    `names` (the sender's name and address) are left out, and so is the text's sign-off (`unsigned`); the
+    conversation's messages are each passed through `unsigned` by the caller (a joined text has one last line)."""
     skip = {_stem(w) for name in names for w in _WORD.findall(normalize(name or ""))}
-    theirs = _content_words(_unsigned(conversation)).keys() - skip
-    return [word for stem, word in _content_words(_unsigned(text)).items() if stem in theirs]
+    theirs = _content_words(conversation).keys() - skip
+    return [word for stem, word in _content_words(unsigned(text)).items() if stem in theirs]
 
 
-def _unsigned(text: str) -> str:
-    lines = (text or "").strip().splitlines()
-    return "\n".join(lines[:-1]) if len(lines) > 1 and len(lines[-1].split()) <= 3 else (text or "")
+def unsigned(text: str) -> str:
+    """One message without its last line when that line is a sign-off or a name ("Thanks, Maria", "Chen Wei")
+    and an earlier line says something: a message's only content line is never dropped."""
+    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
+    if len(lines) < 2:
+        return text or ""
+    last = lines[-1].split()
+    names = all(word[:1].isupper() for word in last if word[:1].isalpha())
+    if len(last) > 3 or not (names or _SIGN_OFF.match(normalize(lines[-1]))):
+        return text
+    return "\n".join(lines[:-1]) if _content_words("\n".join(lines[:-1])) else text
 
 
 def _content_words(text: str) -> dict[str, str]:

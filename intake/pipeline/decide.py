@@ -170,13 +170,13 @@ def redecide(ctx: Runtime, session: Session, work: Work) -> Decision | None:
 
 
 def _raise_urgency(ctx: Runtime, session: Session, work: Work) -> str | None:
-    """Classify the follow-up's own text; a higher urgency (never a lower one) goes on the ticket, and its
-    priority follows unless a person set it. Returns what changed, for the timeline."""
+    """Classify the follow-up's own text (the classify stage's result when it ran); a higher urgency (never a
+    lower one) goes on the ticket, and its priority follows unless a person set it. Returns what changed."""
     from assignment.followup import is_more_urgent, is_rules_actor, last_setter
     from classifiers import ClassifyInput
 
     ticket, message = work.ticket, work.message
-    result = classifier_of(ctx, session, work).classify(ClassifyInput(
+    result = work.classification or classifier_of(ctx, session, work).classify(ClassifyInput(
         id=str(work.raw.id), channel=message.channel.value, sender=message.sender, subject=message.subject,
         body=message.text or message.full_text, received_at=message.received_at))
     _add_flags(ticket, result.evidence)

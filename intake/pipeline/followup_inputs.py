@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from intake.models import ThreadCandidate, ThreadMatch
-from intake.pipeline.continuation import says_continues
+from intake.pipeline.continuation import says_continues, unsigned
 from intake.pipeline.followup import settle_thread
 from intake.pipeline.work import Work, classifier_of
 from intake.runtime import Runtime
@@ -56,8 +56,10 @@ def names_of(ctx: Runtime, session: Session, work: Work, candidates: list[Thread
 
 
 def conversation_of(session: Session) -> Callable[[str], str]:
-    """A candidate ticket's own words by number: its subject and what the tenant side wrote on it."""
+    """A candidate ticket's own words by number: its subject and what the tenant side wrote on it, each
+    message without its sign-off."""
     def conversation(number: str) -> str:
         ticket = ticket_store.for_follow_up(session, number)
-        return "\n".join([ticket.subject or "", *ticket_store.inbound_texts(session, ticket)]) if ticket else ""
+        texts = ticket_store.inbound_texts(session, ticket) if ticket else []
+        return "\n".join([ticket.subject or "", *map(unsigned, texts)]) if ticket else ""
     return conversation

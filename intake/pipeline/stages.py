@@ -124,7 +124,12 @@ def persist(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
 
     _follow_merges(session, work)
     if work.thread.joins:
-        append_to_ticket(ctx, session, work, ticket_store.for_follow_up(session, work.thread.ticket_number))
+        number = work.thread.ticket_number
+        ticket = ticket_store.lock_for_follow_up(session, number)  # afresh: a merge may have committed since
+        if ticket is not None and ticket.number != number:
+            work.thread = work.thread.model_copy(update={"ticket_number": ticket.number, "evidence": [
+                *work.thread.evidence, f"{number} was merged into {ticket.number}"]})
+        append_to_ticket(ctx, session, work, ticket)
         return None
     if work.message.extra.get("reaction"):  # a 👍 to no open conversation is not a new problem
         return Verdict.drop("reaction outside any open conversation")

@@ -59,3 +59,21 @@ def test_set_conditions_match_and_explain(rules_copy, when, facts, matched, reas
 
 def test_rules_and_classifier_agree_on_signal_names():
     assert tuple(sorted(CLASSIFIER_SIGNALS)) == SIGNALS
+
+
+def test_a_frame_name_is_a_known_hazard_for_rules_and_the_vocabulary(rules_copy):
+    # frame hits (urgency.yaml `frames:`) are reported as hazards, so a rule may name one
+    _with_rule(rules_copy, "{hazard: trapped-in-lift}")
+    RuleEngine.load(rules_copy)
+    from click.testing import CliRunner
+
+    from intake.cli.main import cli
+    result = CliRunner().invoke(cli, ["rules", "vocabulary", str(rules_copy)])
+    assert result.exit_code == 0, result.output
+    assert "trapped-in-lift" in result.output and "gas-smell" in result.output
+
+
+def test_statuses_rules_may_name_are_the_ticket_lifecycle_s():
+    from assignment.vocabulary import STATUSES
+    from store.lifecycle import TicketStatus
+    assert "merged" in STATUSES and set(STATUSES) == {s.value for s in TicketStatus}

@@ -100,3 +100,11 @@ def test_status_without_a_running_service(rules_copy, tmp_path):
     result = CliRunner().invoke(cli, ["rules", "status", str(rules_copy), "--status-file", str(tmp_path / "none.json")])
     assert result.exit_code == 0
     assert "no running service has reported" in result.output
+
+
+def test_an_edit_to_the_classifier_names_the_rules_use_re_checks_the_rules(rules_copy):
+    holder = RulesHolder(rules_copy, clock=FakeClock(TUESDAY_10))
+    assert "gas-smell" in (rules_copy / "assignment.yaml").read_text(encoding="utf-8")
+    _edit(rules_copy / "urgency.yaml", "  gas-smell:", "  gas-odour:")  # the hazard the rules name is renamed
+    assert holder.refresh() is False
+    assert {p.message for p in holder.status.last_error} == {"unknown hazard `gas-smell`"}

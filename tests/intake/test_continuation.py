@@ -63,3 +63,10 @@ def test_after_the_chat_window_a_portuguese_continuation_cue_is_a_probable_follo
                              text="oi de novo, o técnico vem quando?", full_text="oi de novo, o técnico vem quando?")
     match = match_conversation(message, [old], timedelta(hours=24), NOW)
     assert match.probable_of == "WA-000001" and not match.joins
+
+
+def test_a_short_last_line_is_dropped_only_when_it_is_a_sign_off_or_a_name_never_the_only_content():
+    assert words_in_common("Hi,\nextractor fan rattling", "Extractor fan rattles") == ["extractor", "fan", "rattling"]
+    assert words_in_common("The extractor fan still rattles", "Hi,\nextractor fan rattling") == ["extractor", "fan", "rattles"]
+    assert words_in_common("The boiler is fine now\nThanks, Maria", "boiler thanks maria") == ["boiler"]
+    assert words_in_common("The boiler is fine now\nChen Wei", "boiler chen wei") == ["boiler"]

@@ -2,6 +2,8 @@
 then a newline and 70 `{`. The old scan restarted its string regex at every quote (38 s for 80 KB, on the web
 event loop); the request must be answered promptly with 400 and the body kept in quarantine.
 
+A delivery whose broker hand-off raises is answered all the same (it is stored).
+
 The client runs in a thread with a socket timeout, so a blocked event loop cannot hold the verdict back."""
 
 from __future__ import annotations
@@ -44,3 +46,17 @@ def test_the_depth_scan_skips_brackets_inside_strings(text):
     from intake.channels.chat import json_depth
 
     assert json.loads(text) and json_depth(text, 2) == 2  # more than 2 openers: the scan runs
+
+
+async def test_a_failing_broker_hand_off_still_answers_the_stored_delivery(server, db):
+    """The enqueue thread is gone (shut down): `Enqueuer.send` raises. The delivery is stored, so it is
+    answered 200 (the reconciler sends its message) instead of waiting for ever."""
+    from intake.web.webhooks import ACCEPT_BATCHER
+    from tests.channels.chat.test_hostile_input import cloud
+
+    server.app[ACCEPT_BATCHER].enqueuer.close()
+    raw = cloud(id="wamid.AFTER-SHUTDOWN")
+    status, body = await asyncio.to_thread(_post_with_timeout, str(server.make_url("/webhooks/whatsapp")), raw,
+                                           signed("whatsapp", raw), 10)
+    assert status == 200 and body["accepted"] == 1, body
+    assert [item.state for item in stored(db)] == ["pending"]

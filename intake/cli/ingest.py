@@ -38,6 +38,7 @@ def ingest_command(paths: tuple[Path, ...], channel: str | None, wait: bool) -> 
       2  usage error (a path that does not exist, an unknown option)
       3  nothing found to ingest in PATHS
       4  some items were quarantined (`intake quarantine list`); the others were processed
+      5  some items are stored but still pending (--no-wait, or the workers had not finished)
     """
     refuse_broken_rules()
     runtime = open_runtime()
@@ -62,11 +63,14 @@ def ingest_command(paths: tuple[Path, ...], channel: str | None, wait: bool) -> 
     raise SystemExit(code)
 
 
-EXIT_NOTHING_FOUND, EXIT_QUARANTINED = 3, 4
+EXIT_NOTHING_FOUND, EXIT_QUARANTINED, EXIT_PENDING = 3, 4, 5
 
 
 def exit_code(counts: Counter) -> int:
-    """0 all stored and processed, 3 nothing found, 4 some quarantined (see `intake ingest --help`)."""
+    """0 all stored and processed, 3 nothing found, 4 some quarantined, 5 some still pending (see `intake
+    ingest --help`); pending wins over quarantined: what was not processed yet cannot be called done."""
+    if counts["pending"]:
+        return EXIT_PENDING
     if counts["quarantined"]:
         return EXIT_QUARANTINED
     if not any(counts.values()):

@@ -36,3 +36,23 @@ def test_a_locked_database_ends_the_run_without_quarantining_good_mail(db, tmp_p
     assert "the database failed, ingest stopped" in result.stderr and "locked" in result.stderr
     with db.session() as session:
         assert session.execute(select(RawItem)).scalars().all() == []
+
+
+def test_items_left_pending_on_redis_exit_5_not_0(db, tmp_path, monkeypatch, redis_broker):
+    """On Redis with --no-wait (no worker running) the items are stored, not processed: exit 5, as --help says."""
+    from tests.conftest import REDIS_URL
+
+    monkeypatch.setenv("INTAKE_DATABASE_URL", db.url)
+    monkeypatch.setenv("INTAKE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("INTAKE_REDIS_URL", REDIS_URL)
+    get_settings.cache_clear()
+    (tmp_path / "a.eml").write_bytes(mail(1, "<one@example.net>"))
+    try:
+        result = CliRunner().invoke(cli, ["ingest", "--no-wait", str(tmp_path / "a.eml")], catch_exceptions=False)
+        help_text = CliRunner().invoke(cli, ["ingest", "--help"]).stdout
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 5 and "pending: 1" in result.stdout, (result.stdout, result.stderr)
+    assert "5  some items are stored but still pending" in help_text
+    with db.session() as session:
+        assert [item.state for item in session.execute(select(RawItem)).scalars()] == ["pending"]

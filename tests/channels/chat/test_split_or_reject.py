@@ -51,3 +51,20 @@ async def test_an_unforeseen_shape_is_quarantined_once_by_ingest_and_webhook(ing
     status, body = await post(http, server, "whatsapp", LONE_SURROGATE)
     assert status == 400 and body["error"] == "malformed payload (UnicodeEncodeError)", body
     assert body["quarantined"] == items[key].id and len(stored(db)) == 2
+
+
+async def test_qcontact_ids_too_long_for_the_key_are_422_and_kept_not_cut_into_duplicates(server, http, db):
+    """Two case ids alike in their first 1,000 characters used to be cut to the same key: the second was
+    answered 200 as a duplicate and never stored. Now each is refused (422) and kept in quarantine."""
+    import json
+
+    from tests.channels.chat.test_hostile_input import QCONTACT_CASE
+
+    statuses = []
+    for last in "12":
+        case = {**QCONTACT_CASE["case"], "id": "C" * 1200 + last}
+        status, body = await post(http, server, "qcontact", json.dumps({"case": case}).encode())
+        statuses.append(status)
+        assert "case id is too long" in body["error"] and body["quarantined"], body
+    assert statuses == [422, 422]
+    assert [item.state for item in stored(db)] == ["quarantined", "quarantined"]

@@ -21,6 +21,7 @@ class LimitsSettings(BaseModel):
     raw_max_bytes: int = 40 * 1024 * 1024  # one raw email or payload kept at all
     webhook_body_max_bytes: int = 1024 * 1024
     json_max_depth: int = Field(default=64, ge=8, le=500)  # deeper webhook JSON is refused with 400 (and kept)
+    address_header_max_chars: int = Field(default=16 * 1024, ge=1024)  # From/To/Cc read up to this much each
     new_tickets_per_sender_per_hour: int = 10
     auto_replies_per_recipient_per_day: int = 5
 

@@ -119,14 +119,16 @@ def _starts_with(path: Path, prefix: bytes) -> bool:
 
 def _payload(path: Path, channel: ChannelName) -> Iterator[SourceItem]:
     from intake.channels.chat import PayloadError
+    from intake.channels.split_payload import split_or_reject
 
     module_name, function_name = PAYLOAD_READERS[channel].split(":")
     from intake.config import get_settings
 
     reader = getattr(importlib.import_module(module_name), function_name)
     data, source = path.read_bytes(), f"file:{path}"
+    depth = get_settings().limits.json_max_depth
     try:
-        split = reader(data, source, max_depth=get_settings().limits.json_max_depth)
+        split = split_or_reject(lambda raw: reader(raw, source, max_depth=depth), data, channel)
     except PayloadError as exc:  # the whole file is unusable: keep it, with the reason
         yield SourceItem(raw=rejected_raw(channel, None, data, source), problem=str(exc))
         return
@@ -139,8 +141,10 @@ def _payload(path: Path, channel: ChannelName) -> Iterator[SourceItem]:
 def rejected_raw(channel: ChannelName, channel_id: str | None, payload: bytes, source: str,
                  content_type: str = "application/json") -> RawInput:
     """A raw input for quarantine; without a usable channel id the content hash keeps redeliveries deduplicated."""
+    from intake.channels.split_payload import rejected_key
+
     usable = channel_id and len(channel_id) <= MAX_CHANNEL_ID and not has_control_characters(channel_id)
-    key = channel_id if usable else "rejected:sha256:" + hashlib.sha256(payload).hexdigest()
+    key = channel_id if usable else rejected_key(payload)
     return RawInput(channel=channel, channel_id=key, payload=payload, content_type=content_type, source=source)
 
 

@@ -64,7 +64,7 @@ def _parse_file(path: Path, settings):
     limit = settings.limits.raw_max_bytes
     if path.stat().st_size > limit:  # the channel refuses these too; do not read them into memory
         raise ParseError(f"larger than limits.raw_max_bytes ({limit} bytes)")
-    parsed = parse_email(path.read_bytes())
+    parsed = parse_email(path.read_bytes(), settings.limits.address_header_max_chars)
     verdict = detect_automatic(parsed.message, settings.email.our_addresses, settings.email.instance_marker)
     return to_inbound(parsed, verdict, settings, channel_id=path.name)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from sqlalchemy import select
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from tqdm import tqdm
 
 from intake.cli.common import drain, in_process_worker, open_runtime, wait_for_processing
@@ -37,6 +38,7 @@ def ingest_command(paths: tuple[Path, ...], channel: str | None, wait: bool) -> 
       2  usage error (a path that does not exist, an unknown option)
       3  nothing found to ingest in PATHS
       4  some items were quarantined (`intake quarantine list`); the others were processed
+      5  some items are stored but still pending (--no-wait, or the workers had not finished)
     """
     refuse_broken_rules()
     runtime = open_runtime()
@@ -46,6 +48,10 @@ def ingest_command(paths: tuple[Path, ...], channel: str | None, wait: bool) -> 
         except SourceError as exc:  # items stored before it are kept and processed; the rest stay on disk
             drain(worker)
             raise click.ClickException(str(exc)) from None
+        except DBAPIError as exc:  # "database is locked", connection lost: no fault of the item, nothing kept
+            drain(worker)
+            raise click.ClickException(f"the database failed, ingest stopped (items stored before it are kept; "
+                                       f"run it again to store the rest): {describe_error(exc)[:300]}") from None
         drain(worker)
         if worker is None and wait and not wait_for_processing(runtime, summary["raw_ids"]):
             click.echo("the workers have not finished after 600 s: items still pending are counted as such", err=True)
@@ -57,11 +63,14 @@ def ingest_command(paths: tuple[Path, ...], channel: str | None, wait: bool) -> 
     raise SystemExit(code)
 
 
-EXIT_NOTHING_FOUND, EXIT_QUARANTINED = 3, 4
+EXIT_NOTHING_FOUND, EXIT_QUARANTINED, EXIT_PENDING = 3, 4, 5
 
 
 def exit_code(counts: Counter) -> int:
-    """0 all stored and processed, 3 nothing found, 4 some quarantined (see `intake ingest --help`)."""
+    """0 all stored and processed, 3 nothing found, 4 some quarantined, 5 some still pending (see `intake
+    ingest --help`); pending wins over quarantined: what was not processed yet cannot be called done."""
+    if counts["pending"]:
+        return EXIT_PENDING
     if counts["quarantined"]:
         return EXIT_QUARANTINED
     if not any(counts.values()):
@@ -93,11 +102,23 @@ def _accept(runtime: Runtime, batch, raw_ids: list[int]) -> int:
     try:
         results = accept(runtime.db, batch)
     except Exception as exc:  # one item the store refuses must not stop the others: store them one by one
+        if not _is_item_specific(exc):
+            raise
         if len(batch) == 1:
             return _quarantine_unstorable(runtime, batch[0], exc, raw_ids)
         return sum(_accept(runtime, [raw], raw_ids) for raw in batch)
     raw_ids.extend(r.raw_id for r in results if not r.duplicate)
     return sum(r.duplicate for r in results)
+
+
+def _is_item_specific(exc: Exception) -> bool:
+    """Whether the store refused this item (its values), not the run: an OperationalError such as "database
+    is locked" while `intake run` writes says nothing about the mail, which must not be quarantined for it."""
+    if isinstance(exc, (IntegrityError, DataError)):
+        return True
+    if isinstance(exc, DBAPIError):  # OperationalError, InterfaceError…: the database, not the item
+        return False
+    return isinstance(exc, (StatementError, ValueError, TypeError))  # a value the driver cannot bind
 
 
 def _quarantine_unstorable(runtime: Runtime, raw, exc: Exception, raw_ids: list[int]) -> int:

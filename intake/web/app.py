@@ -41,9 +41,11 @@ async def _release_heap(_app: web.Application) -> None:
 
 
 async def _health(request: web.Request) -> web.Response:
-    """The database and Redis, each with a real round trip (503 when either is down, so a load balancer
-    notices), and the workers' heartbeat: last item processed, inbound queue depth, stale or not (reported,
-    never a 503: the web process still stores deliveries while workers are away)."""
+    """The database and Redis, each with a real round trip, and the workers' heartbeat: last item processed,
+    inbound queue depth, stale or not. Only the database decides the status code (503 when it is down, so a
+    load balancer notices): without Redis, or without workers, this process still stores every delivery (the
+    reconciler sends their messages later), so those are reported in the body ("status": "degraded"), never a
+    503 that would pull every web instance during a Redis outage."""
     settings, db = request.app[SETTINGS_KEY], request.app[DB_KEY]
     body: dict = {"status": "ok", "database": "ok", "redis": "not used"}
     try:
@@ -55,8 +57,10 @@ async def _health(request: web.Request) -> web.Response:
             body["workers"] = await asyncio.to_thread(_redis_health, settings)
             body["redis"] = "ok"
         except Exception as exc:  # bounded by broker.*_timeout_seconds
-            body["status"], body["redis"] = "error", type(exc).__name__
-    return web.json_response(body, status=200 if body["status"] == "ok" else 503)
+            body["redis"] = type(exc).__name__
+            if body["status"] == "ok":
+                body["status"] = "degraded"
+    return web.json_response(body, status=503 if body["database"] != "ok" else 200)
 
 
 def _ping_database(db: Database) -> None:

@@ -86,15 +86,20 @@ class AcceptBatcher:
         """Send the new items' broker message (bounded wait), then wake each request with its results."""
         new_ids = [r.raw_id for outcome in outcomes if not isinstance(outcome, Exception)
                    for r in outcome if not r.duplicate]
-        if new_ids:
-            await self.enqueuer.send(new_ids, self.enqueue_wait)
-        for (_, future), outcome in zip(batch, outcomes):
-            if future.done():
-                continue
-            if isinstance(outcome, Exception):
-                future.set_exception(outcome)
-            else:
-                future.set_result(outcome)
+        try:
+            if new_ids:
+                await self.enqueuer.send(new_ids, self.enqueue_wait)
+        except Exception as exc:  # e.g. its thread shut down: the items are stored, the reconciler sends them
+            log.warning("raw %s stored, not enqueued (%s); the reconciler will send them", new_ids[:20],
+                        describe_error(exc))
+        finally:  # whatever happened to the message, every waiting request is answered
+            for (_, future), outcome in zip(batch, outcomes):
+                if future.done():
+                    continue
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
 
     def _take(self) -> list[tuple[list[RawInput], asyncio.Future]]:
         batch, size = [], 0

@@ -13,7 +13,6 @@ three routes: a retry would bring the same bytes back, and only a kept copy lets
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import logging
 from collections import Counter
@@ -25,6 +24,7 @@ from aiohttp import web
 from intake.channels.chat import PayloadError, Split
 from intake.channels.qcontact.mapping import load_mapping
 from intake.channels.qcontact.payload import read_qcontact_payload
+from intake.channels.split_payload import split_or_reject
 from intake.channels.waha.payload import read_waha_payload
 from intake.channels.waha.signature import verify_waha_hmac
 from intake.channels.whatsapp.payload import read_cloud_payload
@@ -33,6 +33,7 @@ from intake.config import Settings
 from intake.ingest import quarantine_input
 from intake.logs import describe_error
 from intake.models import ChannelName, RawInput
+from intake.sources import rejected_raw
 from intake.web.batching import AcceptBatcher
 
 log = logging.getLogger(__name__)
@@ -137,15 +138,13 @@ async def _read_capped(request: web.Request, limit: int) -> bytes:
 
 async def _store(db, batcher: AcceptBatcher, route: Route, raw: bytes) -> dict:
     """Split, store the good items (group commit), quarantine the bad ones; the answer's JSON body."""
+    def split(body: bytes) -> Split:  # an unforeseen shape is the sender's too: a 503 would be retried for ever
+        return split_or_reject(route.split, body, route.channel)
+
     try:
-        split = route.split(raw) if len(raw) <= INLINE_SPLIT_BYTES else await asyncio.to_thread(route.split, raw)
+        split = split(raw) if len(raw) <= INLINE_SPLIT_BYTES else await asyncio.to_thread(split, raw)
     except PayloadError as exc:
         raise Refused(400, str(exc), keep=True) from None
-    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
-        # A shape the splitter did not foresee: still the sender's body, not our failure (a 503 would make
-        # the provider retry it forever); the reason names the exception, not the payload.
-        log.warning("webhook %s: unexpected payload shape: %s", route.channel.value, describe_error(exc))
-        raise Refused(400, f"malformed payload ({type(exc).__name__})", keep=True) from None
     if split.rejected and not split.items:
         raise Refused(422, "; ".join(item.reason for item in split.rejected), keep=True)
     results = await batcher.accept(split.items)
@@ -162,7 +161,7 @@ async def _store(db, batcher: AcceptBatcher, route: Route, raw: bytes) -> dict:
 def _quarantine_items(db, channel: ChannelName, split: Split) -> list[dict]:
     rejected = []
     for item in split.rejected:
-        raw_id = quarantine_input(db, _quarantine_input(channel, item.payload, "item"), item.reason)
+        raw_id = quarantine_input(db, _quarantine_input(channel, item.payload), item.reason)
         rejected.append({"reason": item.reason, "quarantined": raw_id})
         log.info("raw %s: webhook %s item quarantined: %s", raw_id, channel.value, item.reason)
     return rejected
@@ -174,7 +173,7 @@ async def _refuse(db, stats: Counter, channel: ChannelName, raw: bytes, refused:
     if keep:
         try:
             body["quarantined"] = await asyncio.to_thread(
-                quarantine_input, db, _quarantine_input(channel, raw, "body"), refused.reason)
+                quarantine_input, db, _quarantine_input(channel, raw), refused.reason)
         except Exception as exc:  # the 4xx still stands; the provider's retry brings the payload back
             # no traceback: a database error quotes the payload it could not write
             log.error("webhook %s: could not quarantine a refused body: %s", channel.value, describe_error(exc))
@@ -183,11 +182,9 @@ async def _refuse(db, stats: Counter, channel: ChannelName, raw: bytes, refused:
     return web.json_response(body, status=refused.status)
 
 
-def _quarantine_input(channel: ChannelName, payload: bytes, what: str) -> RawInput:
-    # Keyed by content so that the provider's retries of the same bad body are kept once.
-    digest = hashlib.sha256(payload).hexdigest()[:40]
-    return RawInput(channel=channel, channel_id=f"rejected-{what}:{digest}", payload=payload,
-                    content_type="application/json", source=f"webhook:{channel.value}")
+def _quarantine_input(channel: ChannelName, payload: bytes) -> RawInput:
+    # Keyed by content as `intake ingest` keys it: retries, or the same body from a file, are kept once.
+    return rejected_raw(channel, None, payload, f"webhook:{channel.value}")
 
 
 def _meta_auth(settings: Settings) -> Callable[[bytes, web.Request], bool]:

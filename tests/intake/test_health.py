@@ -57,8 +57,8 @@ async def test_database_and_redis_are_reported_each_on_its_own(db, redis_setting
     assert status == 200 and (body["status"], body["database"], body["redis"]) == ("ok", "ok", "ok")
     assert body["workers"] == {"last_processed_at": None, "queue_depth": 0, "stale": False}
     no_redis = redis_settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
-    status, body = await health(no_redis, db)
-    assert status == 503 and body["database"] == "ok" and body["redis"] == "ConnectionError"
+    status, body = await health(no_redis, db)  # deliveries are still stored: the instance stays in service
+    assert status == 200 and (body["status"], body["database"], body["redis"]) == ("degraded", "ok", "ConnectionError")
     lost_database = Database(f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/gone")
     status, body = await health(redis_settings, lost_database)
     assert status == 503 and body["database"] == "OperationalError" and body["redis"] == "ok"

@@ -29,7 +29,7 @@ class EmailChannel:
         if len(raw.payload) > settings.limits.raw_max_bytes:
             raise ParseError(f"mail of {len(raw.payload)} bytes is over the raw_max_bytes limit")
         try:
-            parsed = parse_email(raw.payload)
+            parsed = parse_email(raw.payload, settings.limits.address_header_max_chars)
             verdict = detect_automatic(parsed.message, settings.email.our_addresses, settings.email.instance_marker)
         except ParseError:
             raise

@@ -7,6 +7,7 @@ message's declared charset, else by charset-normalizer's guess.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import re
 from datetime import datetime, timezone
@@ -23,6 +24,7 @@ _ALIASES = {"ks_c_5601-1987": "cp949", "ks_c_5601": "cp949", "unicode-1-1-utf-7"
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*(?:\?(?![=])[^?]*)*?)\?=")
 _MSGID = re.compile(r"<[^<>\s]+>")
 MAX_MESSAGE_ID = 998
+ADDRESS_HEADER_MAX_CHARS = 16 * 1024  # as `limits.address_header_max_chars`: hundreds of addresses fit
 _DATE = re.compile(r"^\s*(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
                    r"(?:\s*(?:[+-]\d{4}|(?:UT|GMT|[ECMP][SD]T|Z)(?![A-Za-z])))?")
 
@@ -171,12 +173,16 @@ def _recover_8bit(value: str, fallback_charset: str | None) -> str:
     return decode_bytes(value.encode("utf-8", "surrogateescape"), fallback_charset)
 
 
-def addresses(msg: Message, name: str) -> list[tuple[str, str]]:
-    """(display name, address) pairs of an address header, names decoded, addresses lower-cased."""
+def addresses(msg: Message, name: str, max_chars: int = ADDRESS_HEADER_MAX_CHARS) -> list[tuple[str, str]]:
+    """(display name, address) pairs of an address header, names decoded, addresses lower-cased.
+
+    Each header is read up to `max_chars` only (cut at the last comma before it): a megabyte From header
+    is an attack or a broken mailer, and parsing it whole costs more than the addresses are worth.
+    """
     values = raw_headers(msg, name)
     pairs: list[tuple[str, str]] = []
     for raw in values:
-        raw = str(raw)
+        raw = _capped(str(raw), max_chars)
         raw = _recover_8bit(raw, body_charset(msg)) if _has_raw_8bit(raw) else raw
         raw = re.sub(r"\r?\n(?=[ \t])", "", raw)
         for display, address in getaddresses([_protect_encoded_words(raw)]):
@@ -187,6 +193,13 @@ def addresses(msg: Message, name: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def _capped(raw: str, max_chars: int) -> str:
+    if len(raw) <= max_chars:
+        return raw
+    cut = raw.rfind(",", 0, max_chars)
+    return raw[:cut] if cut > 0 else raw[:max_chars]
+
+
 def _protect_encoded_words(raw: str) -> str:
     """Decode encoded words that sit in display names before address parsing; leave those inside addr-specs.
 
@@ -194,6 +207,7 @@ def _protect_encoded_words(raw: str) -> str:
     so a spoofed display cannot become the address.
     """
     raw = re.sub(r"(\?=)\s+(?==\?)", r"\1", raw)
+    quotes = [q.start() for q in _UNESCAPED_QUOTE.finditer(raw)]  # found once: a re-scan per word is quadratic
 
     def decoded(m: re.Match) -> str:
         if raw[m.end():m.end() + 1] == "@":
@@ -201,14 +215,18 @@ def _protect_encoded_words(raw: str) -> str:
         text = _decode_word(m.group(1), m.group(2), m.group(3)) or m.group(0)
         # Inside a quoted string (not allowed by RFC 2047, common all the same) it is escaped, not re-quoted:
         # `"=?…?=" <a@b>` must keep `a@b` as the address whatever the name decodes to.
-        return _escape(text) if _is_quoted(raw, m.start()) else _quote(text)
+        return _escape(text) if _is_quoted(quotes, m.start()) else _quote(text)
 
     return _ENCODED_WORD.sub(decoded, raw)
 
 
-def _is_quoted(raw: str, position: int) -> bool:
-    """Whether `position` lies inside a quoted string (an odd number of unescaped quotes before it)."""
-    return len(re.findall(r'(?<!\\)"', raw[:position])) % 2 == 1
+_UNESCAPED_QUOTE = re.compile(r'(?<!\\)"')
+
+
+def _is_quoted(quotes: list[int], position: int) -> bool:
+    """Whether `position` lies inside a quoted string: an odd number of the unescaped quotes (their sorted
+    offsets) lie before it."""
+    return bisect.bisect_left(quotes, position) % 2 == 1
 
 
 def _escape(text: str) -> str:

@@ -20,7 +20,8 @@ from email.message import Message
 import mailparser
 
 from intake.channels.base import ParseError
-from intake.channels.email.headers import addresses, header_text, message_ids, parse_date, repair_header_block
+from intake.channels.email.headers import (ADDRESS_HEADER_MAX_CHARS, addresses, header_text, message_ids, parse_date,
+                                           raw_headers, repair_header_block)
 from intake.channels.email.html import html_to_text
 from intake.channels.email.parts import Part, Parts, split_parts, to_refs
 from intake.channels.email.quotes import extract_new_text
@@ -121,12 +122,16 @@ def _split(message: Message, defects: list[str], found: list[dict]) -> Parts:
     return parts
 
 
-def parse_email(raw: bytes) -> ParsedEmail:
-    """Headers, bodies, attachments and thread hints of one mail."""
+def parse_email(raw: bytes, address_header_max_chars: int = ADDRESS_HEADER_MAX_CHARS) -> ParsedEmail:
+    """Headers, bodies, attachments and thread hints of one mail; address headers are read up to
+    `address_header_max_chars` (`limits.address_header_max_chars`)."""
+    cap = address_header_max_chars
     message, defects, found = _load(raw)
-    sender_name, sender = _sender(message)
+    sender_name, sender = _sender(message, cap)
     if not sender:
-        raise ParseError("no sender address in From, Sender, Reply-To or Return-Path")
+        raise ParseError("no sender address in From, Sender, Reply-To or Return-Path"
+                         + (f" (From read up to limits.address_header_max_chars = {cap:,})"
+                            if _from_was_cut(message, cap) else ""))
     parts = _split(message, defects, found)
     plain = "\n\n".join(t for t in parts.plain if t.strip())
     html = "\n".join(parts.html) if parts.html else None
@@ -143,8 +148,8 @@ def parse_email(raw: bytes) -> ParsedEmail:
     )
     return ParsedEmail(
         message=message, sender=sender, sender_name=sender_name or None,
-        to=[a for _, a in addresses(message, "To") if "@" in a],
-        cc=[a for _, a in addresses(message, "Cc") if "@" in a],
+        to=[a for _, a in addresses(message, "To", cap) if "@" in a],
+        cc=[a for _, a in addresses(message, "Cc", cap) if "@" in a],
         subject=subject, text=_new_text(plain, html, forwarded),
         full_text=full_text, html=html, parts=parts, thread=thread, defects=defects)
 
@@ -177,18 +182,23 @@ def _readable_text(plain: str, html: str | None) -> str:
     return html_text if len(html_text) > 3 * len(plain) + 20 else plain or html_text
 
 
-def _sender(message: Message) -> tuple[str, str]:
+def _from_was_cut(message: Message, cap: int) -> bool:
+    return any(len(value) > cap for value in raw_headers(message, "From"))
+
+
+def _sender(message: Message, cap: int) -> tuple[str, str]:
     for header in ("From", "Sender", "Reply-To", "Return-Path"):
-        found = addresses(message, header)
+        found = addresses(message, header, cap)
         for name, address in found:
             if "@" in address:
                 return name, address
-        raw = header_text(message, header)
+        raw = header_text(message, header)[:cap]  # the loose search restarts at every character: bounded
         loose = _LOOSE_ADDRESS.search(raw)
         if loose:  # unquoted display names with spaces, addresses in quotes…
             name = found[0][0] if found and found[0][0] and "@" not in found[0][0] else ""
             return name, loose.group(0).strip(".").lower()
-    for name, address in addresses(message, "From"):  # "From: MAILER-DAEMON": a local name is all there is
+    # "From: MAILER-DAEMON": a local name is all there is (not in a From header cut short: a fragment is no name)
+    for name, address in [] if _from_was_cut(message, cap) else addresses(message, "From", cap):
         if address:
             return name, address
         if name and " " not in name.strip():

@@ -69,6 +69,10 @@ def _add(split: Split, kind: str, record: dict, mapping: QContactMapping, event:
     if has_control_characters(record_id):  # the dedupe key: refused, not escaped
         split.rejected.append(Rejected(None, f"{kind} id contains a control character", envelope))
         return
+    if len(record_id) > 900:  # the dedupe key: cut short, two long ids would collide as "duplicates"
+        split.rejected.append(Rejected(None, f"{kind} id is too long ({len(record_id)} characters, 900 at most)",
+                                       envelope))
+        return
     if kind == "interaction" and not _is_scalar_id(pick(record, fields.case_id)):
         split.rejected.append(Rejected(None, f"interaction {record_id} has no case id (a string or an integer; "
                                              f"looked at: {', '.join(fields.case_id)})", envelope))
@@ -77,7 +81,7 @@ def _add(split: Split, kind: str, record: dict, mapping: QContactMapping, event:
     if problem:
         split.rejected.append(Rejected(None, f"{kind} {record_id}: {problem}", envelope))
         return
-    split.items.append(RawInput(channel=ChannelName.QCONTACT, channel_id=f"{kind}:{record_id}"[:998],
+    split.items.append(RawInput(channel=ChannelName.QCONTACT, channel_id=f"{kind}:{record_id}",
                                 payload=envelope, content_type="application/json", source=source))
 
 

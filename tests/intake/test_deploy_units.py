@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.config import Settings
+from intake.config import PipelineSettings, Settings
 from tests.conftest import ROOT
 
 UNITS = ("intake-web.service", "intake-worker@.service", "intake-beat.service")
@@ -35,6 +35,12 @@ def test_each_unit_restarts_always_and_is_hardened(unit):
     for key, value in {"NoNewPrivileges": "yes", "ProtectSystem": "strict", "ProtectHome": "yes",
                        "PrivateTmp": "yes", "User": "intake"}.items():
         assert service[key] == value, key
+
+
+def test_stopping_a_worker_signals_intake_worker_alone_and_waits_longer_than_an_item():
+    service = service_section("intake-worker@.service")
+    assert service["KillMode"] == "mixed"  # not every process: Dramatiq would get SIGTERM twice and kill its workers
+    assert int(service["TimeoutStopSec"]) > PipelineSettings().claim_seconds  # an item's time limit
 
 
 def unit_environment(unit: str) -> dict[str, str]:

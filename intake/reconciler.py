@@ -12,6 +12,7 @@ from store import raw as raw_store
 from store.models import RawItem
 
 log = logging.getLogger(__name__)
+RESEND_LIMIT = 500  # raw items re-sent a sweep at most; also the page size of the candidates
 
 
 def reconcile_pending(ctx: Runtime) -> list[int]:
@@ -25,9 +26,7 @@ def reconcile_pending(ctx: Runtime) -> list[int]:
 
     older_than = timedelta(seconds=ctx.settings.pipeline.reconcile_after_seconds)
     lease = timedelta(seconds=ctx.settings.pipeline.claim_seconds)
-    with ctx.db.session() as session:
-        candidates = raw_store.resend_candidates(session, older_than, lease, ctx.clock())
-    raw_ids = _without_held_messages(ctx, candidates)
+    raw_ids = _lost_items(ctx, older_than, lease)
     if raw_ids:
         with ctx.db.session() as session:
             # Touch them so the next sweep does not re-send the same ids before a worker got to them.
@@ -37,6 +36,21 @@ def reconcile_pending(ctx: Runtime) -> list[int]:
     resend_queued_outbound(ctx, older_than)
     resend_unfetched_media(ctx, older_than)
     return raw_ids
+
+
+def _lost_items(ctx: Runtime, older_than: timedelta, lease: timedelta) -> list[int]:
+    """Up to RESEND_LIMIT candidates whose message is gone, paging past those the broker still holds (a queue
+    backed up with old items must not hide newer ones that never got a message, or lost theirs)."""
+    found: list[int] = []
+    after = None
+    while len(found) < RESEND_LIMIT:
+        with ctx.db.session() as session:
+            page = raw_store.resend_candidates(session, older_than, lease, ctx.clock(), limit=RESEND_LIMIT, after=after)
+        found += _without_held_messages(ctx, page)
+        if len(page) < RESEND_LIMIT:
+            break
+        after = page[-1]
+    return found[:RESEND_LIMIT]
 
 
 def _without_held_messages(ctx: Runtime, candidates: list[tuple[int, str | None]]) -> list[int]:

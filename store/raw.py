@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -135,19 +135,26 @@ def quarantine(item: RawItem, reason: str, now: datetime) -> None:
 
 
 def resend_candidates(session: Session, older_than: timedelta, lease: timedelta, now: datetime,
-                      limit: int = 500) -> list[tuple[int, str | None]]:
+                      limit: int = 500, after: tuple[int, str | None] | None = None) -> list[tuple[int, str | None]]:
     """Pending items nobody touched for `older_than` and nobody holds (their broker message may be lost) whose
-    last broker message (if any) was sent longer than `lease` ago, with that
-    message's id: (raw id, message id or None). A younger message may still be waiting for a worker."""
+    last broker message (if any) was sent longer than `lease` ago, with that message's id: (raw id, message id or
+    None). A younger message may still be waiting for a worker.
+
+    Items that never got a message come first (nothing to ask the broker about), then by id; `after` (the last
+    row of the previous page) pages on, past items whose message the broker still holds."""
     cutoff = now - older_than
     unclaimed = or_(RawItem.claimed_until.is_(None), RawItem.claimed_until < now)
     unsent_lately = or_(RawItem.enqueued_at.is_(None), RawItem.enqueued_at < now - lease)
-    return [(raw_id, message_id) for raw_id, message_id in session.execute(
-        select(RawItem.id, RawItem.enqueued_message)
-        .where(RawItem.state == PENDING, RawItem.updated_at < cutoff, unclaimed, unsent_lately)
-        .order_by(RawItem.id)
-        .limit(limit)
-    )]
+    has_message = RawItem.enqueued_message.is_not(None)
+    query = (select(RawItem.id, RawItem.enqueued_message)
+             .where(RawItem.state == PENDING, RawItem.updated_at < cutoff, unclaimed, unsent_lately)
+             .order_by(has_message, RawItem.id).limit(limit))
+    if after is not None:
+        last_id, last_message = after
+        later = and_(has_message, RawItem.id > last_id)
+        query = query.where(later if last_message is not None
+                            else or_(and_(~has_message, RawItem.id > last_id), has_message))
+    return [(raw_id, message_id) for raw_id, message_id in session.execute(query)]
 
 
 _MARK_ENQUEUED = (

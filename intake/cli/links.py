@@ -13,8 +13,10 @@ from __future__ import annotations
 import click
 
 from assignment.followup import is_rules_actor, last_setter
+from assignment.routing import BACK_TO_RULES
 from assignment.timers import replan, send_messages
 from intake.cli.common import open_runtime
+from intake.cli.settle import settled_messages
 from intake.cli.staff import StaffError, _ticket
 from store import tickets as ticket_store
 from store.errors import IllegalTransition
@@ -92,9 +94,12 @@ def _clear_link(session, ticket, to: str, *, actor: str, now, engine) -> bool:
         if ticket.status in ("new", "triaged") and is_rules_actor(last_setter(ticket, "team", "assignee"), engine):
             values |= {"team": None, "assignee": None}
     ticket_store.set_fields(session, ticket, values, actor=actor, at=now, reason=f"not a follow-up of {to}")
-    ticket_store.add_event(session, ticket, "unlinked", actor=actor, at=now, changes={"from": to},
+    back_to_rules = only_link and ticket.status in ("new", "triaged")
+    # the mark is what the routing sweeper looks for when the `assign_ticket` message is lost
+    ticket_store.add_event(session, ticket, "unlinked", actor=actor, at=now,
+                           changes={"from": to, **(BACK_TO_RULES if back_to_rules else {})},
                            reason=f"not related to {to}, said {actor}")
-    return only_link and ticket.status in ("new", "triaged")
+    return back_to_rules
 
 
 @click.command("merge")
@@ -104,9 +109,9 @@ def _clear_link(session, ticket, to: str, *, actor: str, now, engine) -> bool:
 @click.option("--reason", help="Why, for the timeline.")
 def merge_command(into: str, from_: str, actor: str, reason: str | None) -> None:
     """Move FROM's messages to INTO and close FROM as merged."""
-    from intake import actors  # noqa: F401  (declares the timer actors the re-plan sends to)
-
-    click.echo(merge(open_runtime(), into, from_, actor=actor, reason=reason))
+    runtime = open_runtime()
+    with settled_messages(runtime):  # without Redis, the timers' re-plan is settled before the command exits
+        click.echo(merge(runtime, into, from_, actor=actor, reason=reason))
 
 
 @click.command("unlink")
@@ -115,9 +120,9 @@ def merge_command(into: str, from_: str, actor: str, reason: str | None) -> None
 @click.option("--by", "actor", required=True, help="The staff member deciding they are not related.")
 def unlink_command(number: str, other: str | None, actor: str) -> None:
     """Say two tickets are not related: clear the probable-follow-up / "may relate to" link and its triage reason."""
-    from intake import actors  # noqa: F401
-
-    click.echo(unlink(open_runtime(), number, other.upper() if other else None, actor=actor))
+    runtime = open_runtime()
+    with settled_messages(runtime):  # without Redis, the routing back by the rules is done before the command exits
+        click.echo(unlink(runtime, number, other.upper() if other else None, actor=actor))
 
 
 def register(group: click.Group) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from intake.cli.display import DASH, format_age, format_due, shown
 from intake.models import utcnow
@@ -41,9 +42,10 @@ def ticket_table(rows: list[dict], now: datetime) -> Table:
         reasons = ("; ".join(row.get("review_reasons") or []) or "yes") if row["needs_review"] else ""
         if is_pinned(row):
             reasons = "; ".join(filter(None, [emergency_note(row["possible_emergency"]), reasons]))
-        table.add_row(row["number"], row["status"], shown(row["urgency"]), format_age(row["created_at"], now),
-                      format_due(row.get("next_due"), now, year=False), category, place, shown(row["team"]),
-                      shown(row["assignee"]), reasons, shown(row["subject"]))
+        cells = (row["number"], row["status"], shown(row["urgency"]), format_age(row["created_at"], now),
+                 format_due(row.get("next_due"), now, year=False), category, place, shown(row["team"]),
+                 shown(row["assignee"]), reasons, shown(row["subject"]))
+        table.add_row(*(Text(cell) for cell in cells))  # as Text, never parsed: a tenant's `[/]` is not markup
     return table
 
 

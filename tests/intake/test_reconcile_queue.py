@@ -20,8 +20,8 @@ def queued(broker) -> int:
     return broker.client.hlen(f"{base}.msgs") + broker.client.hlen(f"{base}.DQ.msgs")
 
 
-def pending_items(db, n: int) -> list[int]:
-    raws = [RawInput(channel=ChannelName.WHATSAPP, channel_id=f"wamid.queue-{i}", payload=b"{}",
+def pending_items(db, n: int, prefix: str = "queue") -> list[int]:
+    raws = [RawInput(channel=ChannelName.WHATSAPP, channel_id=f"wamid.{prefix}-{i}", payload=b"{}",
                      content_type="application/json") for i in range(n)]
     return [result.raw_id for result in accept(db, raws)]  # stored, sent in batch messages (no worker runs)
 
@@ -50,3 +50,30 @@ def test_messages_the_broker_lost_are_sent_again_once(runtime, redis_broker):
     assert queued(redis_broker) == N  # re-driven items go one a message
     runtime.clock = lambda: utcnow() + timedelta(hours=2)
     assert reconciler.reconcile_pending(runtime) == [] and queued(redis_broker) == N
+
+
+def lose_messages(runtime, broker, raw_ids: list[int]) -> None:
+    """Redis loses these items' messages (and no other's)."""
+    from sqlalchemy import select
+
+    from store.models import RawItem
+
+    with runtime.db.session() as session:
+        messages = set(session.execute(select(RawItem.enqueued_message).where(RawItem.id.in_(raw_ids))).scalars())
+    assert None not in messages
+    broker.client.hdel(f"{broker.namespace}:inbound.msgs", *messages)
+
+
+@pytest.mark.redis
+def test_old_items_waiting_in_the_broker_do_not_hide_newer_ones_that_lost_or_never_got_a_message(runtime, redis_broker):
+    held = pending_items(runtime.db, reconciler.RESEND_LIMIT + 5)  # a backed-up queue: no worker runs
+    lost = pending_items(runtime.db, 3, prefix="lost")
+    lose_messages(runtime, redis_broker, lost)
+    never_sent = [r.raw_id for r in accept(runtime.db, [
+        RawInput(channel=ChannelName.WHATSAPP, channel_id=f"wamid.unsent-{i}", payload=b"{}",
+                 content_type="application/json") for i in range(2)], enqueue=False)]  # the broker was down
+    assert max(held) < min(lost) < min(never_sent)
+    runtime.clock = lambda: utcnow() + timedelta(hours=1)
+    assert sorted(reconciler.reconcile_pending(runtime)) == sorted(lost + never_sent)
+    runtime.clock = lambda: utcnow() + timedelta(hours=2)
+    assert reconciler.reconcile_pending(runtime) == []  # each one message again, the held ones none

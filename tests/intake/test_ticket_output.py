@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from intake.cli.display import format_age, format_due
 from intake.cli.main import cli
+from intake.cli.ticket_table import format_table
 from intake.config import get_settings
 from intake.models import utcnow
 from store import tickets as ticket_store
@@ -115,6 +116,32 @@ def test_list_review_shows_the_queue_in_order_with_age_due_time_reason_and_whole
     listed = json.loads(run("tickets", "list", "--review", "--format", "json"))
     assert [t["number"] for t in listed] == EXPECTED_ORDER
     assert {"number", "status", "urgency", "needs_review", "created_at", "next_due", "review_reasons"} <= set(listed[0])
+
+
+MARKUP_SUBJECTS = ["window broken [/]", "[urgent] no heating", "[link=http://x]click[/link] leak"]
+
+
+def test_list_shows_a_tenants_square_brackets_literally(cli_db):
+    run, database = cli_db
+    with database.session() as session:
+        for i, subject in enumerate(MARKUP_SUBJECTS, start=1):
+            session.add(Ticket(number=f"EML-00010{i}", channel="email", status="new", subject=subject,
+                               requester="tenant@example.org", needs_review=True, review_reasons=[f"quoted {subject}"]))
+        session.commit()
+    for args in (("tickets", "list"), ("tickets", "list", "--review")):
+        table = run(*args)
+        for subject in MARKUP_SUBJECTS:
+            assert subject in table and f"quoted {subject}" in table
+
+
+def test_on_a_terminal_a_tenants_link_markup_is_text_not_a_link(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")  # wide enough for the subject on one line
+    row = {"number": "EML-000001", "status": "new", "urgency": None, "created_at": utcnow(), "next_due": None,
+           "category": None, "subcategory": None, "property_id": None, "unit": None, "team": None, "assignee": None,
+           "needs_review": False, "subject": "[link=http://x]click[/link] [urgent] [/]"}
+    drawn = format_table([row], terminal=True)
+    assert "[link=http://x]click[/link] [urgent] [/]" in re.sub(r"\x1b\[[0-9;]*m", "", drawn)
+    assert "\x1b]8;" not in drawn  # no terminal hyperlink
 
 
 def test_show_prints_no_none_and_a_timeline_of_readable_lines(cli_db):

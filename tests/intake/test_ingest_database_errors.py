@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -16,9 +15,8 @@ from store.models import RawItem
 from tests.intake.test_ingest_bad_items import mail
 
 
-def test_a_locked_database_ends_the_run_without_quarantining_good_mail(db, tmp_path, monkeypatch, stub_broker):
-    if not db.url.startswith("sqlite"):
-        pytest.skip("the write lock of another process is SQLite's")
+def test_a_locked_database_ends_the_run_without_quarantining_good_mail(sqlite_db, tmp_path, monkeypatch, stub_broker):
+    db = sqlite_db  # the write lock another process holds is SQLite's
     monkeypatch.setenv("INTAKE_DATABASE_URL", db.url)
     monkeypatch.setenv("INTAKE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("INTAKE_REDIS_URL", raising=False)

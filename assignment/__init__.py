@@ -15,7 +15,24 @@ from assignment.sla import BusinessCalendar, SlaPlan
 from assignment.vocabulary import ACTIONS, FIELDS, OPERATORS, describe_vocabulary
 
 __all__ = [
-    "ACTIONS", "FIELDS", "OPERATORS", "BusinessCalendar", "Decision", "DiffReport", "EscalationAction", "Notification",
-    "Pause", "Problem", "RuleEngine", "RuleHit", "RulesError", "RulesHolder", "SlaPlan", "TicketFacts", "Timer",
-    "Workload", "describe_vocabulary", "diff_decisions",
+    "ACTIONS",
+    "FIELDS",
+    "OPERATORS",
+    "BusinessCalendar",
+    "Decision",
+    "DiffReport",
+    "EscalationAction",
+    "Notification",
+    "Pause",
+    "Problem",
+    "RuleEngine",
+    "RuleHit",
+    "RulesError",
+    "RulesHolder",
+    "SlaPlan",
+    "TicketFacts",
+    "Timer",
+    "Workload",
+    "describe_vocabulary",
+    "diff_decisions",
 ]

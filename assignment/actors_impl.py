@@ -15,8 +15,19 @@ from sqlalchemy.orm import Session
 
 from assignment.engine import RuleEngine
 from assignment.escalation import DONE_STATUSES, EscalationAction, Timer
-from assignment.timers import (CANCELLED, FIRED, HORIZON, SCHEDULED, SKIPPED, arm, is_ticket_paused, replan,
-                               send_messages, stored_facts, ticket_waiting_on)
+from assignment.timers import (
+    CANCELLED,
+    FIRED,
+    HORIZON,
+    SCHEDULED,
+    SKIPPED,
+    arm,
+    is_ticket_paused,
+    replan,
+    send_messages,
+    stored_facts,
+    ticket_waiting_on,
+)
 from store import tickets as ticket_store
 from store.models import SlaTimer, Ticket
 
@@ -30,8 +41,9 @@ def find_timer(runtime, ticket_id: str, kind: str, due_at: str | datetime) -> in
     so it does nothing; the row's current message or the sweeper fires it at its new time."""
     due = datetime.fromisoformat(due_at) if isinstance(due_at, str) else due_at
     with runtime.db.session() as session:
-        rows = session.execute(select(SlaTimer.id, SlaTimer.due_at)
-                               .where(SlaTimer.ticket_id == ticket_id, SlaTimer.kind == kind)).all()
+        rows = session.execute(
+            select(SlaTimer.id, SlaTimer.due_at).where(SlaTimer.ticket_id == ticket_id, SlaTimer.kind == kind)
+        ).all()
     return next((timer_id for timer_id, row_due in rows if row_due == due), None)
 
 
@@ -50,8 +62,13 @@ def fire_timer(runtime, timer_id: int) -> str:
         ticket = session.get(Ticket, row.ticket_id)
         engine = runtime.rules().current()
         facts = stored_facts(ticket)
-        timer = Timer(kind=row.kind, due_at=row.due_at, level=row.level or None, target=row.target,
-                      action=EscalationAction.model_validate(row.action))
+        timer = Timer(
+            kind=row.kind,
+            due_at=row.due_at,
+            level=row.level or None,
+            target=row.target,
+            action=EscalationAction.model_validate(row.action),
+        )
         action = engine.action_for(timer, facts, now)
         if action is None:
             reason = _why_not(ticket, row, engine)
@@ -92,12 +109,26 @@ def actor_of(action: EscalationAction) -> str:
 def escalate(session: Session, ticket: Ticket, engine: RuleEngine, action: EscalationAction, now: datetime) -> None:
     """Carry out an escalation step: timeline event, notifications requested, reassignment (person or team)."""
     actor = actor_of(action)
-    ticket_store.add_event(session, ticket, "sla-escalated", actor=actor,
-                           changes={"timer": action.kind, "level": action.level}, reason=action.reason, at=now)
+    ticket_store.add_event(
+        session,
+        ticket,
+        "sla-escalated",
+        actor=actor,
+        changes={"timer": action.kind, "level": action.level},
+        reason=action.reason,
+        at=now,
+    )
     for target in dict.fromkeys(action.notify):  # a lead who is also the supervisor hears once
         kind = "person" if target in engine.people else "team"
-        ticket_store.add_event(session, ticket, "notification-requested", actor=actor,
-                               changes={"target": target, "kind": kind, "timer": action.kind}, reason=action.reason, at=now)
+        ticket_store.add_event(
+            session,
+            ticket,
+            "notification-requested",
+            actor=actor,
+            changes={"target": target, "kind": kind, "timer": action.kind},
+            reason=action.reason,
+            at=now,
+        )
     if action.reassign:
         if action.reassign in engine.teams:
             values = {"team": action.reassign, "assignee": None}
@@ -112,12 +143,22 @@ def sweep_due_timers(runtime, grace: timedelta = SWEEP_GRACE) -> list[int]:
     now = runtime.clock()
     cutoff = now - grace
     with runtime.db.session() as session:
-        rows = session.execute(
-            select(SlaTimer).where(SlaTimer.state == SCHEDULED, or_(
-                and_(SlaTimer.sent_at.is_(None), SlaTimer.due_at <= now + HORIZON),
-                and_(SlaTimer.due_at <= cutoff, SlaTimer.sent_at <= cutoff),
-            )).order_by(SlaTimer.due_at).limit(1000)
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(SlaTimer)
+                .where(
+                    SlaTimer.state == SCHEDULED,
+                    or_(
+                        and_(SlaTimer.sent_at.is_(None), SlaTimer.due_at <= now + HORIZON),
+                        and_(SlaTimer.due_at <= cutoff, SlaTimer.sent_at <= cutoff),
+                    ),
+                )
+                .order_by(SlaTimer.due_at)
+                .limit(1000)
+            )
+            .scalars()
+            .all()
+        )
         lost = [row.id for row in rows if row.sent_at is not None]
         messages = [message for row in rows for message in (arm(row, now) if row.sent_at is None else [])]
         for row in rows:
@@ -129,4 +170,3 @@ def sweep_due_timers(runtime, grace: timedelta = SWEEP_GRACE) -> list[int]:
     if lost:
         log.warning("re-sent %d due SLA timer(s) whose broker message was lost: %s", len(lost), lost)
     return ids
-

@@ -11,7 +11,19 @@ def add_jobs(scheduler, settings) -> None:
     """Add the SLA timer and routing sweepers to an APScheduler `scheduler` (each only sends a message)."""
     from intake import actors
 
-    scheduler.add_job(actors.sweep_timers.send, "interval", seconds=SWEEP_SECONDS, id="sweep-sla-timers",
-                      max_instances=1, coalesce=True)
-    scheduler.add_job(actors.sweep_unrouted.send, "interval", seconds=SWEEP_SECONDS, id="sweep-unrouted-tickets",
-                      max_instances=1, coalesce=True)
+    scheduler.add_job(
+        actors.sweep_timers.send,
+        "interval",
+        seconds=SWEEP_SECONDS,
+        id="sweep-sla-timers",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        actors.sweep_unrouted.send,
+        "interval",
+        seconds=SWEEP_SECONDS,
+        id="sweep-unrouted-tickets",
+        max_instances=1,
+        coalesce=True,
+    )

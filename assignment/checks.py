@@ -21,15 +21,21 @@ def _unique(names: list[str], paths: list[tuple], marks: Marks, what: str) -> li
     for name, path in zip(names, paths):
         if name in first_seen:
             line = marks.at(first_seen[name])[0]
-            problems.append(marks.problem(path, f"duplicate {what} name `{name}`",
-                                          f"names must be unique; the first `{name}` is on line {line}"))
+            problems.append(
+                marks.problem(
+                    path,
+                    f"duplicate {what} name `{name}`",
+                    f"names must be unique; the first `{name}` is on line {line}",
+                )
+            )
         else:
             first_seen[name] = path
     return problems
 
 
-def check_references(assignment: AssignmentFile, sla: SlaFile, escalation: EscalationFile,
-                     marks: dict[str, Marks]) -> list[Problem]:
+def check_references(
+    assignment: AssignmentFile, sla: SlaFile, escalation: EscalationFile, marks: dict[str, Marks]
+) -> list[Problem]:
     a_marks, s_marks, e_marks = marks["assignment.yaml"], marks["sla.yaml"], marks["escalation.yaml"]
     people, teams, roles = list(assignment.people), list(assignment.teams), list(escalation.roles)
     problems: list[Problem] = []
@@ -50,7 +56,9 @@ def check_references(assignment: AssignmentFile, sla: SlaFile, escalation: Escal
         if assign and assign.person and assign.person not in assignment.people:
             problems.append(_unknown(a_marks, here + ("assign", "person"), "person", assign.person, people))
         if assign and isinstance(assign.specialist, str) and assign.specialist.lower() not in skills:
-            problems.append(_unknown(a_marks, here + ("assign", "specialist"), "skill", assign.specialist, sorted(skills)))
+            problems.append(
+                _unknown(a_marks, here + ("assign", "specialist"), "skill", assign.specialist, sorted(skills))
+            )
         for j, target in enumerate(rule.then.notify):
             if target not in recipients:
                 problems.append(_unknown(a_marks, here + ("notify", j), "person, team or role", target, recipients))
@@ -60,18 +68,30 @@ def check_references(assignment: AssignmentFile, sla: SlaFile, escalation: Escal
     for i, override in enumerate(sla.overrides):
         if override.calendar and override.calendar not in calendars:
             problems.append(_unknown(s_marks, ("overrides", i, "calendar"), "calendar", override.calendar, calendars))
-    problems += _unique([o.name for o in sla.overrides], [("overrides", i, "name") for i in range(len(sla.overrides))],
-                        s_marks, "override")
+    problems += _unique(
+        [o.name for o in sla.overrides],
+        [("overrides", i, "name") for i in range(len(sla.overrides))],
+        s_marks,
+        "override",
+    )
     for role, target in escalation.roles.items():
         if target not in people + teams:
             problems.append(_unknown(e_marks, ("roles", role), "person or team", target, people + teams))
     targets = recipients + list(KEYWORDS)
     steps = [(("levels", name), level) for name, level in escalation.levels.items()]
-    steps += [((key,), getattr(escalation, key)) for key in ("after_hours_urgent", "unassigned_urgent") if getattr(escalation, key)]
+    steps += [
+        ((key,), getattr(escalation, key))
+        for key in ("after_hours_urgent", "unassigned_urgent")
+        if getattr(escalation, key)
+    ]
     for path, step in steps:
         for j, target in enumerate(step.notify):
             if target not in targets:
-                problems.append(_unknown(e_marks, path + ("notify", j), "person, team, role or keyword", target, targets))
+                problems.append(
+                    _unknown(e_marks, path + ("notify", j), "person, team, role or keyword", target, targets)
+                )
         if step.reassign and step.reassign not in targets:
-            problems.append(_unknown(e_marks, path + ("reassign",), "person, team, role or keyword", step.reassign, targets))
+            problems.append(
+                _unknown(e_marks, path + ("reassign",), "person, team, role or keyword", step.reassign, targets)
+            )
     return problems

@@ -30,7 +30,7 @@ class Condition:
         """The reason of the first failing leaf; only called when `test` is False."""
         return "; ".join(self.reasons(view)[1])
 
-    def failing(self, view: dict) -> "Condition | None":
+    def failing(self, view: dict) -> Condition | None:
         """None when the condition matches, else the part that failed (whose `why_not` explains it)."""
         return None if self.test(view) else self
 
@@ -54,7 +54,9 @@ def _show(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, frozenset):
         return ", ".join(sorted(value)) or "none"
-    text = f"{value // 60:02d}:{value % 60:02d}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+    text = (
+        f"{value // 60:02d}:{value % 60:02d}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+    )
     return text if len(text) <= 40 else text[:37] + "…"
 
 
@@ -163,8 +165,11 @@ class Compiler:
         if isinstance(raw, list):  # a bare list reads as "all of these"
             return All([self.compile(item, path + (i,)) for i, item in enumerate(raw)])
         if not isinstance(raw, dict):
-            self._problem(path, f"a condition must be a mapping of field: test, got {raw!r}",
-                          "e.g. `when: {subcategory: plumbing}` or `when: always`")
+            self._problem(
+                path,
+                f"a condition must be a mapping of field: test, got {raw!r}",
+                "e.g. `when: {subcategory: plumbing}` or `when: always`",
+            )
             return Broken()
         parts = [self._entry(key, value, path) for key, value in raw.items()]
         return parts[0] if len(parts) == 1 else All(parts)
@@ -202,11 +207,15 @@ class Compiler:
             return Broken()
         values = spec.values or self.known_values.get(spec.name)
         if values and op_name in ("is", "is_not", "in", "not_in"):
-            for value in (arg if isinstance(arg, list) else [arg]):
+            for value in arg if isinstance(arg, list) else [arg]:
                 if str(value).lower() not in values:
                     hint = suggest(str(value).lower(), values) or f"one of {', '.join(values)}"
                     self._problem(path, f"unknown {spec.name} `{value}`", hint)
-        if spec.kind == "number" and op_name in ("is", "is_not") and (isinstance(arg, bool) or not isinstance(arg, (int, float))):
+        if (
+            spec.kind == "number"
+            and op_name in ("is", "is_not")
+            and (isinstance(arg, bool) or not isinstance(arg, (int, float)))
+        ):
             self._problem(path, f"`{spec.name}` is a number, got {arg!r}", f"{spec.name}: {{lt: 0.6}}")
             return Broken()
         if spec.kind == "flag" and not isinstance(arg, bool):
@@ -220,7 +229,9 @@ class Compiler:
         try:
             check, shown, wanted = build(arg)
         except re.error as exc:
-            self._problem(path, f"bad regular expression {arg!r}: {exc}", "escape special characters like ( ) . with \\")
+            self._problem(
+                path, f"bad regular expression {arg!r}: {exc}", "escape special characters like ( ) . with \\"
+            )
             return Broken()
         except ValueError as exc:
             hint = "times are 24-hour HH:MM, ranges HH:MM-HH:MM" if spec.kind == "clock" else None

@@ -32,8 +32,11 @@ class DiffReport(BaseModel):
     counts: dict[str, int] = Field(default_factory=dict)  # aspect → tickets changed in it
 
     def format(self) -> str:
-        lines = [f"{c.ticket}: {c.aspect}: {c.old} → {c.new}   (rules: {', '.join(c.old_rules) or '-'} → "
-                 f"{', '.join(c.new_rules) or '-'})" for c in self.changes]
+        lines = [
+            f"{c.ticket}: {c.aspect}: {c.old} → {c.new}   (rules: {', '.join(c.old_rules) or '-'} → "
+            f"{', '.join(c.new_rules) or '-'})"
+            for c in self.changes
+        ]
         lines.append(f"{self.compared} tickets replayed, {self.changed_tickets} would change")
         lines += [f"  {aspect}: {count}" for aspect, count in self.counts.items()]
         return "\n".join(lines)
@@ -54,9 +57,13 @@ def _outcome(engine: RuleEngine, facts: TicketFacts) -> tuple[dict[str, str], li
         "approval": "yes" if decision.requires_approval else "no",
         "tags": ",".join(sorted(decision.tags)) or "-",
         "sla": f"{plan.priority} first response {due(plan.first_response_due)}, resolution {due(plan.resolution_due)}"
-               + (f" ({plan.override})" if plan.override else ""),
-        "escalation": "; ".join(f"{t.kind}@{due(t.due_at)} L{t.level or '-'} notify {','.join(t.action.notify) or '-'}"
-                                + (f" reassign {t.action.reassign}" if t.action.reassign else "") for t in timers) or "-",
+        + (f" ({plan.override})" if plan.override else ""),
+        "escalation": "; ".join(
+            f"{t.kind}@{due(t.due_at)} L{t.level or '-'} notify {','.join(t.action.notify) or '-'}"
+            + (f" reassign {t.action.reassign}" if t.action.reassign else "")
+            for t in timers
+        )
+        or "-",
     }, decision.matched_rules
 
 
@@ -73,7 +80,15 @@ def diff_decisions(old_engine: RuleEngine, new_engine: RuleEngine, tickets: Iter
             report.changed_tickets += 1
         for aspect in changed:
             counts[aspect] += 1
-            report.changes.append(DecisionChange(ticket=facts.number or f"#{index}", aspect=aspect, old=old[aspect],
-                                                 new=new[aspect], old_rules=old_rules, new_rules=new_rules))
+            report.changes.append(
+                DecisionChange(
+                    ticket=facts.number or f"#{index}",
+                    aspect=aspect,
+                    old=old[aspect],
+                    new=new[aspect],
+                    old_rules=old_rules,
+                    new_rules=new_rules,
+                )
+            )
     report.counts = {aspect: counts[aspect] for aspect in ASPECTS if counts[aspect]}
     return report

@@ -37,17 +37,22 @@ class RuleEngine:
         sla = loaded.sla
         calendars = {name: BusinessCalendar.from_spec(name, spec) for name, spec in sla.calendars.items()}
         calendars.setdefault("always", BusinessCalendar.always())
-        overrides = [Override(o.name, cond, dict(o.targets), o.calendar) for o, cond in zip(sla.overrides, loaded.sla_conditions)]
+        overrides = [
+            Override(o.name, cond, dict(o.targets), o.calendar) for o, cond in zip(sla.overrides, loaded.sla_conditions)
+        ]
         stops = ClockStops.from_spec(sla.pause_statuses, sla.waiting_on)
         self.sla = SlaPolicy(calendars, sla.default_calendar, sla.targets, overrides, stops)
         self.calendar = self.sla.calendar_for()
-        self.people = {name: Person.from_spec(name, spec, self.calendar.timezone) for name, spec in loaded.assignment.people.items()}
+        self.people = {
+            name: Person.from_spec(name, spec, self.calendar.timezone)
+            for name, spec in loaded.assignment.people.items()
+        }
         self.teams = {name: Team.from_spec(name, spec) for name, spec in loaded.assignment.teams.items()}
         self.escalation = EscalationPolicy(loaded.escalation, dict(loaded.escalation.roles))
         self._misses: dict[tuple[int, str], RuleHit] = {}
 
     @classmethod
-    def load(cls, rules_dir: Path | str) -> "RuleEngine":
+    def load(cls, rules_dir: Path | str) -> RuleEngine:
         """Validate and compile a rules directory; raises RulesError listing every problem."""
         loaded, problems = read_directory(Path(rules_dir))
         if loaded is None:
@@ -60,15 +65,28 @@ class RuleEngine:
         local = now.astimezone(self.calendar.timezone)
         subject = facts.subject or ""
         return {
-            "category": _lower(facts.category), "subcategory": _lower(facts.subcategory), "urgency": _lower(facts.urgency),
-            "priority": _lower(facts.priority), "property": _lower(facts.property_id), "unit": _lower(facts.unit),
-            "channel": _lower(facts.channel), "billing_type": _lower(facts.billing_type), "contract": _lower(facts.contract),
+            "category": _lower(facts.category),
+            "subcategory": _lower(facts.subcategory),
+            "urgency": _lower(facts.urgency),
+            "priority": _lower(facts.priority),
+            "property": _lower(facts.property_id),
+            "unit": _lower(facts.unit),
+            "channel": _lower(facts.channel),
+            "billing_type": _lower(facts.billing_type),
+            "contract": _lower(facts.contract),
             "contract_status": facts.contract_status,
-            "status": _lower(facts.status), "team": _lower(facts.team), "assignee": _lower(facts.assignee),
-            "sender": _lower(facts.sender), "text": f"{subject}\n{facts.text}".lower(), "subject": subject.lower(),
-            "hazard": frozenset(h.lower() for h in facts.hazards), "signal": frozenset(s.lower() for s in facts.signals),
-            "confidence": facts.confidence, "needs_review": facts.needs_review,
-            "time_of_day": local.hour * 60 + local.minute, "weekday": DAYS[local.weekday()],
+            "status": _lower(facts.status),
+            "team": _lower(facts.team),
+            "assignee": _lower(facts.assignee),
+            "sender": _lower(facts.sender),
+            "text": f"{subject}\n{facts.text}".lower(),
+            "subject": subject.lower(),
+            "hazard": frozenset(h.lower() for h in facts.hazards),
+            "signal": frozenset(s.lower() for s in facts.signals),
+            "confidence": facts.confidence,
+            "needs_review": facts.needs_review,
+            "time_of_day": local.hour * 60 + local.minute,
+            "weekday": DAYS[local.weekday()],
             "business_hours": self.calendar.is_open(now),
         }
 
@@ -130,8 +148,16 @@ class RuleEngine:
         decision.set_by[key] = rule
         return True
 
-    def _apply(self, rule: CompiledRule, decision: Decision, facts: TicketFacts, workload: Workload, now: datetime,
-               cursors: dict[str, int], view: dict) -> None:
+    def _apply(
+        self,
+        rule: CompiledRule,
+        decision: Decision,
+        facts: TicketFacts,
+        workload: Workload,
+        now: datetime,
+        cursors: dict[str, int],
+        view: dict,
+    ) -> None:
         then = rule.then
         if then.priority and self._set(decision, "priority", then.priority, rule.name):
             view["priority"] = then.priority  # later rules may test the new priority
@@ -151,7 +177,9 @@ class RuleEngine:
     def _notification(self, name: str, rule: str, decision: Decision | None = None) -> Notification | None:
         if decision is not None and name in ("assignee", "team", "team-lead"):  # the ticket's own, as decided
             team = self.teams.get(decision.team or "")
-            name = {"assignee": decision.assignee, "team": decision.team, "team-lead": team.lead if team else None}[name]
+            name = {"assignee": decision.assignee, "team": decision.team, "team-lead": team.lead if team else None}[
+                name
+            ]
             if name is None:
                 return None
         target = self.escalation.roles.get(name, name)
@@ -161,8 +189,16 @@ class RuleEngine:
     def _team_of(self, person: str) -> str | None:
         return next((team.name for team in self.teams.values() if person in team.members), None)
 
-    def _assign(self, assign, rule: str, decision: Decision, facts: TicketFacts, workload: Workload, now: datetime,
-                cursors: dict[str, int]) -> None:
+    def _assign(
+        self,
+        assign,
+        rule: str,
+        decision: Decision,
+        facts: TicketFacts,
+        workload: Workload,
+        now: datetime,
+        cursors: dict[str, int],
+    ) -> None:
         team = self.teams.get(assign.team) if assign.team else None
         if assign.person:
             self._set(decision, "assignee", assign.person, rule)
@@ -183,13 +219,16 @@ class RuleEngine:
                 decision.notes.append(f"no {skill} specialist available ({note})")
         if team:
             self._set(decision, "team", team.name, rule)
-            person, note = pick_person(team.name, [self.people[m] for m in team.members], strategy, facts, workload, now, cursors)
+            person, note = pick_person(
+                team.name, [self.people[m] for m in team.members], strategy, facts, workload, now, cursors
+            )
             if person:
                 self._set(decision, "assignee", person.name, rule)
             decision.notes.append(note)
 
-    def _after_hours(self, decision: Decision, facts: TicketFacts, workload: Workload, now: datetime,
-                     cursors: dict[str, int]) -> None:
+    def _after_hours(
+        self, decision: Decision, facts: TicketFacts, workload: Workload, now: datetime, cursors: dict[str, int]
+    ) -> None:
         step = self.escalation.spec.after_hours_urgent
         if step is None:
             return
@@ -206,12 +245,21 @@ class RuleEngine:
             decision.team, decision.assignee = target, None
             decision.set_by.update(team=AFTER_HOURS_RULE)
             decision.set_by.pop("assignee", None)
-            person, note = pick_person(target, [self.people[m] for m in self.teams[target].members],
-                                       self.teams[target].pick, facts, workload, now, cursors)
+            person, note = pick_person(
+                target,
+                [self.people[m] for m in self.teams[target].members],
+                self.teams[target].pick,
+                facts,
+                workload,
+                now,
+                cursors,
+            )
             if person:
                 decision.assignee, decision.set_by["assignee"] = person.name, AFTER_HOURS_RULE
             decision.notes.append(note)
-        decision.notify += [n for n in (self._notification(name, AFTER_HOURS_RULE, decision) for name in step.notify) if n]
+        decision.notify += [
+            n for n in (self._notification(name, AFTER_HOURS_RULE, decision) for name in step.notify) if n
+        ]
 
     # ---- SLA and escalation ------------------------------------------------------------------------------
     def sla_plan(self, facts: TicketFacts, created_at: datetime | None = None) -> SlaPlan:
@@ -223,7 +271,9 @@ class RuleEngine:
     def timers(self, facts: TicketFacts, plan: SlaPlan, *, assigned: bool, now: datetime) -> list[Timer]:
         """Escalation timers to schedule for this plan (see EscalationPolicy.timers)."""
         counting = self.sla.counting_calendar(plan)
-        return self.escalation.timers(facts, plan, counting, assigned=assigned, now=now, pause_statuses=self.sla.pause_statuses)
+        return self.escalation.timers(
+            facts, plan, counting, assigned=assigned, now=now, pause_statuses=self.sla.pause_statuses
+        )
 
     def action_for(self, timer: Timer, facts: TicketFacts, now: datetime) -> EscalationAction | None:
         """Re-check a fired timer with the ticket's current facts; re-plans so pauses move deadlines."""
@@ -232,7 +282,9 @@ class RuleEngine:
             replanned = self.timers(facts, self.sla_plan(facts), assigned=bool(facts.assignee), now=timer.due_at)
             current_due = next((t.due_at for t in replanned if t.kind == timer.kind), None)
         leads = {name: team.lead for name, team in self.teams.items()}
-        return action_for(timer, facts, now, pause_statuses=self.sla.pause_statuses, current_due=current_due, team_leads=leads)
+        return action_for(
+            timer, facts, now, pause_statuses=self.sla.pause_statuses, current_due=current_due, team_leads=leads
+        )
 
     @property
     def rule_names(self) -> list[str]:

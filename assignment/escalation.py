@@ -18,8 +18,13 @@ from assignment.schema import EscalationFile, StepSpec
 from assignment.sla import BusinessCalendar, SlaPlan
 
 TimerKind = Literal[
-    "first_response_warn", "first_response_escalate", "first_response_breach",
-    "resolution_warn", "resolution_escalate", "resolution_breach", "unassigned_urgent",
+    "first_response_warn",
+    "first_response_escalate",
+    "first_response_breach",
+    "resolution_warn",
+    "resolution_escalate",
+    "resolution_breach",
+    "unassigned_urgent",
 ]
 DONE_STATUSES = frozenset({"resolved", "closed", "cancelled", "merged"})
 KEYWORDS = ("assignee", "team", "team-lead")  # resolved from the ticket when the timer fires
@@ -60,8 +65,16 @@ class EscalationPolicy:
     def resolve(self, names: list[str]) -> list[str]:
         return [self.roles.get(name, name) for name in names]
 
-    def timers(self, facts: TicketFacts, plan: SlaPlan, counting: BusinessCalendar, *, assigned: bool,
-               now: datetime, pause_statuses: ClockStops | Collection[str]) -> list[Timer]:
+    def timers(
+        self,
+        facts: TicketFacts,
+        plan: SlaPlan,
+        counting: BusinessCalendar,
+        *,
+        assigned: bool,
+        now: datetime,
+        pause_statuses: ClockStops | Collection[str],
+    ) -> list[Timer]:
         """Every escalation timer still ahead, plus the latest one already due per target (fires at once)."""
         result: list[Timer] = []
         thresholds = self.spec.thresholds
@@ -74,13 +87,21 @@ class EscalationPolicy:
             past: Timer | None = None
             for threshold in ("warn", "escalate", "breach"):
                 percent = getattr(thresholds, threshold)
-                due = counting.add_business_time(plan.started_at, length * (percent / 100), facts.pauses, pause_statuses)
+                due = counting.add_business_time(
+                    plan.started_at, length * (percent / 100), facts.pauses, pause_statuses
+                )
                 if due is None:
                     continue  # paused: re-planned when the ticket resumes
                 level, step = self.step_for(threshold)
                 kind = f"{target}_{threshold}"
-                timer = Timer(kind=kind, due_at=due, level=level, target=target, percent=percent,
-                              action=self._action(kind, level, step, f"{percent:g} % of the {target.replace('_', ' ')} target"))
+                timer = Timer(
+                    kind=kind,
+                    due_at=due,
+                    level=level,
+                    target=target,
+                    percent=percent,
+                    action=self._action(kind, level, step, f"{percent:g} % of the {target.replace('_', ' ')} target"),
+                )
                 if due > now:
                     result.append(timer)
                 else:
@@ -89,16 +110,28 @@ class EscalationPolicy:
                 result.append(past)
         unassigned = self.spec.unassigned_urgent
         if unassigned and not assigned and plan.priority in unassigned.urgencies:
-            result.append(Timer(kind="unassigned_urgent", due_at=plan.started_at + unassigned.after, target="unassigned",
-                                action=self._action("unassigned_urgent", None, unassigned,
-                                                    f"{plan.priority} and unassigned after {unassigned.after}")))
+            result.append(
+                Timer(
+                    kind="unassigned_urgent",
+                    due_at=plan.started_at + unassigned.after,
+                    target="unassigned",
+                    action=self._action(
+                        "unassigned_urgent",
+                        None,
+                        unassigned,
+                        f"{plan.priority} and unassigned after {unassigned.after}",
+                    ),
+                )
+            )
         return sorted(result, key=lambda t: t.due_at)
 
     def _action(self, kind: str, level: int | None, step: StepSpec | None, reason: str) -> EscalationAction:
         if step is None:
             return EscalationAction(kind=kind, level=level, reason=reason)
         reassign = self.resolve([step.reassign])[0] if step.reassign else None
-        return EscalationAction(kind=kind, level=level, notify=self.resolve(step.notify), reassign=reassign, reason=reason)
+        return EscalationAction(
+            kind=kind, level=level, notify=self.resolve(step.notify), reassign=reassign, reason=reason
+        )
 
     def after_hours(self, priority: str | None, calendar: BusinessCalendar, now: datetime) -> tuple[bool, list[str]]:
         """Whether after-hours urgent handling applies now, with reasons for the rule trail."""
@@ -107,14 +140,24 @@ class EscalationPolicy:
         local = now.astimezone(calendar.timezone)
         when = f"{local:%a %H:%M} {calendar.timezone.key}"
         holiday = calendar.holiday_name(local.date())
-        reasons = ["priority is urgent" if is_urgent else f"priority is {priority or 'unset'}, not urgent",
-                   f"calendar {calendar.name} is open at {when}" if is_open
-                   else f"outside business hours of calendar {calendar.name} at {when}" + (f" ({holiday})" if holiday else "")]
+        reasons = [
+            "priority is urgent" if is_urgent else f"priority is {priority or 'unset'}, not urgent",
+            f"calendar {calendar.name} is open at {when}"
+            if is_open
+            else f"outside business hours of calendar {calendar.name} at {when}" + (f" ({holiday})" if holiday else ""),
+        ]
         return is_urgent and not is_open, reasons
 
 
-def action_for(timer: Timer, facts: TicketFacts, now: datetime, *, pause_statuses: ClockStops | Collection[str] = ("pending",),
-               current_due: datetime | None = None, team_leads: dict[str, str | None] | None = None) -> EscalationAction | None:
+def action_for(
+    timer: Timer,
+    facts: TicketFacts,
+    now: datetime,
+    *,
+    pause_statuses: ClockStops | Collection[str] = ("pending",),
+    current_due: datetime | None = None,
+    team_leads: dict[str, str | None] | None = None,
+) -> EscalationAction | None:
     """Re-check a fired timer against the ticket as it is now: None when there is nothing to do.
 
     Nothing happens for a done or paused ticket, an answered ticket (first-response timers), a resolved one

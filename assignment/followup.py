@@ -47,7 +47,10 @@ def allowed_fields(ticket, decision, engine: RuleEngine) -> tuple[set[str], list
     current = ticket.assignee or ticket.team
     if not current or (is_rules_actor(assigned_by, engine) and decision.set_by.get("team") not in (None, assigned_by)):
         fields |= {"team", "assignee"}
-    elif not is_rules_actor(assigned_by, engine) and (decision.team, decision.assignee) != (ticket.team, ticket.assignee):
+    elif not is_rules_actor(assigned_by, engine) and (decision.team, decision.assignee) != (
+        ticket.team,
+        ticket.assignee,
+    ):
         kept.append(f"kept {current}: assigned by {assigned_by}, which rules never override")
     priority_by = last_setter(ticket, "priority")
     if is_rules_actor(priority_by, engine):

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from assignment.engine import RuleEngine
 from assignment.errors import Problem, RulesError
-from assignment.loader import FILES as RULE_FILES, READ_BESIDE
+from assignment.loader import FILES as RULE_FILES
+from assignment.loader import READ_BESIDE
 from intake.core.hot_reload import HolderStatus, HotReload, LoadFailed, file_hashes, read_status
 
 FILES = (*RULE_FILES, *READ_BESIDE)  # the rules are checked against the classifiers' names: watch those too
@@ -26,11 +27,25 @@ def _utcnow() -> datetime:
 class RulesHolder(HotReload[RuleEngine]):
     """The assignment rules in force. The first load must succeed (a service without rules must not start)."""
 
-    def __init__(self, rules_dir: Path | str, *, clock: Callable[[], datetime] = _utcnow,
-                 check_every: timedelta = timedelta(seconds=2), status_file: Path | None = None):
+    def __init__(
+        self,
+        rules_dir: Path | str,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+        check_every: timedelta = timedelta(seconds=2),
+        status_file: Path | None = None,
+    ):
         try:
-            super().__init__(rules_dir, FILES, _load, label="rules", clock=clock, check_every=check_every,
-                             status_file=status_file, count=lambda engine: len(engine.rules))
+            super().__init__(
+                rules_dir,
+                FILES,
+                _load,
+                label="rules",
+                clock=clock,
+                check_every=check_every,
+                status_file=status_file,
+                count=lambda engine: len(engine.rules),
+            )
         except LoadFailed as exc:
             raise RulesError(exc.problems) from None
 

@@ -16,7 +16,11 @@ from assignment.schema import AssignmentFile, EscalationFile, SlaFile, ThenSpec
 from intake.core.marked_yaml import Marks, read_yaml
 from intake.core.problems import validate
 
-FILES: dict[str, type[BaseModel]] = {"assignment.yaml": AssignmentFile, "sla.yaml": SlaFile, "escalation.yaml": EscalationFile}
+FILES: dict[str, type[BaseModel]] = {
+    "assignment.yaml": AssignmentFile,
+    "sla.yaml": SlaFile,
+    "escalation.yaml": EscalationFile,
+}
 REQUIRED = ("assignment.yaml",)
 # The classifiers' files whose names `known_values` checks rules against: an edit there re-checks the rules.
 READ_BESIDE = ("taxonomy.yaml", "urgency.yaml")
@@ -66,7 +70,9 @@ def read_directory(rules_dir: Path) -> tuple[Loaded | None, list[Problem]]:
         shown = str(path)
         if not path.is_file():
             if name in REQUIRED:
-                problems.append(Problem(file=shown, message="file is missing", hint=f"every rules directory needs {name}"))
+                problems.append(
+                    Problem(file=shown, message="file is missing", hint=f"every rules directory needs {name}")
+                )
             parsed[name], marks[name] = model(), Marks(shown)
             continue
         hashes[name] = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -91,9 +97,18 @@ def read_directory(rules_dir: Path) -> tuple[Loaded | None, list[Problem]]:
     problems += check_references(assignment, sla, escalation, marks)
     rule_marks = marks["assignment.yaml"]
     compiler = Compiler(rule_marks, problems, known)
-    rules = [CompiledRule(r.name, r.description, compiler.compile(r.when, ("rules", i, "when")), r.then, r.continue_,
-                          rule_marks.at(("rules", i))[0])
-             for i, r in enumerate(assignment.rules) if r.enabled]
+    rules = [
+        CompiledRule(
+            r.name,
+            r.description,
+            compiler.compile(r.when, ("rules", i, "when")),
+            r.then,
+            r.continue_,
+            rule_marks.at(("rules", i))[0],
+        )
+        for i, r in enumerate(assignment.rules)
+        if r.enabled
+    ]
     sla_compiler = Compiler(marks["sla.yaml"], problems, known)
     sla_conditions = [sla_compiler.compile(o.when, ("overrides", i, "when")) for i, o in enumerate(sla.overrides)]
     problems += _unreachable(assignment, rules, rule_marks)
@@ -120,13 +135,22 @@ def known_values(rules_dir: Path) -> dict[str, tuple[str, ...]]:
     taxonomy = read_yaml(rules_dir / "taxonomy.yaml")[0]
     categories = taxonomy.get("categories") if isinstance(taxonomy, dict) else None
     if isinstance(categories, dict) and categories:
-        subcategories = {str(sub) for spec in categories.values() if isinstance(spec, dict)
-                         for sub in (spec.get("subcategories") or []) if not isinstance(sub, (list, dict))}
+        subcategories = {
+            str(sub)
+            for spec in categories.values()
+            if isinstance(spec, dict)
+            for sub in (spec.get("subcategories") or [])
+            if not isinstance(sub, (list, dict))
+        }
         known["category"] = tuple(str(c).lower() for c in categories)
         known["subcategory"] = tuple(sorted(subcategories))
     urgency = read_yaml(rules_dir / "urgency.yaml")[0]
-    names = {str(name).lower() for key in ("hazards", "frames") if isinstance(urgency, dict)
-             and isinstance(urgency.get(key), dict) for name in urgency[key]}
+    names = {
+        str(name).lower()
+        for key in ("hazards", "frames")
+        if isinstance(urgency, dict) and isinstance(urgency.get(key), dict)
+        for name in urgency[key]
+    }
     if names:
         known["hazard"] = tuple(sorted(names))
     return known
@@ -145,13 +169,23 @@ def _unreachable(assignment: AssignmentFile, rules: list[CompiledRule], marks: M
     for index, rule in zip(indexes, rules):
         tests = frozenset(leaf.key for leaf in rule.leaves)
         if catch_all is not None:
-            problems.append(marks.problem(("rules", index), f"rule `{rule.name}` is unreachable: rule `{catch_all}` above matches every ticket",
-                                          f"move it above `{catch_all}`, or give `{catch_all}` `continue: true`"))
+            problems.append(
+                marks.problem(
+                    ("rules", index),
+                    f"rule `{rule.name}` is unreachable: rule `{catch_all}` above matches every ticket",
+                    f"move it above `{catch_all}`, or give `{catch_all}` `continue: true`",
+                )
+            )
             continue
         shadow = next((name for name, earlier in deciding if tests and earlier and earlier <= tests), None)
         if shadow is not None:
-            problems.append(marks.problem(("rules", index), f"rule `{rule.name}` is unreachable: rule `{shadow}` above matches every ticket it would",
-                                          f"move it above `{shadow}` (more specific rules first), or give `{shadow}` `continue: true`"))
+            problems.append(
+                marks.problem(
+                    ("rules", index),
+                    f"rule `{rule.name}` is unreachable: rule `{shadow}` above matches every ticket it would",
+                    f"move it above `{shadow}` (more specific rules first), or give `{shadow}` `continue: true`",
+                )
+            )
         if type(rule.when) is Always and not rule.continue_:
             catch_all = rule.name
         elif not rule.continue_ and not any(field in _CHANGING for field, _ in tests):

@@ -24,7 +24,7 @@ class ClockStops:
     reasons: Mapping[str, bool] = field(default_factory=dict)  # waiting-on value → stops the clock
 
     @classmethod
-    def from_spec(cls, statuses: Iterable[str], waiting_on: Mapping[str, str]) -> "ClockStops":
+    def from_spec(cls, statuses: Iterable[str], waiting_on: Mapping[str, str]) -> ClockStops:
         return cls(frozenset(statuses), {name: effect == "pause" for name, effect in waiting_on.items()})
 
     def stops(self, status: str, waiting_on: str | None = None) -> bool:
@@ -38,12 +38,14 @@ class ClockStops:
         return f"{status}, waiting on {waiting_on}" if waiting_on else status
 
 
-def as_clock_stops(value: "ClockStops | Collection[str]") -> ClockStops:
+def as_clock_stops(value: ClockStops | Collection[str]) -> ClockStops:
     """Plain status collections (the older call style) become a ClockStops without reasons."""
     return value if isinstance(value, ClockStops) else ClockStops(frozenset(value))
 
 
-def pause_spans(pauses: Iterable[PauseLike], stops: "ClockStops | Collection[str]") -> list[tuple[datetime, datetime | None]]:
+def pause_spans(
+    pauses: Iterable[PauseLike], stops: ClockStops | Collection[str]
+) -> list[tuple[datetime, datetime | None]]:
     """The (start, end) spans that stop the clock, sorted; other stretches do not. The time a reopened ticket
     spent resolved or closed (an ended stretch) never counts either: its clocks resume where they stopped at
     the resolution."""
@@ -65,6 +67,6 @@ def current_wait(facts: TicketFacts) -> str | None:
     return last.waiting_on if last is not None and last.end is None and last.status == facts.status else None
 
 
-def is_paused_now(facts: TicketFacts, stops: "ClockStops | Collection[str]") -> bool:
+def is_paused_now(facts: TicketFacts, stops: ClockStops | Collection[str]) -> bool:
     """Whether the ticket's clocks are stopped at this moment (its status, and what it waits on)."""
     return as_clock_stops(stops).stops(facts.status, current_wait(facts))

@@ -26,9 +26,15 @@ class Person:
     timezone: ZoneInfo
 
     @classmethod
-    def from_spec(cls, name: str, spec: PersonSpec, timezone: ZoneInfo) -> "Person":
-        return cls(name, frozenset(s.lower() for s in spec.skills), frozenset(spec.properties),
-                   parse_weekly_hours(spec.hours), spec.capacity, timezone)
+    def from_spec(cls, name: str, spec: PersonSpec, timezone: ZoneInfo) -> Person:
+        return cls(
+            name,
+            frozenset(s.lower() for s in spec.skills),
+            frozenset(spec.properties),
+            parse_weekly_hours(spec.hours),
+            spec.capacity,
+            timezone,
+        )
 
     def covers(self, property_id: str | None) -> bool:
         return not self.properties or property_id in self.properties
@@ -50,7 +56,7 @@ class Team:
     lead: str | None
 
     @classmethod
-    def from_spec(cls, name: str, spec: TeamSpec) -> "Team":
+    def from_spec(cls, name: str, spec: TeamSpec) -> Team:
         return cls(name, list(spec.members), spec.pick, spec.lead)
 
 
@@ -60,16 +66,24 @@ def ticket_skills(facts: TicketFacts) -> list[str]:
     return [s for s in (f"{category}/{sub}" if category and sub else "", sub, category) if s]
 
 
-def pick_person(pool: str, candidates: list[Person], strategy: str, facts: TicketFacts, workload: Workload,
-                now: datetime, cursors: dict[str, int]) -> tuple[Person | None, str]:
+def pick_person(
+    pool: str,
+    candidates: list[Person],
+    strategy: str,
+    facts: TicketFacts,
+    workload: Workload,
+    now: datetime,
+    cursors: dict[str, int],
+) -> tuple[Person | None, str]:
     """Choose within `candidates`; returns the person (or None) and a reason for the explanation."""
     if strategy == "none" or not candidates:
         return None, f"no pick within {pool}" if candidates else f"{pool} has nobody to pick from"
     load = workload.open_tickets
 
     def is_eligible(person: Person) -> bool:
-        return (person.covers(facts.property_id) and person.is_on_shift(now)
-                and load.get(person.name, 0) < person.capacity)
+        return (
+            person.covers(facts.property_id) and person.is_on_shift(now) and load.get(person.name, 0) < person.capacity
+        )
 
     if strategy == "round_robin":
         start = cursors.get(pool, workload.round_robin.get(pool, 0))
@@ -79,8 +93,11 @@ def pick_person(pool: str, candidates: list[Person], strategy: str, facts: Ticke
                 cursors[pool] = (index + 1) % len(candidates)
                 return candidates[index], f"round robin in {pool} picked {candidates[index].name}"
     else:
-        eligible = [(load.get(p.name, 0) / p.capacity, load.get(p.name, 0), i, p)
-                    for i, p in enumerate(candidates) if is_eligible(p)]
+        eligible = [
+            (load.get(p.name, 0) / p.capacity, load.get(p.name, 0), i, p)
+            for i, p in enumerate(candidates)
+            if is_eligible(p)
+        ]
         if eligible:
             ratio, count, _, person = min(eligible, key=lambda row: row[:3])
             return person, f"least loaded in {pool}: {person.name} ({count}/{person.capacity} open)"

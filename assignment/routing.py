@@ -84,15 +84,32 @@ def sweep_unrouted(runtime, grace: timedelta = SWEEP_GRACE) -> list[str]:
     their ids. Harmless when the first message is merely slow."""
     cutoff = runtime.clock() - grace
     unlinked = select(TicketEvent.id).where(TicketEvent.ticket_id == Ticket.id, TicketEvent.kind == "unlinked")
-    handed_back = or_(Ticket.status == "triaged", and_(
-        Ticket.status.in_(ROUTABLE_STATUSES), Ticket.needs_review.is_(False), Ticket.team.is_(None), unlinked.exists()))
+    handed_back = or_(
+        Ticket.status == "triaged",
+        and_(
+            Ticket.status.in_(ROUTABLE_STATUSES),
+            Ticket.needs_review.is_(False),
+            Ticket.team.is_(None),
+            unlinked.exists(),
+        ),
+    )
     with runtime.db.session() as session:
-        candidates = session.execute(
-            select(Ticket).where(handed_back, Ticket.assignee.is_(None), Ticket.updated_at <= cutoff)
-            .order_by(Ticket.updated_at).limit(500).options(selectinload(Ticket.events))
-        ).scalars().all()
-        lost = [ticket.id for ticket in candidates if is_awaiting_routing(ticket)
-                and (ticket.status == "triaged" or last_hand_back(ticket) is not None)]
+        candidates = (
+            session.execute(
+                select(Ticket)
+                .where(handed_back, Ticket.assignee.is_(None), Ticket.updated_at <= cutoff)
+                .order_by(Ticket.updated_at)
+                .limit(500)
+                .options(selectinload(Ticket.events))
+            )
+            .scalars()
+            .all()
+        )
+        lost = [
+            ticket.id
+            for ticket in candidates
+            if is_awaiting_routing(ticket) and (ticket.status == "triaged" or last_hand_back(ticket) is not None)
+        ]
         numbers = [ticket.number for ticket in candidates if ticket.id in lost]
     send_messages([("assign_ticket", (ticket_id,)) for ticket_id in lost], "sweep")
     if lost:

@@ -56,7 +56,7 @@ class AssignSpec(_Strict):
     specialist: bool | str | None = None  # a skill, or true: the ticket's subcategory
 
     @model_validator(mode="after")
-    def _something(self) -> "AssignSpec":
+    def _something(self) -> AssignSpec:
         if not (self.team or self.person or self.specialist):
             raise ValueError("assign needs a team, a person or a specialist")
         return self
@@ -92,7 +92,7 @@ class HolidaySpec(_Strict):
     subdivision: str | None = None
 
     @model_validator(mode="after")
-    def _known(self) -> "HolidaySpec":
+    def _known(self) -> HolidaySpec:
         supported = holidays.list_supported_countries()
         if self.country not in supported:
             raise ValueError(f"unknown holiday country {self.country!r}: use an ISO code such as US, GB, DE")
@@ -148,8 +148,10 @@ class OverrideSpec(_Strict):
 def _not_a_reason(value: Any) -> Any:
     if isinstance(value, str) and ":" in value:
         reason = value.partition(":")[2].strip()
-        raise ValueError(f"`{value}` is not a status: to pause only while waiting on {reason}, "
-                         f"list `{reason}: pause` under `waiting_on`")
+        raise ValueError(
+            f"`{value}` is not a status: to pause only while waiting on {reason}, "
+            f"list `{reason}: pause` under `waiting_on`"
+        )
     return value
 
 
@@ -185,7 +187,7 @@ class Thresholds(_Strict):
     breach: float = Field(default=100, gt=0, le=200)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Thresholds":
+    def _ordered(self) -> Thresholds:
         if not self.warn < self.escalate <= self.breach:
             raise ValueError("thresholds must rise: warn < escalate <= breach (percent of the target)")
         return self

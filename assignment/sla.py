@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,9 @@ from assignment.schema import CalendarSpec, PartialTarget, TargetSpec
 _SEARCH_DAYS = 800  # a deadline further out than this is a configuration mistake (a calendar never open)
 
 
-def _without(a: datetime, b: datetime, spans: list[tuple[datetime, datetime | None]]) -> Iterator[tuple[datetime, datetime]]:
+def _without(
+    a: datetime, b: datetime, spans: list[tuple[datetime, datetime | None]]
+) -> Iterator[tuple[datetime, datetime]]:
     """Pieces of [a, b) not covered by any span (an open span runs forever)."""
     cursor = a
     for start, end in spans:
@@ -55,14 +57,14 @@ class BusinessCalendar:
     closed: frozenset[date] = field(default_factory=frozenset)
 
     @classmethod
-    def from_spec(cls, name: str, spec: CalendarSpec) -> "BusinessCalendar":
+    def from_spec(cls, name: str, spec: CalendarSpec) -> BusinessCalendar:
         public = None
         if spec.holidays:
             public = holidays.country_holidays(spec.holidays.country, subdiv=spec.holidays.subdivision)
         return cls(name, ZoneInfo(spec.timezone), parse_weekly_hours(spec.hours), public, frozenset(spec.closed))
 
     @classmethod
-    def always(cls, name: str = "always", timezone: str = "UTC") -> "BusinessCalendar":
+    def always(cls, name: str = "always", timezone: str = "UTC") -> BusinessCalendar:
         """Calendar time: open every minute of every day."""
         return cls(name, ZoneInfo(timezone), parse_weekly_hours("always"))
 
@@ -87,17 +89,22 @@ class BusinessCalendar:
                 midnight = datetime.combine(day, time(0), tzinfo=self.timezone)
                 for begin, end in self.week[day.weekday()]:
                     # wall-clock times, then UTC so that arithmetic across a DST change is exact
-                    a = (midnight + timedelta(minutes=begin)).astimezone(timezone.utc)
-                    b = (midnight + timedelta(minutes=end)).astimezone(timezone.utc)
+                    a = (midnight + timedelta(minutes=begin)).astimezone(UTC)
+                    b = (midnight + timedelta(minutes=end)).astimezone(UTC)
                     if b > start:
                         yield max(a, start), b
             day += timedelta(days=1)
 
-    def add_business_time(self, start: datetime, delta: timedelta, pauses: Iterable[PauseLike] = (),
-                          paused_statuses: ClockStops | Collection[str] = ("pending",)) -> datetime | None:
+    def add_business_time(
+        self,
+        start: datetime,
+        delta: timedelta,
+        pauses: Iterable[PauseLike] = (),
+        paused_statuses: ClockStops | Collection[str] = ("pending",),
+    ) -> datetime | None:
         """The moment `delta` of open, unpaused time has passed since `start`; None while a pause is open."""
         spans = pause_spans(pauses, paused_statuses)
-        start, remaining = start.astimezone(timezone.utc), delta
+        start, remaining = start.astimezone(UTC), delta
         if remaining <= timedelta(0):
             return start
         for a, b in self.open_intervals(start):
@@ -110,8 +117,13 @@ class BusinessCalendar:
                 return None  # the clock is stopped until the ticket leaves the pausing status
         return None
 
-    def business_time_between(self, a: datetime, b: datetime, pauses: Iterable[PauseLike] = (),
-                              paused_statuses: ClockStops | Collection[str] = ("pending",)) -> timedelta:
+    def business_time_between(
+        self,
+        a: datetime,
+        b: datetime,
+        pauses: Iterable[PauseLike] = (),
+        paused_statuses: ClockStops | Collection[str] = ("pending",),
+    ) -> timedelta:
         """Open, unpaused time in [a, b)."""
         spans = pause_spans(pauses, paused_statuses)
         total = timedelta(0)
@@ -179,9 +191,17 @@ class SlaPolicy:
         counting = business if clock == "business" else BusinessCalendar.always(timezone=str(business.timezone))
         pauses = list(pauses)
         due = lambda delta: counting.add_business_time(started_at, delta, pauses, self.pause_statuses)  # noqa: E731
-        return SlaPlan(priority=priority, calendar=calendar_name if clock == "business" else "always", clock=clock,
-                       started_at=started_at, first_response_target=first, resolution_target=resolution,
-                       first_response_due=due(first), resolution_due=due(resolution), override=applied)
+        return SlaPlan(
+            priority=priority,
+            calendar=calendar_name if clock == "business" else "always",
+            clock=clock,
+            started_at=started_at,
+            first_response_target=first,
+            resolution_target=resolution,
+            first_response_due=due(first),
+            resolution_due=due(resolution),
+            override=applied,
+        )
 
     def counting_calendar(self, plan: SlaPlan) -> BusinessCalendar:
         """The calendar a plan's clock runs on (24/7 for calendar time)."""

@@ -83,8 +83,9 @@ def arm(row: SlaTimer, now: datetime) -> list[Message]:
 _TIMERS_OF = select(SlaTimer).where(SlaTimer.ticket_id == bindparam("ticket_id"))
 
 
-def schedule_timers(session: Session, ticket: Ticket, engine: RuleEngine, plan: SlaPlan, now: datetime, *,
-                    new_ticket: bool = False) -> list[Message]:
+def schedule_timers(
+    session: Session, ticket: Ticket, engine: RuleEngine, plan: SlaPlan, now: datetime, *, new_ticket: bool = False
+) -> list[Message]:
     """Store one row per escalation timer of `plan` and return the messages to send once committed
     (`new_ticket`: created in this transaction, so it has no timer rows yet).
 
@@ -93,9 +94,14 @@ def schedule_timers(session: Session, ticket: Ticket, engine: RuleEngine, plan: 
     if ticket.id is None:
         session.flush()
     facts = stored_facts(ticket)
-    wanted = [] if ticket.status in DONE_STATUSES else engine.timers(facts, plan, assigned=bool(ticket.assignee), now=now)
-    rows = {} if new_ticket else {
-        (r.kind, r.level): r for r in session.execute(_TIMERS_OF, {"ticket_id": ticket.id}).scalars()}
+    wanted = (
+        [] if ticket.status in DONE_STATUSES else engine.timers(facts, plan, assigned=bool(ticket.assignee), now=now)
+    )
+    rows = (
+        {}
+        if new_ticket
+        else {(r.kind, r.level): r for r in session.execute(_TIMERS_OF, {"ticket_id": ticket.id}).scalars()}
+    )
     messages, keep = [], set()
     for timer in wanted:
         key = (timer.kind, timer.level or 0)
@@ -103,8 +109,15 @@ def schedule_timers(session: Session, ticket: Ticket, engine: RuleEngine, plan: 
         row = rows.get(key)
         action = timer.action.model_dump(mode="json")
         if row is None:
-            row = SlaTimer(ticket_id=ticket.id, kind=timer.kind, target=timer.target, level=timer.level or 0,
-                           due_at=timer.due_at, action=action, state=SCHEDULED)
+            row = SlaTimer(
+                ticket_id=ticket.id,
+                kind=timer.kind,
+                target=timer.target,
+                level=timer.level or 0,
+                due_at=timer.due_at,
+                action=action,
+                state=SCHEDULED,
+            )
             session.add(row)
         elif row.state == FIRED or (row.state == SCHEDULED and row.due_at == timer.due_at):
             continue
@@ -135,8 +148,9 @@ def _why_cancelled(ticket: Ticket, engine: RuleEngine) -> str:
     return "no longer applies (answered, assigned or re-planned)"
 
 
-def replan(session: Session, ticket: Ticket, engine: RuleEngine, now: datetime, *, actor: str,
-           why: str | None = None) -> list[Message]:
+def replan(
+    session: Session, ticket: Ticket, engine: RuleEngine, now: datetime, *, actor: str, why: str | None = None
+) -> list[Message]:
     """After a status change, answer, reassignment, follow-up or reopen: new due times (pauses honoured) and
     timers. `why` goes into the timeline. A resolved, closed or cancelled ticket runs no clock: its due times
     stay as they were when it finished (no new ones on the timeline) and its scheduled timers are cancelled;
@@ -144,11 +158,17 @@ def replan(session: Session, ticket: Ticket, engine: RuleEngine, now: datetime, 
     if ticket.status in DONE_STATUSES:
         return cancel_timers(session, ticket, f"ticket {ticket.status}")
     plan = engine.sla_plan(stored_facts(ticket), ticket.created_at)
-    ticket_store.set_fields(session, ticket, {"first_response_due": plan.first_response_due,
-                                              "resolution_due": plan.resolution_due},
-                            actor=actor, at=now, reason="SLA due times re-planned" + (f": {why}" if why else "")
-                            + f" ({plan.priority} targets)"
-                            + (" (clock paused)" if plan.resolution_due is None else ""))
+    ticket_store.set_fields(
+        session,
+        ticket,
+        {"first_response_due": plan.first_response_due, "resolution_due": plan.resolution_due},
+        actor=actor,
+        at=now,
+        reason="SLA due times re-planned"
+        + (f": {why}" if why else "")
+        + f" ({plan.priority} targets)"
+        + (" (clock paused)" if plan.resolution_due is None else ""),
+    )
     return schedule_timers(session, ticket, engine, plan, now)
 
 

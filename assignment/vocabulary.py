@@ -32,34 +32,54 @@ class FieldSpec:
     values: tuple[str, ...] | None = None  # the closed set of values, when there is one
 
 
-FIELDS: dict[str, FieldSpec] = {f.name: f for f in [
-    FieldSpec("category", "choice", "classified category (rules/taxonomy.yaml), e.g. maintenance, complaint, payment"),
-    FieldSpec("subcategory", "choice", "classified subcategory (rules/taxonomy.yaml), e.g. plumbing, noise"),
-    FieldSpec("urgency", "choice", "classified urgency", URGENCIES),
-    FieldSpec("priority", "choice", "priority already on the ticket (or set by an earlier rule)", URGENCIES),
-    FieldSpec("property", "choice", "property id from the registry, e.g. HBR"),
-    FieldSpec("unit", "choice", "unit id within the property, e.g. 101"),
-    FieldSpec("channel", "choice", "where the message came from", CHANNELS),
-    FieldSpec("billing_type", "choice", "guarantee, sla (under contract) or billable", BILLING_TYPES),
-    FieldSpec("contract", "choice", "the property's service contract in force when the ticket came in, named "
-                                    "PROPERTY-STARTDATE (e.g. HBR-2026-01-01); unset outside a contract"),
-    FieldSpec("contract_status", "choice", "the property's service contract on the ticket's date", CONTRACT_STATUSES),
-    FieldSpec("status", "choice", "ticket status", STATUSES),
-    FieldSpec("team", "choice", "team already on the ticket"),
-    FieldSpec("assignee", "choice", "person already on the ticket"),
-    FieldSpec("sender", "text", "sender's email address or phone number"),
-    FieldSpec("text", "text", "subject and message text together"),
-    FieldSpec("subject", "text", "subject line (email)"),
-    FieldSpec("hazard", "set", "dangers the classifier found and did not see negated or resolved "
-                               "(rules/urgency.yaml `hazards:`), e.g. gas-smell, fire-smoke, carbon-monoxide"),
-    FieldSpec("signal", "set", "what else the classifier noticed: a vulnerable occupant, the sender says it is "
-                               "not urgent, it is resolved, it is recurring, it is minor", SIGNALS),
-    FieldSpec("confidence", "number", "overall classification confidence, 0 to 1 (lowest of the fields)"),
-    FieldSpec("needs_review", "flag", "the classifier asked for a human to check"),
-    FieldSpec("time_of_day", "clock", "local time of the decision, in the default calendar's time zone"),
-    FieldSpec("weekday", "choice", "local day of the decision: mon … sun", DAYS),
-    FieldSpec("business_hours", "flag", "the default calendar is open (working hours, not a holiday)"),
-]}
+FIELDS: dict[str, FieldSpec] = {
+    f.name: f
+    for f in [
+        FieldSpec(
+            "category", "choice", "classified category (rules/taxonomy.yaml), e.g. maintenance, complaint, payment"
+        ),
+        FieldSpec("subcategory", "choice", "classified subcategory (rules/taxonomy.yaml), e.g. plumbing, noise"),
+        FieldSpec("urgency", "choice", "classified urgency", URGENCIES),
+        FieldSpec("priority", "choice", "priority already on the ticket (or set by an earlier rule)", URGENCIES),
+        FieldSpec("property", "choice", "property id from the registry, e.g. HBR"),
+        FieldSpec("unit", "choice", "unit id within the property, e.g. 101"),
+        FieldSpec("channel", "choice", "where the message came from", CHANNELS),
+        FieldSpec("billing_type", "choice", "guarantee, sla (under contract) or billable", BILLING_TYPES),
+        FieldSpec(
+            "contract",
+            "choice",
+            "the property's service contract in force when the ticket came in, named "
+            "PROPERTY-STARTDATE (e.g. HBR-2026-01-01); unset outside a contract",
+        ),
+        FieldSpec(
+            "contract_status", "choice", "the property's service contract on the ticket's date", CONTRACT_STATUSES
+        ),
+        FieldSpec("status", "choice", "ticket status", STATUSES),
+        FieldSpec("team", "choice", "team already on the ticket"),
+        FieldSpec("assignee", "choice", "person already on the ticket"),
+        FieldSpec("sender", "text", "sender's email address or phone number"),
+        FieldSpec("text", "text", "subject and message text together"),
+        FieldSpec("subject", "text", "subject line (email)"),
+        FieldSpec(
+            "hazard",
+            "set",
+            "dangers the classifier found and did not see negated or resolved "
+            "(rules/urgency.yaml `hazards:`), e.g. gas-smell, fire-smoke, carbon-monoxide",
+        ),
+        FieldSpec(
+            "signal",
+            "set",
+            "what else the classifier noticed: a vulnerable occupant, the sender says it is "
+            "not urgent, it is resolved, it is recurring, it is minor",
+            SIGNALS,
+        ),
+        FieldSpec("confidence", "number", "overall classification confidence, 0 to 1 (lowest of the fields)"),
+        FieldSpec("needs_review", "flag", "the classifier asked for a human to check"),
+        FieldSpec("time_of_day", "clock", "local time of the decision, in the default calendar's time zone"),
+        FieldSpec("weekday", "choice", "local day of the decision: mon … sun", DAYS),
+        FieldSpec("business_hours", "flag", "the default calendar is open (working hours, not a holiday)"),
+    ]
+}
 
 
 @dataclass(frozen=True)
@@ -108,7 +128,11 @@ def _not_in(arg):
 
 def _present(arg):
     want = bool(arg)
-    return (lambda v: (v is not None and v != "") == want), (" is set" if want else " is empty"), ("set" if want else "empty")
+    return (
+        (lambda v: (v is not None and v != "") == want),
+        (" is set" if want else " is empty"),
+        ("set" if want else "empty"),
+    )
 
 
 def _contains(arg):
@@ -124,13 +148,21 @@ def _not_contains(arg):
 def _contains_any(arg):
     needles = tuple(_text(a) for a in _list(arg))
     shown = ", ".join(f"'{n}'" for n in needles)
-    return (lambda v: v is not None and any(n in v for n in needles)), f" contains one of {shown}", f"containing one of {shown}"
+    return (
+        (lambda v: v is not None and any(n in v for n in needles)),
+        f" contains one of {shown}",
+        f"containing one of {shown}",
+    )
 
 
 def _contains_all(arg):
     needles = tuple(_text(a) for a in _list(arg))
     shown = ", ".join(f"'{n}'" for n in needles)
-    return (lambda v: v is not None and all(n in v for n in needles)), f" contains all of {shown}", f"containing all of {shown}"
+    return (
+        (lambda v: v is not None and all(n in v for n in needles)),
+        f" contains all of {shown}",
+        f"containing all of {shown}",
+    )
 
 
 def _starts_with(arg):
@@ -158,6 +190,7 @@ def _compare(symbol: str, word: str, check: Callable[[float, float], bool]):
     def build(arg):
         bound = _number(arg)
         return (lambda v: v is not None and check(v, bound)), f" {symbol} {bound:g}", f"{word} {bound:g}"
+
     return build
 
 
@@ -165,7 +198,11 @@ def _between_numbers(arg):
     low, high = (_number(a) for a in _list(arg)) if len(_list(arg)) == 2 else (None, None)
     if low is None:
         raise ValueError("between needs two numbers: [low, high]")
-    return (lambda v: v is not None and low <= v <= high), f" between {low:g} and {high:g}", f"between {low:g} and {high:g}"
+    return (
+        (lambda v: v is not None and low <= v <= high),
+        f" between {low:g} and {high:g}",
+        f"between {low:g} and {high:g}",
+    )
 
 
 def _clock_window(arg):
@@ -217,31 +254,52 @@ def _set_present(arg):
 SET_BUILDERS = {"is": _set_in, "in": _set_in, "is_not": _set_not_in, "not_in": _set_not_in, "present": _set_present}
 
 _CHOICE_TEXT = frozenset({"choice", "text"})
-OPERATORS: dict[str, Operator] = {op.name: op for op in [
-    Operator("is", frozenset({"choice", "text", "number", "flag", "set"}),
-             "equals the value (the default for a plain value); for a set field: has it", _is),
-    Operator("is_not", frozenset({"choice", "text", "number", "flag", "set"}), "differs from the value; set: lacks it",
-             _is_not),
-    Operator("in", frozenset({"choice", "text", "set"}), "is one of a list (the default for a plain list); set: has one",
-             _in),
-    Operator("not_in", frozenset({"choice", "text", "set"}), "is none of a list; set: has none of them", _not_in),
-    Operator("present", frozenset({"choice", "text", "number", "set"}), "true: has a value; false: is empty", _present),
-    Operator("contains", _CHOICE_TEXT, "contains the words (case-insensitive)", _contains),
-    Operator("not_contains", _CHOICE_TEXT, "does not contain the words", _not_contains),
-    Operator("contains_any", _CHOICE_TEXT, "contains at least one of a list", _contains_any),
-    Operator("contains_all", _CHOICE_TEXT, "contains every item of a list", _contains_all),
-    Operator("starts_with", _CHOICE_TEXT, "starts with", _starts_with),
-    Operator("ends_with", _CHOICE_TEXT, "ends with, e.g. a sender's domain", _ends_with),
-    Operator("matches", _CHOICE_TEXT, "regular expression search (case-insensitive)", _matches),
-    Operator("lt", frozenset({"number"}), "less than", _compare("<", "below", lambda v, b: v < b)),
-    Operator("lte", frozenset({"number"}), "at most", _compare("<=", "at most", lambda v, b: v <= b)),
-    Operator("gt", frozenset({"number"}), "greater than", _compare(">", "above", lambda v, b: v > b)),
-    Operator("gte", frozenset({"number"}), "at least", _compare(">=", "at least", lambda v, b: v >= b)),
-    Operator("between", frozenset({"number", "clock"}), "[low, high] for numbers; 'HH:MM-HH:MM' for times",
-             _between_numbers),
-    Operator("before", frozenset({"clock"}), "earlier than HH:MM", _clock_before),
-    Operator("after", frozenset({"clock"}), "at or later than HH:MM", _clock_after),
-]}
+OPERATORS: dict[str, Operator] = {
+    op.name: op
+    for op in [
+        Operator(
+            "is",
+            frozenset({"choice", "text", "number", "flag", "set"}),
+            "equals the value (the default for a plain value); for a set field: has it",
+            _is,
+        ),
+        Operator(
+            "is_not",
+            frozenset({"choice", "text", "number", "flag", "set"}),
+            "differs from the value; set: lacks it",
+            _is_not,
+        ),
+        Operator(
+            "in",
+            frozenset({"choice", "text", "set"}),
+            "is one of a list (the default for a plain list); set: has one",
+            _in,
+        ),
+        Operator("not_in", frozenset({"choice", "text", "set"}), "is none of a list; set: has none of them", _not_in),
+        Operator(
+            "present", frozenset({"choice", "text", "number", "set"}), "true: has a value; false: is empty", _present
+        ),
+        Operator("contains", _CHOICE_TEXT, "contains the words (case-insensitive)", _contains),
+        Operator("not_contains", _CHOICE_TEXT, "does not contain the words", _not_contains),
+        Operator("contains_any", _CHOICE_TEXT, "contains at least one of a list", _contains_any),
+        Operator("contains_all", _CHOICE_TEXT, "contains every item of a list", _contains_all),
+        Operator("starts_with", _CHOICE_TEXT, "starts with", _starts_with),
+        Operator("ends_with", _CHOICE_TEXT, "ends with, e.g. a sender's domain", _ends_with),
+        Operator("matches", _CHOICE_TEXT, "regular expression search (case-insensitive)", _matches),
+        Operator("lt", frozenset({"number"}), "less than", _compare("<", "below", lambda v, b: v < b)),
+        Operator("lte", frozenset({"number"}), "at most", _compare("<=", "at most", lambda v, b: v <= b)),
+        Operator("gt", frozenset({"number"}), "greater than", _compare(">", "above", lambda v, b: v > b)),
+        Operator("gte", frozenset({"number"}), "at least", _compare(">=", "at least", lambda v, b: v >= b)),
+        Operator(
+            "between",
+            frozenset({"number", "clock"}),
+            "[low, high] for numbers; 'HH:MM-HH:MM' for times",
+            _between_numbers,
+        ),
+        Operator("before", frozenset({"clock"}), "earlier than HH:MM", _clock_before),
+        Operator("after", frozenset({"clock"}), "at or later than HH:MM", _clock_after),
+    ]
+}
 CLOCK_BUILDERS = {"between": _clock_window}  # same operator name, different meaning for times
 
 ACTIONS: dict[str, str] = {

@@ -34,8 +34,17 @@ def main() -> None:
     from store.registry import load_registry
 
     records = [json.loads(line) for line in args.labeled.read_text(encoding="utf-8").splitlines() if line.strip()]
-    items = [ClassifyInput(id=r["id"], channel=r["channel"], sender=r["from"], subject=r["subject"],
-                           body=strip_quotes(r["body"]), received_at=r.get("received_at")) for r in records]
+    items = [
+        ClassifyInput(
+            id=r["id"],
+            channel=r["channel"],
+            sender=r["from"],
+            subject=r["subject"],
+            body=strip_quotes(r["body"]),
+            received_at=r.get("received_at"),
+        )
+        for r in records
+    ]
     load_started = time.process_time()
     classifier = Classifier.load(ROOT / "rules", load_registry(ROOT / "samples" / "registry.yaml"))
     classifier.classify(items[0])
@@ -81,8 +90,10 @@ def print_long_texts(classifier, corpus: str) -> None:
         t0 = time.process_time()
         classifier.classify(item)
         seconds = time.process_time() - t0
-        print(f"one text of {size:>7,} characters:       {seconds * 1000:8.1f} ms = "
-              f"{seconds * 1e6 / size:5.2f} ms a 1,000 characters")
+        print(
+            f"one text of {size:>7,} characters:       {seconds * 1000:8.1f} ms = "
+            f"{seconds * 1e6 / size:5.2f} ms a 1,000 characters"
+        )
 
 
 if __name__ == "__main__":

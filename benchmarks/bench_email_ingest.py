@@ -78,9 +78,12 @@ class Stack:
         self.admin.execute(f'CREATE DATABASE "{self.name}"')
         base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
         self.env = os.environ | {
-            "INTAKE_DATABASE_URL": f"{base}/{self.name}", "INTAKE_REDIS_URL": REDIS_URL,
-            "INTAKE_REDIS_NAMESPACE": f"intake-bench-{self.run}", "INTAKE_DATA_DIR": str(tmp / "data"),
-            "INTAKE_RULES_DIR": str(ROOT / "rules"), "INTAKE_LOG_LEVEL": "WARNING",
+            "INTAKE_DATABASE_URL": f"{base}/{self.name}",
+            "INTAKE_REDIS_URL": REDIS_URL,
+            "INTAKE_REDIS_NAMESPACE": f"intake-bench-{self.run}",
+            "INTAKE_DATA_DIR": str(tmp / "data"),
+            "INTAKE_RULES_DIR": str(ROOT / "rules"),
+            "INTAKE_LOG_LEVEL": "WARNING",
             # every mail is a different request here: the per-sender flood guard would turn most into drops
             "INTAKE_LIMITS__NEW_TICKETS_PER_SENDER_PER_HOUR": "1000000",
         }
@@ -90,14 +93,34 @@ class Stack:
 
         get_settings.cache_clear()
         self.runtime = open_runtime(get_settings())  # migrates the fresh database
-        subprocess.run([sys.executable, "-m", "intake.cli.main", "registry", "import",
-                        str(ROOT / "samples" / "registry.yaml")], env=self.env, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "intake.cli.main", "registry", "import", str(ROOT / "samples" / "registry.yaml")],
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
         from intake import actors  # noqa: F401  (declares the actors on the Redis broker)
 
-        self.workers = subprocess.Popen(
-            [sys.executable, "-m", "dramatiq", "intake.actors", "--processes", str(workers), "--threads", str(threads)],
-            env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(tmp / "workers.log", "wb"),
-        ) if workers else None  # none: the caller runs the pipeline in its own process
+        self.workers = (
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "dramatiq",
+                    "intake.actors",
+                    "--processes",
+                    str(workers),
+                    "--threads",
+                    str(threads),
+                ],
+                env=self.env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=open(tmp / "workers.log", "wb"),
+            )
+            if workers
+            else None
+        )  # none: the caller runs the pipeline in its own process
 
     def pending(self) -> int:
         from sqlalchemy import func, select
@@ -161,8 +184,12 @@ class CpuSplit:
     def pids(self) -> dict[str, list[int]]:
         children = Path(f"/proc/{self.stack.workers.pid}/task/{self.stack.workers.pid}/children")
         workers = [self.stack.workers.pid, *map(int, children.read_text().split())] if children.exists() else []
-        backends = [pid for (pid,) in self.stack.admin.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.stack.name,)).fetchall()]
+        backends = [
+            pid
+            for (pid,) in self.stack.admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.stack.name,)
+            ).fetchall()
+        ]
         return {"workers": workers, "postgresql": backends}
 
     def sample(self) -> dict[str, dict[int, float]]:
@@ -172,8 +199,10 @@ class CpuSplit:
     def per_mail(self, mails: int) -> dict[str, float]:
         """ms of CPU a mail per group since this split was started (a backend that started meanwhile counts whole)."""
         after = self.sample()
-        return {group: 1000 * sum(cpu - self.before[group].get(pid, 0.0) for pid, cpu in pids.items()) / mails
-                for group, pids in after.items()}
+        return {
+            group: 1000 * sum(cpu - self.before[group].get(pid, 0.0) for pid, cpu in pids.items()) / mails
+            for group, pids in after.items()
+        }
 
 
 def warm_up(stack: Stack, tmp: Path) -> None:
@@ -220,8 +249,15 @@ def through_dovecot(stack: Stack, mails: list[bytes], tmp: Path) -> tuple[float,
         for data in mails:
             client.append("INBOX", data)
         client.logout()
-        account = MailboxSettings(name="bench", host=server.host, port=server.port, security="none",
-                                  username=user, password=password, batch_size=100)
+        account = MailboxSettings(
+            name="bench",
+            host=server.host,
+            port=server.port,
+            security="none",
+            username=user,
+            password=password,
+            batch_size=100,
+        )
         started, split = time.perf_counter(), CpuSplit(stack)
         result = poll_once(stack.runtime, account)
         stored = time.perf_counter()
@@ -254,12 +290,19 @@ def main() -> None:
                 rate, cpu = run(stack, load_mails(args.messages, f"{name}-{stack.run}"), tmp)
                 after = bare_parse_rate(parse_mails)
                 baseline = (before + after) / 2
-                print(f"  {name}: bare stdlib email parse {before:.0f} mails/s before, {after:.0f} after "
-                      f"({args.messages} mails, best of 3)")
-                print(f"  {name}: end to end  {rate:7.1f} mails/s = {rate / baseline:.1%} of bare parsing "
-                      f"(target >= 25 %)")
-                print(f"  {name}: CPU a mail: " + ", ".join(f"{group} {ms:.2f} ms" for group, ms in cpu.items())
-                      + f"; total {sum(cpu.values()):.2f} ms, bare parse {1000 / baseline:.2f} ms")
+                print(
+                    f"  {name}: bare stdlib email parse {before:.0f} mails/s before, {after:.0f} after "
+                    f"({args.messages} mails, best of 3)"
+                )
+                print(
+                    f"  {name}: end to end  {rate:7.1f} mails/s = {rate / baseline:.1%} of bare parsing "
+                    f"(target >= 25 %)"
+                )
+                print(
+                    f"  {name}: CPU a mail: "
+                    + ", ".join(f"{group} {ms:.2f} ms" for group, ms in cpu.items())
+                    + f"; total {sum(cpu.values()):.2f} ms, bare parse {1000 / baseline:.2f} ms"
+                )
             states, reasons = stack.outcomes()
             print(f"  outcomes: {states}")
             for reason, count in reasons.items():

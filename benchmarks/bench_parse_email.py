@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
@@ -31,13 +31,23 @@ def main() -> None:
     from intake.config import Settings
 
     logging.getLogger("mailparser").setLevel(logging.ERROR)
-    patterns = ["zammad-mail/**/*.box", "autoreply-bounce/**/*.eml", "autoreply-bounce/**/*.box",
-                "autoreply-bounce/flufl-bounce/*.txt", "mail-parser/mail_*", "talon/**/*.eml"]
+    patterns = [
+        "zammad-mail/**/*.box",
+        "autoreply-bounce/**/*.eml",
+        "autoreply-bounce/**/*.box",
+        "autoreply-bounce/flufl-bounce/*.txt",
+        "mail-parser/mail_*",
+        "talon/**/*.eml",
+    ]
     payloads = [p.read_bytes() for pattern in patterns for p in sorted(CORPORA.glob(pattern))]
     total_bytes = sum(map(len, payloads))
-    now = datetime.now(timezone.utc)
-    records = [RawRecord(id=i, channel="email", channel_id=str(i), payload=data, content_type="message/rfc822",
-                         received_at=now) for i, data in enumerate(payloads)]
+    now = datetime.now(UTC)
+    records = [
+        RawRecord(
+            id=i, channel="email", channel_id=str(i), payload=data, content_type="message/rfc822", received_at=now
+        )
+        for i, data in enumerate(payloads)
+    ]
     channel, settings = EmailChannel(), Settings()
 
     def run_ours() -> None:
@@ -62,8 +72,10 @@ def main() -> None:
             run()
             best = min(best, time.perf_counter() - started)
         timings[name] = best
-        print(f"{name:20s} {len(payloads) / best:8.0f} mails/s  {total_bytes / best / 1e6:6.1f} MB/s  "
-              f"({len(payloads)} mails, {total_bytes / 1e6:.1f} MB, best of {args.rounds})")
+        print(
+            f"{name:20s} {len(payloads) / best:8.0f} mails/s  {total_bytes / best / 1e6:6.1f} MB/s  "
+            f"({len(payloads)} mails, {total_bytes / 1e6:.1f} MB, best of {args.rounds})"
+        )
     ratio = timings["mail-parser alone"] / timings["EmailChannel.parse"]
     print(f"ratio: EmailChannel.parse runs at {ratio:.0%} of mail-parser's speed")
 

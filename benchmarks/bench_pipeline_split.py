@@ -86,9 +86,10 @@ def store_pending(stack: Stack, mails: list[bytes], label: str) -> list[int]:
 
     ids = []
     for start in range(0, len(mails), 100):
-        chunk = mails[start:start + 100]
-        results = accept(stack.runtime.db, [email_raw(data, f"{label}:{start + n}") for n, data in enumerate(chunk)],
-                         enqueue=False)
+        chunk = mails[start : start + 100]
+        results = accept(
+            stack.runtime.db, [email_raw(data, f"{label}:{start + n}") for n, data in enumerate(chunk)], enqueue=False
+        )
         ids += [result.raw_id for result in results]
     return ids
 
@@ -116,7 +117,7 @@ def main() -> None:
             instrument(tally)
             cpu_before, pg_before = time.process_time(), backends_cpu(stack)
             for start in range(0, len(ids), args.batch):
-                process_batch(stack.runtime, ids[start:start + args.batch])
+                process_batch(stack.runtime, ids[start : start + args.batch])
             worker = (time.process_time() - cpu_before) * 1000 / len(ids)
             postgresql = (backends_cpu(stack) - pg_before) * 1000 / len(ids)
         finally:
@@ -127,15 +128,21 @@ def main() -> None:
     parts["rest"] = worker - sum(parts.values())
     print(f"one worker in-process, {len(ids)} mails, batches of {args.batch}, PostgreSQL:")
     print(f"  worker CPU {worker:.2f} ms a mail: " + ", ".join(f"{part} {ms:.2f}" for part, ms in parts.items()))
-    print(f"  PostgreSQL backends {postgresql:.2f} ms a mail; "
-          f"bare stdlib parse {1000 / bare:.2f} ms a mail ({bare:.0f}/s)")
+    print(
+        f"  PostgreSQL backends {postgresql:.2f} ms a mail; "
+        f"bare stdlib parse {1000 / bare:.2f} ms a mail ({bare:.0f}/s)"
+    )
     budget = 2 * args.busy * 1000 / (0.25 * bare)
     left = budget - postgresql - args.edge_ms
-    print(f"  25 % of bare parsing leaves {budget:.2f} ms of CPU a mail on 2 cores at {args.busy:.0%} busy; less "
-          f"PostgreSQL and the edge ({args.edge_ms:.2f} ms), {left:.2f} ms for the worker")
+    print(
+        f"  25 % of bare parsing leaves {budget:.2f} ms of CPU a mail on 2 cores at {args.busy:.0%} busy; less "
+        f"PostgreSQL and the edge ({args.edge_ms:.2f} ms), {left:.2f} ms for the worker"
+    )
     without = worker - parts.get("database client", 0)
-    print(f"  the worker without its database client: {without:.2f} ms, {abs(left - without):.2f} ms "
-          f"{'under' if without <= left else 'over'} that budget")
+    print(
+        f"  the worker without its database client: {without:.2f} ms, {abs(left - without):.2f} ms "
+        f"{'under' if without <= left else 'over'} that budget"
+    )
 
 
 if __name__ == "__main__":

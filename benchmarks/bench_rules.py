@@ -11,7 +11,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -24,8 +24,32 @@ SUBCATEGORIES = ["plumbing", "electrical", "hvac", "appliance", "cleaning", "gen
 URGENCIES = ["urgent", "high", "standard", "low"]
 PROPERTIES = ["HBR", "ELM", "OAK", "MPL", "PIN", "CED"]
 CHANNELS = ["email", "whatsapp", "qcontact"]
-WORDS = ["leak", "drip", "mold", "smell", "noise", "broken", "heat", "cold", "door", "window", "sink", "toilet",
-         "socket", "light", "fridge", "oven", "mice", "roach", "key", "lock", "flood", "crack", "paint", "fan"]
+WORDS = [
+    "leak",
+    "drip",
+    "mold",
+    "smell",
+    "noise",
+    "broken",
+    "heat",
+    "cold",
+    "door",
+    "window",
+    "sink",
+    "toilet",
+    "socket",
+    "light",
+    "fridge",
+    "oven",
+    "mice",
+    "roach",
+    "key",
+    "lock",
+    "flood",
+    "crack",
+    "paint",
+    "fan",
+]
 
 
 def generate_rules(count: int, rng: random.Random) -> tuple[dict, list[tuple[str, list[tuple[str, object]]]]]:
@@ -51,11 +75,15 @@ def generate_rules(count: int, rng: random.Random) -> tuple[dict, list[tuple[str
         if rng.random() < 0.2:
             when["channel"] = rng.choice(CHANNELS)
             conditions.append(("channel", when["channel"]))
-        tests = frozenset((field, repr(sorted(value) if isinstance(value, (set, list)) else value)) for field, value in conditions)
+        tests = frozenset(
+            (field, repr(sorted(value) if isinstance(value, (set, list)) else value)) for field, value in conditions
+        )
         if any(earlier <= tests for earlier in seen):
             continue  # an earlier rule would always win: `rules check` rejects such a rule as unreachable
         seen.append(tests)
-        rules.append({"name": f"rule-{index:03d}", "when": when, "then": {"assign": {"team": "general"}, "tags": [f"r{index}"]}})
+        rules.append(
+            {"name": f"rule-{index:03d}", "when": when, "then": {"assign": {"team": "general"}, "tags": [f"r{index}"]}}
+        )
         plain.append((f"rule-{index:03d}", conditions))
         index += 1
     rules.append({"name": "catch-all", "when": "always", "then": {"assign": {"team": "general"}}})
@@ -67,10 +95,12 @@ def generate_rules(count: int, rng: random.Random) -> tuple[dict, list[tuple[str
 
 def baseline_if_chain(plain: list[tuple[str, list[tuple[str, object]]]]):
     """A hand-written-style if-chain over the same conditions, compiled from Python source (the fastest Python)."""
-    lines = ["def decide(f):",
-             "    sub = (f.subcategory or '').lower(); urg = (f.urgency or '').lower()",
-             "    prop = (f.property_id or '').lower(); chan = f.channel.lower()",
-             "    text = ((f.subject or '') + '\\n' + f.text).lower(); conf = f.confidence"]
+    lines = [
+        "def decide(f):",
+        "    sub = (f.subcategory or '').lower(); urg = (f.urgency or '').lower()",
+        "    prop = (f.property_id or '').lower(); chan = f.channel.lower()",
+        "    text = ((f.subject or '') + '\\n' + f.text).lower(); conf = f.confidence",
+    ]
     for name, conditions in plain:
         tests = []
         for field, value in conditions:
@@ -94,12 +124,22 @@ def baseline_if_chain(plain: list[tuple[str, list[tuple[str, object]]]]):
 
 
 def generate_tickets(count: int, rng: random.Random) -> list[TicketFacts]:
-    start = datetime(2026, 11, 24, 14, 0, tzinfo=timezone.utc)
-    return [TicketFacts(number=f"T-{i}", channel=rng.choice(CHANNELS), category="maintenance",
-                        subcategory=rng.choice(SUBCATEGORIES), urgency=rng.choice(URGENCIES),
-                        property_id=rng.choice(PROPERTIES), confidence=rng.random(),
-                        text=" ".join(rng.choices(WORDS + ["the", "in", "my", "is", "apartment"] * 4, k=40)),
-                        subject="Maintenance request", created_at=start + timedelta(minutes=i)) for i in range(count)]
+    start = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
+    return [
+        TicketFacts(
+            number=f"T-{i}",
+            channel=rng.choice(CHANNELS),
+            category="maintenance",
+            subcategory=rng.choice(SUBCATEGORIES),
+            urgency=rng.choice(URGENCIES),
+            property_id=rng.choice(PROPERTIES),
+            confidence=rng.random(),
+            text=" ".join(rng.choices(WORDS + ["the", "in", "my", "is", "apartment"] * 4, k=40)),
+            subject="Maintenance request",
+            created_at=start + timedelta(minutes=i),
+        )
+        for i in range(count)
+    ]
 
 
 def measure(label: str, run, tickets, repeat: int = 3) -> float:
@@ -127,25 +167,32 @@ def main() -> None:
         engine = RuleEngine.load(directory)
         print(f"loaded and validated {len(engine.rules)} rules in {(time.perf_counter() - began) * 1000:.0f} ms")
     tickets = generate_tickets(args.tickets, rng)
-    workload, now = Workload(), datetime(2026, 11, 24, 14, 0, tzinfo=timezone.utc)
+    workload, now = Workload(), datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
     chain = baseline_if_chain(plain)
     for facts in tickets[:200]:  # both must agree on the deciding rule, or the comparison is meaningless
         assert engine.decide(facts, workload, now).matched_rules[0] == chain(facts), facts.number
     evaluated = sum(len(engine.decide(f, workload, now).hits) for f in tickets) / len(tickets)
     print(f"{len(tickets)} tickets, {args.rules} rules, {evaluated:.0f} rules evaluated per ticket on average")
     ours = measure("RuleEngine.decide (hits + reasons)", lambda f: engine.decide(f, workload, now), tickets)
-    explained = measure("RuleEngine.decide(explain=True), all reasons", lambda f: engine.decide(f, workload, now, explain=True),
-                        tickets[: max(1, len(tickets) // 4)])
+    explained = measure(
+        "RuleEngine.decide(explain=True), all reasons",
+        lambda f: engine.decide(f, workload, now, explain=True),
+        tickets[: max(1, len(tickets) // 4)],
+    )
     base = measure("baseline: generated Python if-chain", chain, tickets)
     worst_case = [f for f in tickets if chain(f) == "catch-all"] or tickets
     print(f"worst case: {len(worst_case)} tickets that miss all {args.rules - 1} rules before the catch-all")
     worst = measure("RuleEngine.decide, worst case", lambda f: engine.decide(f, workload, now), worst_case)
     worst_base = measure("baseline if-chain, worst case", chain, worst_case)
-    print(f"ratio engine / if-chain: {ours / base:.3f} mixed, {worst / worst_base:.3f} worst case "
-          f"(the if-chain is {base / ours:.0f}x faster and explains nothing)")
+    print(
+        f"ratio engine / if-chain: {ours / base:.3f} mixed, {worst / worst_base:.3f} worst case "
+        f"(the if-chain is {base / ours:.0f}x faster and explains nothing)"
+    )
     verdict = "MET" if min(ours, worst) >= 5000 else "NOT MET"
-    print(f"target >= 5,000 tickets/s against {args.rules} rules: {verdict} (mixed {ours:,.0f}/s, worst case {worst:,.0f}/s); "
-          f"explain mode {explained:,.0f}/s")
+    print(
+        f"target >= 5,000 tickets/s against {args.rules} rules: {verdict} (mixed {ours:,.0f}/s, worst case {worst:,.0f}/s); "
+        f"explain mode {explained:,.0f}/s"
+    )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,18 +26,38 @@ from store.db import Database  # noqa: E402
 from store.migrate import upgrade  # noqa: E402
 from store.models import Ticket  # noqa: E402
 
-KINDS = [("maintenance", "plumbing", "urgent"), ("maintenance", "general_repair", "standard"),
-         ("maintenance", "electrical", "high"), ("billing", "payment", "low")]
+KINDS = [
+    ("maintenance", "plumbing", "urgent"),
+    ("maintenance", "general_repair", "standard"),
+    ("maintenance", "electrical", "high"),
+    ("billing", "payment", "low"),
+]
 
 
 def make_tickets(db: Database, count: int, start: datetime) -> list[str]:
     with db.session() as session:
         for index in range(count):
             category, subcategory, urgency = KINDS[index % len(KINDS)]
-            session.add(Ticket(number=f"EML-{index + 1:06d}", channel="email", subject="bench", requester=f"t{index}@example.net",
-                               category=category, subcategory=subcategory, urgency=urgency, property_id="HBR", unit="101",
-                               status="assigned", priority=urgency.upper(), team="maintenance", assignee="maya-maintenance",
-                               created_at=start + timedelta(minutes=index), updated_at=start, last_activity_at=start))
+            session.add(
+                Ticket(
+                    number=f"EML-{index + 1:06d}",
+                    channel="email",
+                    subject="bench",
+                    requester=f"t{index}@example.net",
+                    category=category,
+                    subcategory=subcategory,
+                    urgency=urgency,
+                    property_id="HBR",
+                    unit="101",
+                    status="assigned",
+                    priority=urgency.upper(),
+                    team="maintenance",
+                    assignee="maya-maintenance",
+                    created_at=start + timedelta(minutes=index),
+                    updated_at=start,
+                    last_activity_at=start,
+                )
+            )
     with db.session() as session:
         return list(session.execute(select(Ticket.id).order_by(Ticket.number)).scalars())
 
@@ -65,7 +85,7 @@ def main() -> None:
         db = Database(args.database or f"sqlite:///{tmp}/bench.db")
         upgrade(db)
         engine = RuleEngine.load(ROOT / "rules")
-        start = datetime(2026, 11, 30, 14, tzinfo=timezone.utc)
+        start = datetime(2026, 11, 30, 14, tzinfo=UTC)
         ids = make_tickets(db, args.tickets, start)
         now = start + timedelta(minutes=1)
         run(db, engine, ids[:50], now, schedule=False)  # warm caches
@@ -73,8 +93,8 @@ def main() -> None:
         scheduled = run(db, engine, ids, now, schedule=True)  # first time: inserts every timer row
         again = run(db, engine, ids, now, schedule=True)  # re-scheduling unchanged timers: reads, no writes
         from assignment.actors_impl import sweep_due_timers
-        from intake.runtime import Runtime
         from intake.config import Settings
+        from intake.runtime import Runtime
 
         settings = Settings(database_url=db.url, data_dir=Path(tmp) / "data", rules_dir=ROOT / "rules")
         runtime = Runtime(settings=settings, db=db, clock=lambda: now + timedelta(minutes=1))

@@ -40,21 +40,38 @@ from store.models import RawItem  # noqa: E402
 
 SECRET = "bench-app-secret"
 PG_ADMIN = os.environ.get("INTAKE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-TEXTS = ["Kitchen sink is leaking under the cabinet", "No heat in the bedroom", "Front door lock is jammed",
-         "Se sale el agua del calentador", "Die Heizung ist kalt", "Bathroom fan stopped working"]
+TEXTS = [
+    "Kitchen sink is leaking under the cabinet",
+    "No heat in the bedroom",
+    "Front door lock is jammed",
+    "Se sale el agua del calentador",
+    "Die Heizung ist kalt",
+    "Bathroom fan stopped working",
+]
 
 
 def delivery(n: int) -> bytes:
     """One Cloud API webhook body with one text message, as Meta sends it (non-ASCII escaped)."""
     sender = f"1555010{n % 1000:04d}"
     wamid = f"wamid.{'WARM' if n >= 20_000_000 else 'BENCH'}{n:08d}"
-    value = {"messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550009999",
-                                                           "phone_number_id": "106540352242922"},
-             "contacts": [{"profile": {"name": f"Tenant {n}"}, "wa_id": sender}],
-             "messages": [{"from": sender, "id": wamid, "timestamp": str(1795161600 + n),
-                           "type": "text", "text": {"body": f"{TEXTS[n % len(TEXTS)]} (#{n})"}}]}
-    body = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages",
-                                                                                     "value": value}]}]}
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550009999", "phone_number_id": "106540352242922"},
+        "contacts": [{"profile": {"name": f"Tenant {n}"}, "wa_id": sender}],
+        "messages": [
+            {
+                "from": sender,
+                "id": wamid,
+                "timestamp": str(1795161600 + n),
+                "type": "text",
+                "text": {"body": f"{TEXTS[n % len(TEXTS)]} (#{n})"},
+            }
+        ],
+    }
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}],
+    }
     return json.dumps(body, separators=(",", ":")).encode()
 
 
@@ -95,8 +112,9 @@ async def load(port: int, bodies: list[bytes], concurrency: int) -> tuple[float,
         while not queue.empty():
             index, body, signature = queue.get_nowait()
             started = time.perf_counter()
-            async with http.post(url, data=body, headers={"Content-Type": "application/json",
-                                                          "X-Hub-Signature-256": signature}) as response:
+            async with http.post(
+                url, data=body, headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature}
+            ) as response:
                 answer = await response.json(content_type=None) if response.status == 200 else {}
                 answers.append((index, response.status, answer))
             latencies.append(time.perf_counter() - started)
@@ -127,13 +145,15 @@ def check_deliveries(sent_ids: list[str], answers: list[tuple], rows: list[tuple
             new_acks[sent_ids[index]] = new_acks.get(sent_ids[index], 0) + answer.get("accepted", 0)
             told.setdefault(sent_ids[index], set()).update(answer.get("raw_ids", []))
     return {
-        "sent": len(sent_ids), "distinct": len(distinct), "stored": len(rows),
+        "sent": len(sent_ids),
+        "distinct": len(distinct),
+        "stored": len(rows),
         "not_acknowledged": sum(status != 200 for _, status, _ in answers) + len(sent_ids) - len(answers),
         "lost": len(distinct - stored.keys()),
         "unexpected": len(stored.keys() - distinct),
         "duplicates": sum(len(ids) > 1 for ids in stored.values())
-                      + sum(count > 1 for count in new_acks.values())
-                      + sum(len(ids) > 1 for ids in told.values()),
+        + sum(count > 1 for count in new_acks.values())
+        + sum(len(ids) > 1 for ids in told.values()),
     }
 
 
@@ -182,10 +202,15 @@ def run(kind: str, url: str, total: int, retries: int, concurrency: int, warmup:
         server.terminate()
         server.join(10)
     with db.session() as session:
-        rows = [tuple(r) for r in session.execute(select(RawItem.channel_id, RawItem.id)
-                                                  .where(~RawItem.channel_id.like("wamid.WARM%")))]
-    counts = check_deliveries([json.loads(b)["entry"][0]["changes"][0]["value"]["messages"][0]["id"] for b in bodies],
-                              answers, rows)
+        rows = [
+            tuple(r)
+            for r in session.execute(
+                select(RawItem.channel_id, RawItem.id).where(~RawItem.channel_id.like("wamid.WARM%"))
+            )
+        ]
+    counts = check_deliveries(
+        [json.loads(b)["entry"][0]["changes"][0]["value"]["messages"][0]["id"] for b in bodies], answers, rows
+    )
     base = baseline_accept(url, min(1000, total))
     db.dispose()
     latencies.sort()
@@ -193,17 +218,24 @@ def run(kind: str, url: str, total: int, retries: int, concurrency: int, warmup:
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000
     worst = latencies[-1] * 1000
-    print(f"{kind:10s} deliveries={len(bodies)} (incl. {retries} retries) concurrency={concurrency} "
-          f"time={elapsed:.2f}s rate={rate:,.0f}/s p50={p50:.1f}ms p99={p99:.1f}ms max={worst:.0f}ms")
-    print(f"{'':10s} " + " ".join(f"{k}={v}" for k, v in counts.items())
-          + f" | baseline direct accept()={base:,.0f}/s (webhook/baseline={rate / base:.2f})")
+    print(
+        f"{kind:10s} deliveries={len(bodies)} (incl. {retries} retries) concurrency={concurrency} "
+        f"time={elapsed:.2f}s rate={rate:,.0f}/s p50={p50:.1f}ms p99={p99:.1f}ms max={worst:.0f}ms"
+    )
+    print(
+        f"{'':10s} "
+        + " ".join(f"{k}={v}" for k, v in counts.items())
+        + f" | baseline direct accept()={base:,.0f}/s (webhook/baseline={rate / base:.2f})"
+    )
     speed = "met" if rate >= 1000 and p99 <= 50 else "NOT met"
     if kind != "postgresql":
         speed += " (the speed target is for PostgreSQL; shown for comparison)"
     exact = counts["lost"] == counts["duplicates"] == counts["unexpected"] == counts["not_acknowledged"] == 0
     exact = exact and counts["stored"] == counts["distinct"]
-    print(f"{'':10s} target >=1,000/s with p99<=50ms: {speed}; every delivery stored exactly once: "
-          f"{'met' if exact else 'NOT met'}")
+    print(
+        f"{'':10s} target >=1,000/s with p99<=50ms: {speed}; every delivery stored exactly once: "
+        f"{'met' if exact else 'NOT met'}"
+    )
 
 
 def main() -> None:

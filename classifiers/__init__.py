@@ -16,6 +16,14 @@ from classifiers.models import (
 )
 
 __all__ = [
-    "FIELDS", "PRIORITY_BY_URGENCY", "URGENCY_LEVELS", "Classification", "ClassifyInput", "Classifier",
-    "ClassifierConfigError", "ClassifierError", "Evidence", "priority_of",
+    "FIELDS",
+    "PRIORITY_BY_URGENCY",
+    "URGENCY_LEVELS",
+    "Classification",
+    "ClassifyInput",
+    "Classifier",
+    "ClassifierConfigError",
+    "ClassifierError",
+    "Evidence",
+    "priority_of",
 ]

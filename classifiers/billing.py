@@ -24,8 +24,16 @@ class BillingDecision:
     reasons: list[str] = field(default_factory=list)
 
 
-def decide_billing(rules: Billing, registry: Registry, category: str | None, subcategory: str | None,
-                   urgency: str | None, property_id: str | None, unit: str | None, on: date) -> BillingDecision:
+def decide_billing(
+    rules: Billing,
+    registry: Registry,
+    category: str | None,
+    subcategory: str | None,
+    urgency: str | None,
+    property_id: str | None,
+    unit: str | None,
+    on: date,
+) -> BillingDecision:
     """Billing type for a ticket of this category/subcategory at this property and unit on `on`."""
     if category not in rules.billed_categories:
         return BillingDecision(evidence=[_evidence("not-billed-category", category or "")])
@@ -45,11 +53,17 @@ def decide_billing(rules: Billing, registry: Registry, category: str | None, sub
     return BillingDecision(confidence=0.5, reasons=["no billing rule applied"])
 
 
-def _billable(rules: Billing, registry: Registry, subcategory: str | None, urgency: str | None,
-              known_property: bool) -> BillingDecision:
+def _billable(
+    rules: Billing, registry: Registry, subcategory: str | None, urgency: str | None, known_property: bool
+) -> BillingDecision:
     fee = registry.fee_for(subcategory, urgency)
-    decision = BillingDecision("billable", rules.billable_requires_approval, fee.amount if fee else None,
-                               fee.currency if fee else None, confidence=0.9 if known_property else 0.5)
+    decision = BillingDecision(
+        "billable",
+        rules.billable_requires_approval,
+        fee.amount if fee else None,
+        fee.currency if fee else None,
+        confidence=0.9 if known_property else 0.5,
+    )
     text = f"{subcategory}/{fee.urgency or 'any'}: {fee.amount} {fee.currency}" if fee else f"no fee for {subcategory}"
     decision.evidence.append(_evidence("registry:fee-schedule", text))
     if fee is None and rules.review_when_no_fee:

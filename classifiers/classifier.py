@@ -8,22 +8,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from classifiers.billing import BillingDecision, decide_billing
 from classifiers.combine import group_key
 from classifiers.decide import Decision, decide_topic, decide_urgency, flag_evidence
-from classifiers.lexicon import Lexicon, normalize
 from classifiers.frames import apply_containment, frame_evidence, frame_lists
 from classifiers.learned.features import signal_features, text_features
 from classifiers.learned.model import DEFAULT_MODEL, BoundModel, UrgencyModel, load_model
 from classifiers.learned.policy import combine
+from classifiers.lexicon import Lexicon, normalize
 from classifiers.location import decide_location
 from classifiers.models import Classification, ClassifyInput, evidence_item
 from classifiers.review import review_reasons
-from classifiers.safety import emergency_reasons
 from classifiers.ruleset import RuleSet, load_ruleset
+from classifiers.safety import emergency_reasons
 from classifiers.signals import read_signals
 from store.registry import Property, Registry
 
@@ -31,8 +31,15 @@ from store.registry import Property, Registry
 # and urgency is at the start. The rest is kept on the message but not read (an evidence item says so).
 MAX_READ_CHARS = 50_000
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg|rv|tr|sv)\s*:\s*)+", re.IGNORECASE)
-_ADDRESS_WORDS = {"street": ["st"], "avenue": ["ave", "av"], "court": ["ct", "crt"], "boulevard": ["blvd"],
-                  "apartments": ["apts", "apt"], "road": ["rd"], "terrace": ["ter"]}
+_ADDRESS_WORDS = {
+    "street": ["st"],
+    "avenue": ["ave", "av"],
+    "court": ["ct", "crt"],
+    "boulevard": ["blvd"],
+    "apartments": ["apts", "apt"],
+    "road": ["rd"],
+    "terrace": ["ter"],
+}
 _GENERIC_TAIL = {"apartments", "apts", "homes", "residences", "building", "lofts"}
 
 
@@ -81,8 +88,13 @@ def _first_line_end(doc) -> int:
 class Classifier:
     """Reads rules and registry once; `classify` is a pure function of the message after that."""
 
-    def __init__(self, rules: RuleSet, registry: Registry, review_threshold: float = 0.6,
-                 model: UrgencyModel | None | str = "shipped"):
+    def __init__(
+        self,
+        rules: RuleSet,
+        registry: Registry,
+        review_threshold: float = 0.6,
+        model: UrgencyModel | None | str = "shipped",
+    ):
         """`model`: the urgency model to combine with the rules (classifiers/learned), "shipped" for the one
         in the package (when it exists), None for the rules alone."""
         self.rules, self.registry, self.review_threshold = rules, registry, review_threshold
@@ -93,12 +105,28 @@ class Classifier:
         lists |= frame_lists(rules)
         if urgency.review.alert:
             lists["r:alert"] = urgency.review.alert
-        for name in ("failure", "impaired", "negation", "resolution", "recurrence", "deescalation", "minor", "vulnerable",
-                     "benign", "past", "settled"):
+        for name in (
+            "failure",
+            "impaired",
+            "negation",
+            "resolution",
+            "recurrence",
+            "deescalation",
+            "minor",
+            "vulnerable",
+            "benign",
+            "past",
+            "settled",
+        ):
             if getattr(urgency, name) is not None:
                 lists[f"s:{name}"] = getattr(urgency, name).terms
-        lists |= {"u:unit": units.unit_words, "u:own": units.own_words, "u:neighbour": units.neighbour_words,
-                  "u:not_before": units.not_unit_before, "u:not_after": units.not_unit_after}
+        lists |= {
+            "u:unit": units.unit_words,
+            "u:own": units.own_words,
+            "u:neighbour": units.neighbour_words,
+            "u:not_before": units.not_unit_before,
+            "u:not_after": units.not_unit_after,
+        }
         if rules.taxonomy.requests is not None:
             lists["s:request"] = rules.taxonomy.requests.terms
         if rules.taxonomy.asides is not None:
@@ -157,15 +185,22 @@ class Classifier:
             return decide_location(self.registry, signals, orths, self.units, self._tenancies(sender), text, normalized)
         found = self._location_cache.get(sender)
         if found is None:
-            found = decide_location(self.registry, signals, orths, self.units, self._tenancies(sender), text, normalized)
+            found = decide_location(
+                self.registry, signals, orths, self.units, self._tenancies(sender), text, normalized
+            )
             self._location_cache[sender] = found
             if len(self._location_cache) > 50_000:
                 self._location_cache.clear()
         return found
 
     @classmethod
-    def load(cls, rules_dir: Path, registry: Registry, review_threshold: float = 0.6,
-             model: UrgencyModel | None | str = "shipped") -> "Classifier":
+    def load(
+        cls,
+        rules_dir: Path,
+        registry: Registry,
+        review_threshold: float = 0.6,
+        model: UrgencyModel | None | str = "shipped",
+    ) -> Classifier:
         """Read and validate `rules_dir`; invalid YAML raises ClassifierConfigError naming file:line."""
         return cls(load_ruleset(Path(rules_dir)), registry, review_threshold, model)
 
@@ -191,21 +226,30 @@ class Classifier:
         if signals.frames:
             urgency.evidence += [evidence_item("urgency", source, words) for source, words in frame_evidence(signals)]
         if cut:
-            urgency.evidence.append(evidence_item("urgency", "truncated",
-                                                  f"only the first {MAX_READ_CHARS} characters of the body were read"))
+            urgency.evidence.append(
+                evidence_item(
+                    "urgency", "truncated", f"only the first {MAX_READ_CHARS} characters of the body were read"
+                )
+            )
         emergency = emergency_reasons(self.rules, signals, urgency, text)
         return Reading(text, normalized, orths, signals, category, subcategory, urgency, emergency)
 
     def urgency_features(self, reading: Reading) -> list[str]:
         """The urgency model's feature names of a read message (what `intake train` learns from)."""
         words = [token.text for token in reading.signals.doc]
-        return text_features(words) + signal_features(reading.signals, reading.urgency, reading.category.value,
-                                                      bool(reading.emergency))
+        return text_features(words) + signal_features(
+            reading.signals, reading.urgency, reading.category.value, bool(reading.emergency)
+        )
 
     def classify(self, item: ClassifyInput) -> Classification:
         reading = self.read(item)
         text, normalized, orths, signals = reading.text, reading.normalized, reading.orths, reading.signals
-        category, subcategory, urgency, emergency = reading.category, reading.subcategory, reading.urgency, reading.emergency
+        category, subcategory, urgency, emergency = (
+            reading.category,
+            reading.subcategory,
+            reading.urgency,
+            reading.emergency,
+        )
         if self.model is not None and urgency.value != "urgent":  # the model never lowers the rules' urgent
             names = signal_features(signals, urgency, category.value, bool(emergency))
             prediction = self.model.predict(self.model.rows(orths, names))
@@ -215,23 +259,54 @@ class Classifier:
             elif flag is not None:
                 emergency = [*emergency, flag]
         prop, unit = self._location(signals, orths, item.sender, text, normalized)
-        on = (item.received_at or datetime.now(timezone.utc)).date()
+        on = (item.received_at or datetime.now(UTC)).date()
         billing = self._billing((category.value, subcategory.value, urgency.value, prop.value, unit.value, on))
-        confidence = {"category": category.confidence, "subcategory": subcategory.confidence,
-                      "urgency": urgency.confidence, "property": prop.confidence, "unit": unit.confidence,
-                      "billing_type": billing.confidence}
-        evidence = (category.evidence + subcategory.evidence + urgency.evidence + prop.evidence + unit.evidence
-                    + billing.evidence + flag_evidence(signals, text))
-        reasons = (category.reasons + subcategory.reasons + urgency.reasons + prop.reasons + unit.reasons
-                   + billing.reasons + review_reasons(self.rules, signals, category, urgency, text))
+        confidence = {
+            "category": category.confidence,
+            "subcategory": subcategory.confidence,
+            "urgency": urgency.confidence,
+            "property": prop.confidence,
+            "unit": unit.confidence,
+            "billing_type": billing.confidence,
+        }
+        evidence = (
+            category.evidence
+            + subcategory.evidence
+            + urgency.evidence
+            + prop.evidence
+            + unit.evidence
+            + billing.evidence
+            + flag_evidence(signals, text)
+        )
+        reasons = (
+            category.reasons
+            + subcategory.reasons
+            + urgency.reasons
+            + prop.reasons
+            + unit.reasons
+            + billing.reasons
+            + review_reasons(self.rules, signals, category, urgency, text)
+        )
         threshold = self.review_threshold
         for name, value in confidence.items():
             if value < threshold:
                 reasons.append(f"low confidence in {name} ({value:.2f})")
-        return Classification.model_validate({
-            "category": category.value, "subcategory": subcategory.value, "urgency": urgency.value,
-            "property": prop.value, "unit": unit.value, "billing_type": billing.billing_type,
-            "requires_approval": billing.requires_approval, "estimated_cost": billing.estimated_cost,
-            "currency": billing.currency, "confidence": confidence, "evidence": evidence,
-            "needs_review": bool(reasons), "review_reasons": list(dict.fromkeys(reasons)),
-            "possible_emergency": bool(emergency), "emergency_reasons": emergency})
+        return Classification.model_validate(
+            {
+                "category": category.value,
+                "subcategory": subcategory.value,
+                "urgency": urgency.value,
+                "property": prop.value,
+                "unit": unit.value,
+                "billing_type": billing.billing_type,
+                "requires_approval": billing.requires_approval,
+                "estimated_cost": billing.estimated_cost,
+                "currency": billing.currency,
+                "confidence": confidence,
+                "evidence": evidence,
+                "needs_review": bool(reasons),
+                "review_reasons": list(dict.fromkeys(reasons)),
+                "possible_emergency": bool(emergency),
+                "emergency_reasons": emergency,
+            }
+        )

@@ -26,8 +26,13 @@ def _group_keys(name: str, size: int) -> tuple[str, ...]:
     return tuple(group_key(name, i) for i in range(size))
 
 
-def find_combinations(combinations: Mapping[str, Combination], hazards: Mapping, cues: Mapping[str, list],
-                      sentence: Callable[[int], int], make_hit: Callable[[str, int, int], object]) -> list:
+def find_combinations(
+    combinations: Mapping[str, Combination],
+    hazards: Mapping,
+    cues: Mapping[str, list],
+    sentence: Callable[[int], int],
+    make_hit: Callable[[str, int, int], object],
+) -> list:
     """Hits (`h:`/`c:` keys) of every combination whose word groups all occur close together."""
     found = []
     for name, combo in combinations.items():
@@ -50,8 +55,13 @@ def _span(anchor, groups: list[Nearby], window: int, sentence: Callable[[int], i
     start, end = anchor.start, anchor.end
     here = sentence(start)
     for group in groups:
-        near = [h for h in group.around(anchor, window) if _gap(anchor, h) <= window and sentence(h.start) == here
-                and not (h.start < anchor.end and anchor.start < h.end)]
+        near = [
+            h
+            for h in group.around(anchor, window)
+            if _gap(anchor, h) <= window
+            and sentence(h.start) == here
+            and not (h.start < anchor.end and anchor.start < h.end)
+        ]
         if not near:
             return None
         nearest = min(near, key=lambda h: _gap(anchor, h))

@@ -46,8 +46,11 @@ def decide_topic(rules: RuleSet, signals: Signals, text: str) -> tuple[Decision,
             best[topic] = (vote, issue)
     outage = _utility_outage(signals)
     if outage is not None:
-        ev = evidence_item(field="category", source=f"beyond-home:{outage.name}",
-                           text=span_text(signals, outage.hit.start, outage.hit.end, text))
+        ev = evidence_item(
+            field="category",
+            source=f"beyond-home:{outage.name}",
+            text=span_text(signals, outage.hit.start, outage.hit.end, text),
+        )
         return Decision("utilities", 0.85, [ev]), Decision(None, 0.85)
     if not scores:
         fallback = rules.taxonomy.fallback
@@ -64,8 +67,9 @@ def decide_topic(rules: RuleSet, signals: Signals, text: str) -> tuple[Decision,
     asked = sum(i.concept.asked for i in asking) if asking else 0
     runner_up = 0.0 if single else max((v for c, v in categories.items() if c != category), default=0.0)
     confidence = margin_confidence(top, runner_up, top - asked)  # being asked about a topic is no evidence of it
-    ranked = sorted([(score, topic) for topic, score in scores.items() if topic.partition("/")[0] == category],
-                    key=_by_score)  # stable: on a tie the topic mentioned first wins
+    ranked = sorted(
+        [(score, topic) for topic, score in scores.items() if topic.partition("/")[0] == category], key=_by_score
+    )  # stable: on a tie the topic mentioned first wins
     lead = best[ranked[0][1]][1]
     decision = Decision(category, confidence, [_evidence("category", lead, signals, text)])
     subs = [(score, topic) for score, topic in ranked if "/" in topic]
@@ -76,8 +80,11 @@ def decide_topic(rules: RuleSet, signals: Signals, text: str) -> tuple[Decision,
     sub_conf = min(confidence, margin_confidence(subs[0][0], subs[1][0] if len(subs) > 1 else 0.0))
     sub_topic = subs[0][1]
     sub_issue = best[sub_topic][1]
-    sub_ev = ({**decision.evidence[0], "field": "subcategory"} if sub_issue is lead
-              else _evidence("subcategory", sub_issue, signals, text))
+    sub_ev = (
+        {**decision.evidence[0], "field": "subcategory"}
+        if sub_issue is lead
+        else _evidence("subcategory", sub_issue, signals, text)
+    )
     return decision, Decision(sub_topic.partition("/")[2], sub_conf, [sub_ev])
 
 
@@ -88,8 +95,9 @@ def _by_score(pair: tuple[float, str]) -> float:
 def _utility_outage(signals: Signals) -> Issue | None:
     if not signals.has("b:beyond") or signals.has("b:in_home"):
         return None
-    return next((i for i in signals.issues
-                 if i.active and i.concept.utility and i.source in ("state:failure", "hazard")), None)
+    return next(
+        (i for i in signals.issues if i.active and i.concept.utility and i.source in ("state:failure", "hazard")), None
+    )
 
 
 def _evidence(field_name: str, issue: Issue, signals: Signals, text: str) -> dict:
@@ -127,7 +135,11 @@ def decide_urgency(rules: RuleSet, signals: Signals, category: str, text: str, n
     elif any(i.resolved for i in signals.issues) or signals.resolved_message:
         level, confidence = "low", 0.75
         cue = (signals.cues.get("s:resolution") or [None])[0]
-        evidence = [evidence_item(field="urgency", source="resolution", text=span_text(signals, cue.start, cue.end, text))] if cue else []
+        evidence = (
+            [evidence_item(field="urgency", source="resolution", text=span_text(signals, cue.start, cue.end, text))]
+            if cue
+            else []
+        )
     else:
         level = rules.taxonomy.categories[category].default_urgency
         confidence = 0.65
@@ -145,8 +157,9 @@ def decide_urgency(rules: RuleSet, signals: Signals, category: str, text: str, n
     return Decision(level, confidence, evidence, reasons)
 
 
-def _apply_temperatures(rules: RuleSet, signals: Signals, counted: list[Issue], mentions: list[Issue],
-                        normalized: str) -> None:
+def _apply_temperatures(
+    rules: RuleSet, signals: Signals, counted: list[Issue], mentions: list[Issue], normalized: str
+) -> None:
     """Temperatures in the text raise or lower climate issues; a cold (or hot) home is urgent on its own.
 
     With a failure word ("no heat") any temperature counts, outdoors too ("2 degrees outside"); a mere
@@ -191,11 +204,19 @@ def flag_evidence(signals: Signals, text: str) -> list[dict]:
     for issue in signals.issues:
         if issue.active and issue.hit.key[0] == "h" and issue.name not in seen:  # a hazard, with a state or not
             seen.add(issue.name)
-            found.append(evidence_item(field="hazard", source=f"hazard:{issue.name}",
-                                       text=span_text(signals, issue.hit.start, issue.hit.end, text)))
+            found.append(
+                evidence_item(
+                    field="hazard",
+                    source=f"hazard:{issue.name}",
+                    text=span_text(signals, issue.hit.start, issue.hit.end, text),
+                )
+            )
     for name, key in SIGNALS.items():
         hits = signals.cues.get(key)
         if hits:
-            found.append(evidence_item(field="signal", source=f"signal:{name}",
-                                       text=span_text(signals, hits[0].start, hits[0].end, text)))
+            found.append(
+                evidence_item(
+                    field="signal", source=f"signal:{name}", text=span_text(signals, hits[0].start, hits[0].end, text)
+                )
+            )
     return found

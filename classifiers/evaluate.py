@@ -67,8 +67,10 @@ class Scores:
 
     def safety(self) -> tuple[float | None, float | None]:
         """(share of emergencies missed, share of non-emergencies raised); None where there were none."""
-        return (len(self.missed) / self.emergencies if self.emergencies else None,
-                len(self.false_alarms) / self.calm if self.calm else None)
+        return (
+            len(self.missed) / self.emergencies if self.emergencies else None,
+            len(self.false_alarms) / self.calm if self.calm else None,
+        )
 
     def accuracy(self, name: str) -> float | None:
         return self.correct[name] / self.seen[name] if self.seen[name] else None
@@ -89,11 +91,12 @@ class Scores:
                 lines.append(f"  {label:<20} {value:6.3f}  ({self.correct[name]}/{self.seen[name]})")
         recall, precision = self.urgent_recall_precision()
         if recall is not None or precision is not None:
-            fmt = lambda v: "n/a" if v is None else f"{v:.3f}"
-            lines.append(f"  {'urgent recall':<20} {fmt(recall):>6}   urgent precision {fmt(precision)}")
+            lines.append(f"  {'urgent recall':<20} {_figure(recall):>6}   urgent precision {_figure(precision)}")
         if self.emergencies or self.calm:
-            lines.append(f"  {'missed emergencies':<20} {len(self.missed):>6}/{self.emergencies}   "
-                         f"false alarms {len(self.false_alarms)}/{self.calm} (urgent or flagged possible emergency)")
+            lines.append(
+                f"  {'missed emergencies':<20} {len(self.missed):>6}/{self.emergencies}   "
+                f"false alarms {len(self.false_alarms)}/{self.calm} (urgent or flagged possible emergency)"
+            )
         for name in ("urgency", "category"):
             lines.extend(_matrix(name, self.confusion[name]))
         return "\n".join(lines)
@@ -109,8 +112,16 @@ def _matrix(name: str, pairs: Counter) -> list[str]:
         return []
     labels = sorted({w for w, _ in pairs} | {h for _, h in pairs}, key=lambda v: (_RANK.get(v, 9), str(v)))
     width = max(8, *(len(str(label)) for label in labels)) + 1
-    out = [f"  {name} confusion (rows expected, columns predicted)",
-           "  " + " " * width + "".join(f"{str(label)[:width - 1]:>{width}}" for label in labels)]
+    out = [
+        f"  {name} confusion (rows expected, columns predicted)",
+        "  " + " " * width + "".join(f"{str(label)[: width - 1]:>{width}}" for label in labels),
+    ]
     for want in labels:
-        out.append("  " + f"{str(want):<{width}}" + "".join(f"{pairs.get((want, have), 0):>{width}}" for have in labels))
+        out.append(
+            "  " + f"{str(want):<{width}}" + "".join(f"{pairs.get((want, have), 0):>{width}}" for have in labels)
+        )
     return out
+
+
+def _figure(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"

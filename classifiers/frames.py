@@ -49,8 +49,10 @@ def frame_concepts(rules: RuleSet) -> dict[str, Concept]:
     """`h:<frame>` -> the hazard a frame hit stands for (level, topic, weight), built once per rule set."""
     entry = _CONCEPTS.get(id(rules))
     if entry is None or entry[0] is not rules:
-        mapping = {f"h:{name}": Concept(topic=f.topic, weight=f.weight, level=f.level, steady=f.steady, terms=[name])
-                   for name, f in rules.urgency.frames.items()}
+        mapping = {
+            f"h:{name}": Concept(topic=f.topic, weight=f.weight, level=f.level, steady=f.steady, terms=[name])
+            for name, f in rules.urgency.frames.items()
+        }
         if len(_CONCEPTS) > 16:
             _CONCEPTS.clear()
         entry = _CONCEPTS[id(rules)] = (rules, mapping)
@@ -64,9 +66,17 @@ def _slot_keys(rules: RuleSet) -> list[tuple[str, Frame, list[tuple[str, ...]]]]
     """Per frame, the cue keys each slot is filled from (its own words, the `@lists`), built once per rule set."""
     entry = _KEYS.get(id(rules))
     if entry is None or entry[0] is not rules:
-        table = [(name, frame, [(slot_key(name, i), *(f"s:{w[1:]}" for w in words if w.startswith("@")))
-                                for i, words in enumerate(frame.slots.values())])
-                 for name, frame in rules.urgency.frames.items()]
+        table = [
+            (
+                name,
+                frame,
+                [
+                    (slot_key(name, i), *(f"s:{w[1:]}" for w in words if w.startswith("@")))
+                    for i, words in enumerate(frame.slots.values())
+                ],
+            )
+            for name, frame in rules.urgency.frames.items()
+        ]
         if len(_KEYS) > 16:
             _KEYS.clear()
         entry = _KEYS[id(rules)] = (rules, table)
@@ -78,8 +88,9 @@ def possible_frames(rules: RuleSet, cues: dict[str, list[Hit]]) -> list:
     return [entry for entry in _slot_keys(rules) if all(any(k in cues for k in keys) for keys in entry[2])]
 
 
-def find_frames(rules: RuleSet, cues: dict[str, list[Hit]], sentence: Callable[[int], int], candidates: list
-                ) -> list[tuple[Hit, list[tuple[str, Hit]]]]:
+def find_frames(
+    rules: RuleSet, cues: dict[str, list[Hit]], sentence: Callable[[int], int], candidates: list
+) -> list[tuple[Hit, list[tuple[str, Hit]]]]:
     """Hits (`h:<frame>`) of the `candidates` whose slots all occur close together, each with its slot words."""
     found = []
     negations = Nearby(cues.get("s:negation", []))  # looked up by position: scanning all was quadratic
@@ -114,9 +125,14 @@ def _slot_hits(keys: tuple[str, ...], cues: dict[str, list[Hit]]) -> list[Hit]:
 def _nearest(anchor: Hit, others: list[Nearby], window: int, sentence: Callable[[int], int]) -> list[Hit] | None:
     here, words = sentence(anchor.start), []
     for group in others:
-        near = [h for h in group.around(anchor, window)
-                if gap(anchor, h) <= window and sentence(h.start) == here and not _overlap(h, anchor)
-                and not any(_overlap(h, w) for w in words)]
+        near = [
+            h
+            for h in group.around(anchor, window)
+            if gap(anchor, h) <= window
+            and sentence(h.start) == here
+            and not _overlap(h, anchor)
+            and not any(_overlap(h, w) for w in words)
+        ]
         if not near:
             return None
         words.append(min(near, key=lambda h: gap(anchor, h)))
@@ -158,6 +174,5 @@ def frame_evidence(signals) -> list[tuple[str, str]]:
         words = signals.frames.get((issue.hit.start, issue.hit.end, issue.name)) if issue.active else None
         if words:
             doc = signals.doc
-            out.append((f"frame:{issue.name}", "; ".join(f"{slot}={doc[h.start:h.end].text}" for slot, h in words)))
+            out.append((f"frame:{issue.name}", "; ".join(f"{slot}={doc[h.start : h.end].text}" for slot, h in words)))
     return out
-

@@ -29,8 +29,18 @@ _INFLECTIONS = ("'s", "s", "es", "ed", "d", "ing", "ly", "er")
 # French and Italian elisions ("d'eau", "l'acqua", "dell'acqua", "c'è", "qu'il"): the apostrophe becomes a
 # space so the next word stands alone; the elided article then reads as its full form (_ELIDED).
 _ELISION = re.compile(r"\b(?:[ldjcnsmt]|qu|dell|nell|dall|sull|all|un|quest|quell|tutt)'(?=[a-z])")
-_ELIDED = {"d": "de", "n": "ne", "j": "je", "qu": "que", "dell": "della", "nell": "nella", "dall": "dalla",
-           "sull": "sulla", "quest": "questo", "quell": "quello"}
+_ELIDED = {
+    "d": "de",
+    "n": "ne",
+    "j": "je",
+    "qu": "que",
+    "dell": "della",
+    "nell": "nella",
+    "dall": "dalla",
+    "sull": "sulla",
+    "quest": "questo",
+    "quell": "quello",
+}
 _VOWELS = set("aeiouy")
 
 
@@ -104,8 +114,12 @@ class Lexicon:
         self._exact = {w for w in words if not w.endswith("*")}
         self._fuzzy_choices = sorted(w for w in self._exact | self._stems if len(w) >= 5 and w.isalpha())
         # Short stems written out with an ending, for typos like "leeking" ("leaking" -> "leak*").
-        self._inflected = {stem + end: stem + "*" for stem in self._stems if len(stem) == 4 and stem.isalpha()
-                           for end in ("ing", "ed", "ies")}
+        self._inflected = {
+            stem + end: stem + "*"
+            for stem in self._stems
+            if len(stem) == 4 and stem.isalpha()
+            for end in ("ing", "ed", "ies")
+        }
         self._four = {"".join(sorted(w)) + w[0]: w for w in self._exact if len(w) == 4 and w.isalpha()}
         self.matcher = PhraseMatcher(self.vocab, attr="NORM")
         self.keys: dict[int, str] = {}
@@ -170,8 +184,9 @@ class Lexicon:
         choice = found[0]
         # Without a dictionary a one-letter substitution often makes another real word ("leaving" / "leaking"):
         # below nine letters accept only missing, extra or swapped letters ("cloged", "cieling").
-        edit_ok = (len(word) >= 9 or len(choice) != len(word) or sorted(choice) == sorted(word)
-                   or _vowel_slip(word, choice)) and Levenshtein.distance(word, choice) <= (2 if len(word) >= 7 else 1)
+        edit_ok = (
+            len(word) >= 9 or len(choice) != len(word) or sorted(choice) == sorted(word) or _vowel_slip(word, choice)
+        ) and Levenshtein.distance(word, choice) <= (2 if len(word) >= 7 else 1)
         plausible = edit_ok and choice[0] == word[0] and (len(word) >= 7 or choice[:2] == word[:2])
         if not plausible:
             return None

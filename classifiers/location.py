@@ -44,8 +44,9 @@ def _crosses_sentence(doc, start: int, end: int) -> bool:
     return any(doc[j].text in {".", "!", "?", ";"} or "\n" in doc[j].text for j in range(start, end))
 
 
-def find_unit_mentions(signals: Signals, orths: list[int], units: dict[int, list[tuple[str, str]]],
-                       normalized: str) -> list[UnitMention]:
+def find_unit_mentions(
+    signals: Signals, orths: list[int], units: dict[int, list[tuple[str, str]]], normalized: str
+) -> list[UnitMention]:
     """Unit ids written in the text that can be the sender's home, each with how it was introduced."""
     if units.keys().isdisjoint(orths):
         return []
@@ -67,15 +68,18 @@ def find_unit_mentions(signals: Signals, orths: list[int], units: dict[int, list
             continue
         gap_hash = 1 if i > 0 and doc[i - 1].text in {"#", "(", "nº", "n°"} else 0
         if _ends_near(cues["u:not_before"], i - gap_hash, 0) or any(
-                h.start == i + 1 for h in cues["u:not_after"].near(i, i + 1, 1)):
+            h.start == i + 1 for h in cues["u:not_after"].near(i, i + 1, 1)
+        ):
             continue
         if _ends_near(cues["u:neighbour"], i, 4) or any(
-                0 <= h.start - i - 1 <= 1 for h in cues["u:neighbour"].near(i, i + 1, 2)):
+            0 <= h.start - i - 1 <= 1 for h in cues["u:neighbour"].near(i, i + 1, 2)
+        ):
             continue
         props = [prop for prop, _ in owners]
         own = _ends_near(cues["u:own"], i, 3)
         if (own and not _crosses_sentence(doc, own.end, i)) or any(
-                h.start == i + 1 and doc[h.start].text == "here" for h in cues["u:own"].near(i, i + 1, 1)):
+            h.start == i + 1 and doc[h.start].text == "here" for h in cues["u:own"].near(i, i + 1, 1)
+        ):
             role = "own"  # "I live in 101", "B1 here"
         elif _ends_near(cues["u:unit"], i - gap_hash, 0):
             role = "explicit"
@@ -87,8 +91,15 @@ def find_unit_mentions(signals: Signals, orths: list[int], units: dict[int, list
     return mentions
 
 
-def decide_location(registry: Registry, signals: Signals, orths: list[int], units: dict[int, list[tuple[str, str]]],
-                    tenancies: list[Tenant], text: str, normalized: str) -> tuple[Decision, Decision]:
+def decide_location(
+    registry: Registry,
+    signals: Signals,
+    orths: list[int],
+    units: dict[int, list[tuple[str, str]]],
+    tenancies: list[Tenant],
+    text: str,
+    normalized: str,
+) -> tuple[Decision, Decision]:
     """The (property, unit) of the reporter's home, as two decisions; `tenancies` are the sender's."""
     mentioned = [key[2:] for key, hits in signals.cues.items() if key.startswith("p:") for _ in hits]
     # most often named; a tie goes to the one named first (never to set order, which varies between processes)
@@ -103,11 +114,15 @@ def decide_location(registry: Registry, signals: Signals, orths: list[int], unit
     if best is None:
         reasons = ["sender unknown and no unit in the text"]
         return Decision(named, 0.6 if named else 0.3, prop_ev, reasons), Decision(None, 0.3, [], reasons)
-    unit_ev = [evidence_item(field="unit", source=f"unit-in-text:{best.role}", text=_token_text(signals, best.token, text))]
+    unit_ev = [
+        evidence_item(field="unit", source=f"unit-in-text:{best.role}", text=_token_text(signals, best.token, text))
+    ]
     props = [named] if named else best.properties
     if len(props) != 1:
         reason = f"unit {best.unit} exists in {', '.join(props)}: property unknown"
-        return Decision(None, 0.35, [], [reason]), Decision(_canonical_unit(registry, props[0], best.unit), 0.5, unit_ev, [reason])
+        return Decision(None, 0.35, [], [reason]), Decision(
+            _canonical_unit(registry, props[0], best.unit), 0.5, unit_ev, [reason]
+        )
     conf = 0.9 if named and best.role != "bare" else 0.7
     prop_ev = prop_ev or [evidence_item(field="property", source="registry:only-property-with-unit", text=best.unit)]
     return Decision(props[0], conf, prop_ev), Decision(_canonical_unit(registry, props[0], best.unit), conf, unit_ev)
@@ -117,7 +132,9 @@ def _from_tenancy(registry, tenancies: list[Tenant], mentions, named, signals, t
     own = [m for m in mentions if m.role == "own"]
     candidates = [t for t in tenancies if named in (None, t.property)] or tenancies
     for mention in own + mentions:
-        match = next((t for t in candidates if t.unit.lower() == mention.unit and t.property in mention.properties), None)
+        match = next(
+            (t for t in candidates if t.unit.lower() == mention.unit and t.property in mention.properties), None
+        )
         if match is not None:
             candidates = [match]
             break
@@ -129,14 +146,22 @@ def _from_tenancy(registry, tenancies: list[Tenant], mentions, named, signals, t
         props = [named] if named else ([tenant.property] if tenant.property in claim.properties else claim.properties)
         if len(props) == 1:
             reason = f"text says unit {claim.unit}, registry says {tenant.property} {tenant.unit}"
-            unit_ev = [evidence_item(field="unit", source="unit-in-text:own", text=_token_text(signals, claim.token, text))]
-            return (Decision(props[0], 0.55, prop_ev, [reason]),
-                    Decision(_canonical_unit(registry, props[0], claim.unit), 0.55, unit_ev, [reason]))
+            unit_ev = [
+                evidence_item(field="unit", source="unit-in-text:own", text=_token_text(signals, claim.token, text))
+            ]
+            return (
+                Decision(props[0], 0.55, prop_ev, [reason]),
+                Decision(_canonical_unit(registry, props[0], claim.unit), 0.55, unit_ev, [reason]),
+            )
     if named and named != tenant.property:
         reasons.append(f"text names {named}, sender's tenancy is in {tenant.property}")
     conf = 0.95 if not reasons else 0.55
-    return (Decision(tenant.property, conf, [evidence_item(field="property", source=source, text=tenant.property)], reasons),
-            Decision(tenant.unit, conf, [evidence_item(field="unit", source=source, text=tenant.unit)], reasons))
+    return (
+        Decision(
+            tenant.property, conf, [evidence_item(field="property", source=source, text=tenant.property)], reasons
+        ),
+        Decision(tenant.unit, conf, [evidence_item(field="unit", source=source, text=tenant.unit)], reasons),
+    )
 
 
 def _property_evidence(signals: Signals, named: str | None, text: str) -> list[dict]:

@@ -55,9 +55,16 @@ def names_in(evidence: list, field: str) -> list[str]:
     the hazards found, with "signal" the signals; what rules match with `hazard:` and `signal:`."""
     prefix, names = f"{field}:", []
     for item in evidence or []:
-        item_field, source = (item.get("field"), item.get("source")) if isinstance(item, dict) else (item.field, item.source)
-        if item_field == field and isinstance(source, str) and source.startswith(prefix) and source[len(prefix):] not in names:
-            names.append(source[len(prefix):])
+        item_field, source = (
+            (item.get("field"), item.get("source")) if isinstance(item, dict) else (item.field, item.source)
+        )
+        if (
+            item_field == field
+            and isinstance(source, str)
+            and source.startswith(prefix)
+            and source[len(prefix) :] not in names
+        ):
+            names.append(source[len(prefix) :])
     return names
 
 

@@ -37,8 +37,10 @@ def unexplained_alert(signals: Signals, window: int):
     """The first alert word not negated and not part of a longer known phrase ("gas bill", "smoke alarm")."""
     negations = signals.cues.get("s:negation", [])
     for cue in signals.cues.get("r:alert", []):
-        if any(i.hit.start <= cue.start and cue.end <= i.hit.end and (i.hit.end - i.hit.start) > (cue.end - cue.start)
-               for i in signals.issues):
+        if any(
+            i.hit.start <= cue.start and cue.end <= i.hit.end and (i.hit.end - i.hit.start) > (cue.end - cue.start)
+            for i in signals.issues
+        ):
             continue
         if any(0 <= cue.start - n.end < window for n in negations):
             continue

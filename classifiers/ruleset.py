@@ -83,7 +83,7 @@ class Taxonomy(_Strict):
     voting: Voting = Field(default_factory=Voting)
 
     @model_validator(mode="after")
-    def _fallback_exists(self) -> "Taxonomy":
+    def _fallback_exists(self) -> Taxonomy:
         if self.fallback not in self.categories:
             raise ValueError(f"fallback {self.fallback!r} is not a category")
         return self  # concept topics are checked by `read_ruleset`, each at its own line
@@ -143,8 +143,9 @@ class Frame(_Strict):
                 raise ValueError(f"slot {name!r} is empty")
             for word in words:
                 if word.startswith("@") and word[1:] not in FRAME_REFERENCES:
-                    raise ValueError(f"slot {name!r}: unknown list {word!r} (known: "
-                                     f"{', '.join('@' + r for r in FRAME_REFERENCES)})")
+                    raise ValueError(
+                        f"slot {name!r}: unknown list {word!r} (known: {', '.join('@' + r for r in FRAME_REFERENCES)})"
+                    )
             check_terms([w for w in words if not w.startswith("@")])
         return v
 
@@ -191,7 +192,7 @@ class Urgency(_Strict):
     negation_window: int = Field(default=3, ge=1, le=10)
 
     @model_validator(mode="after")
-    def _hazards_have_levels(self) -> "Urgency":
+    def _hazards_have_levels(self) -> Urgency:
         for name, hazard in self.hazards.items():
             if hazard.level is None:
                 raise ValueError(f"hazard {name!r} needs a level ({', '.join(URGENCY_LEVELS)})")
@@ -208,7 +209,9 @@ class Units(_Strict):
 
 class Billing(_Strict):
     billed_categories: list[str] = Field(default_factory=lambda: ["maintenance"])
-    order: list[Literal["guarantee", "sla", "billable"]] = Field(default_factory=lambda: ["guarantee", "sla", "billable"])
+    order: list[Literal["guarantee", "sla", "billable"]] = Field(
+        default_factory=lambda: ["guarantee", "sla", "billable"]
+    )
     billable_requires_approval: bool = True
     review_when_no_fee: bool = True
 
@@ -220,8 +223,12 @@ class RuleSet(_Strict):
     billing: Billing
 
 
-FILES: dict[str, type[BaseModel]] = {"taxonomy.yaml": Taxonomy, "urgency.yaml": Urgency, "units.yaml": Units,
-                                     "billing.yaml": Billing}
+FILES: dict[str, type[BaseModel]] = {
+    "taxonomy.yaml": Taxonomy,
+    "urgency.yaml": Urgency,
+    "units.yaml": Units,
+    "billing.yaml": Billing,
+}
 
 
 def read_ruleset(rules_dir: Path) -> tuple[RuleSet | None, list[Problem]]:
@@ -260,20 +267,38 @@ def _cross_checks(ruleset: RuleSet, taxonomy: Marks, urgency: Marks) -> list[Pro
         except ValueError as exc:
             problems.append(urgency.problem(("hazards", name), f"hazards.{name}: {exc}", key=True))
         if name in ruleset.taxonomy.concepts:
-            problems.append(urgency.problem(("hazards", name), f"hazard {name!r} is also a concept in taxonomy.yaml",
-                                            "names must be unique", key=True))
+            problems.append(
+                urgency.problem(
+                    ("hazards", name),
+                    f"hazard {name!r} is also a concept in taxonomy.yaml",
+                    "names must be unique",
+                    key=True,
+                )
+            )
     for name in ruleset.urgency.combinations:
         if name not in ruleset.urgency.hazards and name not in ruleset.taxonomy.concepts:
-            problems.append(urgency.problem(("combinations", name), f"combinations.{name}: not a hazard here nor a "
-                                            "concept in taxonomy.yaml (a combination raises one of those)", key=True))
+            problems.append(
+                urgency.problem(
+                    ("combinations", name),
+                    f"combinations.{name}: not a hazard here nor a "
+                    "concept in taxonomy.yaml (a combination raises one of those)",
+                    key=True,
+                )
+            )
     for name, frame in ruleset.urgency.frames.items():
         try:
             check_topic(categories, name, frame.topic)
         except ValueError as exc:
             problems.append(urgency.problem(("frames", name), f"frames.{name}: {exc}", key=True))
         if name in ruleset.urgency.hazards or name in ruleset.taxonomy.concepts:
-            problems.append(urgency.problem(("frames", name), f"frames.{name}: a hazard or concept has the same name",
-                                            "names must be unique", key=True))
+            problems.append(
+                urgency.problem(
+                    ("frames", name),
+                    f"frames.{name}: a hazard or concept has the same name",
+                    "names must be unique",
+                    key=True,
+                )
+            )
     return problems
 
 

@@ -18,13 +18,29 @@ from classifiers.combine import find_combinations
 from classifiers.frames import find_frames, frame_concepts, possible_frames
 from classifiers.models import URGENCY_LEVELS
 from classifiers.ruleset import Concept, RuleSet
-from classifiers.spans import (Hit, Nearby, by_start_longest_first, drop_shorter, gap, inside, inside_longer,
-                               is_question, overlaps, overlaps_any, segments)
+from classifiers.spans import (
+    Hit,
+    Nearby,
+    by_start_longest_first,
+    drop_shorter,
+    gap,
+    inside,
+    inside_longer,
+    is_question,
+    overlaps,
+    overlaps_any,
+    segments,
+)
 
 # Cues rules may ask about (`signal: vulnerable` in rules/assignment.yaml), by the name rules use; the other half of
 # this contract is assignment.vocabulary.SIGNALS.
-SIGNALS: dict[str, str] = {"minor": "s:minor", "not-urgent": "s:deescalation", "recurring": "s:recurrence",
-                           "resolved": "s:resolution", "vulnerable": "s:vulnerable"}
+SIGNALS: dict[str, str] = {
+    "minor": "s:minor",
+    "not-urgent": "s:deescalation",
+    "recurring": "s:recurrence",
+    "resolved": "s:resolution",
+    "vulnerable": "s:vulnerable",
+}
 RANK = {level: len(URGENCY_LEVELS) - i for i, level in enumerate(URGENCY_LEVELS)}  # urgent=4 ... low=1
 
 
@@ -62,8 +78,15 @@ class Signals:
         return bool(self.cues.get(key))
 
 
-def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[str, int, int]], subject_end: int,
-                 reply: bool = False, bounds: dict[int, int] | None = None) -> Signals:
+def read_signals(
+    rules: RuleSet,
+    doc: Doc,
+    orths: list[int],
+    hits: list[tuple[str, int, int]],
+    subject_end: int,
+    reply: bool = False,
+    bounds: dict[int, int] | None = None,
+) -> Signals:
     """Turn phrase hits into issues with levels and scopes; keep every other hit as a cue."""
     signals = Signals(doc=doc, subject_end=subject_end, reply=reply)
     cues = signals.cues
@@ -143,8 +166,16 @@ def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[st
         # Nothing in the message can qualify an issue (about a third of messages): no scopes to read.
         for hit, concept in found:
             key = hit.key
-            issues.append(Issue(key[2:], concept, hit, concept.level, "hazard" if key[0] == "h" else "concept",
-                                in_subject=hit.start < subject_end))
+            issues.append(
+                Issue(
+                    key[2:],
+                    concept,
+                    hit,
+                    concept.level,
+                    "hazard" if key[0] == "h" else "concept",
+                    in_subject=hit.start < subject_end,
+                )
+            )
         return signals
     sentence_ends, contrast_ends, clause_ends = scopes or segments(doc, orths, bounds)
     sentence = functools.partial(bisect.bisect_right, sentence_ends)
@@ -161,16 +192,24 @@ def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[st
     request_sentences = {sentence(cue.start) for cue in requests} if requests else ()
     for hit, concept in found:
         start = hit.start
-        issue = Issue(hit.key[2:], concept, hit, concept.level, "hazard" if hit.key[0] == "h" else "concept",
-                      in_subject=start < subject_end)
+        issue = Issue(
+            hit.key[2:],
+            concept,
+            hit,
+            concept.level,
+            "hazard" if hit.key[0] == "h" else "concept",
+            in_subject=start < subject_end,
+        )
         state = attached.get(id(hit)) if attached else None
         if state is not None:
             kind, issue.state = state
             issue.level, issue.source = getattr(concept, kind), f"state:{kind}"
         elif issue.level and negations:
             here = clause(start)
-            issue.negated = any(0 <= start - cue.end < neg_window and clause(cue.start) == here
-                                and not overlaps(cue, hit) for cue in negation_cues.around(hit, neg_window))
+            issue.negated = any(
+                0 <= start - cue.end < neg_window and clause(cue.start) == here and not overlaps(cue, hit)
+                for cue in negation_cues.around(hit, neg_window)
+            )
         if benign and issue.source == "hazard" and not issue.negated:  # "cigarette smoke", "needs a new battery"
             issue.negated = sentence(start) in benign_sentences
         if resolutions:
@@ -187,13 +226,17 @@ def read_signals(rules: RuleSet, doc: Doc, orths: list[int], hits: list[tuple[st
         if asking and concept.asked:
             here = sentence(start)
             issue.asked = here not in aside_sentences and (
-                here in request_sentences or is_question(doc, sentence_ends, here))
+                here in request_sentences or is_question(doc, sentence_ends, here)
+            )
         if pasts and issue.level and not issue.resolved:  # "water was backing up … I paid the plumber's invoice"
             # a frame is told in the past when any of its words is ("the drain … water was backing up")
             words = signals.frames.get((start, hit.end, issue.name)) if signals.frames else None
             starts = [w.start for _, w in words] if words else [start]
-            issue.resolved = issue.settled = any(0 <= at - cue.end <= 1 and clause(cue.start) == clause(at)
-                                                 for at in starts for cue in past_cues.around(hit, 1))
+            issue.resolved = issue.settled = any(
+                0 <= at - cue.end <= 1 and clause(cue.start) == clause(at)
+                for at in starts
+                for cue in past_cues.around(hit, 1)
+            )
         issue.active = not issue.negated and not issue.resolved
         issues.append(issue)
     return signals

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc
 
 _SENTENCE_ENDS = {".", "!", "?", ";", "...", "!!", "!!!", "??"}
-_CONTRASTS = {"but", "pero", "mas", "aber", "mais", "tho", "though", "however", "except", "ma", "mais"}
+_CONTRASTS = {"but", "pero", "mas", "aber", "mais", "tho", "though", "however", "except", "ma"}
 _CLAUSE_BREAKS = {",", "-", "—", ":"} | _CONTRASTS
 
 
@@ -66,7 +66,7 @@ class Nearby:
             self._starts = [h.start for h in self.hits]
             self._longest = max(h.end - h.start for h in self.hits)
         low = bisect_left(self._starts, start - distance - self._longest)
-        return self.hits[low:bisect_right(self._starts, end + distance)]
+        return self.hits[low : bisect_right(self._starts, end + distance)]
 
 
 def inside(hit: Hit, spans: list[Hit]) -> bool:
@@ -99,8 +99,12 @@ def drop_shorter(hits: list[Hit]) -> list[Hit]:
     """Hits not strictly inside a longer hit of another list, in one sweep over hits sorted by start."""
     kept, cover = [], None
     for hit in hits:  # sorted by start, longest first
-        if cover is not None and hit.end <= cover.end and cover.key != hit.key and (
-                cover.end - cover.start) > (hit.end - hit.start):
+        if (
+            cover is not None
+            and hit.end <= cover.end
+            and cover.key != hit.key
+            and (cover.end - cover.start) > (hit.end - hit.start)
+        ):
             continue
         kept.append(hit)
         if cover is None or hit.end > cover.end:
@@ -114,8 +118,12 @@ def overlaps(a: Hit, b: Hit) -> bool:
 
 def overlaps_any(hit: Hit, others: list[Hit]) -> bool:
     """Partly overlaps one of `others` (neither inside the other): "stopped [working] again"."""
-    return any(overlaps(hit, o) and not (o.start <= hit.start and hit.end <= o.end)
-               and not (hit.start <= o.start and o.end <= hit.end) for o in others)
+    return any(
+        overlaps(hit, o)
+        and not (o.start <= hit.start and hit.end <= o.end)
+        and not (hit.start <= o.start and o.end <= hit.end)
+        for o in others
+    )
 
 
 def gap(a: Hit, b: Hit) -> int:

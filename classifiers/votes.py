@@ -58,9 +58,12 @@ def concept_votes(signals: Signals, voting: Voting) -> dict[str, tuple[float, Is
         prior = votes.get(name)
         if prior is None or vote > prior[0]:
             votes[name] = (vote, issue)
-        if (issue.active and not (reply and issue.in_subject)  # "Re: AC" is the thread's topic, not this one's
-                and (concept.level or concept.failure or concept.impaired)  # generic words ("loud") do not repeat
-                and issue.hit.start >= ends.get(name, 0)):
+        if (
+            issue.active
+            and not (reply and issue.in_subject)  # "Re: AC" is the thread's topic, not this one's
+            and (concept.level or concept.failure or concept.impaired)  # generic words ("loud") do not repeat
+            and issue.hit.start >= ends.get(name, 0)
+        ):
             mentions[name] = mentions.get(name, 0) + 1
             ends[name] = issue.hit.end
     for name, count in mentions.items():

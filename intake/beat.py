@@ -16,14 +16,26 @@ def start_beat(settings: Settings) -> BackgroundScheduler:
     from intake import actors
 
     scheduler = BackgroundScheduler(daemon=True)
-    scheduler.add_job(actors.reconcile.send, "interval", seconds=settings.pipeline.reconcile_interval_seconds,
-                      id="reconcile", max_instances=1, coalesce=True)
+    scheduler.add_job(
+        actors.reconcile.send,
+        "interval",
+        seconds=settings.pipeline.reconcile_interval_seconds,
+        id="reconcile",
+        max_instances=1,
+        coalesce=True,
+    )
     if settings.redis_url:  # the beat, not a worker, notices workers that stopped working
         from intake.heartbeat import check_workers
 
-        scheduler.add_job(_check_quietly, "interval", args=(check_workers, settings),
-                          seconds=settings.pipeline.reconcile_interval_seconds, id="worker-heartbeat",
-                          max_instances=1, coalesce=True)
+        scheduler.add_job(
+            _check_quietly,
+            "interval",
+            args=(check_workers, settings),
+            seconds=settings.pipeline.reconcile_interval_seconds,
+            id="worker-heartbeat",
+            max_instances=1,
+            coalesce=True,
+        )
     for job in _extra_jobs():
         job(scheduler, settings)
     scheduler.start()

@@ -60,8 +60,11 @@ def build_broker(settings: Settings) -> dramatiq.Broker:
 
 def redis_client(settings: Settings) -> redis.Redis:
     """A Redis client whose connects and commands give up after `broker.*_timeout_seconds`."""
-    return redis.Redis.from_url(settings.redis_url, socket_connect_timeout=settings.broker.connect_timeout_seconds,
-                                socket_timeout=settings.broker.socket_timeout_seconds)
+    return redis.Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=settings.broker.connect_timeout_seconds,
+        socket_timeout=settings.broker.socket_timeout_seconds,
+    )
 
 
 def register_actor(actor: dramatiq.Actor) -> dramatiq.Actor:
@@ -100,7 +103,10 @@ def held_messages(broker: dramatiq.Broker, queue_name: str, message_ids: list[st
     base = f"{broker.namespace}:{queue_name}"
     try:
         held: set[str] = set()
-        for key in (f"{base}.msgs", f"{base}.DQ.msgs"):  # dramatiq's hashes of the queue's and its delay queue's messages
+        for key in (
+            f"{base}.msgs",
+            f"{base}.DQ.msgs",
+        ):  # dramatiq's hashes of the queue's and its delay queue's messages
             held |= {mid for mid, body in zip(message_ids, broker.client.hmget(key, message_ids)) if body is not None}
         return held
     except Exception as exc:  # Redis down or hung (bounded by its timeouts): judge by the send time alone

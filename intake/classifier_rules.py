@@ -19,11 +19,24 @@ STATUS_FILE = "classifier-rules-status.json"
 class ClassifierRulesHolder(HotReload[RuleSet]):
     """The classifier rule set in force. The first load must succeed: raises ClassifierConfigError otherwise."""
 
-    def __init__(self, rules_dir: Path | str, *, clock: Callable[[], datetime],
-                 check_every: timedelta = timedelta(seconds=2), status_file: Path | None = None):
+    def __init__(
+        self,
+        rules_dir: Path | str,
+        *,
+        clock: Callable[[], datetime],
+        check_every: timedelta = timedelta(seconds=2),
+        status_file: Path | None = None,
+    ):
         try:
-            super().__init__(rules_dir, FILES, read_ruleset, label="classifier rules", clock=clock,
-                             check_every=check_every, status_file=status_file)
+            super().__init__(
+                rules_dir,
+                FILES,
+                read_ruleset,
+                label="classifier rules",
+                clock=clock,
+                check_every=check_every,
+                status_file=status_file,
+            )
         except LoadFailed as exc:
             raise ClassifierConfigError(exc.problems) from None
 

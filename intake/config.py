@@ -31,7 +31,9 @@ class PipelineSettings(BaseModel):
     claim_seconds: int = 300  # a worker's lease on an item; also the actor's time limit
     reconcile_after_seconds: int = 300  # a pending item untouched this long is re-sent to the broker
     reconcile_interval_seconds: int = 60
-    batch_size: int = Field(default=10, ge=1, le=100)  # raw items stored together go to a worker in messages of this many
+    batch_size: int = Field(
+        default=10, ge=1, le=100
+    )  # raw items stored together go to a worker in messages of this many
     conversation_window_hours: int = 24  # chat messages this close to the last one join its ticket
     reopen_resolved_on_reply: bool = True
 
@@ -70,7 +72,9 @@ class MailboxSettings(BaseModel):
         if self.after_store not in {"seen", "move"}:
             raise ValueError(f"mailbox {self.name}: after_store must be seen or move, not {self.after_store!r}")
         if self.after_store == "move" and not self.move_to:
-            raise ValueError(f"mailbox {self.name}: after_store = move needs move_to (the folder to move stored mail to)")
+            raise ValueError(
+                f"mailbox {self.name}: after_store = move needs move_to (the folder to move stored mail to)"
+            )
         return self
 
     def password_value(self) -> str:
@@ -94,6 +98,7 @@ class EmailSettings(BaseModel):
         if duplicates:  # the name keys the stored IMAP position: two mailboxes must never share it
             raise ValueError(f"mailbox names must be unique; repeated: {', '.join(duplicates)}")
         return mailboxes
+
     our_addresses: list[str] = Field(default_factory=lambda: ["maintenance@intake.example"])
     instance_marker: str = "intake"  # goes into our Message-IDs and X-Loop header
     from_address: str = "maintenance@intake.example"

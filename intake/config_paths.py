@@ -53,8 +53,13 @@ def resolve_sqlite_url(url: str, base: Path) -> str:
     except ArgumentError:
         return url  # not ours to judge here: the database layer reports it
     database = parsed.database
-    if not parsed.drivername.startswith("sqlite") or not database or database == ":memory:" \
-            or database.startswith("file:") or Path(database).is_absolute():
+    if (
+        not parsed.drivername.startswith("sqlite")
+        or not database
+        or database == ":memory:"
+        or database.startswith("file:")
+        or Path(database).is_absolute()
+    ):
         return url
     return parsed.set(database=str(_under(Path(database), base))).render_as_string(hide_password=False)
 

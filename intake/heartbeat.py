@@ -63,6 +63,9 @@ def check_workers(settings) -> WorkerHealth | None:
     health = read_health(redis_client(settings), settings.redis_namespace, settings.pipeline.claim_seconds)
     if health.stale:
         since = health.last_processed_at.isoformat() if health.last_processed_at else "never"
-        log.warning("workers: %d inbound messages waiting, last item processed %s; is `intake worker` running?",
-                    health.queue_depth, since)
+        log.warning(
+            "workers: %d inbound messages waiting, last item processed %s; is `intake worker` running?",
+            health.queue_depth,
+            since,
+        )
     return health

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from intake.pipeline.process import ProcessOutcome
 
 log = logging.getLogger(__name__)
-RETRY_DELAY_MS = 1_000  # a failed item of a batch is tried again after 1 s, 2 s, 4 s … (as `process_inbound`'s own retries)
+RETRY_DELAY_MS = (
+    1_000  # a failed item of a batch is tried again after 1 s, 2 s, 4 s … (as `process_inbound`'s own retries)
+)
 
 
 class AcceptResult(BaseModel):
@@ -47,8 +49,9 @@ def quarantine_input(db: Database, raw: RawInput, reason: str) -> int:
     return raw_id
 
 
-def send_for_processing(raw_ids: list[int], *, together: bool = False, delay_ms: int | None = None,
-                        db: Database | None = None) -> list[int]:
+def send_for_processing(
+    raw_ids: list[int], *, together: bool = False, delay_ms: int | None = None, db: Database | None = None
+) -> list[int]:
     """Enqueue processing; a broker failure is logged, not raised: the reconciler re-drives these ids.
     Returns the ids sent; with `db`, each item remembers its message (the reconciler sends no second copy
     while that one waits in the broker).
@@ -70,7 +73,7 @@ def send_messages(raw_ids: list[int], *, together: bool = False, delay_ms: int |
     options = {"delay": delay_ms} if delay_ms else {}
     sent: dict[str, list[int]] = {}
     for start in range(0, len(raw_ids), size):
-        chunk = raw_ids[start:start + size]
+        chunk = raw_ids[start : start + size]
         try:
             if len(chunk) == 1:
                 message = process_inbound.send_with_options(args=(chunk[0],), **options)
@@ -99,11 +102,12 @@ def remember_messages(db: Database, sent: dict[str, list[int]]) -> None:
         log.warning("raw %s sent, but not marked as sent (%s)", [i for ids in sent.values() for i in ids][:20], exc)
 
 
-def send_retries(outcomes: list["ProcessOutcome"]) -> None:
+def send_retries(outcomes: list[ProcessOutcome]) -> None:
     """Send again, each on its own and after a backoff, the items of a batch that failed with attempts left."""
     from intake.runtime import get_runtime
 
     for outcome in outcomes:
         if outcome.state == PENDING:
-            send_for_processing([outcome.raw_id], delay_ms=RETRY_DELAY_MS * 2 ** min(outcome.attempts - 1, 6),
-                                db=get_runtime().db)
+            send_for_processing(
+                [outcome.raw_id], delay_ms=RETRY_DELAY_MS * 2 ** min(outcome.attempts - 1, 6), db=get_runtime().db
+            )

@@ -36,11 +36,13 @@ _UUID = re.compile(r"(?i)\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
 def redact(text: str) -> str:
     """Mask phone numbers, bearer tokens and `key=value` secrets in free text (UUIDs are left readable)."""
     text = _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
-    text = _SECRET_KV.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{m.group(4) or ''}***{m.group(4) or ''}",
-                          text)
+    text = _SECRET_KV.sub(
+        lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{m.group(4) or ''}***{m.group(4) or ''}", text
+    )
     parts = _UUID.split(text)  # text, uuid, text, uuid, …, text: only the text between uuids is masked
-    return "".join(part if index % 2 else _PHONE.sub(lambda m: redact_phone(m.group(0)), part)
-                   for index, part in enumerate(parts))
+    return "".join(
+        part if index % 2 else _PHONE.sub(lambda m: redact_phone(m.group(0)), part) for index, part in enumerate(parts)
+    )
 
 
 def describe_error(exc: BaseException, limit: int = 300) -> str:

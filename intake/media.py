@@ -33,8 +33,14 @@ def fetch_attachment(ctx: Runtime, attachment_id: int) -> str:
         with ctx.db.session() as session:
             row = session.get(Attachment, attachment_id)
             row.note = f"{FAILED_PREFIX} {exc}"
-            ticket_store.add_event(session, row.message.ticket, "attachment-not-fetched",
-                                   changes={"attachment": attachment_id, "name": row.name}, reason=str(exc), at=ctx.clock())
+            ticket_store.add_event(
+                session,
+                row.message.ticket,
+                "attachment-not-fetched",
+                changes={"attachment": attachment_id, "name": row.name},
+                reason=str(exc),
+                at=ctx.clock(),
+            )
         log.warning("attachment %s not fetched: %s", attachment_id, exc)
         return "failed"
     sha256 = ctx.files.put(data)
@@ -42,6 +48,11 @@ def fetch_attachment(ctx: Runtime, attachment_id: int) -> str:
         row = session.get(Attachment, attachment_id)
         row.sha256, row.size, row.stored, row.note = sha256, len(data), True, None
         row.content_type = content_type or row.content_type
-        ticket_store.add_event(session, row.message.ticket, "attachment-fetched",
-                               changes={"attachment": attachment_id, "name": row.name, "size": len(data)}, at=ctx.clock())
+        ticket_store.add_event(
+            session,
+            row.message.ticket,
+            "attachment-fetched",
+            changes={"attachment": attachment_id, "name": row.name, "size": len(data)},
+            at=ctx.clock(),
+        )
     return "stored"

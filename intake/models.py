@@ -7,7 +7,7 @@ loads it and the channel's `parse` turns it into one `InboundMessage`. Everythin
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 def utcnow() -> datetime:
     """Timezone-aware now in UTC; the one clock the pipeline uses when none is injected."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class ChannelName(StrEnum):

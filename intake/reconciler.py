@@ -71,10 +71,17 @@ def resend_queued_outbound(ctx: Runtime, older_than: timedelta) -> list[int]:
 
     cutoff = ctx.clock() - older_than
     with ctx.db.session() as session:
-        ids = list(session.execute(
-            select(TicketMessage.id).where(TicketMessage.direction == "outbound", TicketMessage.delivery_status == "queued",
-                                           TicketMessage.created_at < cutoff).limit(500)
-        ).scalars())
+        ids = list(
+            session.execute(
+                select(TicketMessage.id)
+                .where(
+                    TicketMessage.direction == "outbound",
+                    TicketMessage.delivery_status == "queued",
+                    TicketMessage.created_at < cutoff,
+                )
+                .limit(500)
+            ).scalars()
+        )
     for message_id in ids:
         try:
             send_outbound.send(message_id)
@@ -85,9 +92,7 @@ def resend_queued_outbound(ctx: Runtime, older_than: timedelta) -> list[int]:
 
 def resend_unfetched_media(ctx: Runtime, older_than: timedelta) -> list[int]:
     """Chat attachments still not fetched (and not failed for good) after `older_than`: fetch again."""
-    from sqlalchemy import select
-
-    from sqlalchemy import or_
+    from sqlalchemy import or_, select
 
     from intake.actors import fetch_attachment
     from intake.media import FAILED_PREFIX
@@ -95,12 +100,19 @@ def resend_unfetched_media(ctx: Runtime, older_than: timedelta) -> list[int]:
 
     cutoff = ctx.clock() - older_than
     with ctx.db.session() as session:
-        ids = list(session.execute(
-            select(Attachment.id).join(TicketMessage)
-            .where(Attachment.media_id.is_not(None), Attachment.stored.is_(False),
-                   or_(Attachment.note.is_(None), ~Attachment.note.startswith(FAILED_PREFIX)),
-                   TicketMessage.created_at < cutoff).limit(500)
-        ).scalars())
+        ids = list(
+            session.execute(
+                select(Attachment.id)
+                .join(TicketMessage)
+                .where(
+                    Attachment.media_id.is_not(None),
+                    Attachment.stored.is_(False),
+                    or_(Attachment.note.is_(None), ~Attachment.note.startswith(FAILED_PREFIX)),
+                    TicketMessage.created_at < cutoff,
+                )
+                .limit(500)
+            ).scalars()
+        )
     for attachment_id in ids:
         try:
             fetch_attachment.send(attachment_id)

@@ -37,9 +37,15 @@ def check_rules_folder(rules_dir: Path) -> list[Problem]:
     for path in sorted(rules_dir.glob("*.y*ml")):
         if path.name not in known:
             hint = suggest(path.name, known) or f"the files read here are {', '.join(known)}"
-            problems.append(Problem(file=str(path), line=1, column=1,
-                                    message="unknown rules file: nothing reads it, its rules are not in force",
-                                    hint=hint))
+            problems.append(
+                Problem(
+                    file=str(path),
+                    line=1,
+                    column=1,
+                    message="unknown rules file: nothing reads it, its rules are not in force",
+                    hint=hint,
+                )
+            )
     return sorted(problems, key=lambda p: (p.file, p.line, p.column))
 
 
@@ -49,8 +55,9 @@ class RulesInvalid(Exception):
     def __init__(self, rules_dir: Path, problems: list[Problem]):
         self.problems = problems
         lines = [str(p) for p in problems]
-        super().__init__(f"rules in {rules_dir} are invalid ({len(problems)} problem(s)); nothing was started:\n"
-                         + "\n".join(lines))
+        super().__init__(
+            f"rules in {rules_dir} are invalid ({len(problems)} problem(s)); nothing was started:\n" + "\n".join(lines)
+        )
 
 
 def require_valid_rules(rules_dir: Path) -> None:

@@ -52,8 +52,11 @@ class Runtime:
         with self._lock:
             current = self._classifier
             if current is None or version != self._classifier_version or current.rules is not ruleset:
-                registry = current.registry if current is not None and version == self._classifier_version \
+                registry = (
+                    current.registry
+                    if current is not None and version == self._classifier_version
                     else registry_db.load(session)
+                )
                 self._classifier = Classifier(ruleset, registry, self.settings.classification.review_threshold)
                 self._classifier_version = version
             return self._classifier
@@ -65,8 +68,9 @@ class Runtime:
 
         with self._lock:
             if self._classifier_rules is None:
-                self._classifier_rules = ClassifierRulesHolder(self.settings.rules_dir, clock=self.clock,
-                                                               status_file=self.settings.data_dir / STATUS_FILE)
+                self._classifier_rules = ClassifierRulesHolder(
+                    self.settings.rules_dir, clock=self.clock, status_file=self.settings.data_dir / STATUS_FILE
+                )
             return self._classifier_rules
 
     def rules(self):
@@ -75,8 +79,9 @@ class Runtime:
 
         with self._lock:
             if self._rules is None:
-                self._rules = RulesHolder(self.settings.rules_dir, clock=self.clock,
-                                          status_file=self.settings.data_dir / "rules-status.json")
+                self._rules = RulesHolder(
+                    self.settings.rules_dir, clock=self.clock, status_file=self.settings.data_dir / "rules-status.json"
+                )
             return self._rules
 
 

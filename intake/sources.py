@@ -62,7 +62,7 @@ def email_channel_id(data: bytes) -> str:
     # Only the bytes up to the first blank line: the header parser still reads a body line by line, and the
     # headers end there at the latest (at the first line that is not a header, if earlier).
     blank = _BLANK_LINE.search(data)
-    headers = BytesHeaderParser(policy=compat32).parsebytes(data[:blank.end()] if blank else data, headersonly=True)
+    headers = BytesHeaderParser(policy=compat32).parsebytes(data[: blank.end()] if blank else data, headersonly=True)
     message_id = str(headers.get("Message-ID") or "").strip()
     if message_id:
         message_id = message_id if message_id.startswith("<") else f"<{message_id}>"
@@ -75,8 +75,13 @@ def email_channel_id(data: bytes) -> str:
 
 
 def email_raw(data: bytes, source: str) -> RawInput:
-    return RawInput(channel=ChannelName.EMAIL, channel_id=email_channel_id(data), payload=data,
-                    content_type="message/rfc822", source=source)
+    return RawInput(
+        channel=ChannelName.EMAIL,
+        channel_id=email_channel_id(data),
+        payload=data,
+        content_type="message/rfc822",
+        source=source,
+    )
 
 
 def _email_item(data: bytes, source: str) -> SourceItem:
@@ -135,11 +140,14 @@ def _payload(path: Path, channel: ChannelName) -> Iterator[SourceItem]:
     for raw in split.items:
         yield SourceItem(raw=raw)
     for rejected in split.rejected:
-        yield SourceItem(raw=rejected_raw(channel, rejected.channel_id, rejected.payload, source), problem=rejected.reason)
+        yield SourceItem(
+            raw=rejected_raw(channel, rejected.channel_id, rejected.payload, source), problem=rejected.reason
+        )
 
 
-def rejected_raw(channel: ChannelName, channel_id: str | None, payload: bytes, source: str,
-                 content_type: str = "application/json") -> RawInput:
+def rejected_raw(
+    channel: ChannelName, channel_id: str | None, payload: bytes, source: str, content_type: str = "application/json"
+) -> RawInput:
     """A raw input for quarantine; without a usable channel id the content hash keeps redeliveries deduplicated."""
     from intake.channels.split_payload import rejected_key
 

@@ -19,8 +19,18 @@ def is_our_message_id(message_id: str, marker: str) -> bool:
     return message_id.strip("<>").startswith(f"{marker}.")
 
 
-def build_email(*, from_address: str, to: str, subject: str, text: str, message_id: str, marker: str,
-                in_reply_to: str | None = None, references: list[str] | None = None, automatic: bool) -> EmailMessage:
+def build_email(
+    *,
+    from_address: str,
+    to: str,
+    subject: str,
+    text: str,
+    message_id: str,
+    marker: str,
+    in_reply_to: str | None = None,
+    references: list[str] | None = None,
+    automatic: bool,
+) -> EmailMessage:
     """One outbound email. Automatic ones say so (RFC 3834), so well-behaved auto-responders stay quiet."""
     msg = EmailMessage()
     msg["From"] = from_address

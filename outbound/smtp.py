@@ -11,8 +11,9 @@ from intake.config import EmailSettings
 def send_email(settings: EmailSettings, raw: bytes, sender: str, recipients: list[str], timeout: float = 30) -> None:
     """Hand one message to the SMTP server; raises smtplib/OSError errors for the caller to retry."""
     if settings.smtp_security == "ssl":
-        client = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=timeout,
-                                  context=ssl.create_default_context())
+        client = smtplib.SMTP_SSL(
+            settings.smtp_host, settings.smtp_port, timeout=timeout, context=ssl.create_default_context()
+        )
     else:
         client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
     with client:

@@ -33,8 +33,9 @@ class Database:
             self.engine: Engine = create_engine(url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
             _configure_sqlite(self.engine)
         else:
-            self.engine = create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10,
-                                        max_overflow=20)
+            self.engine = create_engine(
+                url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20
+            )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

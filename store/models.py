@@ -7,7 +7,7 @@ attachments are what processing makes of them; the registry tables hold properti
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -57,13 +57,13 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the store; use timezone-aware UTC")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 Json = JSON().with_variant(JSONB(), "postgresql")
@@ -209,7 +209,9 @@ class TicketMessage(Base):
     channel_message_id: Mapped[str | None] = mapped_column(String(998), index=True)
     message_id_header: Mapped[str | None] = mapped_column(String(998), index=True)
     thread_signal: Mapped[str | None] = mapped_column(String(100))
-    delivery_status: Mapped[str | None] = mapped_column(String(20))  # outbound: queued/sent/delivered/read/failed/bounced
+    delivery_status: Mapped[str | None] = mapped_column(
+        String(20)
+    )  # outbound: queued/sent/delivered/read/failed/bounced
     delivery_error: Mapped[str | None] = mapped_column(Text)
     delivery_attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # outbound: sends tried so far
     automatic: Mapped[bool] = mapped_column(Boolean, default=False)  # written by us, not a person (acknowledgements)

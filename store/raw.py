@@ -53,9 +53,21 @@ def insert_raws(session: Session, raws: list[RawInput]) -> list[tuple[int, bool]
     for index, raw in enumerate(raws):
         first.setdefault((raw.channel.value, raw.channel_id), index)
     now = utcnow()
-    rows = [dict(channel=raws[i].channel.value, channel_id=raws[i].channel_id, source=raws[i].source,
-                 content_type=raws[i].content_type, payload=raws[i].payload, state=PENDING, error=None, attempts=0,
-                 received_at=raws[i].received_at, updated_at=now) for i in first.values()]
+    rows = [
+        dict(
+            channel=raws[i].channel.value,
+            channel_id=raws[i].channel_id,
+            source=raws[i].source,
+            content_type=raws[i].content_type,
+            payload=raws[i].payload,
+            state=PENDING,
+            error=None,
+            attempts=0,
+            received_at=raws[i].received_at,
+            updated_at=now,
+        )
+        for i in first.values()
+    ]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(RawItem)
@@ -68,7 +80,8 @@ def insert_raws(session: Session, raws: list[RawInput]) -> list[tuple[int, bool]
     known = [key for key in first if key not in ids]
     if known:
         found = select(RawItem.id, RawItem.channel, RawItem.channel_id).where(
-            tuple_(RawItem.channel, RawItem.channel_id).in_(known))
+            tuple_(RawItem.channel, RawItem.channel_id).in_(known)
+        )
         ids |= {(channel, channel_id): (raw_id, False) for raw_id, channel, channel_id in session.execute(found)}
     results = []
     for index, raw in enumerate(raws):
@@ -97,8 +110,11 @@ def claim(session: Session, raw_id: int, now: datetime, lease: timedelta) -> int
 
 _CLAIM = (
     update(RawItem)
-    .where(RawItem.id.in_(bindparam("ids", expanding=True)), RawItem.state == PENDING,
-           or_(RawItem.claimed_until.is_(None), RawItem.claimed_until < bindparam("now")))
+    .where(
+        RawItem.id.in_(bindparam("ids", expanding=True)),
+        RawItem.state == PENDING,
+        or_(RawItem.claimed_until.is_(None), RawItem.claimed_until < bindparam("now")),
+    )
     .values(attempts=RawItem.attempts + 1, claimed_until=bindparam("until"), updated_at=bindparam("now"))
     .returning(RawItem.id, RawItem.attempts)
     .execution_options(synchronize_session=False)  # nothing of these rows is loaded in the session yet
@@ -134,8 +150,14 @@ def quarantine(item: RawItem, reason: str, now: datetime) -> None:
     item.state, item.error, item.updated_at, item.claimed_until = QUARANTINED, reason[:4000], now, None
 
 
-def resend_candidates(session: Session, older_than: timedelta, lease: timedelta, now: datetime,
-                      limit: int = 500, after: tuple[int, str | None] | None = None) -> list[tuple[int, str | None]]:
+def resend_candidates(
+    session: Session,
+    older_than: timedelta,
+    lease: timedelta,
+    now: datetime,
+    limit: int = 500,
+    after: tuple[int, str | None] | None = None,
+) -> list[tuple[int, str | None]]:
     """Pending items nobody touched for `older_than` and nobody holds (their broker message may be lost) whose
     last broker message (if any) was sent longer than `lease` ago, with that message's id: (raw id, message id or
     None). A younger message may still be waiting for a worker.
@@ -146,26 +168,33 @@ def resend_candidates(session: Session, older_than: timedelta, lease: timedelta,
     unclaimed = or_(RawItem.claimed_until.is_(None), RawItem.claimed_until < now)
     unsent_lately = or_(RawItem.enqueued_at.is_(None), RawItem.enqueued_at < now - lease)
     has_message = RawItem.enqueued_message.is_not(None)
-    query = (select(RawItem.id, RawItem.enqueued_message)
-             .where(RawItem.state == PENDING, RawItem.updated_at < cutoff, unclaimed, unsent_lately)
-             .order_by(has_message, RawItem.id).limit(limit))
+    query = (
+        select(RawItem.id, RawItem.enqueued_message)
+        .where(RawItem.state == PENDING, RawItem.updated_at < cutoff, unclaimed, unsent_lately)
+        .order_by(has_message, RawItem.id)
+        .limit(limit)
+    )
     if after is not None:
         last_id, last_message = after
         later = and_(has_message, RawItem.id > last_id)
-        query = query.where(later if last_message is not None
-                            else or_(and_(~has_message, RawItem.id > last_id), has_message))
+        query = query.where(
+            later if last_message is not None else or_(and_(~has_message, RawItem.id > last_id), has_message)
+        )
     return [(raw_id, message_id) for raw_id, message_id in session.execute(query)]
 
 
 _MARK_ENQUEUED = (
-    update(RawItem).where(RawItem.id == bindparam("raw_id"))
+    update(RawItem)
+    .where(RawItem.id == bindparam("raw_id"))
     .values(enqueued_at=bindparam("at"), enqueued_message=bindparam("message_id"))
 )
 
 
 def mark_enqueued(session: Session, sent: dict[str, list[int]], now: datetime) -> None:
     """Remember the broker message each item was last sent in ({message id: raw ids}), and when."""
-    rows = [{"raw_id": raw_id, "message_id": message_id, "at": now} for message_id, ids in sent.items() for raw_id in ids]
+    rows = [
+        {"raw_id": raw_id, "message_id": message_id, "at": now} for message_id, ids in sent.items() for raw_id in ids
+    ]
     if rows:
         session.connection().execute(_MARK_ENQUEUED, rows)
 

@@ -92,7 +92,7 @@ class Registry(_Strict):
     fee_schedule: list[Fee] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _references_exist(self) -> "Registry":
+    def _references_exist(self) -> Registry:
         by_id = {prop.id: prop for prop in self.properties}
         if len(by_id) != len(self.properties):
             raise ValueError("property ids must be unique")

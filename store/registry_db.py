@@ -14,16 +14,23 @@ def import_registry(session: Session, registry: Registry) -> dict[str, int]:
     for table in (ContactRow, UnitRow, FeeRow, PropertyRow):
         session.execute(delete(table))
     for position, prop in enumerate(registry.properties):
-        session.add(PropertyRow(
-            id=prop.id, position=position, name=prop.name, address=prop.address, aliases=list(prop.aliases),
-            contract_starts=prop.contract.starts if prop.contract else None,
-            contract_ends=prop.contract.ends if prop.contract else None,
-            guarantees=[g.model_dump(mode="json") for g in prop.guarantees],
-        ))
+        session.add(
+            PropertyRow(
+                id=prop.id,
+                position=position,
+                name=prop.name,
+                address=prop.address,
+                aliases=list(prop.aliases),
+                contract_starts=prop.contract.starts if prop.contract else None,
+                contract_ends=prop.contract.ends if prop.contract else None,
+                guarantees=[g.model_dump(mode="json") for g in prop.guarantees],
+            )
+        )
     session.flush()
     session.add_all(UnitRow(property_id=prop.id, unit=unit) for prop in registry.properties for unit in prop.units)
     session.add_all(
-        ContactRow(name=t.name, email=t.email, phone=t.phone, property_id=t.property, unit=t.unit) for t in registry.tenants
+        ContactRow(name=t.name, email=t.email, phone=t.phone, property_id=t.property, unit=t.unit)
+        for t in registry.tenants
     )
     session.add_all(FeeRow(**fee.model_dump()) for fee in registry.fee_schedule)
     return {
@@ -41,7 +48,11 @@ def load(session: Session) -> Registry:
         units.setdefault(row.property_id, []).append(row.unit)
     properties = [
         Property(
-            id=row.id, name=row.name, address=row.address, aliases=row.aliases, units=units.get(row.id, []),
+            id=row.id,
+            name=row.name,
+            address=row.address,
+            aliases=row.aliases,
+            units=units.get(row.id, []),
             contract=Contract(starts=row.contract_starts, ends=row.contract_ends) if row.contract_starts else None,
             guarantees=[Guarantee.model_validate(g) for g in row.guarantees],
         )

@@ -20,8 +20,10 @@ _FIRST_RESPONSE_RUNS = and_(Ticket.first_response_due.is_not(None), Ticket.first
 _RESOLUTION_RUNS = and_(Ticket.resolution_due.is_not(None), Ticket.resolved_at.is_(None))
 # The earliest due time of a clock still running (first response not given yet, not resolved yet), else NULL.
 NEXT_DUE = case(
-    (and_(_FIRST_RESPONSE_RUNS, or_(~_RESOLUTION_RUNS, Ticket.first_response_due <= Ticket.resolution_due)),
-     Ticket.first_response_due),
+    (
+        and_(_FIRST_RESPONSE_RUNS, or_(~_RESOLUTION_RUNS, Ticket.first_response_due <= Ticket.resolution_due)),
+        Ticket.first_response_due,
+    ),
     (_RESOLUTION_RUNS, Ticket.resolution_due),
     else_=None,
 )
@@ -31,18 +33,28 @@ PINNED = Ticket.emergency_state == "open"  # flagged possible emergency, nobody 
 
 def next_due(ticket: Ticket) -> datetime | None:
     """The earliest due time of the ticket's SLA clocks that still run (the Python twin of `NEXT_DUE`)."""
-    running = [due for due, done in ((ticket.first_response_due, ticket.first_response_at),
-                                     (ticket.resolution_due, ticket.resolved_at)) if due is not None and done is None]
+    running = [
+        due
+        for due, done in (
+            (ticket.first_response_due, ticket.first_response_at),
+            (ticket.resolution_due, ticket.resolved_at),
+        )
+        if due is not None and done is None
+    ]
     return min(running, default=None)
 
 
 def review_queue(session: Session, status: str | None = None, limit: int = 200) -> list[Ticket]:
     """Tickets waiting in triage and unsettled possible emergencies: those pinned first, then by urgency, the
     next SLA due time (none last) and age (oldest first)."""
-    query = (select(Ticket).where(or_(Ticket.needs_review.is_(True), PINNED))
-             .order_by(case((PINNED, 0), else_=1), URGENCY_ORDER, NEXT_DUE.is_(None), NEXT_DUE, Ticket.created_at,
-                       Ticket.number)
-             .limit(limit))
+    query = (
+        select(Ticket)
+        .where(or_(Ticket.needs_review.is_(True), PINNED))
+        .order_by(
+            case((PINNED, 0), else_=1), URGENCY_ORDER, NEXT_DUE.is_(None), NEXT_DUE, Ticket.created_at, Ticket.number
+        )
+        .limit(limit)
+    )
     if status:
         query = query.where(Ticket.status == status)
     return list(session.execute(query).scalars())

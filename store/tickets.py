@@ -33,7 +33,9 @@ def next_number(session: Session, prefix: str) -> str:
     value = _increment(session, prefix)
     if value is None:  # first ticket with this prefix; two workers may get here at once, one insert wins
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(insert(Counter).values(prefix=prefix, value=0).on_conflict_do_nothing(index_elements=["prefix"]))
+        session.execute(
+            insert(Counter).values(prefix=prefix, value=0).on_conflict_do_nothing(index_elements=["prefix"])
+        )
         value = _increment(session, prefix)
     return f"{prefix}-{value:06d}"
 
@@ -49,8 +51,12 @@ def lock_sender(session: Session, channel: str, sender: str) -> None:
         session.execute(_SENDER_LOCK, {"key": f"sender:{channel}:{sender}"})
 
 
-_INCREMENT = (update(Counter).where(Counter.prefix == bindparam("counter")).values(value=Counter.value + 1)
-              .returning(Counter.value))
+_INCREMENT = (
+    update(Counter)
+    .where(Counter.prefix == bindparam("counter"))
+    .values(value=Counter.value + 1)
+    .returning(Counter.value)
+)
 
 
 def _increment(session: Session, prefix: str) -> int | None:
@@ -74,7 +80,9 @@ def add_event(
     return event
 
 
-def set_fields(session: Session, ticket: Ticket, values: dict[str, Any], *, actor: str, reason: str, at: datetime) -> dict:
+def set_fields(
+    session: Session, ticket: Ticket, values: dict[str, Any], *, actor: str, reason: str, at: datetime
+) -> dict:
     """Change ticket fields, recording old → new of each real change in one timeline event."""
     changes = {}
     for name, value in values.items():
@@ -88,16 +96,31 @@ def set_fields(session: Session, ticket: Ticket, values: dict[str, Any], *, acto
     return changes
 
 
-def change_status(session: Session, ticket: Ticket, target: str, *, actor: str, reason: str, at: datetime,
-                  details: dict[str, Any] | None = None) -> None:
+def change_status(
+    session: Session,
+    ticket: Ticket,
+    target: str,
+    *,
+    actor: str,
+    reason: str,
+    at: datetime,
+    details: dict[str, Any] | None = None,
+) -> None:
     """Move a ticket along its lifecycle (IllegalTransition if not allowed), stamping resolution/closing times.
     `details` go into the event's changes beside the status (e.g. what a pending ticket waits on)."""
     if ticket.status == target:
         return
     check_transition(ticket.status, target)
     kind = "reopened" if is_reopen(ticket.status, target) else "status-changed"
-    add_event(session, ticket, kind, actor=actor, changes={"status": {"from": ticket.status, "to": target}, **(details or {})},
-              reason=reason, at=at)
+    add_event(
+        session,
+        ticket,
+        kind,
+        actor=actor,
+        changes={"status": {"from": ticket.status, "to": target}, **(details or {})},
+        reason=reason,
+        at=at,
+    )
     ticket.status = target
     ticket.updated_at = at
     if target == "resolved":
@@ -113,8 +136,15 @@ def mark_merged(session: Session, ticket: Ticket, into: str, *, actor: str, reas
     is cancelled or already merged."""
     if ticket.status not in MERGEABLE:
         raise IllegalTransition(f"a {ticket.status} ticket cannot be merged")
-    add_event(session, ticket, "status-changed", actor=actor, at=at, reason=reason,
-              changes={"status": {"from": ticket.status, "to": "merged"}, "into": into})
+    add_event(
+        session,
+        ticket,
+        "status-changed",
+        actor=actor,
+        at=at,
+        reason=reason,
+        changes={"status": {"from": ticket.status, "to": "merged"}, "into": into},
+    )
     ticket.status, ticket.updated_at = "merged", at
 
 
@@ -157,8 +187,13 @@ def lock_for_follow_up(session: Session, number: str) -> Ticket | None:
 
 def lock_in_id_order(session: Session, *tickets: Ticket) -> None:
     """Lock tickets FOR UPDATE in id order (two staff merging the same pair never deadlock) and read them afresh."""
-    session.execute(select(Ticket).where(Ticket.id.in_(sorted(t.id for t in tickets))).order_by(Ticket.id)
-                    .with_for_update().execution_options(populate_existing=True)).scalars().all()
+    session.execute(
+        select(Ticket)
+        .where(Ticket.id.in_(sorted(t.id for t in tickets)))
+        .order_by(Ticket.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalars().all()
 
 
 _INBOUND_TEXTS = (
@@ -180,9 +215,11 @@ def merged_into(session: Session, number: str) -> str | None:
     target = None
     while True:
         events = session.execute(
-            select(TicketEvent.changes).join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            select(TicketEvent.changes)
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
             .where(Ticket.number == (target or number).upper(), Ticket.status == "merged")
-            .order_by(TicketEvent.id.desc())).scalars()
+            .order_by(TicketEvent.id.desc())
+        ).scalars()
         into = next((c["into"] for c in events if isinstance(c, dict) and c.get("into")), None)
         if into is None or into in seen:
             return target
@@ -198,7 +235,9 @@ def get_by_number(session: Session, number: str) -> Ticket | None:
     ).scalar_one_or_none()
 
 
-def list_tickets(session: Session, status: str | None = None, needs_review: bool | None = None, limit: int = 200) -> list[Ticket]:
+def list_tickets(
+    session: Session, status: str | None = None, needs_review: bool | None = None, limit: int = 200
+) -> list[Ticket]:
     query = select(Ticket).order_by(Ticket.created_at.desc(), Ticket.number.desc()).limit(limit)
     if status:
         query = query.where(Ticket.status == status)
@@ -232,11 +271,21 @@ def thread_candidates(
     requester, author or recipient of a message) and, when `subject_matches` is given, recent tickets of the
     channel whose subject it accepts (only the `subject_scan` most recently active are looked at)."""
     similar = _similar_subject_ids(session, channel, since, subject_matches, subject_scan) if subject_matches else []
-    tickets = list(session.execute(_candidates_statement(session.get_bind().dialect.name), {
-        "reference": ticket_reference.upper() if ticket_reference else None, "external": external_ticket_id,
-        "message_ids": message_ids, "sender": sender, "recipient": _recipient_param(session, sender),
-        "since": since, "similar": similar, "limit": limit,
-    }).scalars())
+    tickets = list(
+        session.execute(
+            _candidates_statement(session.get_bind().dialect.name),
+            {
+                "reference": ticket_reference.upper() if ticket_reference else None,
+                "external": external_ticket_id,
+                "message_ids": message_ids,
+                "sender": sender,
+                "recipient": _recipient_param(session, sender),
+                "since": since,
+                "similar": similar,
+                "limit": limit,
+            },
+        ).scalars()
+    )
     links = _message_links(session, [ticket.id for ticket in tickets])
     # held for `for_follow_up` in this transaction: the identity map keeps only weak references
     session.info[_CANDIDATES_KEY] = (session.get_transaction(), tickets)
@@ -252,27 +301,40 @@ def _candidates_statement(dialect: str):
     Each link is its own indexed branch of a UNION: one OR over them made PostgreSQL scan every ticket ever
     opened for every mail (21 ms a mail at 40,000 tickets)."""
     by_message_id = select(TicketMessage.ticket_id).where(
-        TicketMessage.message_id_header.in_(bindparam("message_ids", expanding=True)))
+        TicketMessage.message_id_header.in_(bindparam("message_ids", expanding=True))
+    )
     linked = union(
         select(Ticket.id).where(Ticket.number == bindparam("reference")),
         select(Ticket.id).where(Ticket.external_ticket_id == bindparam("external")),
         by_message_id,
         select(Ticket.id).where(Ticket.requester == bindparam("sender")),
-        select(TicketMessage.ticket_id)
-        .where(TicketMessage.author == bindparam("sender"), TicketMessage.created_at >= bindparam("since")),
+        select(TicketMessage.ticket_id).where(
+            TicketMessage.author == bindparam("sender"), TicketMessage.created_at >= bindparam("since")
+        ),
         _received_by(dialect),
         select(Ticket.id).where(Ticket.id.in_(bindparam("similar", expanding=True))),
     )
-    strong = or_(Ticket.number == bindparam("reference"), Ticket.external_ticket_id == bindparam("external"),
-                 Ticket.id.in_(by_message_id))
-    return (select(Ticket).where(Ticket.id.in_(linked))
-            .order_by(case((strong, 0), else_=1), Ticket.last_activity_at.desc())
-            .limit(bindparam("limit")))
+    strong = or_(
+        Ticket.number == bindparam("reference"),
+        Ticket.external_ticket_id == bindparam("external"),
+        Ticket.id.in_(by_message_id),
+    )
+    return (
+        select(Ticket)
+        .where(Ticket.id.in_(linked))
+        .order_by(case((strong, 0), else_=1), Ticket.last_activity_at.desc())
+        .limit(bindparam("limit"))
+    )
 
 
 _MESSAGE_LINKS = (
-    select(TicketMessage.ticket_id, TicketMessage.author, TicketMessage.recipients,
-           TicketMessage.message_id_header, TicketMessage.channel_message_id)
+    select(
+        TicketMessage.ticket_id,
+        TicketMessage.author,
+        TicketMessage.recipients,
+        TicketMessage.message_id_header,
+        TicketMessage.channel_message_id,
+    )
     .where(TicketMessage.ticket_id.in_(bindparam("ids", expanding=True)))
     .order_by(TicketMessage.id)
 )
@@ -313,8 +375,9 @@ _RECENT_SUBJECTS = (
 )
 
 
-def _similar_subject_ids(session: Session, channel: ChannelName, since: datetime,
-                         matches: Callable[[str | None], bool], scan: int) -> list[str]:
+def _similar_subject_ids(
+    session: Session, channel: ChannelName, since: datetime, matches: Callable[[str | None], bool], scan: int
+) -> list[str]:
     """Ids of the channel's most recently active tickets (at most `scan`, active since `since`) whose subject
     `matches` accepts: candidates for a stranger writing about the same thing (probable follow-up)."""
     rows = session.execute(_RECENT_SUBJECTS, {"channel": channel.value, "since": since, "scan": scan})
@@ -323,19 +386,27 @@ def _similar_subject_ids(session: Session, channel: ChannelName, since: datetime
 
 _UNIT_TICKETS = (
     select(Ticket)
-    .where(Ticket.status.in_(sorted(OPEN_STATUSES)), Ticket.property_id == bindparam("property_id"),
-           func.lower(Ticket.unit) == bindparam("unit"), Ticket.last_activity_at >= bindparam("since"))
+    .where(
+        Ticket.status.in_(sorted(OPEN_STATUSES)),
+        Ticket.property_id == bindparam("property_id"),
+        func.lower(Ticket.unit) == bindparam("unit"),
+        Ticket.last_activity_at >= bindparam("since"),
+    )
     .order_by(Ticket.last_activity_at.desc())
     .limit(bindparam("limit"))
 )
 
 
-def open_unit_candidates(session: Session, property_id: str, unit: str, since: datetime,
-                         limit: int = 5) -> list[ThreadCandidate]:
+def open_unit_candidates(
+    session: Session, property_id: str, unit: str, since: datetime, limit: int = 5
+) -> list[ThreadCandidate]:
     """The open tickets about one unit active since `since` (most recent first), as thread candidates: what a
     flatmate or partner writing from another address may be following up (see pipeline/followup.py)."""
-    tickets = list(session.execute(_UNIT_TICKETS, {"property_id": property_id, "unit": unit.lower(),
-                                                   "since": since, "limit": limit}).scalars())
+    tickets = list(
+        session.execute(
+            _UNIT_TICKETS, {"property_id": property_id, "unit": unit.lower(), "since": since, "limit": limit}
+        ).scalars()
+    )
     links = _message_links(session, [ticket.id for ticket in tickets])
     return [to_candidate(ticket, links.get(ticket.id, [])) for ticket in tickets]
 

@@ -30,8 +30,10 @@ def corpus(name: str) -> Path:
     """The folder of one corpus (e.g. 'zammad-mail'); skip, or fail under CI, when it is not there."""
     path = corpora_dir() / name
     if not path.is_dir():
-        message = (f"corpus {name!r} not found at {path} (it ships beside the project as ../shared/corpora; "
-                   "INTAKE_CORPORA_DIR points elsewhere)")
+        message = (
+            f"corpus {name!r} not found at {path} (it ships beside the project as ../shared/corpora; "
+            "INTAKE_CORPORA_DIR points elsewhere)"
+        )
         if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
             pytest.fail(message)
         pytest.skip(message)

@@ -73,17 +73,30 @@ class Dovecot:
         if tls:
             _self_signed_certificate(root / "cert.pem", root / "key.pem", self.host)
             ssl_settings = f"ssl = yes\nssl_cert = <{root}/cert.pem\nssl_key = <{root}/key.pem"
-        self.config.write_text(CONFIG.format(root=root, port=self.port, tls_port=self.tls_port, ssl=ssl_settings,
-                                             mail_user=self.mail_user, login_user=login_user,
-                                             group=_group_of(self.mail_user), password=PASSWORD))
+        self.config.write_text(
+            CONFIG.format(
+                root=root,
+                port=self.port,
+                tls_port=self.tls_port,
+                ssl=ssl_settings,
+                mail_user=self.mail_user,
+                login_user=login_user,
+                group=_group_of(self.mail_user),
+                password=PASSWORD,
+            )
+        )
         if capabilities is not None:  # what the server advertises after login (the commands still work)
             with self.config.open("a") as config:
                 config.write(f"protocol imap {{\n  imap_capability = {capabilities}\n}}\n")
 
     def start(self) -> None:
         # a session of its own: `stop` ends the master *and* the imap processes serving open connections
-        self.process = subprocess.Popen([self.binary, "-F", "-c", str(self.config)], stdout=subprocess.DEVNULL,
-                                        stderr=open(self.root / "stderr.log", "ab"), start_new_session=True)
+        self.process = subprocess.Popen(
+            [self.binary, "-F", "-c", str(self.config)],
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.root / "stderr.log", "ab"),
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -136,9 +149,28 @@ def _self_signed_certificate(cert: Path, key: Path, ip: str) -> None:
         if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
             pytest.fail(message)
         pytest.skip(message)
-    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={ip}",
-                    "-addext", f"subjectAltName=IP:{ip}", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            f"/CN={ip}",
+            "-addext",
+            f"subjectAltName=IP:{ip}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     key.chmod(0o644)  # read by dovecot's unprivileged processes when the tests run as root
 
 

@@ -20,11 +20,35 @@ LABELLED_SETS = ("labeled.jsonl", "blind.jsonl")
 DEMO_CLOCK = "2026-11-03T09:30:00+00:00"  # a Tuesday morning, inside the office calendar's hours
 
 # What a ticket is, minus what changes from run to run (ids, clocks).
-TICKET_FIELDS = ("number", "channel", "status", "subject", "requester", "category", "subcategory", "urgency",
-                 "priority", "property_id", "unit", "billing_type", "requires_approval", "estimated_cost",
-                 "currency", "confidence", "evidence", "needs_review", "review_reasons", "team", "assignee", "tags",
-                 "external_ticket_id", "conversation_id", "probable_followup_of", "emergency_state",
-                 "emergency_reasons")
+TICKET_FIELDS = (
+    "number",
+    "channel",
+    "status",
+    "subject",
+    "requester",
+    "category",
+    "subcategory",
+    "urgency",
+    "priority",
+    "property_id",
+    "unit",
+    "billing_type",
+    "requires_approval",
+    "estimated_cost",
+    "currency",
+    "confidence",
+    "evidence",
+    "needs_review",
+    "review_reasons",
+    "team",
+    "assignee",
+    "tags",
+    "external_ticket_id",
+    "conversation_id",
+    "probable_followup_of",
+    "emergency_state",
+    "emergency_reasons",
+)
 
 
 def classification_lines() -> list[str]:
@@ -40,12 +64,18 @@ def classification_lines() -> list[str]:
             if not text.strip():
                 continue
             record = json.loads(text)
-            item = ClassifyInput(id=record["id"], channel=record["channel"], sender=record["from"],
-                                 subject=record["subject"], body=strip_quotes(record["body"]),
-                                 received_at=record.get("received_at"))
+            item = ClassifyInput(
+                id=record["id"],
+                channel=record["channel"],
+                sender=record["from"],
+                subject=record["subject"],
+                body=strip_quotes(record["body"]),
+                received_at=record.get("received_at"),
+            )
             result = classifier.classify(item).model_dump(mode="json")
-            lines.append(json.dumps({"set": name, "id": record["id"], "result": result}, sort_keys=True,
-                                    ensure_ascii=False))
+            lines.append(
+                json.dumps({"set": name, "id": record["id"], "result": result}, sort_keys=True, ensure_ascii=False)
+            )
     return lines
 
 
@@ -69,8 +99,10 @@ def pipeline_lines(workdir: Path) -> list[str]:
     with db.session() as session:
         for ticket in session.scalars(select(Ticket).order_by(Ticket.number)):
             row = {field: getattr(ticket, field) for field in TICKET_FIELDS}
-            row["messages"] = [[m.direction, m.channel, m.thread_signal, m.delivery_status, m.automatic]
-                               for m in sorted(ticket.messages, key=lambda m: m.id)]
+            row["messages"] = [
+                [m.direction, m.channel, m.thread_signal, m.delivery_status, m.automatic]
+                for m in sorted(ticket.messages, key=lambda m: m.id)
+            ]
             row["events"] = [[e.actor, e.kind] for e in sorted(ticket.events, key=lambda e: e.id)]
             lines.append(json.dumps(row, sort_keys=True, ensure_ascii=False, default=str))
     db.dispose()

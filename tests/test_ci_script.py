@@ -14,8 +14,11 @@ PYTEST = ".venv/bin/pytest"
 def pytest_lines() -> tuple[list[str], str]:
     """(the test runs: the README's test command and the fault suite's step, the collection check) as .ci/run
     runs them."""
-    lines = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
-             if PYTEST in line and not line.lstrip().startswith("#")]
+    lines = [
+        line
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if PYTEST in line and not line.lstrip().startswith("#")
+    ]
     tests = [line for line in lines if "--collect-only" not in line]
     [collection] = [line for line in lines if "--collect-only" in line]
     return tests, collection
@@ -32,7 +35,6 @@ def test_the_test_runs_have_ci_true_when_the_runner_did_not_set_it(tmp_path):
     for line in tests:
         command = line.split("&&")[-1].strip()  # the pytest run, after the venv's set-up
         assert PYTEST in command, command
-        ran = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True,
-                             timeout=60)
+        ran = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
         assert ran.stdout.strip() == "CI=true", command + "\n" + ran.stdout + ran.stderr
     assert collection.lstrip().startswith("env -u CI ")  # the collection check stays a user's view

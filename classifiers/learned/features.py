@@ -57,8 +57,15 @@ def signal_features(signals, urgency, category: str | None, flagged: bool) -> li
         if key[0] in _CUE_KINDS:
             out.append(f"s:{key}")
     for issue in signals.issues:
-        state = ("negated" if issue.negated else "resolved" if issue.resolved else "contained" if issue.contained
-                 else issue.level or "mention")
+        state = (
+            "negated"
+            if issue.negated
+            else "resolved"
+            if issue.resolved
+            else "contained"
+            if issue.contained
+            else issue.level or "mention"
+        )
         out.append(f"i:{issue.name}:{state}")
         if issue.source == "hazard" and issue.active:
             out.append("i:hazard-active")

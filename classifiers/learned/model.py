@@ -43,11 +43,15 @@ class UrgencyModel:
 
 def save_model(model: UrgencyModel, path: Path) -> None:
     """Write `model` as an .npz whose bytes depend only on its contents."""
-    arrays = {"features": np.array(model.features, dtype=str), "weights": model.weights.astype(np.float32),
-              "bias": model.bias.astype(np.float32), "levels": np.array(model.levels, dtype=str),
-              "threshold_names": np.array(sorted(model.thresholds), dtype=str),
-              "thresholds": np.array([model.thresholds[k] for k in sorted(model.thresholds)], dtype=np.float64),
-              "meta": np.array(json.dumps(model.meta, sort_keys=True))}
+    arrays = {
+        "features": np.array(model.features, dtype=str),
+        "weights": model.weights.astype(np.float32),
+        "bias": model.bias.astype(np.float32),
+        "levels": np.array(model.levels, dtype=str),
+        "threshold_names": np.array(sorted(model.thresholds), dtype=str),
+        "thresholds": np.array([model.thresholds[k] for k in sorted(model.thresholds)], dtype=np.float64),
+        "meta": np.array(json.dumps(model.meta, sort_keys=True)),
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, array in arrays.items():
@@ -63,18 +67,27 @@ def load_model(path: Path = DEFAULT_MODEL) -> UrgencyModel:
     """Read a model file (remembered: every classifier of the process shares it)."""
     with np.load(path, allow_pickle=False) as data:
         names = [str(n) for n in data["threshold_names"]]
-        return UrgencyModel(features=tuple(str(f) for f in data["features"]), weights=data["weights"].astype(np.float64),
-                            bias=data["bias"].astype(np.float64), levels=tuple(str(v) for v in data["levels"]),
-                            thresholds=dict(zip(names, (float(t) for t in data["thresholds"]))),
-                            meta=json.loads(str(data["meta"])))
+        return UrgencyModel(
+            features=tuple(str(f) for f in data["features"]),
+            weights=data["weights"].astype(np.float64),
+            bias=data["bias"].astype(np.float64),
+            levels=tuple(str(v) for v in data["levels"]),
+            thresholds=dict(zip(names, (float(t) for t in data["thresholds"]))),
+            meta=json.loads(str(data["meta"])),
+        )
 
 
 class Prediction:
     """The model's probabilities for one message; `reasons` (the features that pushed most towards the likeliest
     level, as a dispatcher reads them) are worked out only when asked for: most messages never need them."""
 
-    def __init__(self, probabilities: dict[str, float], reasons: tuple[str, ...] | None = None,
-                 model: UrgencyModel | None = None, rows: list[int] | None = None):
+    def __init__(
+        self,
+        probabilities: dict[str, float],
+        reasons: tuple[str, ...] | None = None,
+        model: UrgencyModel | None = None,
+        rows: list[int] | None = None,
+    ):
         self.probabilities, self._reasons, self._model, self._rows = probabilities, reasons, model, rows
 
     @property

@@ -26,9 +26,11 @@ def summary(scores: Scores) -> str:
     recall, precision = scores.urgent_recall_precision()
     fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
     alarms = f" ({len(scores.false_alarms) / scores.calm:.1%})" if scores.calm else ""
-    return (f"urgency {fmt(scores.accuracy('urgency'))}, within one {fmt(scores.accuracy('urgency_within_one'))}, "
-            f"urgent recall {fmt(recall)} precision {fmt(precision)}, missed {len(scores.missed)}/{scores.emergencies}, "
-            f"false alarms {len(scores.false_alarms)}/{scores.calm}{alarms}, category {fmt(scores.accuracy('category'))}")
+    return (
+        f"urgency {fmt(scores.accuracy('urgency'))}, within one {fmt(scores.accuracy('urgency_within_one'))}, "
+        f"urgent recall {fmt(recall)} precision {fmt(precision)}, missed {len(scores.missed)}/{scores.emergencies}, "
+        f"false alarms {len(scores.false_alarms)}/{scores.calm}{alarms}, category {fmt(scores.accuracy('category'))}"
+    )
 
 
 def table(title: str, examples: list[Example], predictions: list, combined: list[dict]) -> str:
@@ -43,15 +45,27 @@ def table(title: str, examples: list[Example], predictions: list, combined: list
 def cross_validated_report(examples: list[Example], predictions: list, thresholds: dict[str, float]) -> str:
     """The out-of-fold table: thresholds scored on the predictions they were settled on (optimistic)."""
     combined = [outcome(e, p, thresholds) for e, p in zip(examples, predictions)]
-    return table(f"out-of-fold on {len(examples)} labelled lines (the shipped thresholds settled on these same "
-                 "predictions: `combined` is optimistic):", examples, predictions, combined)
+    return table(
+        f"out-of-fold on {len(examples)} labelled lines (the shipped thresholds settled on these same "
+        "predictions: `combined` is optimistic):",
+        examples,
+        predictions,
+        combined,
+    )
 
 
 def nested_report(examples: list[Example], nested) -> str:
     """The nested table (nested.nested_outcomes): each outer fold scored by thresholds settled without it."""
     combined, predictions, outer = nested
-    lines = [table(f"nested cross-validation on {len(examples)} labelled lines (honest: each line scored by a "
-                   "model and thresholds that never saw it):", examples, predictions, combined)]
+    lines = [
+        table(
+            f"nested cross-validation on {len(examples)} labelled lines (honest: each line scored by a "
+            "model and thresholds that never saw it):",
+            examples,
+            predictions,
+            combined,
+        )
+    ]
     for number, fold in enumerate(outer, 1):
         said = ", ".join(f"{k} {v}" for k, v in fold.thresholds.items())
         lines.append(f"  outer fold {number} ({len(fold.held_out)} lines): {said}")

@@ -26,9 +26,12 @@ PRECISION = 0.85  # urgent precision (the issue's target)
 CONFIDENCE_Z = 1.645  # one-sided 95 %: the ceiling must hold beyond this sample, not just on it
 CONSTRAINED_SPLITS = ("dev2",)  # written independently of the lexicon: the honest distribution
 NEVER = 1.01  # a threshold no probability reaches
-GRID = {"decide_below": (0.6, 0.7, 0.8), "decide_at": (0.5, 0.6, 0.7, 0.8),
-        "raise_at": (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, NEVER),
-        "flag_at": (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, NEVER)}
+GRID = {
+    "decide_below": (0.6, 0.7, 0.8),
+    "decide_at": (0.5, 0.6, 0.7, 0.8),
+    "raise_at": (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, NEVER),
+    "flag_at": (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, NEVER),
+}
 FALLBACK = {"decide_below": 0.0, "decide_at": NEVER, "raise_at": NEVER, "flag_at": NEVER}  # the rules alone
 assert tuple(GRID) == THRESHOLDS
 
@@ -50,11 +53,14 @@ def policy_table(examples, predictions) -> PolicyTable:
     rank = {level: i for i, level in enumerate(URGENCY_LEVELS)}
     splits = np.array([e.split for e in examples])
     groups = {"all": np.ones(len(examples), bool)} | {s: splits == s for s in CONSTRAINED_SPLITS if (splits == s).any()}
-    return PolicyTable(np.array([[p.probabilities[level] for level in URGENCY_LEVELS] for p in predictions]),
-                       np.array([rank[e.expect["urgency"]] for e in examples]),
-                       np.array([rank[e.rules.value] for e in examples]),
-                       np.array([e.rules.confidence for e in examples]),
-                       np.array([e.flagged for e in examples]), groups)
+    return PolicyTable(
+        np.array([[p.probabilities[level] for level in URGENCY_LEVELS] for p in predictions]),
+        np.array([rank[e.expect["urgency"]] for e in examples]),
+        np.array([rank[e.rules.value] for e in examples]),
+        np.array([e.rules.confidence for e in examples]),
+        np.array([e.flagged for e in examples]),
+        groups,
+    )
 
 
 def decide(table: PolicyTable, thresholds: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -62,8 +68,14 @@ def decide(table: PolicyTable, thresholds: dict[str, float]) -> tuple[np.ndarray
     urgent, level = table.probabilities[:, 0], table.probabilities.argmax(axis=1)
     below = table.rules != 0  # the rules' urgent stands
     raised = below & (urgent >= thresholds["raise_at"])
-    decided = (below & ~raised & (table.confidence < thresholds["decide_below"]) & (level != table.rules)
-               & (level != 0) & (table.probabilities.max(axis=1) >= thresholds["decide_at"]))
+    decided = (
+        below
+        & ~raised
+        & (table.confidence < thresholds["decide_below"])
+        & (level != table.rules)
+        & (level != 0)
+        & (table.probabilities.max(axis=1) >= thresholds["decide_at"])
+    )
     ranks = np.where(raised, 0, np.where(decided, level, table.rules))
     flagged = (ranks != 0) & ((urgent >= thresholds["flag_at"]) | table.rules_flag)
     return ranks, flagged

@@ -58,9 +58,17 @@ def read_examples(classifier, labeled: Path) -> list[Example]:
             continue
         record = json.loads(line)
         reading = classifier.read(_to_input(record))
-        examples.append(Example(str(record["id"]), record.get("split", ""), record["expect"],
-                                classifier.urgency_features(reading), reading.urgency, bool(reading.emergency),
-                                reading.category.value))
+        examples.append(
+            Example(
+                str(record["id"]),
+                record.get("split", ""),
+                record["expect"],
+                classifier.urgency_features(reading),
+                reading.urgency,
+                bool(reading.emergency),
+                reading.category.value,
+            )
+        )
     return examples
 
 
@@ -88,13 +96,16 @@ def fit_weights(examples: list[Example], features: tuple[str, ...], seed: int) -
         starts.append(len(cols))
     matrix = csr_matrix((data, cols, starts), shape=(len(examples), len(features)))
     labels = [URGENCY_LEVELS.index(e.expect["urgency"]) for e in examples]
-    fitted = LogisticRegression(C=C, class_weight="balanced", max_iter=1000, tol=1e-4,
-                                random_state=seed).fit(matrix, labels)
+    fitted = LogisticRegression(C=C, class_weight="balanced", max_iter=1000, tol=1e-4, random_state=seed).fit(
+        matrix, labels
+    )
     order = [list(fitted.classes_).index(i) for i in range(len(URGENCY_LEVELS))]
     return fitted.coef_[order].T, fitted.intercept_[order]
 
 
-def fit_committee(examples: list[Example], features: tuple[str, ...], seed: int) -> tuple[UrgencyModel, list[Prediction]]:
+def fit_committee(
+    examples: list[Example], features: tuple[str, ...], seed: int
+) -> tuple[UrgencyModel, list[Prediction]]:
     """One model per fold (folds grouped by `group_of`, shuffled with `seed`) and every example's out-of-fold
     prediction; the returned model averages the fold models' weights, which is their average score for every
     message (one vocabulary, a linear model). Thresholds settled on the out-of-fold predictions thus ship with
@@ -152,8 +163,15 @@ def train(classifier, labeled: Path, seed: int) -> tuple[UrgencyModel, list[Exam
     """The shipped model: `fit` on every labelled line, with how it was trained in its meta."""
     examples = read_examples(classifier, labeled)
     model, predictions = fit(examples, seed)
-    meta = {"seed": seed, "lines": len(examples), "folds": FOLDS, "C": C, "min_lines": MIN_LINES,
-            "model": f"average of the {FOLDS} fold models", "false_alarm_ceiling": CEILING,
-            "constrained_splits": list(CONSTRAINED_SPLITS),
-            "labeled_sha256": hashlib.sha256(labeled.read_bytes()).hexdigest()}
+    meta = {
+        "seed": seed,
+        "lines": len(examples),
+        "folds": FOLDS,
+        "C": C,
+        "min_lines": MIN_LINES,
+        "model": f"average of the {FOLDS} fold models",
+        "false_alarm_ceiling": CEILING,
+        "constrained_splits": list(CONSTRAINED_SPLITS),
+        "labeled_sha256": hashlib.sha256(labeled.read_bytes()).hexdigest(),
+    }
     return _rounded(model.features, model.weights, model.bias, model.thresholds, meta), examples, predictions

@@ -173,13 +173,18 @@ def normalize_phone(value: str | None, default_region: str = "US", *, internatio
 # a weak one ("also", "something else", "también") just as often adds to the open problem ("Also, it's still
 # leaking"), so it only counts together with a different topic (see `new_issue_reason`).
 _GREETING = r"^\W*(?:(?:hi|hello|hey|hola|buenas|hallo)\b\W*)?"
-_STRONG_CUE = re.compile(_GREETING + r"""(?:
+_STRONG_CUE = re.compile(
+    _GREETING
+    + r"""(?:
         (?:i\s+have\s+)?(?:another|a\s+new|one\s+more|a\s+different|a\s+separate|new|different|separate)
             \s+(?:problem|issue|request|thing|question|matter)
         |otro\s+problema|otra\s+cosa|otro\s+asunto|nuevo\s+problema|tengo\s+otro
-        |noch\s+ein|ein\s+anderes|neues\s+problem|autre\s+problème|un\s+autre)""", re.IGNORECASE | re.VERBOSE)
-_WEAK_CUE = re.compile(_GREETING + r"(?:(?:and\s+)?also\b|something\s+else|también|tambien|además|ademas)",
-                       re.IGNORECASE)
+        |noch\s+ein|ein\s+anderes|neues\s+problem|autre\s+problème|un\s+autre)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_WEAK_CUE = re.compile(
+    _GREETING + r"(?:(?:and\s+)?also\b|something\s+else|también|tambien|además|ademas)", re.IGNORECASE
+)
 _FOLLOW_UP = re.compile(  # see `_reads_as_follow_up`: these, or any continuation cue of the six languages
     r"\b(still|again|same|any\s+update|update\s+on|not\s+fixed|came\s+back|sigue|todav[ií]a|mismo|misma"
     r"|otra\s+vez|de\s+nuevo|immer\s+noch|wieder|gleiche[nr]?)\b",
@@ -187,10 +192,36 @@ _FOLLOW_UP = re.compile(  # see `_reads_as_follow_up`: these, or any continuatio
 )
 # Just enough vocabulary to notice "a different problem after a long pause"; the real classifier runs later.
 _TOPICS: dict[str, tuple[str, ...]] = {
-    "plumbing": ("leak", "sink", "tap", "faucet", "toilet", "drain", "pipe", "water", "shower", "fuga", "agua",
-                 "grifo", "inodoro", "tubería", "wasser", "geyser"),
-    "hvac": ("heat", "heating", "boiler", "radiator", "furnace", "air con", "a/c", "calefacción",
-             "calefaccion", "heizung"),
+    "plumbing": (
+        "leak",
+        "sink",
+        "tap",
+        "faucet",
+        "toilet",
+        "drain",
+        "pipe",
+        "water",
+        "shower",
+        "fuga",
+        "agua",
+        "grifo",
+        "inodoro",
+        "tubería",
+        "wasser",
+        "geyser",
+    ),
+    "hvac": (
+        "heat",
+        "heating",
+        "boiler",
+        "radiator",
+        "furnace",
+        "air con",
+        "a/c",
+        "calefacción",
+        "calefaccion",
+        "heizung",
+    ),
     "electrical": ("power", "electric", "outlet", "socket", "light", "breaker", "fuse", "luz", "enchufe", "strom"),
     "appliance": ("fridge", "oven", "stove", "washer", "dryer", "dishwasher", "microwave", "nevera", "horno"),
     "pest": ("mice", "mouse", "rat", "cockroach", "roach", "bugs", "ants", "ratones", "cucarachas"),
@@ -255,17 +286,29 @@ def match_conversation(
     if message.external_ticket_id:
         for candidate in candidates:
             if candidate.external_ticket_id == message.external_ticket_id:
-                return ThreadMatch(ticket_number=candidate.ticket_number, sure=True, signal="external-ticket-id",
-                                   score=1.0, evidence=[f"provider ticket id {message.external_ticket_id}"])
+                return ThreadMatch(
+                    ticket_number=candidate.ticket_number,
+                    sure=True,
+                    signal="external-ticket-id",
+                    score=1.0,
+                    evidence=[f"provider ticket id {message.external_ticket_id}"],
+                )
         # A provider case (QContact) is its own ticket: it never joins a conversation by time alone.
-        return ThreadMatch(signal="external-ticket-id",
-                           evidence=[f"provider ticket {message.external_ticket_id} has no ticket here yet"])
+        return ThreadMatch(
+            signal="external-ticket-id",
+            evidence=[f"provider ticket {message.external_ticket_id} has no ticket here yet"],
+        )
     quoted = message.thread.reply_to_channel_id
     if quoted:
         for candidate in candidates:
             if quoted in candidate.channel_message_ids:
-                return ThreadMatch(ticket_number=candidate.ticket_number, sure=True, signal="reply-context",
-                                   score=1.0, evidence=[f"replies to message {quoted} on {candidate.ticket_number}"])
+                return ThreadMatch(
+                    ticket_number=candidate.ticket_number,
+                    sure=True,
+                    signal="reply-context",
+                    score=1.0,
+                    evidence=[f"replies to message {quoted} on {candidate.ticket_number}"],
+                )
     candidates = [c for c in candidates if not c.external_ticket_id]  # those follow their provider's case
     if not candidates:
         return ThreadMatch(evidence=["no open conversation ticket for this sender"])
@@ -275,13 +318,24 @@ def match_conversation(
     text = message.text or message.full_text
     if pause > window:
         if _reads_as_follow_up(text):
-            evidence = (f"reads like a follow-up of {latest.ticket_number}, but {_hours(pause)} since its last "
-                        f"message (window {_hours(window)})")
-            return ThreadMatch(ticket_number=latest.ticket_number, sure=False, signal="conversation-window",
-                               score=0.5, evidence=[evidence])
-        return ThreadMatch(signal="conversation-window", evidence=[
-            f"{_hours(pause)} since the last message on {latest.ticket_number}, "
-            f"longer than the {_hours(window)} window"])
+            evidence = (
+                f"reads like a follow-up of {latest.ticket_number}, but {_hours(pause)} since its last "
+                f"message (window {_hours(window)})"
+            )
+            return ThreadMatch(
+                ticket_number=latest.ticket_number,
+                sure=False,
+                signal="conversation-window",
+                score=0.5,
+                evidence=[evidence],
+            )
+        return ThreadMatch(
+            signal="conversation-window",
+            evidence=[
+                f"{_hours(pause)} since the last message on {latest.ticket_number}, "
+                f"longer than the {_hours(window)} window"
+            ],
+        )
     old_topic = latest.subcategory or latest.category or topic_of(latest.subject)  # subcategory: "plumbing"
     reason = new_issue_reason(text, old_topic)
     if reason:
@@ -289,11 +343,19 @@ def match_conversation(
     if pause > long_pause and not _reads_as_follow_up(text):
         new_topic = topic_of(text)
         if new_topic and old_topic and not _same_topic(new_topic, old_topic):
-            return ThreadMatch(signal="new-issue-topic", evidence=[
-                f"names {new_topic}, {latest.ticket_number} is about {old_topic}, after {_hours(pause)} of silence"])
-    return ThreadMatch(ticket_number=latest.ticket_number, sure=True, signal="conversation-window", score=0.9,
-                       evidence=[f"{_minutes(pause)} after the last message on {latest.ticket_number} "
-                                 f"(window {_hours(window)})"])
+            return ThreadMatch(
+                signal="new-issue-topic",
+                evidence=[
+                    f"names {new_topic}, {latest.ticket_number} is about {old_topic}, after {_hours(pause)} of silence"
+                ],
+            )
+    return ThreadMatch(
+        ticket_number=latest.ticket_number,
+        sure=True,
+        signal="conversation-window",
+        score=0.9,
+        evidence=[f"{_minutes(pause)} after the last message on {latest.ticket_number} (window {_hours(window)})"],
+    )
 
 
 def _reads_as_follow_up(text: str | None) -> bool:

@@ -56,9 +56,14 @@ _ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")  # a plain addr-spec: w
 def report_to_raw(report: StaffReport, region: str, now: datetime) -> RawInput:
     """The raw item for a staff report, with the requester normalised (ValueError when it is unusable)."""
     report = report.model_copy(update={"requester": requester_address(report.requester, region)})
-    return RawInput(channel=ChannelName.INTERNAL, channel_id=f"staff:{uuid.uuid4()}",
-                    payload=report.model_dump_json().encode(), content_type="application/json",
-                    source=f"staff:{report.created_by}", received_at=now)
+    return RawInput(
+        channel=ChannelName.INTERNAL,
+        channel_id=f"staff:{uuid.uuid4()}",
+        payload=report.model_dump_json().encode(),
+        content_type="application/json",
+        source=f"staff:{report.created_by}",
+        received_at=now,
+    )
 
 
 class InternalChannel:
@@ -73,8 +78,14 @@ class InternalChannel:
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"stored staff report is unreadable: {exc}") from None
         return InboundMessage(
-            channel=ChannelName.INTERNAL, channel_message_id=raw.channel_id, raw_id=raw.id,
-            sender=report.requester, sender_name=report.requester_name, subject=report.subject,
-            text=report.text, full_text=report.text, received_at=raw.received_at,
+            channel=ChannelName.INTERNAL,
+            channel_message_id=raw.channel_id,
+            raw_id=raw.id,
+            sender=report.requester,
+            sender_name=report.requester_name,
+            subject=report.subject,
+            text=report.text,
+            full_text=report.text,
+            received_at=raw.received_at,
             extra={"created_by": report.created_by},
         )

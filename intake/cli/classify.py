@@ -13,8 +13,11 @@ from pathlib import Path
 
 import click
 
-_QUOTE_HEADER = re.compile(r"^\s*(?:on\b.*\bwrote:|am\b.*\bschrieb.*:|el\b.*\bescribi[oó]:|le\b.*\ba [ée]crit ?:"
-                           r"|-{3,}\s*original message\s*-{3,}|-{5,}\s*forwarded message|from:\s.*)\s*$", re.IGNORECASE)
+_QUOTE_HEADER = re.compile(
+    r"^\s*(?:on\b.*\bwrote:|am\b.*\bschrieb.*:|el\b.*\bescribi[oó]:|le\b.*\ba [ée]crit ?:"
+    r"|-{3,}\s*original message\s*-{3,}|-{5,}\s*forwarded message|from:\s.*)\s*$",
+    re.IGNORECASE,
+)
 
 
 def strip_quotes(text: str) -> str:
@@ -62,10 +65,16 @@ def _to_input(record: dict):
     """The classifier's input for one line; raises ValueError when a field has the wrong type."""
     from classifiers import ClassifyInput
 
-    item = ClassifyInput.model_validate({
-        "id": None if record.get("id") is None else str(record["id"]), "channel": record.get("channel") or "email",
-        "sender": record.get("from"), "subject": record.get("subject"), "body": record.get("body") or "",
-        "received_at": record.get("received_at")})
+    item = ClassifyInput.model_validate(
+        {
+            "id": None if record.get("id") is None else str(record["id"]),
+            "channel": record.get("channel") or "email",
+            "sender": record.get("from"),
+            "subject": record.get("subject"),
+            "body": record.get("body") or "",
+            "received_at": record.get("received_at"),
+        }
+    )
     return item.model_copy(update={"body": strip_quotes(item.body)})
 
 
@@ -88,8 +97,21 @@ def _records(stream, blank_is_error: bool = False):
 
 def _output(record: dict, result) -> dict:
     out = {"id": record.get("id")}
-    out |= result.model_dump(include={"category", "subcategory", "urgency", "property", "unit", "billing_type",
-                                      "requires_approval", "estimated_cost", "confidence", "evidence", "needs_review"})
+    out |= result.model_dump(
+        include={
+            "category",
+            "subcategory",
+            "urgency",
+            "property",
+            "unit",
+            "billing_type",
+            "requires_approval",
+            "estimated_cost",
+            "confidence",
+            "evidence",
+            "needs_review",
+        }
+    )
     return out
 
 

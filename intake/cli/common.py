@@ -37,7 +37,8 @@ def require_rules_dir(settings: Settings) -> None:
         what = "does not exist" if not folder.exists() else "is not a folder"
         raise click.ClickException(
             f"rules folder {folder} {what} (setting rules_dir): set rules_dir in the configuration file "
-            "(relative to its folder) or INTAKE_RULES_DIR (relative to the current folder)")
+            "(relative to its folder) or INTAKE_RULES_DIR (relative to the current folder)"
+        )
 
 
 @contextmanager

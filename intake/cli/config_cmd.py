@@ -28,8 +28,10 @@ def config_show() -> None:
 
 def config_notes(settings: Settings) -> list[str]:
     """One line per setting nothing reads yet, then one per risky choice in `settings`."""
-    notes = [f"note: {key} is not used yet (kept for a coming feature; changing it changes nothing today)"
-             for key in sorted(NOT_USED_YET)]
+    notes = [
+        f"note: {key} is not used yet (kept for a coming feature; changing it changes nothing today)"
+        for key in sorted(NOT_USED_YET)
+    ]
     return notes + config_warnings(settings)
 
 
@@ -37,11 +39,15 @@ def config_warnings(settings: Settings) -> list[str]:
     """Settings that leave a door open, or a channel refusing every delivery."""
     warnings = []
     if settings.waha.hmac_key is None and settings.waha.allow_unsigned:
-        warnings.append("warning: waha.allow_unsigned = true and no waha.hmac_key: anyone who can reach the WAHA "
-                        "webhook can post messages that become tickets")
+        warnings.append(
+            "warning: waha.allow_unsigned = true and no waha.hmac_key: anyone who can reach the WAHA "
+            "webhook can post messages that become tickets"
+        )
     elif settings.waha.hmac_key is None:
-        warnings.append("warning: waha.hmac_key is not set: the WAHA webhook refuses deliveries (503) "
-                        "until it is (or waha.allow_unsigned = true on purpose)")
+        warnings.append(
+            "warning: waha.hmac_key is not set: the WAHA webhook refuses deliveries (503) "
+            "until it is (or waha.allow_unsigned = true on purpose)"
+        )
     return warnings
 
 

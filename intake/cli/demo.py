@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 import shlex
 import shutil
-from contextlib import contextmanager
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from intake.cli.common import drain, in_process_worker, open_runtime
-from intake.cli.rules_gate import refuse_broken_rules
 from intake.cli.ingest import format_summary, ingest_paths, summarize
+from intake.cli.rules_gate import refuse_broken_rules
 from intake.cli.tickets import format_table
 from intake.config import Settings, get_settings
 from intake.runtime import REGISTRY_VERSION
@@ -28,18 +28,33 @@ SAMPLE_FOLDERS = ("email", "whatsapp", "waha", "qcontact")
 
 
 @click.command("demo")
-@click.option("--samples", "samples_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=None, help="Samples folder (default: the project's samples/).")
-@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("intake-demo"),
-              show_default=True, help="Where the demo's SQLite database and files go (emptied first).")
+@click.option(
+    "--samples",
+    "samples_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Samples folder (default: the project's samples/).",
+)
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("intake-demo"),
+    show_default=True,
+    help="Where the demo's SQLite database and files go (emptied first).",
+)
 def demo_command(samples_dir: Path | None, workdir: Path) -> None:
     """Process every sample on a fresh SQLite database with the in-process broker; print the triage table."""
     samples_dir = samples_dir or (Path("samples") if Path("samples/registry.yaml").is_file() else PROJECT_SAMPLES)
     base = get_settings()
-    settings = Settings.model_validate(base.model_dump() | {
-        "database_url": f"sqlite:///{workdir / 'intake.db'}", "data_dir": workdir / "data", "redis_url": None,
-        "rules_dir": base.rules_dir if base.rules_dir.is_dir() else PROJECT_SAMPLES.parent / "rules",
-    })
+    settings = Settings.model_validate(
+        base.model_dump()
+        | {
+            "database_url": f"sqlite:///{workdir / 'intake.db'}",
+            "data_dir": workdir / "data",
+            "redis_url": None,
+            "rules_dir": base.rules_dir if base.rules_dir.is_dir() else PROJECT_SAMPLES.parent / "rules",
+        }
+    )
     refuse_broken_rules(settings)  # before the last demo's files are deleted
     _empty_workdir(workdir)
     _use_in_process_broker(settings)
@@ -70,8 +85,10 @@ def next_steps(database: Path, number: str) -> str:
     `intake` that is running now (a venv's is often not on PATH)."""
     env = f"INTAKE_DATABASE_URL={shlex.quote(f'sqlite:///{database.resolve()}')}"
     intake = intake_command()
-    return (f"\nThe demo's database: {database.resolve()}\nLook at it with:\n"
-            f"  {env} {intake} tickets list --review\n  {env} {intake} tickets show {number}")
+    return (
+        f"\nThe demo's database: {database.resolve()}\nLook at it with:\n"
+        f"  {env} {intake} tickets list --review\n  {env} {intake} tickets show {number}"
+    )
 
 
 def intake_command() -> str:
@@ -107,8 +124,9 @@ DEMO_MARKER = ".intake-demo"
 def _empty_workdir(workdir: Path) -> None:
     """Start from an empty folder; only a folder an earlier demo made (or an empty one) is ever emptied."""
     if workdir.exists() and any(workdir.iterdir()) and not (workdir / DEMO_MARKER).is_file():
-        raise click.ClickException(f"{workdir} is not empty and was not made by `intake demo`: "
-                                   "choose another --workdir")
+        raise click.ClickException(
+            f"{workdir} is not empty and was not made by `intake demo`: choose another --workdir"
+        )
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     (workdir / DEMO_MARKER).write_text("made by `intake demo`, which empties this folder on each run\n")

@@ -5,7 +5,7 @@ microseconds, ages and SLA due times relative to now. JSON output does not go th
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 DASH = "—"
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -16,13 +16,13 @@ def as_datetime(value: datetime | str | None) -> datetime | None:
     if value is None or value == "":
         return None
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def format_time(value: datetime | str | None) -> str:
     """'2026-12-07 18:11:06 UTC', or "—"."""
     moment = as_datetime(value)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else DASH
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else DASH
 
 
 def format_span(delta: timedelta) -> str:
@@ -51,7 +51,7 @@ def format_due(due: datetime | str | None, now: datetime, *, year: bool = True) 
         return DASH
     left = moment - now
     relative = f"in {format_span(left)}" if left.total_seconds() >= 0 else f"{format_span(left)} overdue"
-    return f"{moment.astimezone(timezone.utc):{'%Y-' if year else ''}%m-%d %H:%M} ({relative})"
+    return f"{moment.astimezone(UTC):{'%Y-' if year else ''}%m-%d %H:%M} ({relative})"
 
 
 def shown(value) -> str:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import click
 
-from assignment.followup import allowed_fields, previous_matches
 from assignment.escalation import DONE_STATUSES
+from assignment.followup import allowed_fields, previous_matches
 from assignment.timers import replan, send_messages, stored_facts
 from intake.cli.common import open_runtime
 from intake.cli.settle import settled_messages
@@ -32,16 +32,24 @@ def confirm(runtime, number: str, *, actor: str, reason: str | None = None) -> s
         ticket, now, engine = _ticket(session, number), runtime.clock(), runtime.rules().current()
         _check_settleable(ticket, CONFIRMED)
         why = f"possible emergency confirmed by {actor}" + (f": {reason}" if reason else "")
-        ticket_store.set_fields(session, ticket, {"urgency": "urgent", "priority": "URGENT"}, actor=actor, at=now,
-                                reason=why)
+        ticket_store.set_fields(
+            session, ticket, {"urgency": "urgent", "priority": "URGENT"}, actor=actor, at=now, reason=why
+        )
         _settle(session, ticket, CONFIRMED, actor=actor, reason=reason, now=now)
         if ticket.status not in DONE_STATUSES:
             texts = ticket_store.inbound_texts(session, ticket)
             decision = engine.decide(stored_facts(ticket, "\n".join(texts)), LazyWorkload(session), now)
             fields, kept = allowed_fields(ticket, decision, engine)
             prefix = f"re-decided after {why}: "
-            _apply_decision(session, ticket, decision, now, fields=fields, prefix=prefix,
-                            notify_rules=set(decision.matched_rules) - previous_matches(ticket))
+            _apply_decision(
+                session,
+                ticket,
+                decision,
+                now,
+                fields=fields,
+                prefix=prefix,
+                notify_rules=set(decision.matched_rules) - previous_matches(ticket),
+            )
             for note in kept:
                 ticket_store.add_event(session, ticket, "rules-kept", actor="rules", reason=prefix + note, at=now)
         messages = replan(session, ticket, engine, now, actor="sla", why="possible emergency confirmed")
@@ -65,8 +73,9 @@ def _check_settleable(ticket, target: str) -> None:
     if state is None:
         raise StaffError(f"{ticket.number} was never flagged as a possible emergency")
     if state == CONFIRMED or state == target:
-        raise StaffError(f"{ticket.number}: the possible emergency was already {state} by "
-                         f"{ticket.emergency_settled_by or 'someone'}")
+        raise StaffError(
+            f"{ticket.number}: the possible emergency was already {state} by {ticket.emergency_settled_by or 'someone'}"
+        )
 
 
 def _settle(session, ticket, state: str, *, actor: str, reason: str | None, now) -> None:
@@ -75,10 +84,17 @@ def _settle(session, ticket, state: str, *, actor: str, reason: str | None, now)
     ticket.emergency_settled_at, ticket.emergency_settled_why = now, reason
     ticket.updated_at = now
     word = "confirmed" if state == CONFIRMED else "cleared"
-    ticket_store.add_event(session, ticket, f"emergency-{word}", actor=actor, at=now,
-                           changes={"emergency_state": {"from": before, "to": state}},
-                           reason=f"possible emergency {word} by {actor}" + (f": {reason}" if reason else "")
-                                  + ("" if before != OPEN else "; no longer pinned in the triage queue"))
+    ticket_store.add_event(
+        session,
+        ticket,
+        f"emergency-{word}",
+        actor=actor,
+        at=now,
+        changes={"emergency_state": {"from": before, "to": state}},
+        reason=f"possible emergency {word} by {actor}"
+        + (f": {reason}" if reason else "")
+        + ("" if before != OPEN else "; no longer pinned in the triage queue"),
+    )
 
 
 @click.command("emergency")

@@ -20,15 +20,21 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 def format_report(report: Report, title: str) -> str:
     """The figures, a confusion per kind (expected → predicted) and the misses with their ids."""
     n = len(report.results)
-    lines = [f"{title}: {n} cases, follow-up precision {report.precision:.2f} recall {report.recall:.2f} "
-             f"F1 {report.f1:.2f} (accuracy {sum(r.correct for r in report.results) / max(n, 1):.2f})",
-             f"  {'kind':32} {'fu→fu':>6} {'fu→new':>6} {'new→new':>7} {'new→fu':>6}"]
+    lines = [
+        f"{title}: {n} cases, follow-up precision {report.precision:.2f} recall {report.recall:.2f} "
+        f"F1 {report.f1:.2f} (accuracy {sum(r.correct for r in report.results) / max(n, 1):.2f})",
+        f"  {'kind':32} {'fu→fu':>6} {'fu→new':>6} {'new→new':>7} {'new→fu':>6}",
+    ]
     for kind, counts in sorted(report.by_kind().items()):
-        lines.append(f"  {kind:32} {counts[('follow-up', 'follow-up')]:>6} {counts[('follow-up', 'new')]:>6} "
-                     f"{counts[('new', 'new')]:>7} {counts[('new', 'follow-up')]:>6}")
+        lines.append(
+            f"  {kind:32} {counts[('follow-up', 'follow-up')]:>6} {counts[('follow-up', 'new')]:>6} "
+            f"{counts[('new', 'new')]:>7} {counts[('new', 'follow-up')]:>6}"
+        )
     for miss in report.misses:
-        lines.append(f"  MISS {miss.case.id} ({miss.case.kind}) expected {miss.case.expect}, got {miss.predicted}: "
-                     f"{miss.outcome}" + (f" [{miss.detail}]" if miss.detail else ""))
+        lines.append(
+            f"  MISS {miss.case.id} ({miss.case.kind}) expected {miss.case.expect}, got {miss.predicted}: "
+            f"{miss.outcome}" + (f" [{miss.detail}]" if miss.detail else "")
+        )
     return "\n".join(lines)
 
 
@@ -56,10 +62,24 @@ def eval_threading_command(files: tuple[Path, ...], fmt: str) -> None:
     except CaseError as exc:
         raise click.ClickException(str(exc)) from None
     if fmt == "json":
-        click.echo(json.dumps({str(path): {
-            "cases": len(r.results), "precision": r.precision, "recall": r.recall, "f1": r.f1,
-            "misses": [{"id": m.case.id, "kind": m.case.kind, "expect": m.case.expect, "outcome": m.outcome}
-                       for m in r.misses]} for path, r in reports.items()}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    str(path): {
+                        "cases": len(r.results),
+                        "precision": r.precision,
+                        "recall": r.recall,
+                        "f1": r.f1,
+                        "misses": [
+                            {"id": m.case.id, "kind": m.case.kind, "expect": m.case.expect, "outcome": m.outcome}
+                            for m in r.misses
+                        ],
+                    }
+                    for path, r in reports.items()
+                },
+                indent=2,
+            )
+        )
         return
     for path, report in reports.items():
         click.echo(format_report(report, str(path)))

@@ -49,9 +49,11 @@ def poll_command(once: bool, names: tuple[str, ...], as_json: bool) -> None:
             if as_json:
                 echo_json({"mailbox": mailbox.name} | result.model_dump())
             else:
-                click.echo(f"{mailbox.name}: {result.fetched} fetched, {result.stored} stored, {result.duplicates} "
-                           f"duplicates, {result.quarantined} quarantined, {result.marked} marked; last UID "
-                           f"{result.last_uid}" + (" (UIDVALIDITY changed: folder re-read)" if result.resynced else ""))
+                click.echo(
+                    f"{mailbox.name}: {result.fetched} fetched, {result.stored} stored, {result.duplicates} "
+                    f"duplicates, {result.quarantined} quarantined, {result.marked} marked; last UID "
+                    f"{result.last_uid}" + (" (UIDVALIDITY changed: folder re-read)" if result.resynced else "")
+                )
         drain(worker)
     if failed:
         raise click.exceptions.Exit(1)
@@ -69,8 +71,10 @@ def status_command() -> None:
         if position is None:
             click.echo(f"{mailbox.name}: {where}: never polled")
         else:
-            click.echo(f"{mailbox.name}: {where}: UIDVALIDITY {position.uidvalidity}, last UID {position.last_uid}, "
-                       f"{len(position.unmarked)} stored but not yet marked")
+            click.echo(
+                f"{mailbox.name}: {where}: UIDVALIDITY {position.uidvalidity}, last UID {position.last_uid}, "
+                f"{len(position.unmarked)} stored but not yet marked"
+            )
 
 
 def _selected(settings: Settings, names: tuple[str, ...]) -> list[MailboxSettings]:

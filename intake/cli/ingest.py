@@ -13,9 +13,9 @@ from tqdm import tqdm
 from intake.cli.common import drain, in_process_worker, open_runtime, wait_for_processing
 from intake.cli.rules_gate import refuse_broken_rules
 from intake.ingest import accept, quarantine_input
+from intake.logs import describe_error
 from intake.models import ChannelName
 from intake.runtime import Runtime
-from intake.logs import describe_error
 from intake.sources import SourceError, read_paths, rejected_raw
 from store.models import RawItem
 
@@ -24,10 +24,17 @@ BATCH = 100
 
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--channel", type=click.Choice([c.value for c in ChannelName if c != ChannelName.INTERNAL]),
-              help="Channel of JSON payload files (default: from the folder name, else email).")
-@click.option("--wait/--no-wait", default=True, show_default=True,
-              help="On Redis, wait for the workers to finish before printing the summary.")
+@click.option(
+    "--channel",
+    type=click.Choice([c.value for c in ChannelName if c != ChannelName.INTERNAL]),
+    help="Channel of JSON payload files (default: from the folder name, else email).",
+)
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    show_default=True,
+    help="On Redis, wait for the workers to finish before printing the summary.",
+)
 def ingest_command(paths: tuple[Path, ...], channel: str | None, wait: bool) -> None:
     """Store every item found in PATHS and process it; prints what became of them.
 
@@ -50,8 +57,10 @@ def ingest_command(paths: tuple[Path, ...], channel: str | None, wait: bool) -> 
             raise click.ClickException(str(exc)) from None
         except DBAPIError as exc:  # "database is locked", connection lost: no fault of the item, nothing kept
             drain(worker)
-            raise click.ClickException(f"the database failed, ingest stopped (items stored before it are kept; "
-                                       f"run it again to store the rest): {describe_error(exc)[:300]}") from None
+            raise click.ClickException(
+                f"the database failed, ingest stopped (items stored before it are kept; "
+                f"run it again to store the rest): {describe_error(exc)[:300]}"
+            ) from None
         drain(worker)
         if worker is None and wait and not wait_for_processing(runtime, summary["raw_ids"]):
             click.echo("the workers have not finished after 600 s: items still pending are counted as such", err=True)
@@ -125,8 +134,11 @@ def _quarantine_unstorable(runtime: Runtime, raw, exc: Exception, raw_ids: list[
     """Keep the bytes under a content-hash key with the store's reason (a database outage raises again here)."""
     reason = f"cannot be stored as received: {describe_error(exc)[:300]}"
     click.echo(f"{raw.source}: quarantined: {reason}", err=True)
-    raw_ids.append(quarantine_input(runtime.db, rejected_raw(raw.channel, None, raw.payload, raw.source or "ingest",
-                                                             raw.content_type), reason))
+    raw_ids.append(
+        quarantine_input(
+            runtime.db, rejected_raw(raw.channel, None, raw.payload, raw.source or "ingest", raw.content_type), reason
+        )
+    )
     return 0
 
 
@@ -153,7 +165,15 @@ def summarize(runtime: Runtime, ingested: dict) -> Counter:
 
 
 def format_summary(counts: Counter) -> str:
-    order = ["new tickets", "threaded replies", "duplicates", "quarantined", "dropped (automatic, empty)", "delivery reports", "pending"]
+    order = [
+        "new tickets",
+        "threaded replies",
+        "duplicates",
+        "quarantined",
+        "dropped (automatic, empty)",
+        "delivery reports",
+        "pending",
+    ]
     return "  ".join(f"{name}: {counts.get(name, 0)}" for name in order if counts.get(name) or name in order[:4])
 
 

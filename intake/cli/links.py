@@ -43,14 +43,22 @@ def merge(runtime, into: str, from_: str, *, actor: str, reason: str | None = No
             message.ticket = target
         target.last_activity_at = max(target.last_activity_at, source.last_activity_at)
         target.updated_at = now
-        ticket_store.add_event(session, target, "merged", actor=actor, at=now, reason=why,
-                               changes={"from": source.number, "messages": [m.id for m in moved]})
+        ticket_store.add_event(
+            session,
+            target,
+            "merged",
+            actor=actor,
+            at=now,
+            reason=why,
+            changes={"from": source.number, "messages": [m.id for m in moved]},
+        )
         engine = runtime.rules().current()
         for ticket, other in ((target, source), (source, target)):
             _clear_link(session, ticket, other.number, actor=actor, now=now, engine=engine)
         if source.needs_review:
-            ticket_store.set_fields(session, source, {"needs_review": False}, actor=actor, at=now,
-                                    reason=f"merged into {target.number}")
+            ticket_store.set_fields(
+                session, source, {"needs_review": False}, actor=actor, at=now, reason=f"merged into {target.number}"
+            )
         messages = replan(session, source, engine, now, actor="sla", why=f"merged into {target.number}")
     send_messages(messages, from_)
     return f"{from_.upper()} merged into {into.upper()}: {len(moved)} messages moved"
@@ -75,8 +83,15 @@ def unlink(runtime, number: str, other: str | None = None, *, actor: str) -> str
                 messages.append(("assign_ticket", (linked.id,)))
             peer = ticket_store.get_by_number(session, to)
             if peer is not None:
-                ticket_store.add_event(session, peer, "unlinked", actor=actor, at=now, changes={"from": linked.number},
-                                       reason=f"not related to {linked.number}, said {actor}")
+                ticket_store.add_event(
+                    session,
+                    peer,
+                    "unlinked",
+                    actor=actor,
+                    at=now,
+                    changes={"from": linked.number},
+                    reason=f"not related to {linked.number}, said {actor}",
+                )
     send_messages(messages, number)
     return ", ".join(f"{linked.number}: no longer linked to {to}" for linked, to in pairs)
 
@@ -96,9 +111,15 @@ def _clear_link(session, ticket, to: str, *, actor: str, now, engine) -> bool:
     ticket_store.set_fields(session, ticket, values, actor=actor, at=now, reason=f"not a follow-up of {to}")
     back_to_rules = only_link and ticket.status in ("new", "triaged")
     # the mark is what the routing sweeper looks for when the `assign_ticket` message is lost
-    ticket_store.add_event(session, ticket, "unlinked", actor=actor, at=now,
-                           changes={"from": to, **(BACK_TO_RULES if back_to_rules else {})},
-                           reason=f"not related to {to}, said {actor}")
+    ticket_store.add_event(
+        session,
+        ticket,
+        "unlinked",
+        actor=actor,
+        at=now,
+        changes={"from": to, **(BACK_TO_RULES if back_to_rules else {})},
+        reason=f"not related to {to}, said {actor}",
+    )
     return back_to_rules
 
 

@@ -16,7 +16,12 @@ import intake.cli
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="TOML config file (else INTAKE_CONFIG or ./intake.toml).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="TOML config file (else INTAKE_CONFIG or ./intake.toml).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log at DEBUG level.")
 def cli(config_file: str | None, verbose: bool) -> None:
     """Intake: turn tenants' emails and chat messages into classified, assigned tickets."""

@@ -30,14 +30,18 @@ def outbox_list(state: str | None, fmt: str, limit: int) -> None:
     if state:
         query = query.where(TicketMessage.delivery_status == state)
     with runtime.db.session() as session:
-        rows = [outbound_summary(m) for m in session.execute(query.order_by(TicketMessage.id.desc()).limit(limit)).scalars()]
+        rows = [
+            outbound_summary(m) for m in session.execute(query.order_by(TicketMessage.id.desc()).limit(limit)).scalars()
+        ]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for row in rows:
         error = f"  {row['error'].splitlines()[0][:80]}" if row["error"] else ""
-        click.echo(f"{row['id']:>6}  {row['ticket']:<11} {row['channel']:<8} {row['state'] or '':<9} "
-                   f"{row['attempts']:>2} tries  {', '.join(row['to'])[:40]}{error}")
+        click.echo(
+            f"{row['id']:>6}  {row['ticket']:<11} {row['channel']:<8} {row['state'] or '':<9} "
+            f"{row['attempts']:>2} tries  {', '.join(row['to'])[:40]}{error}"
+        )
     click.echo(f"{len(rows)} outbound messages")
 
 

@@ -25,12 +25,17 @@ def quarantine_list(fmt: str) -> None:
     """List quarantined items with the reason."""
     runtime = open_runtime(needs_rules=False)
     with runtime.db.session() as session:
-        rows = [raw_summary(r) for r in session.execute(select(RawItem).where(RawItem.state == QUARANTINED).order_by(RawItem.id)).scalars()]
+        rows = [
+            raw_summary(r)
+            for r in session.execute(select(RawItem).where(RawItem.state == QUARANTINED).order_by(RawItem.id)).scalars()
+        ]
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
         return
     for row in rows:
-        click.echo(f"{row['id']:>6}  {row['channel']:<9} {row['received_at'][:19]}  attempts {row['attempts']}  {row['error']}")
+        click.echo(
+            f"{row['id']:>6}  {row['channel']:<9} {row['received_at'][:19]}  attempts {row['attempts']}  {row['error']}"
+        )
     click.echo(f"{len(rows)} quarantined")
 
 
@@ -69,8 +74,10 @@ def quarantine_retry(raw_ids: tuple[int, ...], retry_all: bool) -> None:
     with runtime.db.session() as session:
         states = dict(session.execute(select(RawItem.id, RawItem.state).where(RawItem.id.in_(ids))).all())
     done = sum(1 for s in states.values() if s == "processed")
-    click.echo(f"retried {released}: {done} processed, {sum(1 for s in states.values() if s == QUARANTINED)} quarantined again, "
-               f"{sum(1 for s in states.values() if s == 'pending')} pending")
+    click.echo(
+        f"retried {released}: {done} processed, {sum(1 for s in states.values() if s == QUARANTINED)} quarantined again, "
+        f"{sum(1 for s in states.values() if s == 'pending')} pending"
+    )
 
 
 def register(group: click.Group) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import email
 import email.policy
 import email.utils
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -31,9 +31,9 @@ def status_file_path() -> Path:
 
 def _parse_at(value: str | None) -> datetime:
     if not value:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def facts_from_file(path: Path, at: datetime, overrides: dict[str, str]):
@@ -46,8 +46,12 @@ def facts_from_file(path: Path, at: datetime, overrides: dict[str, str]):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         body = message.get_body(preferencelist=("plain", "html"))
         sender = email.utils.parseaddr(str(message.get("from") or ""))[1]
-        data = {"channel": "email", "subject": message.get("subject"), "sender": sender or None,
-                "text": body.get_content() if body is not None else ""}
+        data = {
+            "channel": "email",
+            "subject": message.get("subject"),
+            "sender": sender or None,
+            "text": body.get_content() if body is not None else "",
+        }
     data.setdefault("created_at", at)
     data.update(overrides)
     return TicketFacts.model_validate(data)
@@ -60,9 +64,9 @@ def stored_ticket_facts(number: str, overrides: dict[str, str]):
     from assignment import TicketFacts
     from assignment.timers import stored_facts
     from intake.cli.common import open_runtime
-    from store.models import SlaTimer
     from intake.pipeline.decide import current_workload
     from store import tickets as ticket_store
+    from store.models import SlaTimer
 
     with open_runtime().db.session() as session:
         ticket = ticket_store.get_by_number(session, number)
@@ -70,7 +74,9 @@ def stored_ticket_facts(number: str, overrides: dict[str, str]):
             raise click.ClickException(f"no ticket {number}")
         facts = stored_facts(ticket, _first_text(ticket))
         workload = current_workload(session)
-        rows = session.execute(select(SlaTimer).where(SlaTimer.ticket_id == ticket.id).order_by(SlaTimer.due_at, SlaTimer.id))
+        rows = session.execute(
+            select(SlaTimer).where(SlaTimer.ticket_id == ticket.id).order_by(SlaTimer.due_at, SlaTimer.id)
+        )
         timers = [(t.kind, t.due_at, t.state, t.outcome) for t in rows.scalars()]
     return TicketFacts.model_validate(facts.model_dump() | overrides), workload, timers
 
@@ -94,10 +100,19 @@ def stored_replay_facts(since: datetime | None) -> list:
     if since is not None:
         query = query.where(Ticket.created_at >= since)
     with open_runtime().db.session() as session:
-        return [ticket_facts(t, _first_text(t)).model_copy(update={
-                    "status": "new", "priority": None, "team": None, "assignee": None,
-                    "first_response_at": None, "resolved_at": None})
-                for t in session.execute(query).scalars()]
+        return [
+            ticket_facts(t, _first_text(t)).model_copy(
+                update={
+                    "status": "new",
+                    "priority": None,
+                    "team": None,
+                    "assignee": None,
+                    "first_response_at": None,
+                    "resolved_at": None,
+                }
+            )
+            for t in session.execute(query).scalars()
+        ]
 
 
 @click.group("rules")
@@ -122,14 +137,19 @@ def check(rules_dir: Path | None) -> None:
         raise SystemExit(1)
     loaded, _ = read_directory(rules_dir)
     a, s = loaded.assignment, loaded.sla
-    click.echo(f"{rules_dir}: OK — {len(loaded.rules)} rules, {len(a.teams)} teams, {len(a.people)} people, "
-               f"{len(s.calendars)} calendar(s), {len(s.overrides)} SLA override(s), classifier files valid")
+    click.echo(
+        f"{rules_dir}: OK — {len(loaded.rules)} rules, {len(a.teams)} teams, {len(a.people)} people, "
+        f"{len(s.calendars)} calendar(s), {len(s.overrides)} SLA override(s), classifier files valid"
+    )
 
 
 @rules_group.command("status")
 @click.argument("rules_dir", required=False, type=DirPath)
-@click.option("--status-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="The status file the service writes (default: DATA_DIR/rules-status.json).")
+@click.option(
+    "--status-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The status file the service writes (default: DATA_DIR/rules-status.json).",
+)
 def status(rules_dir: Path | None, status_file: Path | None) -> None:
     """What the running service has in force: loaded-at, file hashes, last rejected change. Exit 1 if the
     last change was rejected or the files on disk are invalid now."""
@@ -167,7 +187,9 @@ def _show_status(what: str, status_file: Path, rules_dir: Path, kind: str | None
         click.echo("last error: none")
         return False
     which = f" to the {what}" if kind else ""
-    click.echo(f"last change{which} REJECTED at {state.last_error_at:%Y-%m-%d %H:%M:%S %Z}; previous {what} stay in force:")
+    click.echo(
+        f"last change{which} REJECTED at {state.last_error_at:%Y-%m-%d %H:%M:%S %Z}; previous {what} stay in force:"
+    )
     for problem in state.last_error:
         click.echo(f"  {problem}")
     return True
@@ -175,12 +197,24 @@ def _show_status(what: str, status_file: Path, rules_dir: Path, kind: str | None
 
 @rules_group.command("explain")
 @click.argument("ticket", required=False)
-@click.option("--message", "message_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A message (.eml) or ticket facts (.yaml/.json) to run through the rules.")
+@click.option(
+    "--message",
+    "message_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A message (.eml) or ticket facts (.yaml/.json) to run through the rules.",
+)
 @click.option("--rules", "rules_dir", type=DirPath, help="Rules directory (default: the configured one).")
 @click.option("--at", "at", help="Decide as of this ISO time (default: a ticket's arrival; a message's now).")
-@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE", help="Override a fact, e.g. subcategory=plumbing or hazard=gas-smell,fire-smoke.")
-def explain(ticket: str | None, message_file: Path | None, rules_dir: Path | None, at: str | None, assignments: tuple[str, ...]) -> None:
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Override a fact, e.g. subcategory=plumbing or hazard=gas-smell,fire-smoke.",
+)
+def explain(
+    ticket: str | None, message_file: Path | None, rules_dir: Path | None, at: str | None, assignments: tuple[str, ...]
+) -> None:
     """List every rule, whether it matched and why (not), then the decision, SLA plan and timers."""
     from assignment import RuleEngine, RulesError, Workload
 
@@ -206,8 +240,10 @@ def explain(ticket: str | None, message_file: Path | None, rules_dir: Path | Non
     click.echo("\n" + decision.explain())
     decided = facts.model_copy(update={"priority": decision.priority or facts.priority})
     plan = engine.sla_plan(decided)
-    click.echo(f"\nSLA: {plan.priority}, {plan.clock} time on calendar {plan.calendar}"
-               + (f" (override {plan.override})" if plan.override else ""))
+    click.echo(
+        f"\nSLA: {plan.priority}, {plan.clock} time on calendar {plan.calendar}"
+        + (f" (override {plan.override})" if plan.override else "")
+    )
     click.echo(f"  first response due {plan.first_response_due}, resolution due {plan.resolution_due}")
     if stored_timers is not None:  # what the service scheduled for this ticket, and what became of it
         click.echo("  timers of this ticket:" if stored_timers else "  no timers stored for this ticket")
@@ -215,8 +251,10 @@ def explain(ticket: str | None, message_file: Path | None, rules_dir: Path | Non
             click.echo(f"  {kind} at {due_at.isoformat()}: {state}" + (f" ({outcome})" if outcome else ""))
         return
     for timer in engine.timers(decided, plan, assigned=bool(decision.assignee), now=now):
-        click.echo(f"  {timer.kind} at {timer.due_at} → notify {', '.join(timer.action.notify) or '-'}"
-                   + (f", reassign to {timer.action.reassign}" if timer.action.reassign else ""))
+        click.echo(
+            f"  {timer.kind} at {timer.due_at} → notify {', '.join(timer.action.notify) or '-'}"
+            + (f", reassign to {timer.action.reassign}" if timer.action.reassign else "")
+        )
 
 
 def _overrides(assignments: tuple[str, ...]) -> dict:
@@ -236,8 +274,12 @@ def _overrides(assignments: tuple[str, ...]) -> dict:
 @rules_group.command("diff")
 @click.argument("old_dir", type=DirPath)
 @click.argument("new_dir", type=DirPath)
-@click.option("--facts", "facts_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="YAML/JSON list of ticket facts to replay instead of stored tickets.")
+@click.option(
+    "--facts",
+    "facts_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML/JSON list of ticket facts to replay instead of stored tickets.",
+)
 @click.option("--since", help="Replay stored tickets created since this date (default: all stored tickets).")
 def diff(old_dir: Path, new_dir: Path, facts_file: Path | None, since: str | None) -> None:
     """Replay tickets through OLD_DIR and NEW_DIR rules; print the decisions that would change, with counts."""

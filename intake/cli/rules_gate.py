@@ -23,4 +23,6 @@ def refuse_broken_rules(settings: Settings | None = None) -> None:
     try:
         require_valid_rules(settings.rules_dir)
     except RulesInvalid as exc:
-        raise click.ClickException(f"{exc}\nfix them (`intake rules check {settings.rules_dir}`) and run again") from None
+        raise click.ClickException(
+            f"{exc}\nfix them (`intake rules check {settings.rules_dir}`) and run again"
+        ) from None

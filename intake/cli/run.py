@@ -51,8 +51,12 @@ def serve_command(host: str | None, port: int | None) -> None:
     runtime = open_runtime()
     if not runtime.settings.redis_url:
         click.echo("note: no INTAKE_REDIS_URL: stored items are processed by the reconciler of `intake run`", err=True)
-    web.run_app(create_app(runtime.settings, runtime.db), host=host or runtime.settings.web.host,
-                port=port or runtime.settings.web.port, print=click.echo)
+    web.run_app(
+        create_app(runtime.settings, runtime.db),
+        host=host or runtime.settings.web.host,
+        port=port or runtime.settings.web.port,
+        print=click.echo,
+    )
 
 
 @click.command("worker")

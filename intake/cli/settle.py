@@ -113,9 +113,13 @@ def hand_back_timers(runtime: Runtime, messages: Iterable[tuple]) -> int:
         return 0
     handed = 0
     with runtime.db.session() as session:
-        rows = session.execute(select(SlaTimer).where(
-            SlaTimer.ticket_id.in_({ticket_id for ticket_id, _, _ in wanted}), SlaTimer.state == SCHEDULED,
-            SlaTimer.sent_at.is_not(None))).scalars()
+        rows = session.execute(
+            select(SlaTimer).where(
+                SlaTimer.ticket_id.in_({ticket_id for ticket_id, _, _ in wanted}),
+                SlaTimer.state == SCHEDULED,
+                SlaTimer.sent_at.is_not(None),
+            )
+        ).scalars()
         for row in rows:
             if (row.ticket_id, row.kind, row.due_at) in wanted:  # compared in Python: SQLite keeps no time zone
                 row.sent_at = None

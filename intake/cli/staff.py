@@ -29,8 +29,9 @@ def _ticket(session, number: str) -> Ticket:
     return ticket
 
 
-def set_status(runtime, number: str, status: str, *, actor: str, reason: str | None = None,
-               waiting_on: str | None = None) -> str:
+def set_status(
+    runtime, number: str, status: str, *, actor: str, reason: str | None = None, waiting_on: str | None = None
+) -> str:
     """Move a ticket to `status` (IllegalTransition → StaffError); pending pauses SLA clocks (or not, by what it
     waits on: sla.yaml `waiting_on`), leaving resumes. A pending ticket may switch what it waits on."""
     with runtime.db.locked() as session:
@@ -43,8 +44,15 @@ def set_status(runtime, number: str, status: str, *, actor: str, reason: str | N
         details = {"waiting_on": waiting_on} if waiting_on else None
         if before == status == "pending" and waiting_on and waiting_on != waited:
             # a new reason starts a new stretch, which may pause where the last one did not (or the reverse)
-            ticket_store.add_event(session, ticket, "status-changed", actor=actor, at=now, reason=why,
-                                   changes={"status": {"from": before, "to": status}, **details})
+            ticket_store.add_event(
+                session,
+                ticket,
+                "status-changed",
+                actor=actor,
+                at=now,
+                reason=why,
+                changes={"status": {"from": before, "to": status}, **details},
+            )
         try:
             ticket_store.change_status(session, ticket, status, actor=actor, reason=why, at=now, details=details)
         except IllegalTransition as exc:
@@ -53,7 +61,9 @@ def set_status(runtime, number: str, status: str, *, actor: str, reason: str | N
             _finish_triage(session, ticket, engine, actor=actor, now=now)
         clock = None
         if status == "pending":
-            clock = stops.describe(status, waiting_on) + ("" if stops.stops(status, waiting_on) else ": the clock keeps running")
+            clock = stops.describe(status, waiting_on) + (
+                "" if stops.stops(status, waiting_on) else ": the clock keeps running"
+            )
         messages = replan(session, ticket, engine, now, actor="sla", why=clock)
         if status == "triaged" and not ticket.assignee:  # the rules route it now that a person checked it
             messages.append(("assign_ticket", (ticket.id,)))
@@ -69,8 +79,9 @@ def _check_waiting_on(number: str, status: str, waiting_on: str | None, stops: C
         raise StaffError(f"{number}: --waiting-on goes only with pending (not {status})")
     if waiting_on not in stops.reasons:
         known = sorted(stops.reasons)
-        hint = suggest(waiting_on, known) or (f"sla.yaml declares: {', '.join(known)}" if known
-                                              else "sla.yaml declares no `waiting_on` values")
+        hint = suggest(waiting_on, known) or (
+            f"sla.yaml declares: {', '.join(known)}" if known else "sla.yaml declares no `waiting_on` values"
+        )
         raise StaffError(f"{number}: unknown waiting-on value {waiting_on!r}: {hint}")
 
 
@@ -89,16 +100,33 @@ def respond(runtime, number: str, text: str, *, actor: str, internal: bool = Fal
     """Record a staff message; the first one to the tenant (not an internal note) is the first response."""
     with runtime.db.locked() as session:
         ticket, now = _ticket(session, number), runtime.clock()
-        message = TicketMessage(ticket=ticket, direction="outbound", channel=ticket.channel, author=actor, text=text,
-                                full_text=text, internal=internal, recipients=[] if internal else [ticket.requester or ""],
-                                subject=ticket.subject, created_at=now)
+        message = TicketMessage(
+            ticket=ticket,
+            direction="outbound",
+            channel=ticket.channel,
+            author=actor,
+            text=text,
+            full_text=text,
+            internal=internal,
+            recipients=[] if internal else [ticket.requester or ""],
+            subject=ticket.subject,
+            created_at=now,
+        )
         session.add(message)
         ticket.last_activity_at = ticket.updated_at = now
-        ticket_store.add_event(session, ticket, "note-added" if internal else "responded", actor=actor, at=now,
-                               changes={"internal": internal})
+        ticket_store.add_event(
+            session,
+            ticket,
+            "note-added" if internal else "responded",
+            actor=actor,
+            at=now,
+            changes={"internal": internal},
+        )
         first = not internal and ticket.first_response_at is None
         if first:
-            ticket_store.set_fields(session, ticket, {"first_response_at": now}, actor=actor, at=now, reason="first response")
+            ticket_store.set_fields(
+                session, ticket, {"first_response_at": now}, actor=actor, at=now, reason="first response"
+            )
         messages = replan(session, ticket, runtime.rules().current(), now, actor="sla") if first else []
     send_messages(messages, number)
     return f"{number.upper()}: {'note' if internal else 'response'} recorded" + (" (first response)" if first else "")
@@ -127,8 +155,11 @@ def assign(runtime, number: str, to: str, *, actor: str) -> str:
 @click.argument("status")
 @click.option("--actor", required=True, help="Who makes the change (shown in the timeline).")
 @click.option("--reason", help="Why, for the timeline.")
-@click.option("--waiting-on", help="With pending: what the ticket waits on (sla.yaml `waiting_on`, e.g. tenant, parts); "
-                                   "sla.yaml says whether that pauses the SLA clocks.")
+@click.option(
+    "--waiting-on",
+    help="With pending: what the ticket waits on (sla.yaml `waiting_on`, e.g. tenant, parts); "
+    "sla.yaml says whether that pauses the SLA clocks.",
+)
 def status_command(number: str, status: str, actor: str, reason: str | None, waiting_on: str | None) -> None:
     """Change a ticket's status (new, triaged, assigned, in_progress, pending, resolved, closed, cancelled)."""
     runtime = open_runtime()

@@ -26,8 +26,9 @@ PIPED_WIDTH = 100_000  # no limit in practice: a table only takes the width its 
 
 def ticket_table(rows: list[dict], now: datetime) -> Table:
     """One row a ticket (rows as `views.ticket_summary` makes them), ages and due times relative to `now`."""
-    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True, pad_edge=False, show_edge=False,
-                  header_style="bold")
+    table = Table(
+        box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True, pad_edge=False, show_edge=False, header_style="bold"
+    )
     for name in ("number", "status", "urgency", "age"):
         table.add_column(name, no_wrap=True)
     table.add_column("next due", min_width=11)  # the time, then what is left, on a second line when narrow
@@ -42,9 +43,19 @@ def ticket_table(rows: list[dict], now: datetime) -> Table:
         reasons = ("; ".join(row.get("review_reasons") or []) or "yes") if row["needs_review"] else ""
         if is_pinned(row):
             reasons = "; ".join(filter(None, [emergency_note(row["possible_emergency"]), reasons]))
-        cells = (row["number"], row["status"], shown(row["urgency"]), format_age(row["created_at"], now),
-                 format_due(row.get("next_due"), now, year=False), category, place, shown(row["team"]),
-                 shown(row["assignee"]), reasons, shown(row["subject"]))
+        cells = (
+            row["number"],
+            row["status"],
+            shown(row["urgency"]),
+            format_age(row["created_at"], now),
+            format_due(row.get("next_due"), now, year=False),
+            category,
+            place,
+            shown(row["team"]),
+            shown(row["assignee"]),
+            reasons,
+            shown(row["subject"]),
+        )
         table.add_row(*(Text(cell) for cell in cells))  # as Text, never parsed: a tenant's `[/]` is not markup
     return table
 
@@ -56,8 +67,9 @@ def format_table(rows: list[dict], now: datetime | None = None, *, terminal: boo
     terminal = sys.stdout.isatty() if terminal is None else terminal
     width = shutil.get_terminal_size().columns if terminal else PIPED_WIDTH
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=terminal, no_color=not terminal, highlight=False,
-                      soft_wrap=False)
+    console = Console(
+        file=buffer, width=width, force_terminal=terminal, no_color=not terminal, highlight=False, soft_wrap=False
+    )
     console.print(ticket_table(rows, now))
     in_triage = sum(1 for row in rows if row["needs_review"])
     pinned = sum(1 for row in rows if is_pinned(row))

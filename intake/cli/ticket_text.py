@@ -27,11 +27,13 @@ def _fields(data: dict, now: datetime) -> list[str]:
         cost = " ".join(str(part) for part in (data["estimated_cost"], data["currency"]) if part is not None)
         billing += f" (approval needed{', est. ' + cost if cost else ''})"
     sla = data["sla"]
-    out = [f"{data['number']}  [{data['status']}]  {shown(data['subject'])}",
-           f"  from {sender} via {data['channel']}",
-           f"  category {category}  urgency {shown(data['urgency'])}  priority {shown(data['priority'])}",
-           f"  property {shown(data['property_id'])}  unit {shown(data['unit'])}  billing {billing}",
-           f"  team {shown(data['team'])}  assignee {shown(data['assignee'])}  tags {shown(data['tags'])}"]
+    out = [
+        f"{data['number']}  [{data['status']}]  {shown(data['subject'])}",
+        f"  from {sender} via {data['channel']}",
+        f"  category {category}  urgency {shown(data['urgency'])}  priority {shown(data['priority'])}",
+        f"  property {shown(data['property_id'])}  unit {shown(data['unit'])}  billing {billing}",
+        f"  team {shown(data['team'])}  assignee {shown(data['assignee'])}  tags {shown(data['tags'])}",
+    ]
     if data.get("possible_emergency"):
         out += _emergency(data["number"], data["possible_emergency"])
     if data["needs_review"]:
@@ -45,8 +47,11 @@ def _emergency(number: str, flag: dict) -> list[str]:
     """The safety net's flag: its state, and why; an open one says how to settle it."""
     reasons = [f"    - {reason}" for reason in flag["reasons"]]
     if flag["state"] == "open":
-        return [f"  ⚠ POSSIBLE EMERGENCY (open: pinned in the triage queue; "
-                f"`intake tickets emergency {number} confirm|clear --by YOU`):", *reasons]
+        return [
+            f"  ⚠ POSSIBLE EMERGENCY (open: pinned in the triage queue; "
+            f"`intake tickets emergency {number} confirm|clear --by YOU`):",
+            *reasons,
+        ]
     settled = f"{flag['state']} by {shown(flag['settled_by'])} {format_time(flag['settled_at'])}"
     why = f": {flag['settled_why']}" if flag["settled_why"] else ""
     return [f"  possible emergency {settled}{why}; flagged because:", *reasons]
@@ -75,8 +80,11 @@ def _thread(data: dict) -> list[str]:
         note = "  internal note" if m.get("internal") else ""
         out.append(f"    #{m['id']} {format_time(m['at'])} {m['direction']} {shown(m['author'])}{joined}{note}")
         out += [f"      {line}" for line in (m["text"] or "").strip().splitlines()[:THREAD_LINES]]
-        out += [f"      [attachment] {shown(a['name'])} {shown(a['content_type'])} {a['size']} B"
-                + (f" — {a['note']}" if a["note"] else "") for a in m["attachments"]]
+        out += [
+            f"      [attachment] {shown(a['name'])} {shown(a['content_type'])} {a['size']} B"
+            + (f" — {a['note']}" if a["note"] else "")
+            for a in m["attachments"]
+        ]
     return out
 
 

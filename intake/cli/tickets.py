@@ -28,8 +28,9 @@ def tickets_list(status: str | None, review: bool, fmt: str, limit: int) -> None
     """List tickets, newest first; the triage queue (`--review`) most urgent first, then by SLA due time and age."""
     runtime = open_runtime(needs_rules=False)
     with runtime.db.session() as session:
-        found = (review_queue(session, status, limit) if review
-                 else ticket_store.list_tickets(session, status, None, limit))
+        found = (
+            review_queue(session, status, limit) if review else ticket_store.list_tickets(session, status, None, limit)
+        )
         rows = [ticket_summary(t) for t in found]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -48,7 +49,9 @@ def tickets_show(number: str, fmt: str) -> None:
         if ticket is None:
             raise click.ClickException(f"no ticket {number}")
         data = ticket_detail(ticket)
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else format_detail(data, runtime.clock()))
+    click.echo(
+        json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else format_detail(data, runtime.clock())
+    )
     if fmt == "text" and data["outbound"]:
         click.echo(format_outbound(data["outbound"]))
 
@@ -59,20 +62,27 @@ def tickets_show(number: str, fmt: str) -> None:
 @click.option("--name", "requester_name", help="The tenant's name.")
 @click.option("--subject", help="A short subject.")
 @click.option("--text", help="What the tenant reported (else read from standard input).")
-def tickets_create(created_by: str, requester: str, requester_name: str | None, subject: str | None, text: str | None) -> None:
+def tickets_create(
+    created_by: str, requester: str, requester_name: str | None, subject: str | None, text: str | None
+) -> None:
     """Open a ticket for a report taken by phone or in person (numbered INT-…), classified and assigned like any."""
     from pydantic import ValidationError
 
     from intake.channels.internal import StaffReport, report_to_raw
-    from intake.ingest import accept
     from intake.cli.rules_gate import refuse_broken_rules
+    from intake.ingest import accept
     from store.models import RawItem, Ticket
 
     refuse_broken_rules()
     runtime = open_runtime()
     try:
-        report = StaffReport(created_by=created_by, requester=requester, requester_name=requester_name,
-                             subject=subject, text=text if text is not None else click.get_text_stream("stdin").read())
+        report = StaffReport(
+            created_by=created_by,
+            requester=requester,
+            requester_name=requester_name,
+            subject=subject,
+            text=text if text is not None else click.get_text_stream("stdin").read(),
+        )
         raw = report_to_raw(report, runtime.settings.whatsapp.default_region, runtime.clock())
     except (ValidationError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -85,7 +95,9 @@ def tickets_create(created_by: str, requester: str, requester_name: str | None, 
         item = session.get(RawItem, raw_id)
         ticket = session.get(Ticket, item.ticket_id) if item.ticket_id else None
         if ticket is None:
-            raise click.ClickException(f"raw {raw_id} is {item.state}: {item.error or item.outcome or 'not processed yet'}")
+            raise click.ClickException(
+                f"raw {raw_id} is {item.state}: {item.error or item.outcome or 'not processed yet'}"
+            )
         click.echo(format_detail(ticket_detail(ticket), runtime.clock()))
 
 
@@ -93,8 +105,10 @@ def format_outbound(rows: list[dict]) -> str:
     """The ticket's outbound messages: state, tries and, when it failed, why."""
     out = ["  outbound:"]
     for row in rows:
-        out.append(f"    #{row['id']} {row['created_at'][:19]} {row['channel']} to {', '.join(row['to'])}: "
-                   f"{row['state']} ({row['attempts']} attempts)" + (f" — {row['error']}" if row["error"] else ""))
+        out.append(
+            f"    #{row['id']} {row['created_at'][:19]} {row['channel']} to {', '.join(row['to'])}: "
+            f"{row['state']} ({row['attempts']} attempts)" + (f" — {row['error']}" if row["error"] else "")
+        )
     return "\n".join(out)
 
 

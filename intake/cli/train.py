@@ -16,15 +16,30 @@ _ROOT = Path(__file__).resolve().parents[2]
 
 
 @click.command("train")
-@click.option("--labeled", "labeled", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=_ROOT / "samples" / "labeled.jsonl", show_default=True, help="Labelled JSON lines.")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Model file to write (default: the one the package ships, classifiers/model/urgency.npz).")
+@click.option(
+    "--labeled",
+    "labeled",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=_ROOT / "samples" / "labeled.jsonl",
+    show_default=True,
+    help="Labelled JSON lines.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Model file to write (default: the one the package ships, classifiers/model/urgency.npz).",
+)
 @click.option("--seed", type=int, default=16, show_default=True, help="Seed of the cross-validation folds.")
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False), help="Rules directory.")
 @click.option("--registry", "registry_file", type=click.Path(exists=True, dir_okay=False), help="Registry YAML.")
-@click.option("--nested/--no-nested", default=True, show_default=True,
-              help="Also print the nested cross-validation (25 more fits; the model file is the same either way).")
+@click.option(
+    "--nested/--no-nested",
+    default=True,
+    show_default=True,
+    help="Also print the nested cross-validation (25 more fits; the model file is the same either way).",
+)
 def train_command(labeled: Path, out: Path | None, seed: int, rules_dir, registry_file, nested: bool) -> None:
     """Train the urgency model on LABELED lines (an `expect.urgency` each) and write it to OUT."""
     from classifiers import Classifier, ClassifierConfigError

@@ -49,8 +49,9 @@ class LoadFailed(Exception):
 
 def file_hashes(folder: Path, names: Iterable[str]) -> dict[str, str]:
     """sha256 of each of `names` that exists in `folder`."""
-    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
-            for name in names if (folder / name).is_file()}
+    return {
+        name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in names if (folder / name).is_file()
+    }
 
 
 def read_status(status_file: Path) -> HolderStatus | None:
@@ -64,9 +65,18 @@ def read_status(status_file: Path) -> HolderStatus | None:
 class HotReload(Generic[T]):
     """What `load(folder)` makes of the files `names`: `(value, [])`, or `(None, problems)` when they are broken."""
 
-    def __init__(self, folder: Path | str, names: Iterable[str], load: Callable[[Path], tuple[T | None, list[Problem]]],
-                 *, label: str, clock: Callable[[], datetime], check_every: timedelta = timedelta(seconds=2),
-                 status_file: Path | None = None, count: Callable[[T], int] = lambda value: 0):
+    def __init__(
+        self,
+        folder: Path | str,
+        names: Iterable[str],
+        load: Callable[[Path], tuple[T | None, list[Problem]]],
+        *,
+        label: str,
+        clock: Callable[[], datetime],
+        check_every: timedelta = timedelta(seconds=2),
+        status_file: Path | None = None,
+        count: Callable[[T], int] = lambda value: 0,
+    ):
         self.folder, self.names, self.load, self.label = Path(folder), tuple(names), load, label
         self.clock, self.check_every, self.status_file, self.count = clock, check_every, status_file, count
         self._lock = threading.Lock()
@@ -103,8 +113,13 @@ class HotReload(Generic[T]):
             if value is None:
                 self.status.last_error, self.status.last_error_at = problems, self._checked_at
                 self.status.rejected_hashes = hashes
-                log.error("%s in %s rejected, the previous %s stay in force:\n%s", self.label, self.folder,
-                          self.label, "\n".join(str(p) for p in problems))
+                log.error(
+                    "%s in %s rejected, the previous %s stay in force:\n%s",
+                    self.label,
+                    self.folder,
+                    self.label,
+                    "\n".join(str(p) for p in problems),
+                )
                 self._write_status()
                 return False
             self._value, self._hashes = value, hashes
@@ -121,8 +136,9 @@ class HotReload(Generic[T]):
             return None, [Problem(file=str(self.folder), message=f"could not be read: {type(exc).__name__}: {exc}")]
 
     def _in_force(self, hashes: dict[str, str]) -> None:
-        self.status = HolderStatus(rules_dir=str(self.folder), loaded_at=self._checked_at, hashes=hashes,
-                                   rules=self.count(self._value))
+        self.status = HolderStatus(
+            rules_dir=str(self.folder), loaded_at=self._checked_at, hashes=hashes, rules=self.count(self._value)
+        )
         self._write_status()
 
     def _write_status(self) -> None:

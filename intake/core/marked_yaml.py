@@ -35,7 +35,8 @@ _Loader.yaml_implicit_resolvers = {
 }
 for _first in "tTfF":
     _Loader.yaml_implicit_resolvers.setdefault(_first, []).insert(
-        0, ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")))
+        0, ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"))
+    )
 
 
 class Marks:
@@ -77,9 +78,15 @@ def _to_data(node: yaml.Node, path: PathKey, marks: Marks, problems: list[Proble
             if key in result:
                 first_line = marks.keys[path + (key,)][0]
                 line, column = _mark(key_node)
-                problems.append(Problem(file=marks.file, line=line, column=column,
-                                        message=f"duplicate key `{key}` (first on line {first_line})",
-                                        hint="each key may appear once here; merge the two entries"))
+                problems.append(
+                    Problem(
+                        file=marks.file,
+                        line=line,
+                        column=column,
+                        message=f"duplicate key `{key}` (first on line {first_line})",
+                        hint="each key may appear once here; merge the two entries",
+                    )
+                )
                 _to_data(value_node, path + ("<duplicate>",), marks, problems, loader)  # still check inside it
                 continue  # the first one stays, and its marks with it
             marks.keys[path + (key,)] = _mark(key_node)
@@ -110,14 +117,26 @@ def read_yaml(path: Path, display_name: str | None = None) -> tuple[Any, Marks, 
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        problems.append(Problem(file=shown, line=line, column=column, message=f"YAML error: {exc.problem or exc}",
-                                hint="check indentation, colons and quotes around values with ':' or '#'"))
+        problems.append(
+            Problem(
+                file=shown,
+                line=line,
+                column=column,
+                message=f"YAML error: {exc.problem or exc}",
+                hint="check indentation, colons and quotes around values with ':' or '#'",
+            )
+        )
         return None, marks, problems
     except yaml.YAMLError as exc:
         problems.append(Problem(file=shown, message=f"YAML error: {exc}"))
         return None, marks, problems
     except RecursionError:  # an alias that contains itself (`a: &x [*x]`) nests without end
-        problems.append(Problem(file=shown, message="YAML error: an alias refers to itself, or nesting is too deep",
-                                hint="rules files need no anchors and aliases (&name, *name)"))
+        problems.append(
+            Problem(
+                file=shown,
+                message="YAML error: an alias refers to itself, or nesting is too deep",
+                hint="rules files need no anchors and aliases (&name, *name)",
+            )
+        )
         return None, marks, problems
     return data, marks, problems

@@ -67,7 +67,9 @@ def fields_at(model: Any, loc: tuple) -> list[str]:
 
 def problem_from_error(error: dict, model: type[BaseModel], marks) -> Problem:
     """One pydantic error (from `ValidationError.errors()`) as a Problem at the value (or key) it is about."""
-    loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and ("[" in part or part.startswith("function-"))))
+    loc = tuple(
+        part for part in error["loc"] if not (isinstance(part, str) and ("[" in part or part.startswith("function-")))
+    )
     message, kind = error["msg"].removeprefix("Value error, "), error["type"]
     is_key = bool(error["loc"]) and error["loc"][-1] == "[key]"  # a bad mapping key: point at the key itself
     hint = _HINTS.get(kind)

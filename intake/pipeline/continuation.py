@@ -24,58 +24,123 @@ from functools import lru_cache
 
 from classifiers.lexicon import normalize, stop_words
 
-_TRADES = (r"plumber|technician|engineer|electrician|locksmith|contractor|surveyor|repairman|handyman|guy|man"
-           r"|exterminator|pest control|fontanero|plomero|cerrajero|electricista|tecnico|operario|encanador"
-           r"|eletricista|serralheiro|technicien|plombier|electricien|serrurier|artisan|techniker|handwerker"
-           r"|klempner|elektriker|monteur|idraulico|elettricista|fabbro|operaio")
-_CONTINUES = re.compile(r"\b(?:" + "|".join([
-    r"still", r"again", r"any (?:news|update|progress)", r"(?:an |just an |quick )?update", r"just checking",
-    r"following (?:up|my)", r"follow(?:ing)?[- ]up", r"as (?:requested|reported|promised|discussed)",
-    r"i (?:mentioned|reported|wrote|sent|told)", r"my (?:last|earlier|previous) (?:message|email|mail)",
-    r"same (?:problem|issue|thing|fault|as before)", r"came back", r"coming back", r"not (?:yet )?fixed",
-    r"(?:you )?can close (?:this|it|the ticket)",
-    rf"(?:the|your) (?:{_TRADES})", r"anyone looking",
-    r"sigue|siguen|sigo|todavia|otra vez|de nuevo|mismo problema|lo mismo|novedades|continua",  # es/pt/it
-    r"ainda|de novo|outra vez|mesmo problema|novidades",  # pt
-    r"toujours|encore|de nouveau|a nouveau|meme probleme|des nouvelles",  # fr
-    r"immer noch|noch immer|schon wieder|wieder|gleiche(?:s|n)? problem|neuigkeiten|noch nicht",  # de
-    r"ancora|di nuovo|stesso problema|novita",  # it
-    rf"(?:el|la|o|le|der|die|il|l) (?:{_TRADES})",
-]) + r")\b")
-_NOT_THIS = re.compile(r"\b(?:" + "|".join([
-    r"not about the", r"nothing to do with", r"(?:a |something )?different (?:thing|one|matter|issue|problem)",
-    r"separate (?:from|thing|issue|problem|matter)", r"unrelated", r"sorry to (?:reply|write|answer) (?:here|on this)",
-    r"no es (?:por|sobre|del?) ", r"nada que ver", r"otra cosa distinta", r"cosa distinta",
-    r"nao e sobre", r"nada a ver", r"rien a voir", r"ce n est pas pour", r"nichts mit", r"nicht wegen",
-    r"etwas anderes", r"andere sache", r"anderes thema", r"non riguarda", r"niente a che fare", r"un altra cosa", r"altra cosa",
-]) + r")")
-_ANOTHER = re.compile(r"\b(?:" + "|".join([
-    r"(?:another|a new|one more|a second|a further)(?: \w+)? (?:problem|issue|thing|matter|fault|request)",
-    r"otro problema|otro asunto|nuevo problema|otra cosa|outro problema|novo problema|outro assunto|outra coisa",
-    r"autre probleme|nouveau probleme|autre chose|noch ein(?:en)? problem|ein anderes problem|neues problem",
-    r"weiteres problem|altro problema|nuovo problema",
-]) + r")\b")
-_FIX_HELD = re.compile(r"\b(?:" + "|".join([
-    r"(?:is|are|has been|have been|s been|was) (?:\w+ )?(?:fine|ok|okay|grand|good|great|quiet|dry|perfect)"
-    r" (?:now|since|again)",
-    r"thanks? (?:you )?(?:again )?for fixing", r"the fix (?:has )?held", r"ya funciona|funciona bien",
-    r"ja funciona|funciona bem", r"fonctionne bien|marche bien", r"funktioniert (?:jetzt |wieder )+",
-    r"funziona bene|e a posto",
-]) + r")\b")
-_ROOMS = {room: re.compile(r"\b(?:" + words + r")\b") for room, words in {
-    "kitchen": r"kitchen|cocina|cozinha|cuisine|kuche|cucina",
-    "bathroom": r"bathroom|shower room|bano|banheiro|salle de bain|salle d eau|badezimmer|bagno",
-    "bedroom": r"bedroom|dormitorio|habitacion|quarto|chambre|schlafzimmer|camera da letto",
-    "living room": r"living room|lounge|sitting room|salon|sala de estar|wohnzimmer|soggiorno|salotto",
-    "hallway": r"hallway|corridor|pasillo|corredor|couloir|flur|corridoio",
-    "balcony": r"balcony|balcon|varanda|balkon|balcone",
-}.items()}
+_TRADES = (
+    r"plumber|technician|engineer|electrician|locksmith|contractor|surveyor|repairman|handyman|guy|man"
+    r"|exterminator|pest control|fontanero|plomero|cerrajero|electricista|tecnico|operario|encanador"
+    r"|eletricista|serralheiro|technicien|plombier|electricien|serrurier|artisan|techniker|handwerker"
+    r"|klempner|elektriker|monteur|idraulico|elettricista|fabbro|operaio"
+)
+_CONTINUES = re.compile(
+    r"\b(?:"
+    + "|".join(
+        [
+            r"still",
+            r"again",
+            r"any (?:news|update|progress)",
+            r"(?:an |just an |quick )?update",
+            r"just checking",
+            r"following (?:up|my)",
+            r"follow(?:ing)?[- ]up",
+            r"as (?:requested|reported|promised|discussed)",
+            r"i (?:mentioned|reported|wrote|sent|told)",
+            r"my (?:last|earlier|previous) (?:message|email|mail)",
+            r"same (?:problem|issue|thing|fault|as before)",
+            r"came back",
+            r"coming back",
+            r"not (?:yet )?fixed",
+            r"(?:you )?can close (?:this|it|the ticket)",
+            rf"(?:the|your) (?:{_TRADES})",
+            r"anyone looking",
+            r"sigue|siguen|sigo|todavia|otra vez|de nuevo|mismo problema|lo mismo|novedades|continua",  # es/pt/it
+            r"ainda|de novo|outra vez|mesmo problema|novidades",  # pt
+            r"toujours|encore|de nouveau|a nouveau|meme probleme|des nouvelles",  # fr
+            r"immer noch|noch immer|schon wieder|wieder|gleiche(?:s|n)? problem|neuigkeiten|noch nicht",  # de
+            r"ancora|di nuovo|stesso problema|novita",  # it
+            rf"(?:el|la|o|le|der|die|il|l) (?:{_TRADES})",
+        ]
+    )
+    + r")\b"
+)
+_NOT_THIS = re.compile(
+    r"\b(?:"
+    + "|".join(
+        [
+            r"not about the",
+            r"nothing to do with",
+            r"(?:a |something )?different (?:thing|one|matter|issue|problem)",
+            r"separate (?:from|thing|issue|problem|matter)",
+            r"unrelated",
+            r"sorry to (?:reply|write|answer) (?:here|on this)",
+            r"no es (?:por|sobre|del?) ",
+            r"nada que ver",
+            r"otra cosa distinta",
+            r"cosa distinta",
+            r"nao e sobre",
+            r"nada a ver",
+            r"rien a voir",
+            r"ce n est pas pour",
+            r"nichts mit",
+            r"nicht wegen",
+            r"etwas anderes",
+            r"andere sache",
+            r"anderes thema",
+            r"non riguarda",
+            r"niente a che fare",
+            r"un altra cosa",
+            r"altra cosa",
+        ]
+    )
+    + r")"
+)
+_ANOTHER = re.compile(
+    r"\b(?:"
+    + "|".join(
+        [
+            r"(?:another|a new|one more|a second|a further)(?: \w+)? (?:problem|issue|thing|matter|fault|request)",
+            r"otro problema|otro asunto|nuevo problema|otra cosa|outro problema|novo problema|outro assunto|outra coisa",
+            r"autre probleme|nouveau probleme|autre chose|noch ein(?:en)? problem|ein anderes problem|neues problem",
+            r"weiteres problem|altro problema|nuovo problema",
+        ]
+    )
+    + r")\b"
+)
+_FIX_HELD = re.compile(
+    r"\b(?:"
+    + "|".join(
+        [
+            r"(?:is|are|has been|have been|s been|was) (?:\w+ )?(?:fine|ok|okay|grand|good|great|quiet|dry|perfect)"
+            r" (?:now|since|again)",
+            r"thanks? (?:you )?(?:again )?for fixing",
+            r"the fix (?:has )?held",
+            r"ya funciona|funciona bien",
+            r"ja funciona|funciona bem",
+            r"fonctionne bien|marche bien",
+            r"funktioniert (?:jetzt |wieder )+",
+            r"funziona bene|e a posto",
+        ]
+    )
+    + r")\b"
+)
+_ROOMS = {
+    room: re.compile(r"\b(?:" + words + r")\b")
+    for room, words in {
+        "kitchen": r"kitchen|cocina|cozinha|cuisine|kuche|cucina",
+        "bathroom": r"bathroom|shower room|bano|banheiro|salle de bain|salle d eau|badezimmer|bagno",
+        "bedroom": r"bedroom|dormitorio|habitacion|quarto|chambre|schlafzimmer|camera da letto",
+        "living room": r"living room|lounge|sitting room|salon|sala de estar|wohnzimmer|soggiorno|salotto",
+        "hallway": r"hallway|corridor|pasillo|corredor|couloir|flur|corridoio",
+        "balcony": r"balcony|balcon|varanda|balkon|balcone",
+    }.items()
+}
 _SENTENCE = re.compile(r"(?<=[.!?;:\n])\s+")
 _WORD = re.compile(r"[a-z]{3,}")
-_SIGN_OFF = re.compile(r"\s*(?:-- ?$|thanks|thank you|many thanks|regards|kind regards|best|cheers|sent from|br\b|gracias"
-                       r"|saludos|obrigad|cumprimentos|merci|cordialement|danke|gruss|grusse|mfg\b|grazie|saluti)")
+_SIGN_OFF = re.compile(
+    r"\s*(?:-- ?$|thanks|thank you|many thanks|regards|kind regards|best|cheers|sent from|br\b|gracias"
+    r"|saludos|obrigad|cumprimentos|merci|cordialement|danke|gruss|grusse|mfg\b|grazie|saluti)"
+)
 _ENDINGS = ("ings", "ing", "ers", "ed", "es", "er", "s")
-_NOT_A_TOPIC = frozenset("""
+_NOT_A_TOPIC = frozenset(
+    """
     hello thanks thank please regards kind best morning evening night today yesterday tomorrow week weeks days
     month flat apartment unit home house building floor room kitchen bathroom bedroom living hallway hall toilet
     cocina bano habitacion salon cozinha banheiro quarto sala cuisine salle chambre kuche schlafzimmer wohnzimmer
@@ -85,7 +150,8 @@ _NOT_A_TOPIC = frozenset("""
     going make look help soon asap later tell said call email mail message sent send write wrote reply asked ask
     check sure able keep keeps start starts started stop stopped fix fixed repair minutes hours year last first
     next weekend monday tuesday wednesday thursday friday saturday sunday
-""".split())
+""".split()
+)
 
 
 @dataclass

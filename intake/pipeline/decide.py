@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
@@ -30,14 +30,29 @@ def ticket_facts(ticket: Ticket, text: str = "") -> TicketFacts:
     confidence = min(ticket.confidence.values()) if ticket.confidence else 1.0
     contract, contract_status = ticket_contract(ticket)
     return TicketFacts(
-        number=ticket.number, channel=ticket.channel, category=ticket.category, subcategory=ticket.subcategory,
-        urgency=ticket.urgency, property_id=ticket.property_id, unit=ticket.unit, billing_type=ticket.billing_type,
-        contract=contract, contract_status=contract_status,
-        hazards=names_in(ticket.evidence, "hazard"), signals=names_in(ticket.evidence, "signal"),
-        confidence=confidence, needs_review=ticket.needs_review, text=text, subject=ticket.subject,
-        sender=ticket.requester, status=ticket.status, assignee=ticket.assignee,
+        number=ticket.number,
+        channel=ticket.channel,
+        category=ticket.category,
+        subcategory=ticket.subcategory,
+        urgency=ticket.urgency,
+        property_id=ticket.property_id,
+        unit=ticket.unit,
+        billing_type=ticket.billing_type,
+        contract=contract,
+        contract_status=contract_status,
+        hazards=names_in(ticket.evidence, "hazard"),
+        signals=names_in(ticket.evidence, "signal"),
+        confidence=confidence,
+        needs_review=ticket.needs_review,
+        text=text,
+        subject=ticket.subject,
+        sender=ticket.requester,
+        status=ticket.status,
+        assignee=ticket.assignee,
         priority=ticket.priority.lower() if ticket.priority else None,  # stored URGENT…LOW, rules use urgent…low
-        team=ticket.team, created_at=ticket.created_at, first_response_at=ticket.first_response_at,
+        team=ticket.team,
+        created_at=ticket.created_at,
+        first_response_at=ticket.first_response_at,
         resolved_at=ticket.resolved_at,
     )
 
@@ -48,7 +63,7 @@ def ticket_contract(ticket: Ticket) -> tuple[str | None, str]:
     starts, ends = _contract_dates(object_session(ticket), ticket.property_id)
     if starts is None:
         return None, "none"
-    on = (ticket.created_at or datetime.now(timezone.utc)).astimezone(timezone.utc).date()
+    on = (ticket.created_at or datetime.now(UTC)).astimezone(UTC).date()
     if on < starts:
         return None, "upcoming"
     if ends is not None and on > ends:
@@ -74,9 +89,11 @@ def _contract_dates(session: Session | None, property_id: str | None) -> tuple:
     return cache[property_id]
 
 
-_OPEN_COUNTS = (select(Ticket.assignee, func.count())
-                .where(Ticket.assignee.is_not(None), Ticket.status.in_([s.value for s in OPEN_STATUSES]))
-                .group_by(Ticket.assignee))
+_OPEN_COUNTS = (
+    select(Ticket.assignee, func.count())
+    .where(Ticket.assignee.is_not(None), Ticket.status.in_([s.value for s in OPEN_STATUSES]))
+    .group_by(Ticket.assignee)
+)
 _RR_CURSORS = select(Cursor.name, Cursor.value).where(Cursor.name.like(f"{RR_PREFIX}%"))
 
 
@@ -90,7 +107,7 @@ def open_ticket_counts(session: Session) -> dict[str, int]:
 
 
 def round_robin_positions(session: Session) -> dict[str, int]:
-    return {name[len(RR_PREFIX):]: int(value) for name, value in session.execute(_RR_CURSORS)}
+    return {name[len(RR_PREFIX) :]: int(value) for name, value in session.execute(_RR_CURSORS)}
 
 
 class LazyWorkload:
@@ -128,11 +145,15 @@ def apply_rules(ctx: Runtime, session: Session, work: Work) -> Decision:
             set_cursor(session, RR_PREFIX + pool, str(position))
 
     plan = engine.sla_plan(ticket_facts(ticket), ticket.created_at)
-    ticket_store.set_fields(session, ticket, {"first_response_due": plan.first_response_due,
-                                              "resolution_due": plan.resolution_due},
-                            actor=plan.override or "sla", at=now,
-                            reason=f"{plan.priority} targets: first response {plan.first_response_target}, "
-                                   f"resolution {plan.resolution_target} ({plan.clock} time, calendar {plan.calendar})")
+    ticket_store.set_fields(
+        session,
+        ticket,
+        {"first_response_due": plan.first_response_due, "resolution_due": plan.resolution_due},
+        actor=plan.override or "sla",
+        at=now,
+        reason=f"{plan.priority} targets: first response {plan.first_response_target}, "
+        f"resolution {plan.resolution_target} ({plan.clock} time, calendar {plan.calendar})",
+    )
     work.after_commit.extend(schedule_timers(session, ticket, engine, plan, now, new_ticket=True))
     return decision
 
@@ -176,9 +197,16 @@ def _raise_urgency(ctx: Runtime, session: Session, work: Work) -> str | None:
     from classifiers import ClassifyInput
 
     ticket, message = work.ticket, work.message
-    result = work.classification or classifier_of(ctx, session, work).classify(ClassifyInput(
-        id=str(work.raw.id), channel=message.channel.value, sender=message.sender, subject=message.subject,
-        body=message.text or message.full_text, received_at=message.received_at))
+    result = work.classification or classifier_of(ctx, session, work).classify(
+        ClassifyInput(
+            id=str(work.raw.id),
+            channel=message.channel.value,
+            sender=message.sender,
+            subject=message.subject,
+            body=message.text or message.full_text,
+            received_at=message.received_at,
+        )
+    )
     _add_flags(ticket, result.evidence)
     flag_ticket(ctx, session, work, ticket, result)  # raised, never cleared, by the follow-up's own words
     if not is_more_urgent(result.urgency, ticket.urgency):
@@ -188,8 +216,9 @@ def _raise_urgency(ctx: Runtime, session: Session, work: Work) -> str | None:
         values["priority"] = PRIORITIES[result.urgency]
     proof = next((f"{e.source}: {e.text!r}" for e in result.evidence if e.field == "urgency"), "the new message")
     what = f"urgency {ticket.urgency or 'unset'} → {result.urgency}"
-    ticket_store.set_fields(session, ticket, values, actor="classifier", at=ctx.clock(),
-                            reason=f"follow-up raised the {what}, from {proof}")
+    ticket_store.set_fields(
+        session, ticket, values, actor="classifier", at=ctx.clock(), reason=f"follow-up raised the {what}, from {proof}"
+    )
     return what
 
 
@@ -215,21 +244,36 @@ def credited_changes(decision: Decision) -> list[tuple[str, str, object, str]]:
         what = "assigned to" if field == "team" or same else "person"
         changes.append((rule_of.get(field, "rules"), field, value, f"{what} {who} {decision.because(field)}"))
     if decision.priority is not None:  # rules may write "urgent"; tickets use the URGENT…LOW scale
-        changes.append((rule_of.get("priority", "rules"), "priority", decision.priority.upper(),
-                        f"priority {decision.priority} {decision.because('priority')}"))
+        changes.append(
+            (
+                rule_of.get("priority", "rules"),
+                "priority",
+                decision.priority.upper(),
+                f"priority {decision.priority} {decision.because('priority')}",
+            )
+        )
     for tag in decision.tags:
         rule = decision.tag_rules.get(tag, "rules")
         changes.append((rule, "tags", tag, f"tag {tag} {decision._because_rule(rule)}"))
     if decision.requires_approval:
-        changes.append((rule_of.get("requires_approval", "rules"), "requires_approval", True,
-                        f"needs billing approval {decision.because('requires_approval')}"))
+        changes.append(
+            (
+                rule_of.get("requires_approval", "rules"),
+                "requires_approval",
+                True,
+                f"needs billing approval {decision.because('requires_approval')}",
+            )
+        )
     if decision.to_triage:
-        changes.append((rule_of.get("triage", "rules"), "needs_review", True, f"sent to triage {decision.because('triage')}"))
+        changes.append(
+            (rule_of.get("triage", "rules"), "needs_review", True, f"sent to triage {decision.because('triage')}")
+        )
     return changes
 
 
-def _apply_decision(session: Session, ticket: Ticket, decision: Decision, now, *, fields=None, notify_rules=None,
-                    prefix: str = "") -> list[str]:
+def _apply_decision(
+    session: Session, ticket: Ticket, decision: Decision, now, *, fields=None, notify_rules=None, prefix: str = ""
+) -> list[str]:
     """Apply the decision (only `fields` and the notifications of `notify_rules`, when given): one timeline event
     per rule, crediting each changed field to the rule that set it. Returns the fields changed."""
     grouped: dict[str, tuple[dict, list[str]]] = {}
@@ -249,17 +293,35 @@ def _apply_decision(session: Session, ticket: Ticket, decision: Decision, now, *
         if values.get("needs_review"):
             why = f"rule `{rule}` sent it to triage"
             values["review_reasons"] = [*ticket.review_reasons, *([] if why in ticket.review_reasons else [why])]
-        changed += ticket_store.set_fields(session, ticket, values, actor=rule, reason=prefix + "; ".join(reasons), at=now)
+        changed += ticket_store.set_fields(
+            session, ticket, values, actor=rule, reason=prefix + "; ".join(reasons), at=now
+        )
     if changed or fields is None:
-        ticket_store.add_event(session, ticket, "rules-evaluated", actor="rules",
-                               changes={"matched": decision.matched_rules,
-                                        "hits": [hit.model_dump() for hit in decision.hits if hit.matched]},
-                               reason=prefix + decision.explain(), at=now)
+        ticket_store.add_event(
+            session,
+            ticket,
+            "rules-evaluated",
+            actor="rules",
+            changes={
+                "matched": decision.matched_rules,
+                "hits": [hit.model_dump() for hit in decision.hits if hit.matched],
+            },
+            reason=prefix + decision.explain(),
+            at=now,
+        )
     for note in decision.notify:
         if notify_rules is None or note.rule in notify_rules:
-            ticket_store.add_event(session, ticket, "notification-requested", actor=note.rule,
-                                   changes={"target": note.target, "kind": note.kind, "via": note.via}, at=now)
+            ticket_store.add_event(
+                session,
+                ticket,
+                "notification-requested",
+                actor=note.rule,
+                changes={"target": note.target, "kind": note.kind, "via": note.via},
+                at=now,
+            )
     actor = decision.set_by.get("team") or decision.set_by.get("assignee") or (decision.matched_rules or ["rules"])[0]
     if ticket.status in ("new", "triaged") and (ticket.assignee or ticket.team) and not ticket.needs_review:
-        ticket_store.change_status(session, ticket, "assigned", actor=actor, reason=decision.explain().splitlines()[0], at=now)
+        ticket_store.change_status(
+            session, ticket, "assigned", actor=actor, reason=decision.explain().splitlines()[0], at=now
+        )
     return changed

@@ -29,8 +29,12 @@ def record_delivery_report(ctx: Runtime, session: Session, work: Work) -> Verdic
     work.ticket = outbound.ticket
     if report.status in _FAILURES:  # the error is recorded whatever the status stays
         ticket_store.add_event(
-            session, outbound.ticket, "delivery-failed", changes={"message": outbound.id, "status": report.status},
-            reason=f"{report.recipient or 'recipient'}: {report.reason or report.status}", at=ctx.clock(),
+            session,
+            outbound.ticket,
+            "delivery-failed",
+            changes={"message": outbound.id, "status": report.status},
+            reason=f"{report.recipient or 'recipient'}: {report.reason or report.status}",
+            at=ctx.clock(),
         )
     if not is_delivery_advance(outbound.delivery_status, report.status):
         return Verdict(f"delivery report: {report.status} (kept {outbound.delivery_status})")
@@ -41,8 +45,17 @@ def record_delivery_report(ctx: Runtime, session: Session, work: Work) -> Verdic
 
 # Providers deliver reports out of order (a late `sent` after `read`), so a status only moves forward.
 # A failure outranks queued/sent but not delivered/read: a message that reached the phone did not fail.
-_DELIVERY_RANK = {"queued": 0, "sending": 1, "pending": 1, "sent": 2, "failed": 3, "bounced": 3,
-                  "delivered": 4, "read": 5, "played": 6}
+_DELIVERY_RANK = {
+    "queued": 0,
+    "sending": 1,
+    "pending": 1,
+    "sent": 2,
+    "failed": 3,
+    "bounced": 3,
+    "delivered": 4,
+    "read": 5,
+    "played": 6,
+}
 _FAILURES = {"failed", "bounced"}
 
 

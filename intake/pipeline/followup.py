@@ -32,20 +32,30 @@ number, a provider case, a quoted chat message) are never second-guessed here.
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from intake.models import ThreadCandidate, ThreadMatch
 from intake.pipeline.continuation import Signs, read_signs
 from store.lifecycle import OPEN_STATUSES
 
-EXPLICIT_SIGNALS = frozenset({"in-reply-to", "references", "ticket-reference", "external-ticket-id",
-                              "reply-context", "rate-limit"})
+EXPLICIT_SIGNALS = frozenset(
+    {"in-reply-to", "references", "ticket-reference", "external-ticket-id", "reply-context", "rate-limit"}
+)
 UNPLACED = {None, "other"}  # a topic nobody could place says nothing about a difference
 OWN_TOPIC = 0.5  # from this category confidence a placed message has a topic of its own
 _DONE = {"resolved", "closed"}
 
 
-def settle_thread(thread: ThreadMatch, result, candidates: list[ThreadCandidate], threshold: float,
-                  text: str = "", conversation: Callable[[str], str] = lambda number: "",
-                  sender: str | None = None, subject: str | None = None, names: tuple[str, ...] = ()) -> ThreadMatch:
+def settle_thread(
+    thread: ThreadMatch,
+    result,
+    candidates: list[ThreadCandidate],
+    threshold: float,
+    text: str = "",
+    conversation: Callable[[str], str] = lambda number: "",
+    sender: str | None = None,
+    subject: str | None = None,
+    names: tuple[str, ...] = (),
+) -> ThreadMatch:
     """The thread match after the checks above; `result` is the message's classification (classifiers), `text`
     its body, `conversation(number)` a candidate ticket's own text (subject and the tenant side's messages)."""
     if thread.signal in EXPLICIT_SIGNALS or result is None:
@@ -66,23 +76,28 @@ def settle_thread(thread: ThreadMatch, result, candidates: list[ThreadCandidate]
     return thread.model_copy(update={"evidence": evidence})
 
 
-def _new_matter(thread: ThreadMatch, result, candidate: ThreadCandidate, threshold: float,
-                signs: Signs) -> str | None:
+def _new_matter(thread: ThreadMatch, result, candidate: ThreadCandidate, threshold: float, signs: Signs) -> str | None:
     """Why the message is a new ticket rather than the guessed follow-up (rules 1-5), or None."""
     number = candidate.ticket_number
     if signs.other_matter:
         return f"new ticket: the message says {signs.other_matter!r}, not {number}'s matter"
     if candidate.status.lower() in _DONE and signs.fix_held_cue and has_own_topic(result, threshold):
-        return (f"new ticket: {number} is {candidate.status} and the message says {signs.fix_held_cue!r}; "
-                f"it is about {_topic(result)}")
+        return (
+            f"new ticket: {number} is {candidate.status} and the message says {signs.fix_held_cue!r}; "
+            f"it is about {_topic(result)}"
+        )
     difference = topic_difference(result, candidate, threshold)
-    if difference is not None and not signs.tied_by_words:  # a lone "still" may be about anything ("the freezer still works")
+    if (
+        difference is not None and not signs.tied_by_words
+    ):  # a lone "still" may be about anything ("the freezer still works")
         return f"new ticket: {difference}; {signs.explain()}"
     if thread.signal == "subject" and (difference := unit_difference(result, candidate, threshold)):
         return f"new ticket: {difference}"
     if not thread.sure and not signs.continues and has_own_topic(result, OWN_TOPIC):
-        return (f"new ticket: only {thread.signal} ties it to {number}; it is about {_topic(result)} "
-                f"and has {signs.explain()}")
+        return (
+            f"new ticket: only {thread.signal} ties it to {number}; it is about {_topic(result)} "
+            f"and has {signs.explain()}"
+        )
     return None
 
 
@@ -92,9 +107,17 @@ def _why_continues(result, signs: Signs) -> str:
     return "same topic" if has_own_topic(result, OWN_TOPIC) else "no topic of its own"
 
 
-def _rescue(thread: ThreadMatch, result, candidates: list[ThreadCandidate], threshold: float, text: str,
-            conversation: Callable[[str], str], sender: str | None, subject: str | None,
-            names: tuple[str, ...]) -> ThreadMatch:
+def _rescue(
+    thread: ThreadMatch,
+    result,
+    candidates: list[ThreadCandidate],
+    threshold: float,
+    text: str,
+    conversation: Callable[[str], str],
+    sender: str | None,
+    subject: str | None,
+    names: tuple[str, ...],
+) -> ThreadMatch:
     """A probable follow-up the thread stage missed: an open ticket of the sender's (or of the unit the message is
     about) that the message continues in words (a continuation cue and words in common), or the match unchanged."""
     if not candidates or thread.signal in {"new-issue-marker", "new-issue-topic"}:
@@ -108,8 +131,13 @@ def _rescue(thread: ThreadMatch, result, candidates: list[ThreadCandidate], thre
         signs = read_signs(_own_words(text, subject, candidate), conversation(candidate.ticket_number), names)
         if signs.continuation_cue and signs.shared and not signs.other_matter:
             evidence = [*thread.evidence, f"{tie}; continues {candidate.ticket_number}: {signs.explain()}"]
-            match = ThreadMatch(ticket_number=candidate.ticket_number, sure=False, signal="continuation",
-                                score=thread.score, evidence=evidence)
+            match = ThreadMatch(
+                ticket_number=candidate.ticket_number,
+                sure=False,
+                signal="continuation",
+                score=thread.score,
+                evidence=evidence,
+            )
             return settle_thread(match, result, [candidate], threshold, text, conversation, sender, subject, names)
     return thread
 
@@ -126,8 +154,12 @@ def _own_words(text: str, subject: str | None, candidate: ThreadCandidate) -> st
 def _tie(result, candidate: ThreadCandidate, threshold: float, sender: str | None) -> str | None:
     if sender and sender.lower() in {p.lower() for p in candidate.participants}:
         return f"{sender} is a participant of {candidate.ticket_number}"
-    if (result.unit and candidate.unit and result.confidence.get("unit", 0.0) >= threshold
-            and (result.property, result.unit.lower()) == (candidate.property_id, candidate.unit.lower())):
+    if (
+        result.unit
+        and candidate.unit
+        and result.confidence.get("unit", 0.0) >= threshold
+        and (result.property, result.unit.lower()) == (candidate.property_id, candidate.unit.lower())
+    ):
         return f"about unit {result.property} {result.unit}, like {candidate.ticket_number}"
     return None
 
@@ -150,10 +182,16 @@ def topic_difference(result, candidate: ThreadCandidate, threshold: float) -> st
         return None
     if result.category != candidate.category:
         return f"topic {candidate.category} → {result.category} ({confidence['category']:.2f})"
-    if (result.subcategory and candidate.subcategory and result.subcategory != candidate.subcategory
-            and confidence.get("subcategory", 0.0) >= threshold):
-        return (f"topic {candidate.category}/{candidate.subcategory} → {result.category}/{result.subcategory} "
-                f"({confidence['subcategory']:.2f})")
+    if (
+        result.subcategory
+        and candidate.subcategory
+        and result.subcategory != candidate.subcategory
+        and confidence.get("subcategory", 0.0) >= threshold
+    ):
+        return (
+            f"topic {candidate.category}/{candidate.subcategory} → {result.category}/{result.subcategory} "
+            f"({confidence['subcategory']:.2f})"
+        )
     return None
 
 

@@ -22,11 +22,17 @@ def settle(ctx: Runtime, session: Session, work: Work) -> ThreadMatch:
     """The thread stage's guess settled by `followup.settle_thread` with everything it reads."""
     message = work.message
     candidates = [*work.candidates, *unit_candidates(ctx, session, work)]
-    return settle_thread(work.thread, work.classification, candidates,
-                         ctx.settings.classification.topic_change_threshold,
-                         text=message.text or message.full_text, conversation=conversation_of(session),
-                         sender=message.sender, subject=message.subject,
-                         names=names_of(ctx, session, work, candidates))
+    return settle_thread(
+        work.thread,
+        work.classification,
+        candidates,
+        ctx.settings.classification.topic_change_threshold,
+        text=message.text or message.full_text,
+        conversation=conversation_of(session),
+        sender=message.sender,
+        subject=message.subject,
+        names=names_of(ctx, session, work, candidates),
+    )
 
 
 def unit_candidates(ctx: Runtime, session: Session, work: Work) -> list[ThreadCandidate]:
@@ -34,10 +40,13 @@ def unit_candidates(ctx: Runtime, session: Session, work: Work) -> list[ThreadCa
     unit it is confidently about (a flatmate writing from another address); the policy still needs words in
     common with one of them. Looked up only then: most new messages cost no query here."""
     result, thread, message = work.classification, work.thread, work.message
-    if (thread.ticket_number is not None or thread.signal not in (None, "conversation-window")
-            or not (result.property and result.unit)
-            or result.confidence.get("unit", 0.0) < ctx.settings.classification.topic_change_threshold
-            or not says_continues(f"{message.subject or ''}\n{message.text or message.full_text}")):
+    if (
+        thread.ticket_number is not None
+        or thread.signal not in (None, "conversation-window")
+        or not (result.property and result.unit)
+        or result.confidence.get("unit", 0.0) < ctx.settings.classification.topic_change_threshold
+        or not says_continues(f"{message.subject or ''}\n{message.text or message.full_text}")
+    ):
         return []
     known = {c.ticket_number for c in work.candidates}
     found = ticket_store.open_unit_candidates(session, result.property, result.unit, ctx.clock() - UNIT_LOOKBACK)
@@ -50,16 +59,22 @@ def names_of(ctx: Runtime, session: Session, work: Work, candidates: list[Thread
     registry = classifier_of(ctx, session, work).registry
     message, wanted = work.message, {work.classification.property, *(c.property_id for c in candidates)}
     people = [tenant.name for tenant in registry.tenants_for_sender(message.sender)]
-    places = [text for prop in registry.properties if prop.id in wanted
-              for text in (prop.name, prop.address or "", *prop.aliases)]
+    places = [
+        text
+        for prop in registry.properties
+        if prop.id in wanted
+        for text in (prop.name, prop.address or "", *prop.aliases)
+    ]
     return (message.sender, message.sender_name or "", *people, *places)
 
 
 def conversation_of(session: Session) -> Callable[[str], str]:
     """A candidate ticket's own words by number: its subject and what the tenant side wrote on it, each
     message without its sign-off."""
+
     def conversation(number: str) -> str:
         ticket = ticket_store.for_follow_up(session, number)
         texts = ticket_store.inbound_texts(session, ticket) if ticket else []
         return "\n".join([ticket.subject or "", *map(unsigned, texts)]) if ticket else ""
+
     return conversation

@@ -58,7 +58,9 @@ def process_batch(ctx: Runtime, raw_ids: list[int]) -> list[ProcessOutcome]:
     if broken is not None:  # not the items' fault: leave them pending, unclaimed, no attempt used
         log.error("raws %s left pending: %s", ", ".join(map(str, raw_ids)), broken)
         # attempts=7 only picks the longest re-send delay (send_retries): the fix needs a human, not a quick retry
-        return [ProcessOutcome(raw_id=raw_id, state=raw_store.PENDING, outcome=broken, attempts=7) for raw_id in raw_ids]
+        return [
+            ProcessOutcome(raw_id=raw_id, state=raw_store.PENDING, outcome=broken, attempts=7) for raw_id in raw_ids
+        ]
     outcomes: dict[int, ProcessOutcome] = {}
     # its own read, before the claim: the claim's write comes first in its transaction (SQLite's deferred
     # read-then-write may lose to another writer), and a rebuild must not hold SQLite's write lock
@@ -67,7 +69,9 @@ def process_batch(ctx: Runtime, raw_ids: list[int]) -> list[ProcessOutcome]:
         attempts = raw_store.claim_many(session, raw_ids, ctx.clock(), timedelta(seconds=settings.claim_seconds))
         for item in _items(session, [i for i in raw_ids if i not in attempts or attempts[i] > settings.max_attempts]):
             if item.id not in attempts:
-                why = "being processed by another worker" if item.state == raw_store.PENDING else f"already {item.state}"
+                why = (
+                    "being processed by another worker" if item.state == raw_store.PENDING else f"already {item.state}"
+                )
                 outcomes[item.id] = ProcessOutcome(raw_id=item.id, state="skipped", outcome=why)
                 continue
             reason = f"gave up after {settings.max_attempts} attempts; last error: {item.error or 'the worker stopped mid-item'}"
@@ -76,8 +80,11 @@ def process_batch(ctx: Runtime, raw_ids: list[int]) -> list[ProcessOutcome]:
             outcomes[item.id] = ProcessOutcome(raw_id=item.id, state=raw_store.QUARANTINED, outcome=reason)
     for raw_id in raw_ids:
         if raw_id not in outcomes:
-            outcomes[raw_id] = (ProcessOutcome(raw_id=raw_id, state="skipped", outcome="already missing")
-                                if raw_id not in attempts else _process_claimed(ctx, raw_id, attempts[raw_id], classifier))
+            outcomes[raw_id] = (
+                ProcessOutcome(raw_id=raw_id, state="skipped", outcome="already missing")
+                if raw_id not in attempts
+                else _process_claimed(ctx, raw_id, attempts[raw_id], classifier)
+            )
     return [outcomes[raw_id] for raw_id in raw_ids]
 
 
@@ -117,8 +124,13 @@ def _process_claimed(ctx: Runtime, raw_id: int, attempts: int, classifier=None) 
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         with ctx.db.locked() as session:  # read-then-write: on SQLite a deferred one may lose to another writer
-            state = raw_store.mark_failed(session, raw_id, error + "\n" + traceback.format_exc(limit=8),
-                                          ctx.settings.pipeline.max_attempts, ctx.clock())
+            state = raw_store.mark_failed(
+                session,
+                raw_id,
+                error + "\n" + traceback.format_exc(limit=8),
+                ctx.settings.pipeline.max_attempts,
+                ctx.clock(),
+            )
         if state == raw_store.QUARANTINED:
             log.error("raw %s quarantined: %s", raw_id, error)
         else:
@@ -131,10 +143,18 @@ def _run_stages(ctx: Runtime, raw_id: int, classifier=None) -> ProcessOutcome:
         item = raw_store.lock_raw(session, raw_id)
         if item is None or item.state != raw_store.PENDING:
             return ProcessOutcome(raw_id=raw_id, state="skipped", outcome=f"already {item.state if item else 'gone'}")
-        work = Work(raw=RawRecord(
-            id=item.id, channel=ChannelName(item.channel), channel_id=item.channel_id, payload=item.payload,
-            content_type=item.content_type, source=item.source, received_at=item.received_at,
-        ), classifier=classifier)
+        work = Work(
+            raw=RawRecord(
+                id=item.id,
+                channel=ChannelName(item.channel),
+                channel_id=item.channel_id,
+                payload=item.payload,
+                content_type=item.content_type,
+                source=item.source,
+                received_at=item.received_at,
+            ),
+            classifier=classifier,
+        )
         if classifier is not None:
             session.info["registry"] = classifier.registry
         verdict = _run(ctx, session, work)
@@ -178,4 +198,6 @@ def _after_commit(work: Work) -> None:
         try:
             broker.get_actor(actor_name).send_with_options(args=args, **(options[0] if options else {}))
         except Exception as exc:  # the database holds the due work; sweepers re-drive it
-            log.warning("ticket %s: could not send %s%s (%s)", work.ticket.number if work.ticket else "?", actor_name, args, exc)
+            log.warning(
+                "ticket %s: could not send %s%s (%s)", work.ticket.number if work.ticket else "?", actor_name, args, exc
+            )

@@ -29,9 +29,16 @@ def reclassify_conversation(ctx: Runtime, session: Session, work: Work, texts: l
     text = "\n".join(texts).strip()
     if not text:
         return None
-    result = classifier_of(ctx, session, work).classify(ClassifyInput(
-        id=str(work.raw.id), channel=ticket.channel, sender=ticket.requester, subject=None, body=text,
-        received_at=ticket.created_at))
+    result = classifier_of(ctx, session, work).classify(
+        ClassifyInput(
+            id=str(work.raw.id),
+            channel=ticket.channel,
+            sender=ticket.requester,
+            subject=None,
+            body=text,
+            received_at=ticket.created_at,
+        )
+    )
     if result.category in UNPLACED:
         return None
     values = {field: getattr(result, field) for field in TAKEN_OVER}
@@ -39,8 +46,14 @@ def reclassify_conversation(ctx: Runtime, session: Session, work: Work, texts: l
         values |= {"property_id": result.property, "unit": result.unit}
     proof = next((f"{e.source}: {e.text!r}" for e in result.evidence if e.field == "category"), "the conversation")
     what = f"category {ticket.category or 'unset'} → {result.category}/{result.subcategory or '-'}"
-    ticket_store.set_fields(session, ticket, values, actor="classifier", at=ctx.clock(),
-                            reason=f"the conversation so far says {what}, from {proof}")
+    ticket_store.set_fields(
+        session,
+        ticket,
+        values,
+        actor="classifier",
+        at=ctx.clock(),
+        reason=f"the conversation so far says {what}, from {proof}",
+    )
     ticket.confidence = {**(ticket.confidence or {}), **result.confidence}
     ticket.evidence = [*(ticket.evidence or []), *(e.model_dump() for e in result.evidence)]
     if ticket.status == "new":  # still untouched: triage is decided again from the new classification

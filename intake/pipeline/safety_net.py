@@ -49,9 +49,15 @@ def flag_ticket(ctx: Runtime, session: Session, work: Work, ticket: Ticket, resu
     if state in (OPEN, CONFIRMED) or (state == CLEARED and not _new_dangers(ticket, reasons)):
         if reasons:  # the same flag, more reasons: recorded, nobody told again
             ticket.emergency_reasons = [*ticket.emergency_reasons, *reasons]
-            ticket_store.add_event(session, ticket, "possible-emergency", actor=FLAG_ACTOR, at=now,
-                                   changes={"state": state, "added": reasons},
-                                   reason=f"a follow-up flags it again ({state}): " + "; ".join(reasons))
+            ticket_store.add_event(
+                session,
+                ticket,
+                "possible-emergency",
+                actor=FLAG_ACTOR,
+                at=now,
+                changes={"state": state, "added": reasons},
+                reason=f"a follow-up flags it again ({state}): " + "; ".join(reasons),
+            )
         return False
     before = ticket.emergency_state
     ticket.emergency_state, ticket.emergency_reasons = OPEN, [*(ticket.emergency_reasons or []), *reasons]
@@ -59,8 +65,15 @@ def flag_ticket(ctx: Runtime, session: Session, work: Work, ticket: Ticket, resu
     why = "; ".join(reasons or result.emergency_reasons)
     if before == CLEARED:
         why = f"flagged again after it was cleared, a danger not seen then: {why}"
-    ticket_store.add_event(session, ticket, "possible-emergency", actor=FLAG_ACTOR, at=now,
-                           changes={"state": {"from": before, "to": OPEN}, "reasons": reasons}, reason=why)
+    ticket_store.add_event(
+        session,
+        ticket,
+        "possible-emergency",
+        actor=FLAG_ACTOR,
+        at=now,
+        changes={"state": {"from": before, "to": OPEN}, "reasons": reasons},
+        reason=why,
+    )
     if before is None:
         _notify_on_call(ctx, session, work, ticket, reasons)
     return True
@@ -84,15 +97,39 @@ def _notify_on_call(ctx: Runtime, session: Session, work: Work, ticket: Ticket, 
     now, a log line once the item is committed (a rolled-back attempt logs nothing; its retry does)."""
     target, number = on_call_person(ctx), ticket.number
     if target is None:
-        ticket_store.add_event(session, ticket, "not-notified", actor=NOTIFY_ACTOR, at=ctx.clock(),
-                               changes={"role": ON_CALL_ROLE},
-                               reason=f"possible emergency, but escalation.yaml has no `{ON_CALL_ROLE}` role to notify")
-        work.on_commit.append(lambda: log.warning("%s possible emergency: nobody notified (escalation.yaml has no "
-                                                  "`%s` role); pinned in the triage queue", number, ON_CALL_ROLE))
+        ticket_store.add_event(
+            session,
+            ticket,
+            "not-notified",
+            actor=NOTIFY_ACTOR,
+            at=ctx.clock(),
+            changes={"role": ON_CALL_ROLE},
+            reason=f"possible emergency, but escalation.yaml has no `{ON_CALL_ROLE}` role to notify",
+        )
+        work.on_commit.append(
+            lambda: log.warning(
+                "%s possible emergency: nobody notified (escalation.yaml has no `%s` role); pinned in the triage queue",
+                number,
+                ON_CALL_ROLE,
+            )
+        )
         return
-    ticket_store.add_event(session, ticket, "notified", actor=NOTIFY_ACTOR, at=ctx.clock(),
-                           changes={"target": target, "via": ON_CALL_ROLE, "reasons": reasons},
-                           reason=f"possible emergency, {target} ({ON_CALL_ROLE}) notified: " + "; ".join(reasons))
+    ticket_store.add_event(
+        session,
+        ticket,
+        "notified",
+        actor=NOTIFY_ACTOR,
+        at=ctx.clock(),
+        changes={"target": target, "via": ON_CALL_ROLE, "reasons": reasons},
+        reason=f"possible emergency, {target} ({ON_CALL_ROLE}) notified: " + "; ".join(reasons),
+    )
     count = len(reasons)
-    work.on_commit.append(lambda: log.warning("%s possible emergency: on-call %s notified (%d reason%s, see the "
-                                              "ticket's timeline)", number, target, count, "" if count == 1 else "s"))
+    work.on_commit.append(
+        lambda: log.warning(
+            "%s possible emergency: on-call %s notified (%d reason%s, see the ticket's timeline)",
+            number,
+            target,
+            count,
+            "" if count == 1 else "s",
+        )
+    )

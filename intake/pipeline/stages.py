@@ -84,8 +84,13 @@ def match_thread(ctx: Runtime, session: Session, work: Work, candidates) -> Thre
     if message.external_ticket_id:
         for candidate in candidates:
             if candidate.external_ticket_id == message.external_ticket_id:
-                return ThreadMatch(ticket_number=candidate.ticket_number, sure=True, signal="external-ticket-id",
-                                   score=1.0, evidence=[f"provider ticket {message.external_ticket_id}"])
+                return ThreadMatch(
+                    ticket_number=candidate.ticket_number,
+                    sure=True,
+                    signal="external-ticket-id",
+                    score=1.0,
+                    evidence=[f"provider ticket {message.external_ticket_id}"],
+                )
     if message.channel == ChannelName.EMAIL:
         from intake.channels.email.threading import score_email_thread
 
@@ -110,10 +115,16 @@ def classify(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     from classifiers import ClassifyInput
 
     message = work.message
-    work.classification = classifier_of(ctx, session, work).classify(ClassifyInput(
-        id=str(work.raw.id), channel=message.channel.value, sender=message.sender, subject=message.subject,
-        body=message.text or message.full_text, received_at=message.received_at,
-    ))
+    work.classification = classifier_of(ctx, session, work).classify(
+        ClassifyInput(
+            id=str(work.raw.id),
+            channel=message.channel.value,
+            sender=message.sender,
+            subject=message.subject,
+            body=message.text or message.full_text,
+            received_at=message.received_at,
+        )
+    )
     work.thread = settle(ctx, session, work)
     return None
 
@@ -127,8 +138,12 @@ def persist(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
         number = work.thread.ticket_number
         ticket = ticket_store.lock_for_follow_up(session, number)  # afresh: a merge may have committed since
         if ticket is not None and ticket.number != number:
-            work.thread = work.thread.model_copy(update={"ticket_number": ticket.number, "evidence": [
-                *work.thread.evidence, f"{number} was merged into {ticket.number}"]})
+            work.thread = work.thread.model_copy(
+                update={
+                    "ticket_number": ticket.number,
+                    "evidence": [*work.thread.evidence, f"{number} was merged into {ticket.number}"],
+                }
+            )
         append_to_ticket(ctx, session, work, ticket)
         return None
     if work.message.extra.get("reaction"):  # a 👍 to no open conversation is not a new problem
@@ -136,9 +151,15 @@ def persist(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     if work.message.channel != ChannelName.INTERNAL and over_rate_limit(ctx, session, work.message.sender):
         latest = ticket_store.latest_open_ticket(session, work.message.sender)
         if latest is None:
-            return Verdict.hold(f"sender over {ctx.settings.limits.new_tickets_per_sender_per_hour} new tickets per hour")
-        work.thread = ThreadMatch(ticket_number=latest.number, sure=True, signal="rate-limit",
-                                  evidence=["sender over the new-ticket rate limit: appended to the latest open ticket"])
+            return Verdict.hold(
+                f"sender over {ctx.settings.limits.new_tickets_per_sender_per_hour} new tickets per hour"
+            )
+        work.thread = ThreadMatch(
+            ticket_number=latest.number,
+            sure=True,
+            signal="rate-limit",
+            evidence=["sender over the new-ticket rate limit: appended to the latest open ticket"],
+        )
         append_to_ticket(ctx, session, work, latest)
         return None
     open_ticket(ctx, session, work)
@@ -152,8 +173,9 @@ def _follow_merges(session: Session, work: Work) -> None:
         return
     into = ticket_store.merged_into(session, number)
     if into is not None:
-        work.thread = work.thread.model_copy(update={"ticket_number": into,
-                                                     "evidence": [*work.thread.evidence, f"{number} was merged into {into}"]})
+        work.thread = work.thread.model_copy(
+            update={"ticket_number": into, "evidence": [*work.thread.evidence, f"{number} was merged into {into}"]}
+        )
 
 
 def decide(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
@@ -179,5 +201,12 @@ def acknowledge(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     return None
 
 
-STAGES = [("parse", parse), ("guard", guard), ("thread", thread), ("classify", classify), ("persist", persist),
-          ("decide", decide), ("acknowledge", acknowledge)]
+STAGES = [
+    ("parse", parse),
+    ("guard", guard),
+    ("thread", thread),
+    ("classify", classify),
+    ("persist", persist),
+    ("decide", decide),
+    ("acknowledge", acknowledge),
+]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from intake.channels.base import RawRecord
 from intake.models import InboundMessage, ThreadCandidate, ThreadMatch
@@ -17,11 +18,11 @@ class Verdict:
     quarantine: bool = False  # held for a human (`intake quarantine`) instead of done
 
     @classmethod
-    def drop(cls, reason: str) -> "Verdict":
+    def drop(cls, reason: str) -> Verdict:
         return cls(f"dropped: {reason}")
 
     @classmethod
-    def hold(cls, reason: str) -> "Verdict":
+    def hold(cls, reason: str) -> Verdict:
         return cls(f"held: {reason}", quarantine=True)
 
 

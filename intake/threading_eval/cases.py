@@ -19,8 +19,14 @@ from intake.models import RawInput
 from intake.sources import email_raw
 
 MAILBOX = "maintenance@intake.example"
-KINDS = ("follow-up-no-headers", "new-issue-same-sender", "same-unit-different-topic",
-         "same-subject-different-people", "urgent-new-issue-same-sender", "follow-up-different-subject")
+KINDS = (
+    "follow-up-no-headers",
+    "new-issue-same-sender",
+    "same-unit-different-topic",
+    "same-subject-different-people",
+    "urgent-new-issue-same-sender",
+    "follow-up-different-subject",
+)
 
 
 class CaseError(ValueError):
@@ -54,7 +60,7 @@ class Case(BaseModel):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _one_channel(self) -> "Case":
+    def _one_channel(self) -> Case:
         if self.earlier.channel != self.later.channel:
             raise ValueError("both messages of a case use the same channel")
         if self.later.received_at < self.earlier.received_at:
@@ -103,11 +109,21 @@ def _mail_bytes(side: Side, key: str) -> bytes:
 
 def _cloud_payload(side: Side, key: str) -> bytes:
     wa_id = side.sender.lstrip("+")
-    message = {"from": wa_id, "id": f"wamid.{key}", "timestamp": str(int(side.received_at.timestamp())),
-               "type": "text", "text": {"body": side.body}}
-    value = {"messaging_product": "whatsapp",
-             "metadata": {"display_phone_number": "15550009999", "phone_number_id": "106540352242922"},
-             "contacts": [{"profile": {"name": side.name or ""}, "wa_id": wa_id}], "messages": [message]}
-    body = {"object": "whatsapp_business_account",
-            "entry": [{"id": "102290129340398", "changes": [{"value": value, "field": "messages"}]}]}
+    message = {
+        "from": wa_id,
+        "id": f"wamid.{key}",
+        "timestamp": str(int(side.received_at.timestamp())),
+        "type": "text",
+        "text": {"body": side.body},
+    }
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550009999", "phone_number_id": "106540352242922"},
+        "contacts": [{"profile": {"name": side.name or ""}, "wa_id": wa_id}],
+        "messages": [message],
+    }
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"value": value, "field": "messages"}]}],
+    }
     return json.dumps(body).encode("utf-8")

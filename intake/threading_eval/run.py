@@ -89,8 +89,10 @@ class EvalDatabase:
         with self.db.session() as session:
             registry_db.import_registry(session, load_registry(registry_file))
             set_cursor(session, REGISTRY_VERSION, "eval-threading")
-        settings = base_settings.model_validate(base_settings.model_dump() | {
-            "database_url": self.db.url, "data_dir": folder / "data", "redis_url": None, "rules_dir": rules_dir})
+        settings = base_settings.model_validate(
+            base_settings.model_dump()
+            | {"database_url": self.db.url, "data_dir": folder / "data", "redis_url": None, "rules_dir": rules_dir}
+        )
         self.now = None
         self.runtime = Runtime(settings=settings, db=self.db, clock=lambda: self.now)
 
@@ -129,8 +131,12 @@ def run_case(edb: EvalDatabase, case: Case) -> Result:
         later = session.execute(select(Ticket).where(Ticket.number == second.ticket_number)).scalar_one()
         tied = later.probable_followup_of == first.ticket_number
         detail = "; ".join(later.review_reasons or [])
-        return Result(case, "follow-up" if tied else "new",
-                      second.outcome + (f", tied to {first.ticket_number}" if tied else ""), detail)
+        return Result(
+            case,
+            "follow-up" if tied else "new",
+            second.outcome + (f", tied to {first.ticket_number}" if tied else ""),
+            detail,
+        )
 
 
 def _deliver(rt: Runtime, raw):

@@ -61,8 +61,9 @@ class AcceptBatcher:
         if self._tasks:
             return
         self._wakeup = asyncio.Event()
-        self._tasks = [asyncio.create_task(self._commit_loop(), name=f"accept-committer-{n}")
-                       for n in range(self.committers)]
+        self._tasks = [
+            asyncio.create_task(self._commit_loop(), name=f"accept-committer-{n}") for n in range(self.committers)
+        ]
 
     async def _commit_loop(self) -> None:
         while True:
@@ -84,14 +85,16 @@ class AcceptBatcher:
 
     async def _answer(self, batch, outcomes: list) -> None:
         """Send the new items' broker message (bounded wait), then wake each request with its results."""
-        new_ids = [r.raw_id for outcome in outcomes if not isinstance(outcome, Exception)
-                   for r in outcome if not r.duplicate]
+        new_ids = [
+            r.raw_id for outcome in outcomes if not isinstance(outcome, Exception) for r in outcome if not r.duplicate
+        ]
         try:
             if new_ids:
                 await self.enqueuer.send(new_ids, self.enqueue_wait)
         except Exception as exc:  # e.g. its thread shut down: the items are stored, the reconciler sends them
-            log.warning("raw %s stored, not enqueued (%s); the reconciler will send them", new_ids[:20],
-                        describe_error(exc))
+            log.warning(
+                "raw %s stored, not enqueued (%s); the reconciler will send them", new_ids[:20], describe_error(exc)
+            )
         finally:  # whatever happened to the message, every waiting request is answered
             for (_, future), outcome in zip(batch, outcomes):
                 if future.done():
@@ -124,7 +127,7 @@ def _commit(db, batch: list[tuple[list[RawInput], asyncio.Future]]) -> list[list
         return [_commit_one(db, raws) for raws, _ in batch]
     outcomes, start = [], 0
     for raws, _ in batch:
-        outcomes.append(results[start:start + len(raws)])
+        outcomes.append(results[start : start + len(raws)])
         start += len(raws)
     return outcomes
 

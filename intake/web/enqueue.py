@@ -35,7 +35,7 @@ class Enqueuer:
         self._executor.submit(self._send, raw_ids, loop, went)
         try:
             await asyncio.wait_for(went, wait)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("raw %s stored; broker message still pending after %.1f s, answering", raw_ids[:20], wait)
 
     def close(self) -> None:
@@ -44,8 +44,10 @@ class Enqueuer:
     def _send(self, raw_ids: list[int], loop: asyncio.AbstractEventLoop, went: asyncio.Future) -> None:
         try:
             if time.monotonic() < self._skip_until:
-                log.warning("raw %s stored, not enqueued (the broker failed moments ago); the reconciler will send "
-                            "them", raw_ids[:20])
+                log.warning(
+                    "raw %s stored, not enqueued (the broker failed moments ago); the reconciler will send them",
+                    raw_ids[:20],
+                )
                 return
             sent = send_messages(raw_ids, together=True)
             if sum(len(ids) for ids in sent.values()) < len(raw_ids):

@@ -68,11 +68,15 @@ def add_routes(app: web.Application, settings: Settings, db) -> None:
     mapping = load_mapping(settings.qcontact.mapping_file)  # a bad mapping file fails at start-up
     depth = settings.limits.json_max_depth  # deeper bodies: 400, kept in quarantine (see load_json_object)
     routes = {
-        "whatsapp": Route(ChannelName.WHATSAPP, _meta_auth(settings),
-                          lambda raw: read_cloud_payload(raw, max_depth=depth)),
+        "whatsapp": Route(
+            ChannelName.WHATSAPP, _meta_auth(settings), lambda raw: read_cloud_payload(raw, max_depth=depth)
+        ),
         "waha": Route(ChannelName.WAHA, _waha_auth(settings), lambda raw: read_waha_payload(raw, max_depth=depth)),
-        "qcontact": Route(ChannelName.QCONTACT, _qcontact_auth(settings),
-                          lambda raw: read_qcontact_payload(raw, mapping, max_depth=depth)),
+        "qcontact": Route(
+            ChannelName.QCONTACT,
+            _qcontact_auth(settings),
+            lambda raw: read_qcontact_payload(raw, mapping, max_depth=depth),
+        ),
     }
     app.router.add_get("/webhooks/whatsapp", _verify_handler(settings, stats))
     for name, route in routes.items():
@@ -85,9 +89,13 @@ def _verify_handler(settings: Settings, stats: Counter):
         expected = settings.whatsapp.verify_token
         token = request.query.get("hub.verify_token", "")
         challenge = request.query.get("hub.challenge", "")
-        if (request.query.get("hub.mode") == "subscribe" and expected and expected.get_secret_value()
-                and hmac.compare_digest(token.encode(), expected.get_secret_value().encode())
-                and 0 < len(challenge) <= 256):
+        if (
+            request.query.get("hub.mode") == "subscribe"
+            and expected
+            and expected.get_secret_value()
+            and hmac.compare_digest(token.encode(), expected.get_secret_value().encode())
+            and 0 < len(challenge) <= 256
+        ):
             return web.Response(text=challenge, content_type="text/plain")
         stats["whatsapp:verify-refused"] += 1
         log.info("whatsapp verification refused from %s", request.remote)
@@ -138,6 +146,7 @@ async def _read_capped(request: web.Request, limit: int) -> bytes:
 
 async def _store(db, batcher: AcceptBatcher, route: Route, raw: bytes) -> dict:
     """Split, store the good items (group commit), quarantine the bad ones; the answer's JSON body."""
+
     def split(body: bytes) -> Split:  # an unforeseen shape is the sender's too: a 503 would be retried for ever
         return split_or_reject(route.split, body, route.channel)
 
@@ -173,7 +182,8 @@ async def _refuse(db, stats: Counter, channel: ChannelName, raw: bytes, refused:
     if keep:
         try:
             body["quarantined"] = await asyncio.to_thread(
-                quarantine_input, db, _quarantine_input(channel, raw), refused.reason)
+                quarantine_input, db, _quarantine_input(channel, raw), refused.reason
+            )
         except Exception as exc:  # the 4xx still stands; the provider's retry brings the payload back
             # no traceback: a database error quotes the payload it could not write
             log.error("webhook %s: could not quarantine a refused body: %s", channel.value, describe_error(exc))

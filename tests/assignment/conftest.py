@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -58,12 +58,22 @@ def make_facts(**fields) -> TicketFacts:
     return TicketFacts(**fields)
 
 
-def engine_with_rules(tmp_path: Path, rules_yaml: str, *, people: str = MINIMAL_PEOPLE, sla: str | None = None,
-                      escalation: str | None = None) -> RuleEngine:
+def engine_with_rules(
+    tmp_path: Path,
+    rules_yaml: str,
+    *,
+    people: str = MINIMAL_PEOPLE,
+    sla: str | None = None,
+    escalation: str | None = None,
+) -> RuleEngine:
     """An engine from a people block plus the given `rules:` block (already indented as a YAML list)."""
     directory = tmp_path / "custom"
     directory.mkdir(exist_ok=True)
-    write(directory, "assignment.yaml", textwrap.dedent(people) + "rules:\n" + textwrap.indent(textwrap.dedent(rules_yaml), "  "))
+    write(
+        directory,
+        "assignment.yaml",
+        textwrap.dedent(people) + "rules:\n" + textwrap.indent(textwrap.dedent(rules_yaml), "  "),
+    )
     if sla is not None:
         write(directory, "sla.yaml", sla)
     if escalation is not None:
@@ -72,4 +82,4 @@ def engine_with_rules(tmp_path: Path, rules_yaml: str, *, people: str = MINIMAL_
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)

@@ -22,48 +22,85 @@ rules:
 
 BROKEN = [
     # (case, rules block, expected location and message fragment, expected hint fragment)
-    ("unknown field", """\
+    (
+        "unknown field",
+        """\
   - name: plumbing-specialist
     when: {subcategory: plumbing}
     then:
       assign: {team: plumbing}
       prioriti: urgent
-""", "assignment.yaml:10:7: unknown field `prioriti`", "did you mean `priority`?"),
-    ("unknown condition field", """\
+""",
+        "assignment.yaml:10:7: unknown field `prioriti`",
+        "did you mean `priority`?",
+    ),
+    (
+        "unknown condition field",
+        """\
   - name: plumbing-specialist
     when: {subcategroy: plumbing}
     then: {tags: [x]}
-""", "assignment.yaml:7:12: unknown field `subcategroy`", "did you mean `subcategory`?"),
-    ("unknown team", """\
+""",
+        "assignment.yaml:7:12: unknown field `subcategroy`",
+        "did you mean `subcategory`?",
+    ),
+    (
+        "unknown team",
+        """\
   - name: plumbing-specialist
     when: {subcategory: plumbing}
     then:
       assign: {team: plumbers}
-""", "assignment.yaml:9:22: unknown team `plumbers`", "did you mean `plumbing`?"),
-    ("unknown operator", """\
+""",
+        "assignment.yaml:9:22: unknown team `plumbers`",
+        "did you mean `plumbing`?",
+    ),
+    (
+        "unknown operator",
+        """\
   - name: gas
     when:
       text: {containz: gas}
     then: {tags: [x]}
-""", "assignment.yaml:8:14: unknown operator `containz`", "did you mean `contains`?"),
-    ("operator for the wrong kind of field", """\
+""",
+        "assignment.yaml:8:14: unknown operator `containz`",
+        "did you mean `contains`?",
+    ),
+    (
+        "operator for the wrong kind of field",
+        """\
   - name: gas
     when:
       confidence: {contains: 0.5}
     then: {tags: [x]}
-""", "assignment.yaml:8:20: operator not valid for a number field: `contains`", "operators for `confidence`"),
-    ("bad time in a condition", """\
+""",
+        "assignment.yaml:8:20: operator not valid for a number field: `contains`",
+        "operators for `confidence`",
+    ),
+    (
+        "bad time in a condition",
+        """\
   - name: night
     when:
       time_of_day: {between: "25:00-06:00"}
     then: {tags: [x]}
-""", "assignment.yaml:8:30: bad time '25:00'", "HH:MM"),
-    ("unknown value", """\
+""",
+        "assignment.yaml:8:30: bad time '25:00'",
+        "HH:MM",
+    ),
+    (
+        "unknown value",
+        """\
   - name: urgent
     when: {urgency: urgnt}
     then: {tags: [x]}
-""", "assignment.yaml:7:21: unknown urgency `urgnt`", "did you mean `urgent`?"),
-    ("duplicate rule name", """\
+""",
+        "assignment.yaml:7:21: unknown urgency `urgnt`",
+        "did you mean `urgent`?",
+    ),
+    (
+        "duplicate rule name",
+        """\
   - name: plumbing
     when: {subcategory: plumbing}
     then: {tags: [x]}
@@ -71,34 +108,55 @@ BROKEN = [
   - name: plumbing
     when: {subcategory: drains}
     then: {tags: [y]}
-""", "assignment.yaml:10:11: duplicate rule name `plumbing`", "the first `plumbing` is on line 6"),
-    ("unreachable after catch-all", """\
+""",
+        "assignment.yaml:10:11: duplicate rule name `plumbing`",
+        "the first `plumbing` is on line 6",
+    ),
+    (
+        "unreachable after catch-all",
+        """\
   - name: everything
     when: always
     then: {assign: {team: plumbing}}
   - name: too-late
     when: {urgency: urgent}
     then: {priority: urgent}
-""", "assignment.yaml:9:5: rule `too-late` is unreachable: rule `everything` above matches every ticket",
-     "give `everything` `continue: true`"),
-    ("shadowed by a more general rule above", """\
+""",
+        "assignment.yaml:9:5: rule `too-late` is unreachable: rule `everything` above matches every ticket",
+        "give `everything` `continue: true`",
+    ),
+    (
+        "shadowed by a more general rule above",
+        """\
   - name: plumbing
     when: {subcategory: plumbing}
     then: {assign: {team: plumbing}}
   - name: urgent-plumbing
     when: {urgency: urgent, subcategory: plumbing}
     then: {priority: urgent}
-""", "assignment.yaml:9:5: rule `urgent-plumbing` is unreachable: rule `plumbing` above matches every ticket it would",
-     "more specific rules first"),
-    ("rule name not kebab-case", """\
+""",
+        "assignment.yaml:9:5: rule `urgent-plumbing` is unreachable: rule `plumbing` above matches every ticket it would",
+        "more specific rules first",
+    ),
+    (
+        "rule name not kebab-case",
+        """\
   - name: Plumbing Rule
     then: {tags: [x]}
-""", "assignment.yaml:6:11: String should match pattern", "kebab-case"),
-    ("YAML error", """\
+""",
+        "assignment.yaml:6:11: String should match pattern",
+        "kebab-case",
+    ),
+    (
+        "YAML error",
+        """\
   - name: broken
     when: {subcategory: plumbing
     then: {tags: [x]}
-""", "assignment.yaml:8:9: YAML error", "indentation"),
+""",
+        "assignment.yaml:8:9: YAML error",
+        "indentation",
+    ),
 ]
 
 
@@ -116,16 +174,24 @@ def test_check_reports_location_and_hint(tmp_path: Path, case, rules, where, hin
 
 
 def test_bad_working_hours_and_unknown_time_zone(tmp_path: Path):
-    write(tmp_path, "assignment.yaml", """\
+    write(
+        tmp_path,
+        "assignment.yaml",
+        """\
         people:
           pat: {hours: {mon-fri: "8am-5pm"}}
         rules: []
-    """)
-    write(tmp_path, "sla.yaml", """\
+    """,
+    )
+    write(
+        tmp_path,
+        "sla.yaml",
+        """\
         calendars:
           office: {timezone: America/Nowhere, hours: {mon-fri: "08:00-18:00"}}
         default_calendar: ofice
-    """)
+    """,
+    )
     result = CliRunner().invoke(cli, ["rules", "check", str(tmp_path)])
     assert result.exit_code == 1
     assert "assignment.yaml:2:16: bad time '8am'" in result.output
@@ -140,11 +206,16 @@ def test_every_problem_is_reported_at_once(tmp_path: Path):
 
     for name in ("taxonomy.yaml", "urgency.yaml", "units.yaml", "billing.yaml"):  # `check` reads them too
         shutil.copy(RULES_DIR / name, tmp_path / name)
-    write(tmp_path, "assignment.yaml", HEAD + """\
+    write(
+        tmp_path,
+        "assignment.yaml",
+        HEAD
+        + """\
   - name: a
     when: {urgency: {iss: urgent}}
     then: {assign: {team: nope}}
-""")
+""",
+    )
     write(tmp_path, "escalation.yaml", "roles: {supervisor: nobody}\nlevels: {L1: {at: warn, notify: [supervisr]}}\n")
     result = CliRunner().invoke(cli, ["rules", "check", str(tmp_path)])
     assert result.exit_code == 1
@@ -181,7 +252,11 @@ def test_categories_are_checked_against_the_classifiers_taxonomy(rules_copy: Pat
 
 
 def test_rules_after_a_priority_change_are_not_reported_shadowed(tmp_path: Path):
-    write(tmp_path, "assignment.yaml", HEAD + """\
+    write(
+        tmp_path,
+        "assignment.yaml",
+        HEAD
+        + """\
   - name: route-urgent
     when: {priority: urgent}
     then: {assign: {team: plumbing}}
@@ -192,5 +267,6 @@ def test_rules_after_a_priority_change_are_not_reported_shadowed(tmp_path: Path)
   - name: route-urgent-flood
     when: {priority: urgent, text: {contains: flood}}
     then: {tags: [flood]}
-""")
+""",
+    )
     assert len(RuleEngine.load(tmp_path).rules) == 3  # route-urgent-flood can match: flag-flood sets the priority later

@@ -75,10 +75,16 @@ CASES = [
     ("{any: [{urgency: urgent}, {text: {contains: flood}}]}", {"urgency": "low", "text": "a drip"}, False),
     ("{not: {channel: email}}", {"channel": "whatsapp"}, True),
     ("{not: {channel: email}}", {"channel": "email"}, False),
-    ("{any: [{not: {property: HBR}}, {all: [{urgency: urgent}, {unit: '101'}]}]}",
-     {"property_id": "HBR", "urgency": "urgent", "unit": "101"}, True),
-    ("{any: [{not: {property: HBR}}, {all: [{urgency: urgent}, {unit: '101'}]}]}",
-     {"property_id": "HBR", "urgency": "urgent", "unit": "102"}, False),
+    (
+        "{any: [{not: {property: HBR}}, {all: [{urgency: urgent}, {unit: '101'}]}]}",
+        {"property_id": "HBR", "urgency": "urgent", "unit": "101"},
+        True,
+    ),
+    (
+        "{any: [{not: {property: HBR}}, {all: [{urgency: urgent}, {unit: '101'}]}]}",
+        {"property_id": "HBR", "urgency": "urgent", "unit": "102"},
+        False,
+    ),
 ]
 
 
@@ -92,7 +98,9 @@ def test_condition(tmp_path, when, facts, expected):
 
 
 def test_time_conditions_use_the_calendar_time_zone(tmp_path):
-    engine = engine_with_rules(tmp_path, "- name: night\n  when: {time_of_day: '22:00-07:00'}\n  then: {tags: [night]}\n", sla=SLA_NY)
+    engine = engine_with_rules(
+        tmp_path, "- name: night\n  when: {time_of_day: '22:00-07:00'}\n  then: {tags: [night]}\n", sla=SLA_NY
+    )
     three_am = datetime(2026, 11, 24, 3, 0, tzinfo=NEW_YORK)
     assert engine.decide(make_facts(), Workload(), three_am).tags == ["night"]
     noon = datetime(2026, 11, 24, 12, 0, tzinfo=NEW_YORK)
@@ -100,12 +108,17 @@ def test_time_conditions_use_the_calendar_time_zone(tmp_path):
 
 
 def test_reasons_say_what_matched_and_why_not(tmp_path):
-    engine = engine_with_rules(tmp_path, """
+    engine = engine_with_rules(
+        tmp_path,
+        """
         - name: urgent-plumbing
           when: {subcategory: plumbing, urgency: urgent}
           then: {tags: [x]}
-    """)
-    decision = engine.decide(make_facts(subcategory="plumbing", urgency="standard"), Workload(), TUESDAY_10, explain=True)
+    """,
+    )
+    decision = engine.decide(
+        make_facts(subcategory="plumbing", urgency="standard"), Workload(), TUESDAY_10, explain=True
+    )
     assert decision.hits[0].reasons == ("subcategory=plumbing matched", "urgency is standard, not urgent")
     quick = engine.decide(make_facts(subcategory="plumbing", urgency="standard"), Workload(), TUESDAY_10)
     assert quick.hits[0].reasons == ("urgency is standard, not urgent",)  # without explain: the failing condition
@@ -127,5 +140,11 @@ def test_vocabulary_matches_what_the_engine_knows(engine):
 
 def test_shared_misses_keep_each_tickets_own_reason(tmp_path):
     engine = engine_with_rules(tmp_path, "- name: urgent-only\n  when: {urgency: urgent}\n  then: {tags: [x]}\n")
-    reasons = [engine.decide(make_facts(urgency=u), Workload(), TUESDAY_10).hits[0].reasons for u in ("low", "high", "low")]
-    assert reasons == [("urgency is low, not urgent",), ("urgency is high, not urgent",), ("urgency is low, not urgent",)]
+    reasons = [
+        engine.decide(make_facts(urgency=u), Workload(), TUESDAY_10).hits[0].reasons for u in ("low", "high", "low")
+    ]
+    assert reasons == [
+        ("urgency is low, not urgent",),
+        ("urgency is high, not urgent",),
+        ("urgency is low, not urgent",),
+    ]

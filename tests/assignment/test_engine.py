@@ -20,26 +20,100 @@ def test_shipped_rules_load(engine: RuleEngine):
 
 SHIPPED = [
     # (facts, team, assignee, priority, triage, approval, tags)
-    ({"category": "maintenance", "subcategory": "plumbing", "urgency": "standard", "property_id": "OAK",
-      "text": "The kitchen sink drips"}, "plumbing", "pat-plumber", None, False, False, []),
-    ({"category": "maintenance", "subcategory": "plumbing", "urgency": "standard", "property_id": "OAK",
-      "text": "I smell gas near the boiler", "hazards": ["gas-smell"]}, "plumbing", "pat-plumber", "urgent", False, False,
-     ["safety"]),
-    ({"category": "maintenance", "subcategory": "plumbing", "urgency": "standard", "property_id": "OAK",
-      "text": "the smoke alarm needs a new battery", "signals": ["minor"]}, "plumbing", "pat-plumber", None, False, False,
-     []),  # a danger word the classifier did not take for a hazard: no safety flag
-    ({"category": "maintenance", "subcategory": "electrical", "billing_type": "billable", "text": "socket sparks"},
-     "electrical", "eli-electrician", None, False, True, ["billable"]),
-    ({"category": "maintenance", "subcategory": "plumbing", "confidence": 0.4, "text": "something is wrong"},
-     "dispatch", "dora-dispatcher", None, True, False, ["needs-review"]),
+    (
+        {
+            "category": "maintenance",
+            "subcategory": "plumbing",
+            "urgency": "standard",
+            "property_id": "OAK",
+            "text": "The kitchen sink drips",
+        },
+        "plumbing",
+        "pat-plumber",
+        None,
+        False,
+        False,
+        [],
+    ),
+    (
+        {
+            "category": "maintenance",
+            "subcategory": "plumbing",
+            "urgency": "standard",
+            "property_id": "OAK",
+            "text": "I smell gas near the boiler",
+            "hazards": ["gas-smell"],
+        },
+        "plumbing",
+        "pat-plumber",
+        "urgent",
+        False,
+        False,
+        ["safety"],
+    ),
+    (
+        {
+            "category": "maintenance",
+            "subcategory": "plumbing",
+            "urgency": "standard",
+            "property_id": "OAK",
+            "text": "the smoke alarm needs a new battery",
+            "signals": ["minor"],
+        },
+        "plumbing",
+        "pat-plumber",
+        None,
+        False,
+        False,
+        [],
+    ),  # a danger word the classifier did not take for a hazard: no safety flag
+    (
+        {"category": "maintenance", "subcategory": "electrical", "billing_type": "billable", "text": "socket sparks"},
+        "electrical",
+        "eli-electrician",
+        None,
+        False,
+        True,
+        ["billable"],
+    ),
+    (
+        {"category": "maintenance", "subcategory": "plumbing", "confidence": 0.4, "text": "something is wrong"},
+        "dispatch",
+        "dora-dispatcher",
+        None,
+        True,
+        False,
+        ["needs-review"],
+    ),
     ({"category": "payment", "text": "Why was I charged twice?"}, "billing", "bea-billing", None, False, False, []),
-    ({"category": "complaint", "subcategory": "noise", "urgency": "high", "text": "loud music every night"},
-     "tenant-relations", "tara-relations", "standard", False, False, []),
+    (
+        {"category": "complaint", "subcategory": "noise", "urgency": "high", "text": "loud music every night"},
+        "tenant-relations",
+        "tara-relations",
+        "standard",
+        False,
+        False,
+        [],
+    ),
     ({"category": "lease", "text": "renewing my lease"}, "tenant-relations", "tara-relations", None, False, False, []),
-    ({"category": "utilities", "text": "the whole street has no power"}, "dispatch", "dora-dispatcher", None, False, False,
-     ["utility-outage"]),
-    ({"category": "maintenance", "subcategory": "appliance", "text": "the dishwasher is broken"},
-     "maintenance", "gus-general", None, False, False, []),
+    (
+        {"category": "utilities", "text": "the whole street has no power"},
+        "dispatch",
+        "dora-dispatcher",
+        None,
+        False,
+        False,
+        ["utility-outage"],
+    ),
+    (
+        {"category": "maintenance", "subcategory": "appliance", "text": "the dishwasher is broken"},
+        "maintenance",
+        "gus-general",
+        None,
+        False,
+        False,
+        [],
+    ),
     ({"category": "other", "text": "hello?"}, "dispatch", "dora-dispatcher", None, True, False, []),
 ]
 
@@ -52,21 +126,26 @@ def test_shipped_rules_decide(engine, facts, team, assignee, priority, triage, a
 
 
 def test_first_match_wins_and_stops(tmp_path):
-    engine = engine_with_rules(tmp_path, """
+    engine = engine_with_rules(
+        tmp_path,
+        """
         - name: first
           when: {category: maintenance}
           then: {assign: {team: plumbing, pick: none}}
         - name: second
           when: {urgency: urgent}
           then: {assign: {team: maintenance}}
-    """)
+    """,
+    )
     decision = engine.decide(make_facts(category="maintenance", urgency="urgent"), Workload(), TUESDAY_10)
     assert decision.team == "plumbing" and decision.assignee is None
     assert [(h.rule, h.matched) for h in decision.hits] == [("first", True)]  # `second` never evaluated
 
 
 def test_continue_applies_and_goes_on_first_set_value_is_kept(tmp_path):
-    engine = engine_with_rules(tmp_path, """
+    engine = engine_with_rules(
+        tmp_path,
+        """
         - name: flag-urgent
           when: {text: {contains: flood}}
           then: {priority: urgent, tags: [water], notify: [sam]}
@@ -77,7 +156,8 @@ def test_continue_applies_and_goes_on_first_set_value_is_kept(tmp_path):
         - name: route
           when: {priority: urgent}
           then: {priority: low, tags: [routed], assign: {team: plumbing, pick: none}}
-    """)
+    """,
+    )
     decision = engine.decide(make_facts(category="maintenance", text="flood in the basement"), Workload(), TUESDAY_10)
     assert [(h.rule, h.matched) for h in decision.hits] == [("flag-urgent", True), ("not-me", False), ("route", True)]
     assert decision.priority == "urgent"  # `route` matched on the new priority but the first value stays
@@ -90,7 +170,9 @@ def test_least_loaded_picks_lowest_open_to_capacity(tmp_path):
     engine = engine_with_rules(tmp_path, "- name: p\n  when: always\n  then: {assign: {team: plumbing}}\n")
     facts = make_facts(property_id="HBR")
     assert engine.decide(facts, Workload(open_tickets={"pat": 2, "quinn": 1}), TUESDAY_10).assignee == "quinn"
-    assert engine.decide(facts, Workload(open_tickets={"pat": 1, "quinn": 1}), TUESDAY_10).assignee == "pat"  # tie: order
+    assert (
+        engine.decide(facts, Workload(open_tickets={"pat": 1, "quinn": 1}), TUESDAY_10).assignee == "pat"
+    )  # tie: order
     full = engine.decide(facts, Workload(open_tickets={"pat": 4, "quinn": 1}), TUESDAY_10)
     assert full.assignee == "quinn"
     # quinn only covers HBR; pat is at capacity: the ticket stays with the team, and the note says why
@@ -113,14 +195,17 @@ def test_round_robin_walks_the_pool_from_the_callers_cursor(tmp_path):
 
 
 def test_specialist_override_prefers_the_skilled_person(tmp_path):
-    engine = engine_with_rules(tmp_path, """
+    engine = engine_with_rules(
+        tmp_path,
+        """
         - name: plumbing-specialist
           when: {subcategory: plumbing}
           then: {assign: {team: maintenance, specialist: true}}
         - name: general
           when: always
           then: {assign: {team: maintenance}}
-    """)
+    """,
+    )
     plumbing = engine.decide(make_facts(subcategory="plumbing"), Workload(), TUESDAY_10)
     assert (plumbing.team, plumbing.assignee) == ("maintenance", "maya")  # the one maintenance member who plumbs
     # the specialist is full: falls back to picking within the team, and says so
@@ -136,8 +221,12 @@ def test_specialist_by_skill_across_teams_and_working_hours(tmp_path):
       pat: {skills: [plumbing], hours: {mon-fri: "08:00-17:00"}}
       night-owl: {skills: [plumbing], hours: {daily: "20:00-08:00"}}
     """
-    engine = engine_with_rules(tmp_path, "- name: pipes\n  when: always\n  then: {assign: {specialist: plumbing}}\n",
-                               people=people, sla="calendars: {office: {timezone: America/New_York}}\ndefault_calendar: office\n")
+    engine = engine_with_rules(
+        tmp_path,
+        "- name: pipes\n  when: always\n  then: {assign: {specialist: plumbing}}\n",
+        people=people,
+        sla="calendars: {office: {timezone: America/New_York}}\ndefault_calendar: office\n",
+    )
     day = engine.decide(make_facts(), Workload(), datetime(2026, 11, 24, 10, 0, tzinfo=NEW_YORK))
     night = engine.decide(make_facts(), Workload(), datetime(2026, 11, 24, 23, 0, tzinfo=NEW_YORK))
     assert (day.team, day.assignee) == ("trades", "pat")
@@ -169,14 +258,23 @@ def test_engine_is_pure_same_inputs_same_decision(engine):
 
 
 def test_assign_to_a_person_takes_their_team(tmp_path):
-    engine = engine_with_rules(tmp_path, """
+    engine = engine_with_rules(
+        tmp_path,
+        """
         - name: vip-to-quinn
           when: {property: HBR, unit: PH1}
           then: {assign: {person: quinn}}
-    """)
+    """,
+    )
     decision = engine.decide(make_facts(property_id="HBR", unit="PH1"), Workload(), TUESDAY_10)
-    assert (decision.team, decision.assignee, decision.set_by) == ("plumbing", "quinn", {"assignee": "vip-to-quinn", "team": "vip-to-quinn"})
-    assert decision.explain().startswith("assigned to plumbing / quinn because rule `vip-to-quinn` matched property=hbr; unit=ph1")
+    assert (decision.team, decision.assignee, decision.set_by) == (
+        "plumbing",
+        "quinn",
+        {"assignee": "vip-to-quinn", "team": "vip-to-quinn"},
+    )
+    assert decision.explain().startswith(
+        "assigned to plumbing / quinn because rule `vip-to-quinn` matched property=hbr; unit=ph1"
+    )
 
 
 def test_after_hours_reassign_to_an_on_call_team(tmp_path):
@@ -189,10 +287,17 @@ def test_after_hours_reassign_to_an_on_call_team(tmp_path):
       nico: {}
       nora: {}
     """
-    sla = 'default_calendar: office\ncalendars: {office: {timezone: America/New_York, hours: {mon-fri: "08:00-18:00"}}}\n'
+    sla = (
+        'default_calendar: office\ncalendars: {office: {timezone: America/New_York, hours: {mon-fri: "08:00-18:00"}}}\n'
+    )
     escalation = "roles: {on-call: night-desk}\nafter_hours_urgent: {notify: [on-call], reassign: on-call}\n"
-    engine = engine_with_rules(tmp_path, "- name: all-to-day\n  when: always\n  then: {assign: {team: day}}\n",
-                               people=people, sla=sla, escalation=escalation)
+    engine = engine_with_rules(
+        tmp_path,
+        "- name: all-to-day\n  when: always\n  then: {assign: {team: day}}\n",
+        people=people,
+        sla=sla,
+        escalation=escalation,
+    )
     night = datetime(2026, 11, 24, 23, 0, tzinfo=NEW_YORK)
     decision = engine.decide(make_facts(urgency="urgent"), Workload(round_robin={"night-desk": 1}), night)
     assert (decision.team, decision.assignee, decision.round_robin_cursors) == ("night-desk", "nora", {"night-desk": 0})

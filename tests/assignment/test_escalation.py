@@ -20,8 +20,14 @@ def test_threshold_timers_fall_at_75_90_100_percent(engine):
     facts = make_facts(urgency="high", created_at=TUESDAY_10)  # high: 2 h first response, 24 h resolution, business
     plan = engine.sla_plan(facts)
     timers = {t.kind: t for t in engine.timers(facts, plan, assigned=True, now=TUESDAY_10)}
-    assert set(timers) == {"first_response_warn", "first_response_escalate", "first_response_breach",
-                           "resolution_warn", "resolution_escalate", "resolution_breach"}
+    assert set(timers) == {
+        "first_response_warn",
+        "first_response_escalate",
+        "first_response_breach",
+        "resolution_warn",
+        "resolution_escalate",
+        "resolution_breach",
+    }
     assert timers["first_response_warn"].due_at == ny(2026, 11, 24, 11, 30)  # 75 % of 2 h
     assert timers["first_response_escalate"].due_at == ny(2026, 11, 24, 11, 48)  # 90 %
     assert timers["first_response_breach"].due_at == plan.first_response_due == ny(2026, 11, 24, 12, 0)
@@ -42,19 +48,31 @@ def test_answered_and_late_plans(engine):
     # planned late (after warn and escalate passed): only the latest passed step fires, the rest stay ahead
     late = make_facts(urgency="high", created_at=TUESDAY_10)
     timers = engine.timers(late, engine.sla_plan(late), assigned=True, now=ny(2026, 11, 24, 11, 50))
-    assert [t.kind for t in timers if t.target == "first_response"] == ["first_response_escalate", "first_response_breach"]
+    assert [t.kind for t in timers if t.target == "first_response"] == [
+        "first_response_escalate",
+        "first_response_breach",
+    ]
 
 
 def test_after_hours_urgent_goes_to_on_call(engine):
-    facts = make_facts(category="maintenance", subcategory="plumbing", urgency="urgent", property_id="OAK",
-                       text="water pouring from the ceiling", created_at=SATURDAY_NIGHT)
+    facts = make_facts(
+        category="maintenance",
+        subcategory="plumbing",
+        urgency="urgent",
+        property_id="OAK",
+        text="water pouring from the ceiling",
+        created_at=SATURDAY_NIGHT,
+    )
     decision = engine.decide(facts, Workload(), SATURDAY_NIGHT)
     assert (decision.team, decision.assignee) == ("on-call", "olu-oncall")
     assert decision.set_by["assignee"] == "after-hours-urgent"
     assert [(n.target, n.via) for n in decision.notify] == [("olu-oncall", "on-call")]
     hit = decision.hits[-1]
     assert hit.rule == "after-hours-urgent" and hit.matched
-    assert hit.reasons == ("priority is urgent", "outside business hours of calendar office at Sat 23:00 America/New_York")
+    assert hit.reasons == (
+        "priority is urgent",
+        "outside business hours of calendar office at Sat 23:00 America/New_York",
+    )
     # the same ticket in office hours goes to the plumber; urgent set by a rule counts too
     day = engine.decide(facts, Workload(), TUESDAY_10)
     assert (day.team, day.assignee) == ("plumbing", "pat-plumber") and not day.hits[-1].matched
@@ -77,12 +95,16 @@ def test_urgent_unassigned_after_30_minutes_goes_to_supervisor(engine):
     assigned_timers = engine.timers(facts, plan, assigned=True, now=TUESDAY_10)
     assert "unassigned_urgent" not in [t.kind for t in assigned_timers]
     standard = make_facts(urgency="standard", created_at=TUESDAY_10)
-    assert "unassigned_urgent" not in [t.kind for t in engine.timers(standard, engine.sla_plan(standard), assigned=False, now=TUESDAY_10)]
+    assert "unassigned_urgent" not in [
+        t.kind for t in engine.timers(standard, engine.sla_plan(standard), assigned=False, now=TUESDAY_10)
+    ]
 
 
 @pytest.fixture
 def breach(engine):
-    facts = make_facts(urgency="high", created_at=TUESDAY_10, status="assigned", team="plumbing", assignee="pat-plumber")
+    facts = make_facts(
+        urgency="high", created_at=TUESDAY_10, status="assigned", team="plumbing", assignee="pat-plumber"
+    )
     timers = engine.timers(facts, engine.sla_plan(facts), assigned=True, now=TUESDAY_10)
     return facts, next(t for t in timers if t.kind == "first_response_escalate")
 
@@ -96,14 +118,22 @@ def test_fired_timer_resolves_keywords(engine, breach):
     assert action_for(warn, facts, timer.due_at).notify == ["pat-plumber", "plumbing"]
 
 
-@pytest.mark.parametrize(("change", "why"), [
-    ({"first_response_at": ny(2026, 11, 24, 11, 0)}, "answered"),
-    ({"status": "resolved", "resolved_at": ny(2026, 11, 24, 11, 0)}, "resolved"),
-    ({"status": "cancelled"}, "cancelled"),
-    ({"status": "pending", "pauses": [Pause(status="pending", start=ny(2026, 11, 24, 11, 0))]}, "paused"),
-    ({"status": "in_progress", "pauses": [Pause(status="pending", start=ny(2026, 11, 24, 10, 30), end=ny(2026, 11, 24, 11, 30))]},
-     "resumed: the deadline moved an hour later"),
-])
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"first_response_at": ny(2026, 11, 24, 11, 0)}, "answered"),
+        ({"status": "resolved", "resolved_at": ny(2026, 11, 24, 11, 0)}, "resolved"),
+        ({"status": "cancelled"}, "cancelled"),
+        ({"status": "pending", "pauses": [Pause(status="pending", start=ny(2026, 11, 24, 11, 0))]}, "paused"),
+        (
+            {
+                "status": "in_progress",
+                "pauses": [Pause(status="pending", start=ny(2026, 11, 24, 10, 30), end=ny(2026, 11, 24, 11, 30))],
+            },
+            "resumed: the deadline moved an hour later",
+        ),
+    ],
+)
 def test_fired_timer_does_nothing_when_no_longer_due(engine, breach, change, why):
     facts, timer = breach
     assert engine.action_for(timer, facts.model_copy(update=change), timer.due_at) is None, why
@@ -112,9 +142,16 @@ def test_fired_timer_does_nothing_when_no_longer_due(engine, breach, change, why
 def test_timer_fired_early_does_nothing_and_moved_deadline_fires_later(engine, breach):
     facts, timer = breach
     assert engine.action_for(timer, facts, timer.due_at - timedelta(minutes=1)) is None
-    resumed = facts.model_copy(update={"status": "in_progress", "pauses": [
-        Pause(status="pending", start=ny(2026, 11, 24, 10, 30), end=ny(2026, 11, 24, 11, 30))]})
-    replanned = next(t for t in engine.timers(resumed, engine.sla_plan(resumed), assigned=True, now=TUESDAY_10)
-                     if t.kind == timer.kind)
+    resumed = facts.model_copy(
+        update={
+            "status": "in_progress",
+            "pauses": [Pause(status="pending", start=ny(2026, 11, 24, 10, 30), end=ny(2026, 11, 24, 11, 30))],
+        }
+    )
+    replanned = next(
+        t
+        for t in engine.timers(resumed, engine.sla_plan(resumed), assigned=True, now=TUESDAY_10)
+        if t.kind == timer.kind
+    )
     assert replanned.due_at == timer.due_at + timedelta(hours=1)
     assert engine.action_for(replanned, resumed, replanned.due_at) is not None

@@ -22,17 +22,21 @@ def rules_copy(tmp_path):
 
 def _with_rule(rules_dir, when: str):
     path = rules_dir / "assignment.yaml"
-    text = path.read_text(encoding="utf-8").replace("rules:\n", f"rules:\n  - name: probe\n    when: {when}\n"
-                                                               "    then: {tags: [probe]}\n    continue: true\n", 1)
+    text = path.read_text(encoding="utf-8").replace(
+        "rules:\n", f"rules:\n  - name: probe\n    when: {when}\n    then: {{tags: [probe]}}\n    continue: true\n", 1
+    )
     path.write_text(text, encoding="utf-8")
     return path
 
 
-@pytest.mark.parametrize("when, message, hint", [
-    ("{hazard: gas-smel}", "unknown hazard `gas-smel`", "did you mean `gas-smell`?"),
-    ("{signal: vulnerabel}", "unknown signal `vulnerabel`", "did you mean `vulnerable`?"),
-    ("{hazard: {containz: gas}}", "unknown operator `containz`", None),
-])
+@pytest.mark.parametrize(
+    "when, message, hint",
+    [
+        ("{hazard: gas-smel}", "unknown hazard `gas-smel`", "did you mean `gas-smell`?"),
+        ("{signal: vulnerabel}", "unknown signal `vulnerabel`", "did you mean `vulnerable`?"),
+        ("{hazard: {containz: gas}}", "unknown operator `containz`", None),
+    ],
+)
 def test_misspelt_names_are_located_with_a_hint(rules_copy, when, message, hint):
     path = _with_rule(rules_copy, when)
     with pytest.raises(RulesError) as info:
@@ -43,13 +47,16 @@ def test_misspelt_names_are_located_with_a_hint(rules_copy, when, message, hint)
     assert problem.column > 1 and (hint is None or problem.hint == hint)
 
 
-@pytest.mark.parametrize("when, facts, matched, reason", [
-    ("{hazard: [gas-smell, fire-smoke]}", {"hazards": ["leak", "gas-smell"]}, True, "hazard=gas-smell matched"),
-    ("{hazard: gas-smell}", {"hazards": ["leak"]}, False, "hazard is leak, not one of gas-smell"),
-    ("{hazard: {present: true}}", {"hazards": []}, False, "hazard is none, not set"),
-    ("{hazard: {not_in: [gas-smell]}}", {"hazards": ["leak"]}, True, "hazard has none of [gas-smell] matched"),
-    ("{signal: vulnerable}", {"signals": ["vulnerable", "recurring"]}, True, "signal=vulnerable matched"),
-])
+@pytest.mark.parametrize(
+    "when, facts, matched, reason",
+    [
+        ("{hazard: [gas-smell, fire-smoke]}", {"hazards": ["leak", "gas-smell"]}, True, "hazard=gas-smell matched"),
+        ("{hazard: gas-smell}", {"hazards": ["leak"]}, False, "hazard is leak, not one of gas-smell"),
+        ("{hazard: {present: true}}", {"hazards": []}, False, "hazard is none, not set"),
+        ("{hazard: {not_in: [gas-smell]}}", {"hazards": ["leak"]}, True, "hazard has none of [gas-smell] matched"),
+        ("{signal: vulnerable}", {"signals": ["vulnerable", "recurring"]}, True, "signal=vulnerable matched"),
+    ],
+)
 def test_set_conditions_match_and_explain(rules_copy, when, facts, matched, reason):
     _with_rule(rules_copy, when)
     decision = RuleEngine.load(rules_copy).decide(make_facts(**facts), Workload(), TUESDAY_10, explain=True)
@@ -68,6 +75,7 @@ def test_a_frame_name_is_a_known_hazard_for_rules_and_the_vocabulary(rules_copy)
     from click.testing import CliRunner
 
     from intake.cli.main import cli
+
     result = CliRunner().invoke(cli, ["rules", "vocabulary", str(rules_copy)])
     assert result.exit_code == 0, result.output
     assert "trapped-in-lift" in result.output and "gas-smell" in result.output
@@ -76,4 +84,5 @@ def test_a_frame_name_is_a_known_hazard_for_rules_and_the_vocabulary(rules_copy)
 def test_statuses_rules_may_name_are_the_ticket_lifecycle_s():
     from assignment.vocabulary import STATUSES
     from store.lifecycle import TicketStatus
+
     assert "merged" in STATUSES and set(STATUSES) == {s.value for s in TicketStatus}

@@ -43,13 +43,20 @@ def test_four_mistakes_in_four_files_are_four_problems(rules_copy):
     assert all(line.split(":")[1].isdigit() and line.split(":")[2].isdigit() for line in lines[:-1])
 
 
-@pytest.mark.parametrize("name, old, new, expected", [
-    ("taxonomy.yaml", "fallback: other", "fallback: [other", "YAML error"),
-    ("urgency.yaml", "state_window: 6", "state_window: many", "valid integer"),
-    ("units.yaml", "not_unit_after:", "unit_wrods: [apt]\nnot_unit_after:", "unknown field `unit_wrods`"),
-    ("billing.yaml", "billable_requires_approval:", "billable_requires_approval: true\nbillable_requires_approval:",
-     "duplicate key"),
-])
+@pytest.mark.parametrize(
+    "name, old, new, expected",
+    [
+        ("taxonomy.yaml", "fallback: other", "fallback: [other", "YAML error"),
+        ("urgency.yaml", "state_window: 6", "state_window: many", "valid integer"),
+        ("units.yaml", "not_unit_after:", "unit_wrods: [apt]\nnot_unit_after:", "unknown field `unit_wrods`"),
+        (
+            "billing.yaml",
+            "billable_requires_approval:",
+            "billable_requires_approval: true\nbillable_requires_approval:",
+            "duplicate key",
+        ),
+    ],
+)
 def test_a_broken_classifier_file_fails_the_check(rules_copy, name, old, new, expected):
     _edit(rules_copy / name, old, new)
     code, lines = _check(rules_copy)
@@ -61,8 +68,9 @@ def test_a_misspelt_file_name_is_reported_with_the_name_meant(rules_copy):
     (rules_copy / "escalation.yaml").rename(rules_copy / "escalaton.yaml")
     code, lines = _check(rules_copy)
     assert code == 1
-    assert any("escalaton.yaml:1:1: unknown rules file" in line and "did you mean `escalation.yaml`?" in line
-               for line in lines), lines
+    assert any(
+        "escalaton.yaml:1:1: unknown rules file" in line and "did you mean `escalation.yaml`?" in line for line in lines
+    ), lines
 
 
 def test_problems_of_several_rules_in_a_file_that_failed_validation_are_all_reported(rules_copy):

@@ -54,8 +54,22 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + 10
         while True:  # waiting for a server process to listen, not for application time
@@ -126,8 +140,15 @@ def timers_of(runtime, ticket_id: str) -> dict[str, SlaTimer]:
 
 def events_of(runtime, ticket_id: str, kind: str) -> list[TicketEvent]:
     with runtime.db.session() as session:
-        rows = session.execute(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == kind)
-                               .order_by(TicketEvent.id)).scalars().all()
+        rows = (
+            session.execute(
+                select(TicketEvent)
+                .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == kind)
+                .order_by(TicketEvent.id)
+            )
+            .scalars()
+            .all()
+        )
         session.expunge_all()
     return rows
 

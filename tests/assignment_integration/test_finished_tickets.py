@@ -9,7 +9,10 @@ from intake.cli.staff import assign, respond, set_status
 from store.models import Ticket
 from tests.assignment_integration.conftest import at, drain, events_of, new_ticket, timers_of
 
-DRAIN = {"subject": "Slow drain", "body": "The bathroom sink in unit 101 drains slowly. No rush, whenever someone is around."}
+DRAIN = {
+    "subject": "Slow drain",
+    "body": "The bathroom sink in unit 101 drains slowly. No rush, whenever someone is around.",
+}
 DUE_FIELDS = ("first_response_due", "resolution_due")
 
 
@@ -22,8 +25,11 @@ def ticket(runtime, ticket_id: str) -> Ticket:
 
 def due_changes_since(runtime, ticket_id: str, moment) -> list[dict]:
     """Every timeline change to a due time at or after `moment`."""
-    return [e.changes for e in events_of(runtime, ticket_id, "fields-changed")
-            if e.at >= moment and any(field in e.changes for field in DUE_FIELDS)]
+    return [
+        e.changes
+        for e in events_of(runtime, ticket_id, "fields-changed")
+        if e.at >= moment and any(field in e.changes for field in DUE_FIELDS)
+    ]
 
 
 def open_standard_ticket(runtime, clock, broker, worker) -> Ticket:
@@ -106,5 +112,8 @@ def test_a_reopened_ticket_answered_before_gets_no_first_response_clock(runtime,
 
     timers = timers_of(runtime, first.id)
     assert {kind for kind, row in timers.items() if row.state == "scheduled"} == {
-        "resolution_warn", "resolution_escalate", "resolution_breach"}  # the first response counts once
+        "resolution_warn",
+        "resolution_escalate",
+        "resolution_breach",
+    }  # the first response counts once
     assert ticket(runtime, first.id).resolution_due == at("2026-12-07T12:00:00-05:00")  # 2 h used before

@@ -14,7 +14,10 @@ from tests.assignment_integration.conftest import MINUTE, at, drain, events_of, 
 from tests.conftest import ROOT
 from tests.intake.test_pipeline import make_email
 
-DRAIN = {"subject": "Slow drain", "body": "The bathroom sink in unit 101 drains slowly. No rush, whenever someone is around."}
+DRAIN = {
+    "subject": "Slow drain",
+    "body": "The bathroom sink in unit 101 drains slowly. No rush, whenever someone is around.",
+}
 POURING = "Now water is pouring through the ceiling of the flat below!"
 
 
@@ -38,8 +41,11 @@ def ticket(runtime, ticket_id: str) -> Ticket:
 
 def changed_by(runtime, ticket_id: str, field: str) -> list[tuple[str, object, str]]:
     """(actor, new value, reason) of every timeline change to `field`."""
-    return [(e.actor, e.changes[field]["to"], e.reason) for e in events_of(runtime, ticket_id, "fields-changed")
-            if field in e.changes]
+    return [
+        (e.actor, e.changes[field]["to"], e.reason)
+        for e in events_of(runtime, ticket_id, "fields-changed")
+        if field in e.changes
+    ]
 
 
 def test_a_followup_that_raises_the_urgency_is_re_decided(runtime, clock, timer_broker, worker_factory):
@@ -58,26 +64,45 @@ def test_a_followup_that_raises_the_urgency_is_re_decided(runtime, clock, timer_
     assert after.first_response_due == at("2026-11-30T10:15:00-05:00")
     assert timers_of(runtime, first.id)["first_response_breach"].due_at == at("2026-11-30T10:15:00-05:00")
     urgency = changed_by(runtime, first.id, "urgency")
-    assert urgency[-1][:2] == ("classifier", "urgent") and "follow-up raised the urgency standard → urgent" in urgency[-1][2]
+    assert (
+        urgency[-1][:2] == ("classifier", "urgent")
+        and "follow-up raised the urgency standard → urgent" in urgency[-1][2]
+    )
     sla = changed_by(runtime, first.id, "first_response_due")[-1]
     assert sla[0] == "harbor-view-contract" or "follow-up: urgency standard → urgent" in sla[2]
 
 
-def test_after_hours_urgent_followup_goes_to_on_call_but_a_persons_assignment_stays(runtime, clock, timer_broker,
-                                                                                    worker_factory):
+def test_after_hours_urgent_followup_goes_to_on_call_but_a_persons_assignment_stays(
+    runtime, clock, timer_broker, worker_factory
+):
     worker = worker_factory(timer_broker)
     clock.set(at("2026-11-30T17:55:00-05:00"))  # office open; quinn-plumber on shift
     by_rules = opened(runtime, timer_broker, worker, "<drain-2@example.net>")
     clock.set(clock() + MINUTE)
-    by_person = opened(runtime, timer_broker, worker, "<drain-3@example.com>", sender="j.carter@example.com",
-                       name="James Carter", subject="Sink drains slowly", body=DRAIN["body"].replace("101", "102"))
+    by_person = opened(
+        runtime,
+        timer_broker,
+        worker,
+        "<drain-3@example.com>",
+        sender="j.carter@example.com",
+        name="James Carter",
+        subject="Sink drains slowly",
+        body=DRAIN["body"].replace("101", "102"),
+    )
     assign(runtime, by_person.number, "gus-general", actor="dispatcher-dana")
     set_status(runtime, by_person.number, "in_progress", actor="gus-general")
 
     clock.set(at("2026-11-30T18:01:00-05:00"))  # the office closed at 18:00; the new urgent timers are ahead
     follow_up(runtime, timer_broker, worker, "<drain-2@example.net>", POURING)
-    follow_up(runtime, timer_broker, worker, "<drain-3@example.com>", POURING.replace("flat", "unit"),
-              sender="j.carter@example.com", name="James Carter")
+    follow_up(
+        runtime,
+        timer_broker,
+        worker,
+        "<drain-3@example.com>",
+        POURING.replace("flat", "unit"),
+        sender="j.carter@example.com",
+        name="James Carter",
+    )
 
     moved = ticket(runtime, by_rules.id)
     assert (moved.priority, moved.assignee) == ("URGENT", "olu-oncall")
@@ -110,14 +135,22 @@ def test_a_reply_that_reopens_a_resolved_ticket_gets_its_sla_timers_back(runtime
     assert after.resolution_due == resolution["resolution_breach"].due_at != due
     # 2 of 48 business hours used before resolving; the other 46 count from the reopening, not from Monday
     assert after.resolution_due == at("2026-12-07T12:00:00-05:00")
-    assert any("reopened by the tenant's reply" in reason for *_, reason in changed_by(runtime, first.id, "resolution_due"))
+    assert any(
+        "reopened by the tenant's reply" in reason for *_, reason in changed_by(runtime, first.id, "resolution_due")
+    )
 
 
 def test_finishing_triage_sends_assign_ticket(runtime, clock, timer_broker, worker_factory):
     worker = worker_factory(timer_broker)
     clock.set(at("2026-11-30T11:00:00-05:00"))
-    unsure = opened(runtime, timer_broker, worker, "<unsure@example.net>", subject="Re: Slow drain",
-                    body="Thanks for the quick answer.")  # low confidence: the triage rule sends it to dispatch
+    unsure = opened(
+        runtime,
+        timer_broker,
+        worker,
+        "<unsure@example.net>",
+        subject="Re: Slow drain",
+        body="Thanks for the quick answer.",
+    )  # low confidence: the triage rule sends it to dispatch
     assert (unsure.team, unsure.needs_review, unsure.status) == ("dispatch", True, "new")
     set_status(runtime, unsure.number, "triaged", actor="dora-dispatcher", reason="checked: a plumbing question")
     drain(timer_broker, worker)  # the worker runs `assign_ticket`
@@ -130,16 +163,20 @@ def test_contract_conditions_see_the_registry(runtime, clock, timer_broker, work
     rules = tmp_path / "rules-contract"
     shutil.copytree(ROOT / "rules", rules)
     sla = rules / "sla.yaml"
-    sla.write_text(sla.read_text(encoding="utf-8").replace(
-        "when: {property: HBR, contract_status: active}", "when: {contract: HBR-2026-01-01}")
-        .replace("targets:\n      urgent:", "targets:\n      standard: {first_response: 1h}\n      urgent:"), encoding="utf-8")
+    sla.write_text(
+        sla.read_text(encoding="utf-8")
+        .replace("when: {property: HBR, contract_status: active}", "when: {contract: HBR-2026-01-01}")
+        .replace("targets:\n      urgent:", "targets:\n      standard: {first_response: 1h}\n      urgent:"),
+        encoding="utf-8",
+    )
     runtime.settings = runtime.settings.model_copy(update={"rules_dir": rules})
     worker = worker_factory(timer_broker)
     clock.set(at("2026-11-30T10:00:00-05:00"))
     harbor = opened(runtime, timer_broker, worker, "<drain-5@example.net>")
     clock.set(clock() + MINUTE)
-    oak = opened(runtime, timer_broker, worker, "<drain-6@example.com>", sender="carlos.mendez@example.com",
-                 name="Carlos Mendez")  # OAK's contract ended on 2026-06-30
+    oak = opened(
+        runtime, timer_broker, worker, "<drain-6@example.com>", sender="carlos.mendez@example.com", name="Carlos Mendez"
+    )  # OAK's contract ended on 2026-06-30
     assert harbor.first_response_due == at("2026-11-30T11:00:00-05:00")  # the contract's 1 hour
     assert oak.property_id == "OAK" and oak.first_response_due == at("2026-11-30T14:01:00-05:00")
     from intake.pipeline.decide import ticket_facts

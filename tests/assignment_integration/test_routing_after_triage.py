@@ -19,7 +19,10 @@ from tests.assignment_integration.conftest import MINUTE, at, drain, events_of, 
 from tests.conftest import ROOT
 
 UNSURE = {"subject": "Re: Slow drain", "body": "Thanks for the quick answer."}  # low confidence: triage queue
-DRAIN = {"subject": "Slow drain", "body": "The bathroom sink in unit 101 drains slowly. No rush, whenever someone is around."}
+DRAIN = {
+    "subject": "Slow drain",
+    "body": "The bathroom sink in unit 101 drains slowly. No rush, whenever someone is around.",
+}
 
 
 def ticket(runtime, ticket_id: str) -> Ticket:
@@ -31,11 +34,15 @@ def ticket(runtime, ticket_id: str) -> Ticket:
 
 def routings(runtime, ticket_id: str) -> list[tuple[str, str]]:
     """(actor, what) of the rules evaluations and assignments after the dispatcher's triage."""
-    triaged = next(e.id for e in events_of(runtime, ticket_id, "status-changed")
-                   if e.changes["status"]["to"] == "triaged")
+    triaged = next(
+        e.id for e in events_of(runtime, ticket_id, "status-changed") if e.changes["status"]["to"] == "triaged"
+    )
     evaluated = [("rules", "evaluated") for e in events_of(runtime, ticket_id, "rules-evaluated") if e.id > triaged]
-    assigned = [(e.actor, "assigned") for e in events_of(runtime, ticket_id, "status-changed")
-                if e.changes["status"]["to"] == "assigned" and e.id > triaged]
+    assigned = [
+        (e.actor, "assigned")
+        for e in events_of(runtime, ticket_id, "status-changed")
+        if e.changes["status"]["to"] == "assigned" and e.id > triaged
+    ]
     return evaluated + assigned
 
 
@@ -46,8 +53,9 @@ def triage_queue_ticket(runtime, clock, broker, worker) -> Ticket:
     return unsure
 
 
-def test_the_sweeper_routes_a_triaged_ticket_whose_message_was_lost_once(runtime, clock, timer_broker, worker_factory,
-                                                                          private_redis):
+def test_the_sweeper_routes_a_triaged_ticket_whose_message_was_lost_once(
+    runtime, clock, timer_broker, worker_factory, private_redis
+):
     worker = worker_factory(timer_broker)
     unsure = triage_queue_ticket(runtime, clock, timer_broker, worker)
     worker.stop()  # nobody takes the routing message before Redis restarts
@@ -89,7 +97,10 @@ def test_a_ticket_the_rules_route_nowhere_is_evaluated_once(runtime, clock, time
     shutil.copytree(ROOT / "rules", rules)
     path = rules / "assignment.yaml"
     text = path.read_text(encoding="utf-8")
-    for assignment in ("assign: {team: plumbing, specialist: plumbing}", "assign: {team: dispatch}\n      triage: true"):
+    for assignment in (
+        "assign: {team: plumbing, specialist: plumbing}",
+        "assign: {team: dispatch}\n      triage: true",
+    ):
         assert assignment in text
         text = text.replace(assignment, "tags: [unrouted]")
     path.write_text(text, encoding="utf-8")
@@ -99,7 +110,12 @@ def test_a_ticket_the_rules_route_nowhere_is_evaluated_once(runtime, clock, time
     set_status(runtime, unsure.number, "triaged", actor="dora-dispatcher")
     drain(timer_broker, worker)
     after = ticket(runtime, unsure.id)
-    assert (after.status, after.team, after.assignee, after.tags) == ("triaged", None, None, ["needs-review", "unrouted"])
+    assert (after.status, after.team, after.assignee, after.tags) == (
+        "triaged",
+        None,
+        None,
+        ["needs-review", "unrouted"],
+    )
     clock.set(clock() + 2 * MINUTE)
     for _ in range(2):  # the ticket still has nobody on it, but the rules had their say: nothing to re-send
         assert sweep_unrouted(runtime) == []

@@ -18,12 +18,19 @@ from store.models import Ticket, TicketEvent
 from tests.assignment_integration.conftest import MINUTE, FakeClock, at, new_ticket
 from tests.conftest import ROOT, make_settings
 
-LEAK = {"subject": "Leak under the kitchen sink",
-        "body": "Water is dripping under the kitchen sink in unit 101, please send someone."}
-DOOR = {"subject": "Loose door handle",
-        "body": "The handle on the bedroom door in unit 101 is loose. Could someone tighten it sometime this week?"}
-TENANTS = {"james": ("j.carter@example.com", "James Carter", "102"), "priya": ("priya.n@example.org", "Priya Natarajan", "201"),
-           "tom": ("tbecker@example.com", "Tom Becker", "302")}
+LEAK = {
+    "subject": "Leak under the kitchen sink",
+    "body": "Water is dripping under the kitchen sink in unit 101, please send someone.",
+}
+DOOR = {
+    "subject": "Loose door handle",
+    "body": "The handle on the bedroom door in unit 101 is loose. Could someone tighten it sometime this week?",
+}
+TENANTS = {
+    "james": ("j.carter@example.com", "James Carter", "102"),
+    "priya": ("priya.n@example.org", "Priya Natarajan", "201"),
+    "tom": ("tbecker@example.com", "Tom Becker", "302"),
+}
 
 
 def leak_from(who: str) -> dict:
@@ -110,8 +117,9 @@ def test_rules_diff_replays_stored_tickets_since_a_date(live, timer_broker, work
     shutil.copytree(live.settings.rules_dir, new_rules)
     edit(new_rules, *TEAM_ONLY)
 
-    result = run_cli(monkeypatch, live, "rules", "diff", str(live.settings.rules_dir), str(new_rules),
-                     "--since", "2026-11-29")
+    result = run_cli(
+        monkeypatch, live, "rules", "diff", str(live.settings.rules_dir), str(new_rules), "--since", "2026-11-29"
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     changed = {line.split(":")[0] for line in lines if line.startswith(("EML-", "#"))}
@@ -140,10 +148,12 @@ def test_staff_commands_move_the_lifecycle_with_actors_and_timestamps(live, time
     worker = worker_factory(timer_broker)
     ticket_id = new_ticket(live, timer_broker, worker, **DOOR)
     number, _, _ = fields(live, ticket_id)
-    steps = [lambda: assign(live, number, "gus-general", actor="dispatcher-dana"),
-             lambda: respond(live, number, "On my way tomorrow morning.", actor="gus-general"),
-             lambda: set_status(live, number, "in_progress", actor="gus-general"),
-             lambda: set_status(live, number, "resolved", actor="gus-general", reason="handle tightened")]
+    steps = [
+        lambda: assign(live, number, "gus-general", actor="dispatcher-dana"),
+        lambda: respond(live, number, "On my way tomorrow morning.", actor="gus-general"),
+        lambda: set_status(live, number, "in_progress", actor="gus-general"),
+        lambda: set_status(live, number, "resolved", actor="gus-general", reason="handle tightened"),
+    ]
     for step in steps:  # the plain functions, on the test's clock
         live.clock.set(live.clock() + 10 * MINUTE)
         step()
@@ -158,20 +168,30 @@ def test_staff_commands_move_the_lifecycle_with_actors_and_timestamps(live, time
         ticket = session.get(Ticket, ticket_id)
         assert ticket.assignee == "gus-general" and ticket.status == "closed" and ticket.closed_at is not None
         assert (ticket.first_response_at, ticket.resolved_at) == (start + 20 * MINUTE, start + 40 * MINUTE)
-        events = session.execute(select(TicketEvent.kind, TicketEvent.actor).where(
-            TicketEvent.ticket_id == ticket_id, TicketEvent.kind.in_(["status-changed", "responded"]))
-            .order_by(TicketEvent.id)).all()
-    assert events[-4:] == [("responded", "gus-general"), ("status-changed", "gus-general"),
-                           ("status-changed", "gus-general"), ("status-changed", "dispatcher-dana")]
+        events = session.execute(
+            select(TicketEvent.kind, TicketEvent.actor)
+            .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind.in_(["status-changed", "responded"]))
+            .order_by(TicketEvent.id)
+        ).all()
+    assert events[-4:] == [
+        ("responded", "gus-general"),
+        ("status-changed", "gus-general"),
+        ("status-changed", "gus-general"),
+        ("status-changed", "dispatcher-dana"),
+    ]
 
 
 def test_staff_put_a_ticket_on_hold_for_parts_from_the_command_line(live, timer_broker, worker_factory, monkeypatch):
     worker = worker_factory(timer_broker)
     number, _, _ = fields(live, new_ticket(live, timer_broker, worker, **DOOR))
-    held = run_cli(monkeypatch, live, "tickets", "status", number, "pending", "--waiting-on", "parts", "--actor", "gus-general")
+    held = run_cli(
+        monkeypatch, live, "tickets", "status", number, "pending", "--waiting-on", "parts", "--actor", "gus-general"
+    )
     assert held.exit_code == 0, held.output
     assert "→ pending (waiting on parts)" in held.output
-    typo = run_cli(monkeypatch, live, "tickets", "status", number, "pending", "--waiting-on", "prats", "--actor", "gus-general")
+    typo = run_cli(
+        monkeypatch, live, "tickets", "status", number, "pending", "--waiting-on", "prats", "--actor", "gus-general"
+    )
     assert typo.exit_code == 1 and "parts" in typo.output  # refused, with the declared reason it probably meant
     shown = run_cli(monkeypatch, live, "tickets", "show", number, "--format", "json")
     [event] = [e for e in json.loads(shown.output)["timeline"] if (e.get("changes") or {}).get("waiting_on")]

@@ -29,8 +29,10 @@ def test_a_negated_gas_smell_is_not_a_safety_ticket(runtime, clock, timer_broker
     worker = worker_factory(timer_broker)
     clock.set(at("2026-11-30T10:00:00-05:00"))
     body = "The boiler is noisy at night. There is no gas smell or anything, just the noise."
-    made = ticket(runtime, new_ticket(runtime, timer_broker, worker, message_id="<gas-2@example.net>",
-                                      subject="Boiler", body=body))
+    made = ticket(
+        runtime,
+        new_ticket(runtime, timer_broker, worker, message_id="<gas-2@example.net>", subject="Boiler", body=body),
+    )
     assert "safety" not in made.tags
     assert not [t for t in _told(runtime, made.id) if t[0] == "gas-or-fire-emergency"]
 
@@ -38,8 +40,17 @@ def test_a_negated_gas_smell_is_not_a_safety_ticket(runtime, clock, timer_broker
 def test_a_followup_reporting_a_gas_smell_re_decides_with_the_hazard(runtime, clock, timer_broker, worker_factory):
     worker = worker_factory(timer_broker)
     clock.set(at("2026-11-30T10:00:00-05:00"))
-    first = ticket(runtime, new_ticket(runtime, timer_broker, worker, message_id="<drip-1@example.net>",
-                                       subject="Slow drain", body="The bathroom sink in unit 101 drains slowly."))
+    first = ticket(
+        runtime,
+        new_ticket(
+            runtime,
+            timer_broker,
+            worker,
+            message_id="<drip-1@example.net>",
+            subject="Slow drain",
+            body="The bathroom sink in unit 101 drains slowly.",
+        ),
+    )
     assert "safety" not in first.tags
     clock.set(at("2026-11-30T10:05:00-05:00"))
     follow_up(runtime, timer_broker, worker, "<drip-1@example.net>", "Also there is a gas smell in the hallway now.")

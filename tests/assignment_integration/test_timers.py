@@ -11,12 +11,13 @@ from sqlalchemy import select
 from assignment.actors_impl import fire_timer, sweep_due_timers
 from intake.cli.staff import respond, set_status
 from store.models import Ticket
-
-from tests.conftest import ROOT, make_settings
 from tests.assignment_integration.conftest import MINUTE, at, drain, events_of, new_ticket, timers_of
+from tests.conftest import ROOT, make_settings
 
-DOOR = {"subject": "Loose door handle",
-        "body": "The handle on the bedroom door in unit 101 is loose. Could someone tighten it sometime this week?"}
+DOOR = {
+    "subject": "Loose door handle",
+    "body": "The handle on the bedroom door in unit 101 is loose. Could someone tighten it sometime this week?",
+}
 
 
 def fired_levels(runtime, ticket_id) -> list[str]:
@@ -29,18 +30,33 @@ def sweep(runtime, broker, worker) -> list[int]:
     return ids
 
 
-@pytest.mark.parametrize("created, expected", [
-    # Saturday noon in New York: one open hour on Saturday, Sunday closed, the rest on Monday morning
-    ("2026-11-28T12:00:00-05:00", {"first_response_warn": "2026-11-30T10:00:00-05:00",
-                                   "first_response_escalate": "2026-11-30T10:36:00-05:00",
-                                   "first_response_breach": "2026-11-30T11:00:00-05:00"}),
-    # the day before Thanksgiving at 17:00: one hour on Wednesday, Thursday is a holiday, the rest on Friday
-    ("2026-11-25T17:00:00-05:00", {"first_response_warn": "2026-11-27T10:00:00-05:00",
-                                   "first_response_escalate": "2026-11-27T10:36:00-05:00",
-                                   "first_response_breach": "2026-11-27T11:00:00-05:00"}),
-], ids=["weekend", "holiday"])
-def test_warning_escalation_and_breach_fire_at_business_moments(runtime, clock, timer_broker, worker_factory,
-                                                                created, expected):
+@pytest.mark.parametrize(
+    "created, expected",
+    [
+        # Saturday noon in New York: one open hour on Saturday, Sunday closed, the rest on Monday morning
+        (
+            "2026-11-28T12:00:00-05:00",
+            {
+                "first_response_warn": "2026-11-30T10:00:00-05:00",
+                "first_response_escalate": "2026-11-30T10:36:00-05:00",
+                "first_response_breach": "2026-11-30T11:00:00-05:00",
+            },
+        ),
+        # the day before Thanksgiving at 17:00: one hour on Wednesday, Thursday is a holiday, the rest on Friday
+        (
+            "2026-11-25T17:00:00-05:00",
+            {
+                "first_response_warn": "2026-11-27T10:00:00-05:00",
+                "first_response_escalate": "2026-11-27T10:36:00-05:00",
+                "first_response_breach": "2026-11-27T11:00:00-05:00",
+            },
+        ),
+    ],
+    ids=["weekend", "holiday"],
+)
+def test_warning_escalation_and_breach_fire_at_business_moments(
+    runtime, clock, timer_broker, worker_factory, created, expected
+):
     worker = worker_factory(timer_broker)
     clock.set(at(created))
     ticket_id = new_ticket(runtime, timer_broker, worker, **DOOR)
@@ -171,7 +187,10 @@ def test_assign_ticket_actor_assigns_a_triaged_ticket_once(runtime, clock, timer
         assert (ticket.team, ticket.status) == ("maintenance", "assigned")
         assert ticket.assignee in runtime.rules().engine.teams["maintenance"].members
     assigned = [e for e in events_of(runtime, ticket_id, "status-changed") if e.changes["status"]["to"] == "assigned"]
-    assert [e.actor for e in assigned] == ["general-maintenance", "general-maintenance"]  # pipeline, then the actor once
+    assert [e.actor for e in assigned] == [
+        "general-maintenance",
+        "general-maintenance",
+    ]  # pipeline, then the actor once
 
 
 def test_the_beat_sends_the_sweeper():
@@ -186,15 +205,24 @@ def test_the_beat_sends_the_sweeper():
     assert job is not None and job.func.__self__.actor_name == "sweep_timers"
 
 
-LEAK_AT_OAK = {"sender": "carlos.mendez@example.com", "name": "Carlos Mendez", "subject": "Leak under the kitchen sink",
-               "body": "Water is dripping under the kitchen sink in unit 101, please send someone."}
+LEAK_AT_OAK = {
+    "sender": "carlos.mendez@example.com",
+    "name": "Carlos Mendez",
+    "subject": "Leak under the kitchen sink",
+    "body": "Water is dripping under the kitchen sink in unit 101, please send someone.",
+}
 
 
 def test_after_hours_urgent_goes_to_on_call(runtime, clock, timer_broker, worker_factory):
     worker = worker_factory(timer_broker)
     clock.set(at("2026-11-28T23:00:00-05:00"))  # Saturday night: the office calendar is closed
-    ticket_id = new_ticket(runtime, timer_broker, worker, subject="Leak under the kitchen sink",
-                           body="Water is dripping under the kitchen sink in unit 101, please send someone.")
+    ticket_id = new_ticket(
+        runtime,
+        timer_broker,
+        worker,
+        subject="Leak under the kitchen sink",
+        body="Water is dripping under the kitchen sink in unit 101, please send someone.",
+    )
     with runtime.db.session() as session:
         ticket = session.get(Ticket, ticket_id)
         assert (ticket.priority, ticket.assignee, ticket.status) == ("URGENT", "olu-oncall", "assigned")
@@ -202,8 +230,9 @@ def test_after_hours_urgent_goes_to_on_call(runtime, clock, timer_broker, worker
     assert ("after-hours-urgent", "olu-oncall") in told
 
 
-def test_urgent_and_unassigned_after_30_minutes_goes_to_the_supervisor(runtime, clock, timer_broker, worker_factory,
-                                                                       tmp_path):
+def test_urgent_and_unassigned_after_30_minutes_goes_to_the_supervisor(
+    runtime, clock, timer_broker, worker_factory, tmp_path
+):
     # An urgent first response of 1 h, so the 30-minute safety net fires on its own, before the breach.
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)
@@ -225,8 +254,11 @@ def test_urgent_and_unassigned_after_30_minutes_goes_to_the_supervisor(runtime, 
     clock.set(unassigned.due_at)
     sweep(runtime, timer_broker, worker)
     assert timers_of(runtime, ticket_id)["unassigned_urgent"].state == "fired"
-    told = [e.changes["target"] for e in events_of(runtime, ticket_id, "notification-requested")
-            if e.changes.get("timer") == "unassigned_urgent"]
+    told = [
+        e.changes["target"]
+        for e in events_of(runtime, ticket_id, "notification-requested")
+        if e.changes.get("timer") == "unassigned_urgent"
+    ]
     assert told == ["sam-supervisor"]
 
 

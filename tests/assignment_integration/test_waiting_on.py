@@ -7,7 +7,6 @@ import pytest
 
 from intake.cli.staff import StaffError, set_status
 from store.models import Ticket
-
 from tests.assignment_integration.conftest import at, drain, events_of, new_ticket, timers_of
 from tests.assignment_integration.test_timers import DOOR, fired_levels, sweep
 
@@ -46,10 +45,14 @@ def test_parts_pauses_the_clock_and_a_third_party_does_not(runtime, clock, timer
     assert fired_levels(runtime, ticket_id) == ["escalation-L1"]  # fired while pending on the third party
     assert _ticket(runtime, ticket_id).status == "pending"
 
-    statuses = [(e.changes["status"]["to"], e.changes.get("waiting_on"), e.reason)
-                for e in events_of(runtime, ticket_id, "status-changed")]
-    assert statuses[-2:] == [("pending", "parts", "waiting on parts; set by dispatcher-dana"),
-                             ("pending", "third_party", "waiting on third_party; fitter booked")]
+    statuses = [
+        (e.changes["status"]["to"], e.changes.get("waiting_on"), e.reason)
+        for e in events_of(runtime, ticket_id, "status-changed")
+    ]
+    assert statuses[-2:] == [
+        ("pending", "parts", "waiting on parts; set by dispatcher-dana"),
+        ("pending", "third_party", "waiting on third_party; fitter booked"),
+    ]
     replans = [e.reason for e in events_of(runtime, ticket_id, "fields-changed") if "re-planned" in (e.reason or "")]
     assert any("pending, waiting on parts" in r and "(clock paused)" in r for r in replans), replans
     assert any("pending, waiting on third_party: the clock keeps running" in r for r in replans), replans
@@ -67,13 +70,21 @@ def test_waiting_on_a_tenant_pauses_and_resuming_moves_the_deadlines(runtime, cl
     assert timers_of(runtime, ticket_id)["first_response_warn"].due_at == at("2026-11-30T13:00:00-05:00")
 
 
-@pytest.mark.parametrize(("status", "waiting_on", "message"), [
-    ("pending", "partz", "unknown waiting-on value 'partz': did you mean `parts`?"),
-    ("pending", "weather", "unknown waiting-on value 'weather': sla.yaml declares: access, parts, tenant, third_party"),
-    ("in_progress", "parts", "--waiting-on goes only with pending (not in_progress)"),
-])
-def test_an_unknown_reason_is_refused_and_changes_nothing(runtime, clock, timer_broker, worker_factory,
-                                                          status, waiting_on, message):
+@pytest.mark.parametrize(
+    ("status", "waiting_on", "message"),
+    [
+        ("pending", "partz", "unknown waiting-on value 'partz': did you mean `parts`?"),
+        (
+            "pending",
+            "weather",
+            "unknown waiting-on value 'weather': sla.yaml declares: access, parts, tenant, third_party",
+        ),
+        ("in_progress", "parts", "--waiting-on goes only with pending (not in_progress)"),
+    ],
+)
+def test_an_unknown_reason_is_refused_and_changes_nothing(
+    runtime, clock, timer_broker, worker_factory, status, waiting_on, message
+):
     worker = worker_factory(timer_broker)
     clock.set(at("2026-11-30T09:00:00-05:00"))
     ticket_id = new_ticket(runtime, timer_broker, worker, **DOOR)

@@ -47,9 +47,16 @@ def _records() -> list[dict]:
 def scores(classifier) -> dict[str, Scores]:
     groups = {"all": Scores(), "en": Scores(), "other": Scores()}
     for record in _records():
-        got = classifier.classify(ClassifyInput(
-            id=record["id"], channel=record["channel"], sender=record["from"], subject=record["subject"],
-            body=strip_quotes(record["body"]), received_at=record["received_at"])).model_dump()
+        got = classifier.classify(
+            ClassifyInput(
+                id=record["id"],
+                channel=record["channel"],
+                sender=record["from"],
+                subject=record["subject"],
+                body=strip_quotes(record["body"]),
+                received_at=record["received_at"],
+            )
+        ).model_dump()
         for name in ("all", "en" if record["language"] == "en" else "other"):
             groups[name].add(record["id"], record["expect"], got)
     return groups
@@ -68,8 +75,10 @@ def test_blind_scores_are_printed_and_never_fall_below_the_first_score(scores, c
         print("\n" + scores["all"].report("blind set (samples/blind.jsonl)"))
         for name in ("en", "other"):
             recall, precision = scores[name].urgent_recall_precision()
-            print(f"  {name}: urgency {scores[name].accuracy('urgency'):.3f}, urgent recall {recall:.3f}, "
-                  f"missed {len(scores[name].missed)}/{scores[name].emergencies}")
+            print(
+                f"  {name}: urgency {scores[name].accuracy('urgency'):.3f}, urgent recall {recall:.3f}, "
+                f"missed {len(scores[name].missed)}/{scores[name].emergencies}"
+            )
     overall = scores["all"]
     for field, floor in FLOORS.items():
         assert overall.accuracy(field) >= floor, (field, overall.accuracy(field))

@@ -24,5 +24,11 @@ def test_changing_a_result_does_not_change_the_next_one(classifier):
     first.review_reasons.append("edited by a caller")
     second = classifier.classify(item)
     assert second.evidence and "edited by a caller" not in second.review_reasons
-    assert [e.field for e in second.evidence] == ["category", "subcategory", "urgency", "property", "unit",
-                                                  "billing_type"]
+    assert [e.field for e in second.evidence] == [
+        "category",
+        "subcategory",
+        "urgency",
+        "property",
+        "unit",
+        "billing_type",
+    ]

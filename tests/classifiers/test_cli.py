@@ -10,9 +10,15 @@ from intake.cli.main import cli
 from tests.classifiers.conftest import LABELED, REGISTRY, RULES
 
 LINES = [
-    {"id": "m1", "channel": "email", "from": "maria@example.net", "subject": "Leak",
-     "body": "Water pouring from under the sink!\n\nOn Mon, Oct 6, 2026 at 9:12 AM Maintenance wrote:\n"
-             "> Your rent receipt is attached.\n> Thanks for paying the late fee.", "received_at": "2026-11-20T09:00:00Z"},
+    {
+        "id": "m1",
+        "channel": "email",
+        "from": "maria@example.net",
+        "subject": "Leak",
+        "body": "Water pouring from under the sink!\n\nOn Mon, Oct 6, 2026 at 9:12 AM Maintenance wrote:\n"
+        "> Your rent receipt is attached.\n> Thanks for paying the late fee.",
+        "received_at": "2026-11-20T09:00:00Z",
+    },
     "this is {not json",
     {"id": "m3", "channel": "whatsapp", "from": "+15550300101", "subject": None, "body": "no hay agua en el depto"},
 ]
@@ -25,13 +31,27 @@ def _input(tmp_path):
 
 
 def test_classify_outputs_one_line_per_input_in_order(tmp_path):
-    result = CliRunner().invoke(cli, ["classify", "--registry", str(REGISTRY), "--rules", str(RULES), str(_input(tmp_path))])
+    result = CliRunner().invoke(
+        cli, ["classify", "--registry", str(REGISTRY), "--rules", str(RULES), str(_input(tmp_path))]
+    )
     assert result.exit_code == 0, result.output
     out = [json.loads(line) for line in result.output.splitlines()]
     assert [o["id"] for o in out] == ["m1", None, "m3"]
     first = out[0]
-    assert set(first) == {"id", "category", "subcategory", "urgency", "property", "unit", "billing_type",
-                          "requires_approval", "estimated_cost", "confidence", "evidence", "needs_review"}
+    assert set(first) == {
+        "id",
+        "category",
+        "subcategory",
+        "urgency",
+        "property",
+        "unit",
+        "billing_type",
+        "requires_approval",
+        "estimated_cost",
+        "confidence",
+        "evidence",
+        "needs_review",
+    }
     # The quoted history (rent, late fee) is cut off before classifying.
     assert (first["category"], first["subcategory"], first["urgency"]) == ("maintenance", "plumbing", "urgent")
     assert (first["property"], first["unit"], first["billing_type"]) == ("HBR", "101", "guarantee")
@@ -58,14 +78,25 @@ def test_classify_rejects_invalid_rules_with_file_and_line(tmp_path):
 def test_eval_prints_accuracy_recall_and_confusion():
     result = CliRunner().invoke(cli, ["eval", str(LABELED), "--registry", str(REGISTRY)])
     assert result.exit_code == 0, result.output
-    for needle in ("category", "subcategory", "urgency", "unit+property", "urgent recall", "urgent precision",
-                   "urgency confusion", "split holdout"):
+    for needle in (
+        "category",
+        "subcategory",
+        "urgency",
+        "unit+property",
+        "urgent recall",
+        "urgent precision",
+        "urgency confusion",
+        "split holdout",
+    ):
         assert needle in result.output
 
 
 def test_a_line_with_wrong_field_types_gets_an_error_and_the_rest_go_on():
-    lines = [json.dumps({"id": 5, "body": 3}), json.dumps({"id": "x", "body": "gas smell", "received_at": "yesterday"}),
-             json.dumps({"id": "ok", "from": "maria@example.net", "body": "the toilet is clogged"})]
+    lines = [
+        json.dumps({"id": 5, "body": 3}),
+        json.dumps({"id": "x", "body": "gas smell", "received_at": "yesterday"}),
+        json.dumps({"id": "ok", "from": "maria@example.net", "body": "the toilet is clogged"}),
+    ]
     result = CliRunner().invoke(cli, ["classify", "--registry", str(REGISTRY), "-"], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     out = [json.loads(line) for line in result.output.splitlines()]

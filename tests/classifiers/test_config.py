@@ -37,8 +37,9 @@ def test_broken_yaml_names_file_and_line(rules_copy, registry):
 
 def test_unknown_subcategory_names_its_line(rules_copy, registry):
     path = rules_copy / "taxonomy.yaml"
-    text = path.read_text(encoding="utf-8").replace("  plumbing-fixture:\n    topic: maintenance/plumbing",
-                                                    "  plumbing-fixture:\n    topic: maintenance/plumbin")
+    text = path.read_text(encoding="utf-8").replace(
+        "  plumbing-fixture:\n    topic: maintenance/plumbing", "  plumbing-fixture:\n    topic: maintenance/plumbin"
+    )
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ClassifierConfigError, match="no subcategory 'plumbin'") as info:
         Classifier.load(rules_copy, registry)
@@ -58,7 +59,9 @@ def test_wrong_type_points_at_the_key(rules_copy, registry):
 
 def test_short_wildcard_stem_rejected(rules_copy, registry):
     path = rules_copy / "taxonomy.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("terms: [toilet*,", "terms: [to*, toilet*,"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("terms: [toilet*,", "terms: [to*, toilet*,"), encoding="utf-8"
+    )
     with pytest.raises(ClassifierConfigError, match="at least 4 letters"):
         Classifier.load(rules_copy, registry)
 
@@ -107,8 +110,12 @@ def test_combination_must_name_a_hazard_or_concept(rules_copy, registry):
 
 def test_hazard_with_unknown_topic_names_its_line(rules_copy, registry):
     path = rules_copy / "urgency.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("    topic: maintenance/hvac\n", "    topic: maintenance/heating\n", 1),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "    topic: maintenance/hvac\n", "    topic: maintenance/heating\n", 1
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(ClassifierConfigError, match="no subcategory 'heating'") as info:
         Classifier.load(rules_copy, registry)
     assert str(info.value).startswith(f"{path}:{_line_of(path, 'gas-smell:')}:3: hazards.gas-smell")

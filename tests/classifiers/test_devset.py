@@ -23,12 +23,23 @@ from classifiers.evaluate import Scores
 from intake.cli.classify import strip_quotes
 from tests.classifiers.conftest import LABELED
 
-FLOORS_ALL = {"category": 0.95, "subcategory": 0.94, "urgency": 0.93, "urgency_within_one": 0.96,
-              "location": 0.98, "billing_type": 0.96}
+FLOORS_ALL = {
+    "category": 0.95,
+    "subcategory": 0.94,
+    "urgency": 0.93,
+    "urgency_within_one": 0.96,
+    "location": 0.98,
+    "billing_type": 0.96,
+}
 FLOORS_HOLDOUT = {"category": 0.88, "subcategory": 0.88, "urgency": 0.86, "location": 0.95}
 FLOORS_FRESH = {"category": 0.92, "subcategory": 0.90, "urgency": 0.93, "location": 0.98}
-FLOORS_DEV2 = {"category": 0.810, "subcategory": 0.710, "urgency": 0.626, "urgency_within_one": 0.845,
-               "location": 0.971}
+FLOORS_DEV2 = {
+    "category": 0.810,
+    "subcategory": 0.710,
+    "urgency": 0.626,
+    "urgency_within_one": 0.845,
+    "location": 0.971,
+}
 FLOORS_BLIND2 = {"category": 0.94, "subcategory": 0.94, "urgency": 0.90, "urgency_within_one": 0.93, "location": 0.98}
 
 
@@ -40,9 +51,14 @@ def _records():
 def scores(classifier):
     overall, holdout, fresh, blind2, dev2 = Scores(), Scores(), Scores(), Scores(), Scores()
     for record in _records():
-        item = ClassifyInput(id=record["id"], channel=record["channel"], sender=record["from"],
-                             subject=record["subject"], body=strip_quotes(record["body"]),
-                             received_at=record.get("received_at"))
+        item = ClassifyInput(
+            id=record["id"],
+            channel=record["channel"],
+            sender=record["from"],
+            subject=record["subject"],
+            body=strip_quotes(record["body"]),
+            received_at=record.get("received_at"),
+        )
         got = classifier.classify(item).model_dump()
         if record.get("split") != "dev2":
             overall.add(record["id"], record["expect"], got)
@@ -121,8 +137,9 @@ def test_urgent_recall_and_precision(scores):
 
 def test_every_decision_carries_confidence_and_evidence(classifier):
     for record in _records()[:60]:
-        result = classifier.classify(ClassifyInput(sender=record["from"], subject=record["subject"],
-                                                   body=strip_quotes(record["body"])))
+        result = classifier.classify(
+            ClassifyInput(sender=record["from"], subject=record["subject"], body=strip_quotes(record["body"]))
+        )
         assert set(result.confidence) == {"category", "subcategory", "urgency", "property", "unit", "billing_type"}
         assert all(0.0 <= value <= 1.0 for value in result.confidence.values())
         assert {e.field for e in result.evidence} >= {"category", "urgency"}

@@ -27,10 +27,24 @@ def test_an_emergency_is_missed_only_when_neither_urgent_nor_flagged():
 
 def test_eval_reports_each_language_and_lists_missed_emergencies(tmp_path):
     lines = [
-        {"id": "en-1", "language": "en", "channel": "whatsapp", "from": "+15550100101", "subject": None,
-         "body": "a tiny scuff on the hallway paint, no rush", "expect": {"urgency": "urgent"}},
-        {"id": "es-1", "language": "es", "channel": "email", "from": "carlos.mendez@example.com",
-         "subject": "Recibo", "body": "Hola, me pueden mandar el recibo del alquiler?", "expect": {"urgency": "low"}},
+        {
+            "id": "en-1",
+            "language": "en",
+            "channel": "whatsapp",
+            "from": "+15550100101",
+            "subject": None,
+            "body": "a tiny scuff on the hallway paint, no rush",
+            "expect": {"urgency": "urgent"},
+        },
+        {
+            "id": "es-1",
+            "language": "es",
+            "channel": "email",
+            "from": "carlos.mendez@example.com",
+            "subject": "Recibo",
+            "body": "Hola, me pueden mandar el recibo del alquiler?",
+            "expect": {"urgency": "low"},
+        },
     ]
     path = tmp_path / "set.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")

@@ -8,14 +8,13 @@ import json
 import zipfile
 
 import numpy as np
-import pytest
 from click.testing import CliRunner
 
 from classifiers import Classifier, ClassifyInput
 from classifiers.decide import Decision
 from classifiers.learned.model import DEFAULT_MODEL, Prediction, UrgencyModel, load_model, save_model
-from classifiers.learned.policy import combine
 from classifiers.learned.nested import nested_outcomes
+from classifiers.learned.policy import combine
 from classifiers.learned.report import nested_report
 from classifiers.learned.settle import NEVER, decide, policy_table, settle_thresholds
 from classifiers.learned.train import Example, fit, group_of, outcome, read_examples, train
@@ -46,19 +45,22 @@ def test_training_on_a_slice_twice_gives_the_same_bytes(rules_only, tmp_path):
 
 def test_the_shipped_model_is_what_intake_train_writes_from_the_labelled_set(tmp_path):
     out = tmp_path / "urgency.npz"
-    result = CliRunner().invoke(cli, ["train", "--labeled", str(LABELED), "--out", str(out), "--rules", str(RULES),
-                                      "--no-nested"])  # the same file either way; nested costs 25 fits more
+    result = CliRunner().invoke(
+        cli, ["train", "--labeled", str(LABELED), "--out", str(out), "--rules", str(RULES), "--no-nested"]
+    )  # the same file either way; nested costs 25 fits more
     assert result.exit_code == 0, result.output
     assert "combined" in result.output and "rules alone" in result.output and "model alone" in result.output
     assert out.read_bytes() == DEFAULT_MODEL.read_bytes(), (
-        "the shipped model is stale: run `intake train` (rules or labelled set changed) and commit the file")
+        "the shipped model is stale: run `intake train` (rules or labelled set changed) and commit the file"
+    )
 
 
 def test_the_model_file_is_small_plain_arrays_loaded_without_pickle():
     assert DEFAULT_MODEL.stat().st_size < 1_000_000
     with zipfile.ZipFile(DEFAULT_MODEL) as archive:
-        assert sorted(archive.namelist()) == sorted(f"{n}.npy" for n in (
-            "features", "weights", "bias", "levels", "threshold_names", "thresholds", "meta"))
+        assert sorted(archive.namelist()) == sorted(
+            f"{n}.npy" for n in ("features", "weights", "bias", "levels", "threshold_names", "thresholds", "meta")
+        )
     with np.load(DEFAULT_MODEL, allow_pickle=False) as data:  # would raise on an object array
         assert data["weights"].shape == (len(data["features"]), 4)
     model = load_model(DEFAULT_MODEL)
@@ -78,7 +80,11 @@ def test_the_model_raises_only_from_its_threshold_and_says_why():
     assert flag == "model: urgent 0.69 from 'ascensor', 'no puedo'"  # over flag_at: a person looks
     raised, flag = combine(rules, prediction(0.7), THRESHOLDS)
     assert raised.value == "urgent" and flag is None
-    assert raised.evidence[0] == {"field": "urgency", "source": "model", "text": "urgent 0.70 from 'ascensor', 'no puedo'"}
+    assert raised.evidence[0] == {
+        "field": "urgency",
+        "source": "model",
+        "text": "urgent 0.70 from 'ascensor', 'no puedo'",
+    }
     assert raised.evidence[1:] == rules.evidence  # the rules' view stays beside it
     quiet, flag = combine(rules, prediction(0.29), THRESHOLDS)
     assert quiet is rules and flag is None
@@ -127,8 +133,11 @@ def _example(number: int, split: str, want: str, rules: str = "standard") -> Exa
 def test_thresholds_hold_the_false_alarm_ceiling_on_an_independent_split_not_only_pooled():
     # 700 calm lines written alongside the lexicon the model reads calmly, 100 calm dev2 lines it reads at 0.3
     # (pooled: 100/800 flagged at 0.3 is 12.5 %, under the ceiling; dev2 alone: 100 %), 40 dev2 emergencies
-    examples = ([_example(i, "dev", "standard") for i in range(700)] + [_example(i, "dev2", "low") for i in range(100)]
-                + [_example(100 + i, "dev2", "urgent") for i in range(40)])
+    examples = (
+        [_example(i, "dev", "standard") for i in range(700)]
+        + [_example(i, "dev2", "low") for i in range(100)]
+        + [_example(100 + i, "dev2", "urgent") for i in range(40)]
+    )
     urgent = [0.05] * 700 + [0.3] * 100 + [0.3] * 20 + [0.5] * 20
     predictions = [prediction(p) for p in urgent]
     chosen = settle_thresholds(examples, predictions)
@@ -150,8 +159,11 @@ def test_the_settled_grid_decides_as_the_policy_does_on_every_labelled_line(rule
     model = load_model(DEFAULT_MODEL)
     predictions = [prediction_of(model, e) for e in examples]
     table = policy_table(examples, predictions)
-    for thresholds in (model.thresholds, THRESHOLDS, {"decide_below": 0.8, "decide_at": 0.5, "raise_at": 0.4,
-                                                       "flag_at": 0.15}):
+    for thresholds in (
+        model.thresholds,
+        THRESHOLDS,
+        {"decide_below": 0.8, "decide_at": 0.5, "raise_at": 0.4, "flag_at": 0.15},
+    ):
         ranks, flagged = decide(table, thresholds)
         for example, pred, rank, flag in zip(examples, predictions, ranks, flagged):
             got = outcome(example, pred, thresholds)
@@ -160,6 +172,7 @@ def test_the_settled_grid_decides_as_the_policy_does_on_every_labelled_line(rule
 
 def prediction_of(model, example):
     from classifiers.learned.train import predict
+
     return predict(model, example)
 
 

@@ -19,16 +19,32 @@ _GENEROUS = 90  # seconds; far above what a linear search takes, far below the o
 
 
 def _run(script: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
-                          timeout=_GENEROUS, check=True)
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=_GENEROUS, check=True
+    )
 
 
 def test_a_one_megabyte_body_is_classified_as_a_user_would(tmp_path):
     source = tmp_path / "big.jsonl"
     source.write_text(json.dumps({"sender": "a@example.org", "body": _NEGATED * (1_000_000 // len(_NEGATED))}) + "\n")
-    out = subprocess.run([sys.executable, "-m", "intake.cli.main", "classify", "--rules", str(RULES),
-                          "--registry", str(REGISTRY), str(source)], cwd=ROOT, capture_output=True, text=True,
-                         timeout=_GENEROUS, check=True).stdout
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "intake.cli.main",
+            "classify",
+            "--rules",
+            str(RULES),
+            "--registry",
+            str(REGISTRY),
+            str(source),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=_GENEROUS,
+        check=True,
+    ).stdout
     result = json.loads(out.splitlines()[-1])
     assert any(e["source"] == "truncated" for e in result["evidence"])
 

@@ -41,12 +41,15 @@ def _scopes_token_by_token(doc):
     return sentences, contrasts, clauses
 
 
-@pytest.mark.parametrize("text", [
-    "the sink leaks, but only a bit. the tap - drips!! why??",
-    "no heat\nsince monday; it's 12 degrees... however the boiler: fine",
-    "a brand-new zzqword, pero el grifo gotea. aber nicht tho",
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the sink leaks, but only a bit. the tap - drips!! why??",
+        "no heat\nsince monday; it's 12 degrees... however the boiler: fine",
+        "a brand-new zzqword, pero el grifo gotea. aber nicht tho",
+        "",
+    ],
+)
 def test_scopes_are_the_sentence_contrast_and_clause_ends_of_the_tokens(classifier, text):
     doc, orths = classifier.lexicon.doc(text)
     bounds: dict[int, int] = {}
@@ -58,21 +61,28 @@ def test_scopes_are_the_sentence_contrast_and_clause_ends_of_the_tokens(classifi
 def _issues(classifier, text):
     doc, orths, hits = classifier.lexicon.match(text)
     signals = read_signals(classifier.rules, doc, orths, hits, 0, False, {})
-    return [(doc[i.hit.start:i.hit.end].text, i.source, i.state is not None, i.active) for i in signals.issues]
+    return [(doc[i.hit.start : i.hit.end].text, i.source, i.state is not None, i.active) for i in signals.issues]
 
 
-@pytest.mark.parametrize("text, expected", [
-    # nothing that can qualify a thing: a bare mention, active, without a state
-    ("the dishwasher in the kitchen", [("dishwasher", "concept", False, True)]),
-    # the state word is in the second sentence only
-    ("the dishwasher. the oven is broken", [("dishwasher", "concept", False, True),
-                                            ("oven", "state:failure", True, True)]),
-    # the nearest thing takes it ...
-    ("the oven is broken and the dishwasher too", [("oven", "state:failure", True, True),
-                                                   ("dishwasher", "concept", False, True)]),
-    # ... and on a tie the thing before the state word
-    ("oven broken dishwasher", [("oven", "state:failure", True, True), ("dishwasher", "concept", False, True)]),
-    ("dishwasher broken oven", [("dishwasher", "state:failure", True, True), ("oven", "concept", False, True)]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # nothing that can qualify a thing: a bare mention, active, without a state
+        ("the dishwasher in the kitchen", [("dishwasher", "concept", False, True)]),
+        # the state word is in the second sentence only
+        (
+            "the dishwasher. the oven is broken",
+            [("dishwasher", "concept", False, True), ("oven", "state:failure", True, True)],
+        ),
+        # the nearest thing takes it ...
+        (
+            "the oven is broken and the dishwasher too",
+            [("oven", "state:failure", True, True), ("dishwasher", "concept", False, True)],
+        ),
+        # ... and on a tie the thing before the state word
+        ("oven broken dishwasher", [("oven", "state:failure", True, True), ("dishwasher", "concept", False, True)]),
+        ("dishwasher broken oven", [("dishwasher", "state:failure", True, True), ("oven", "concept", False, True)]),
+    ],
+)
 def test_a_state_word_belongs_to_the_nearest_thing_of_its_sentence(classifier, text, expected):
     assert _issues(classifier, text) == expected

@@ -46,8 +46,14 @@ def test_warming_stops_once_spacys_cache_is_full(lexicon):
     assert lexicon.tokenizer.texts == ["four five"]
 
 
-@pytest.mark.parametrize("text", ["i'm out, don't know why the sink's leaking!!", "we can't (won't) wait... it's 2am",
-                                  "ain't  fixed\nthe sink isn't draining :) y'all"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm out, don't know why the sink's leaking!!",
+        "we can't (won't) wait... it's 2am",
+        "ain't  fixed\nthe sink isn't draining :) y'all",
+    ],
+)
 def test_tokens_are_exactly_spacys_before_and_after_warming(lexicon, text):
     expected = [(t.text, t.whitespace_) for t in spacy.blank("en").tokenizer(text)]
     for _ in range(2):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from intake.core.hot_reload import HotReload, read_status
 from intake.core.problems import Problem
@@ -12,7 +12,7 @@ from intake.core.problems import Problem
 
 class Clock:
     def __init__(self):
-        self.now = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -46,8 +46,10 @@ def test_many_holders_write_one_status_file_without_failing(tmp_path):
     """The web process, the workers and the beat each write the same status file."""
     (tmp_path / "value.txt").write_text("one", encoding="utf-8")
     status_file = tmp_path / "status.json"
-    holders = [HotReload(tmp_path, ["value.txt"], _load, label="things", clock=Clock(), status_file=status_file)
-               for _ in range(6)]
+    holders = [
+        HotReload(tmp_path, ["value.txt"], _load, label="things", clock=Clock(), status_file=status_file)
+        for _ in range(6)
+    ]
     failures: list[BaseException] = []
 
     def write_often(holder):

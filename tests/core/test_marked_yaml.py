@@ -16,15 +16,24 @@ def _read(tmp_path, text):
 
 
 def test_yes_no_on_off_stay_words_and_only_true_false_are_booleans(tmp_path):
-    data, _, problems = _read(tmp_path, "country: NO\nword: on\nterms: [no, off, yes, y, n]\nflag: true\nother: False\n")
+    data, _, problems = _read(
+        tmp_path, "country: NO\nword: on\nterms: [no, off, yes, y, n]\nflag: true\nother: False\n"
+    )
     assert problems == []
-    assert data == {"country": "NO", "word": "on", "terms": ["no", "off", "yes", "y", "n"], "flag": True, "other": False}
+    assert data == {
+        "country": "NO",
+        "word": "on",
+        "terms": ["no", "off", "yes", "y", "n"],
+        "flag": True,
+        "other": False,
+    }
 
 
 def test_duplicate_key_names_both_lines_and_the_first_value_stays(tmp_path):
     data, _, problems = _read(tmp_path, "teams:\n  plumbing: {members: [pat]}\n  plumbing: {members: [quinn]}\n")
     assert [str(p).split(" (hint")[0] for p in problems] == [
-        f"{tmp_path / 'x.yaml'}:3:3: duplicate key `plumbing` (first on line 2)"]
+        f"{tmp_path / 'x.yaml'}:3:3: duplicate key `plumbing` (first on line 2)"
+    ]
     assert data == {"teams": {"plumbing": {"members": ["pat"]}}}
 
 
@@ -45,8 +54,10 @@ def test_missing_file_is_a_problem(tmp_path):
 
 
 def test_importing_the_reader_imports_nothing_else_of_intake():
-    code = "import sys, intake.core.marked_yaml; print(sorted(m for m in sys.modules if m.split('.')[0] in " \
-           "('intake', 'assignment', 'classifiers', 'store')))"
+    code = (
+        "import sys, intake.core.marked_yaml; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('intake', 'assignment', 'classifiers', 'store')))"
+    )
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert shown.strip() == "['intake', 'intake.core', 'intake.core.marked_yaml', 'intake.core.problems']"
 

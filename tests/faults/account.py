@@ -33,14 +33,18 @@ def account(url: str, ids: list[str]) -> Account:
         with db.session() as session:
             rows = session.execute(select(RawItem.channel_id, RawItem.state).where(RawItem.channel_id.in_(ids))).all()
             made = session.execute(
-                select(RawItem.channel_id, func.count(TicketMessage.id)).join(TicketMessage, TicketMessage.raw_id
-                                                                              == RawItem.id)
+                select(RawItem.channel_id, func.count(TicketMessage.id))
+                .join(TicketMessage, TicketMessage.raw_id == RawItem.id)
                 .where(RawItem.channel_id.in_(ids), TicketMessage.direction == "inbound")
-                .group_by(RawItem.channel_id)).all()
+                .group_by(RawItem.channel_id)
+            ).all()
     finally:
         db.dispose()
-    return Account(stored=Counter(state for _, state in rows), messages=Counter(dict(made)),
-                   raw_items=Counter(cid for cid, _ in rows))
+    return Account(
+        stored=Counter(state for _, state in rows),
+        messages=Counter(dict(made)),
+        raw_items=Counter(cid for cid, _ in rows),
+    )
 
 
 def wait_for_processing(url: str, ids: list[str], timeout: float) -> Account:

@@ -57,8 +57,19 @@ class PrivatePostgres:
 
     def start(self) -> None:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.home} -c fsync=off -c max_connections=200"
-        self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.home / "log"), "-w", "-t", "60",
-                  "-o", options, "start")
+        self._run(
+            _pg_bin("pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.home / "log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            options,
+            "start",
+        )
 
     def stop_immediate(self) -> None:
         """Stop like a crash: no shutdown checkpoint, every connection cut."""
@@ -81,8 +92,22 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         client, deadline = redis.Redis.from_url(self.url, socket_timeout=1), time.monotonic() + 15
         while True:  # waiting for a server process to listen
             try:
@@ -118,14 +143,22 @@ def intake_env(pg: PrivatePostgres, rd: PrivateRedis, workdir: Path, **extra: st
     """The environment of every intake process of the installation: short leases and reconcile periods, so the
     suite sees recovery within its bounded time."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
-    return env | {
-        "INTAKE_DATABASE_URL": pg.url, "INTAKE_REDIS_URL": rd.url, "INTAKE_REDIS_NAMESPACE": "intake-faults",
-        "INTAKE_DATA_DIR": str(workdir / "data"), "INTAKE_RULES_DIR": str(ROOT / "rules"),
-        "INTAKE_LOG_LEVEL": "WARNING",
-        "INTAKE_PIPELINE__CLAIM_SECONDS": "10", "INTAKE_PIPELINE__RECONCILE_AFTER_SECONDS": "3",
-        "INTAKE_PIPELINE__RECONCILE_INTERVAL_SECONDS": "2",
-        "INTAKE_LIMITS__NEW_TICKETS_PER_SENDER_PER_HOUR": "1000",
-    } | extra
+    return (
+        env
+        | {
+            "INTAKE_DATABASE_URL": pg.url,
+            "INTAKE_REDIS_URL": rd.url,
+            "INTAKE_REDIS_NAMESPACE": "intake-faults",
+            "INTAKE_DATA_DIR": str(workdir / "data"),
+            "INTAKE_RULES_DIR": str(ROOT / "rules"),
+            "INTAKE_LOG_LEVEL": "WARNING",
+            "INTAKE_PIPELINE__CLAIM_SECONDS": "10",
+            "INTAKE_PIPELINE__RECONCILE_AFTER_SECONDS": "3",
+            "INTAKE_PIPELINE__RECONCILE_INTERVAL_SECONDS": "2",
+            "INTAKE_LIMITS__NEW_TICKETS_PER_SENDER_PER_HOUR": "1000",
+        }
+        | extra
+    )
 
 
 def intake(*args: str) -> list[str]:
@@ -145,13 +178,20 @@ class Services:
             subprocess.run(intake(*args), env=self.env, cwd=self.workdir, check=True, capture_output=True, timeout=120)
 
     def start(self) -> None:
-        commands = {"serve": intake("serve", "--host", "127.0.0.1", "--port", str(self.port)),
-                    "worker": intake("worker", "--processes", "2", "--threads", "2"),
-                    "beat": intake("beat")}
+        commands = {
+            "serve": intake("serve", "--host", "127.0.0.1", "--port", str(self.port)),
+            "worker": intake("worker", "--processes", "2", "--threads", "2"),
+            "beat": intake("beat"),
+        }
         for name, command in commands.items():
             self.processes[name] = subprocess.Popen(
-                command, env=self.env, cwd=self.workdir, start_new_session=True,
-                stdout=open(self.workdir / f"{name}.log", "wb"), stderr=subprocess.STDOUT)
+                command,
+                env=self.env,
+                cwd=self.workdir,
+                start_new_session=True,
+                stdout=open(self.workdir / f"{name}.log", "wb"),
+                stderr=subprocess.STDOUT,
+            )
 
     def worker_children(self) -> list[int]:
         """Dramatiq's worker processes (the leaves below `intake worker`)."""

@@ -23,22 +23,37 @@ APP_SECRET = "faults-app-secret-0123456789"
 def delivery(n: int) -> tuple[str, bytes]:
     """A WhatsApp Cloud text delivery from its own sender: (message id, body)."""
     wamid = f"wamid.FAULT{n:06d}"
-    value = {"messaging_product": "whatsapp",
-             "metadata": {"display_phone_number": "15550009999", "phone_number_id": "106540352242922"},
-             "contacts": [{"profile": {"name": f"Tenant {n}"}, "wa_id": f"1555{n:07d}"}],
-             "messages": [{"from": f"1555{n:07d}", "id": wamid, "timestamp": "1795161600", "type": "text",
-                           "text": {"body": f"The kitchen tap in flat {n} is leaking"}}]}
-    body = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages",
-                                                                                       "value": value}]}]}
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550009999", "phone_number_id": "106540352242922"},
+        "contacts": [{"profile": {"name": f"Tenant {n}"}, "wa_id": f"1555{n:07d}"}],
+        "messages": [
+            {
+                "from": f"1555{n:07d}",
+                "id": wamid,
+                "timestamp": "1795161600",
+                "type": "text",
+                "text": {"body": f"The kitchen tap in flat {n} is leaking"},
+            }
+        ],
+    }
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}],
+    }
     return wamid, json.dumps(body).encode()
 
 
 def bad_bodies(n: int) -> list[tuple[bytes, bool]]:
     """Bodies we can never process, each (body, signed): all must be answered 4xx."""
     wamid, good = delivery(n)
-    return [(b"{not json", True), (b"[" * 3000 + b"]" * 3000, True), (good, False),
-            (good.replace(b'"text": {"body": "', b'"text": {"body": 7, "x": "'), True),
-            (good.replace(wamid.encode(), (wamid + "\\u0000x").encode()), True)]
+    return [
+        (b"{not json", True),
+        (b"[" * 3000 + b"]" * 3000, True),
+        (good, False),
+        (good.replace(b'"text": {"body": "', b'"text": {"body": 7, "x": "'), True),
+        (good.replace(wamid.encode(), (wamid + "\\u0000x").encode()), True),
+    ]
 
 
 def post(port: int, body: bytes, signed: bool = True) -> int:
@@ -46,8 +61,9 @@ def post(port: int, body: bytes, signed: bool = True) -> int:
     headers = {"Content-Type": "application/json"}
     if signed:
         headers["X-Hub-Signature-256"] = sign_meta_payload(body, APP_SECRET)
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/whatsapp", data=body, headers=headers,
-                                     method="POST")
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/webhooks/whatsapp", data=body, headers=headers, method="POST"
+    )
     try:
         with urllib.request.urlopen(request, timeout=15) as response:
             return response.status
@@ -65,9 +81,12 @@ def write_emails(folder: Path, count: int, per_batch: int = 10) -> dict[Path, li
         batch.mkdir(parents=True, exist_ok=True)
         message_id = f"<fault-{n}@tenants.example>"
         (batch / f"{n}.eml").write_bytes(
-            (f"From: Tenant {n} <tenant{n}@tenants.example>\r\nTo: maintenance@intake.example\r\n"
-             f"Subject: No heating in flat {n}\r\nMessage-ID: {message_id}\r\n"
-             f"Date: Mon, 7 Dec 2026 10:00:00 +0000\r\n\r\nThe radiators in flat {n} are cold.\r\n").encode())
+            (
+                f"From: Tenant {n} <tenant{n}@tenants.example>\r\nTo: maintenance@intake.example\r\n"
+                f"Subject: No heating in flat {n}\r\nMessage-ID: {message_id}\r\n"
+                f"Date: Mon, 7 Dec 2026 10:00:00 +0000\r\n\r\nThe radiators in flat {n} are cold.\r\n"
+            ).encode()
+        )
         batches.setdefault(batch, []).append(message_id)
     return batches
 
@@ -173,14 +192,24 @@ def deliver(port: int, count: int, seconds: float, run: Run, threads: int = 6) -
 def ingest_emails(services: Services, batches: dict[Path, list[str]], seconds: float, run: Run) -> None:
     """`intake ingest --no-wait` of each batch during the faults; a batch that fails is ingested again later."""
     for batch in batches:
-        result = subprocess.run(intake("ingest", "--no-wait", str(batch)), env=services.env, cwd=services.workdir,
-                                capture_output=True, timeout=120)
+        result = subprocess.run(
+            intake("ingest", "--no-wait", str(batch)),
+            env=services.env,
+            cwd=services.workdir,
+            capture_output=True,
+            timeout=120,
+        )
         run.emails_ingested[batch] = result.returncode == 0
         time.sleep(seconds / len(batches))
     for _ in range(10):
         for batch in [b for b, ok in run.emails_ingested.items() if not ok]:
-            result = subprocess.run(intake("ingest", "--no-wait", str(batch)), env=services.env,
-                                    cwd=services.workdir, capture_output=True, timeout=120)
+            result = subprocess.run(
+                intake("ingest", "--no-wait", str(batch)),
+                env=services.env,
+                cwd=services.workdir,
+                capture_output=True,
+                timeout=120,
+            )
             run.emails_ingested[batch] = result.returncode == 0
         if all(run.emails_ingested.values()):
             return

@@ -6,13 +6,14 @@ import threading
 import time
 from pathlib import Path
 
-from tests.faults.cluster import PrivatePostgres, PrivateRedis, Services, free_port, intake_env
 from tests.faults.account import Account, wait_for_processing
+from tests.faults.cluster import PrivatePostgres, PrivateRedis, Services, free_port, intake_env
 from tests.faults.load import APP_SECRET, Run, deliver, delivery, faults, ingest_emails, write_emails
 
 
-def fault_run(workdir: Path, deliveries: int, emails: int, pause: float, settle: float,
-              env: dict[str, str] | None = None) -> tuple[Run, Account, list]:
+def fault_run(
+    workdir: Path, deliveries: int, emails: int, pause: float, settle: float, env: dict[str, str] | None = None
+) -> tuple[Run, Account, list]:
     """Start the private installation, send `deliveries` and `emails` while the faults run (`pause` s apart), wait
     up to `settle` s for processing; returns what was sent, the database's account and the expected channel ids.
     `env` overrides settings of every intake process. Every server and process is stopped before it returns."""
@@ -29,8 +30,10 @@ def fault_run(workdir: Path, deliveries: int, emails: int, pause: float, settle:
         _wait_healthy(services)
         batches = write_emails(workdir / "mail", emails)
         window = pause * 6.5
-        threads = [threading.Thread(target=faults, args=(services, pg, rd, run, pause)),
-                   threading.Thread(target=ingest_emails, args=(services, batches, window, run))]
+        threads = [
+            threading.Thread(target=faults, args=(services, pg, rd, run, pause)),
+            threading.Thread(target=ingest_emails, args=(services, batches, window, run)),
+        ]
         for thread in threads:
             thread.start()
         deliver(services.port, deliveries, window, run)
@@ -65,13 +68,15 @@ def _wait_healthy(services: Services, timeout: float = 60) -> None:
 def report(run: Run, result: Account, expected: list) -> str:
     """The counts, one line each."""
     lost, duplicated = result.lost(expected), result.duplicated(expected)
-    lines = [f"faults: {'; '.join(run.faults)}",
-             f"webhook deliveries accepted (200): {len(run.accepted)}; answered 200 more than once: "
-             f"{sum(1 for c in run.accepted.values() if c > 1)}; refused before the retry: {dict(run.refused)}",
-             f"bad bodies answered: {dict(sorted(run.bad.items()))}; 5xx outside the database outage: "
-             f"{run.bad_5xx_outside_outage}",
-             f"email batches ingested: {sum(run.emails_ingested.values())}/{len(run.emails_ingested)}",
-             f"expected items: {len(expected)}; raw items by state: {dict(result.stored)}",
-             f"processed exactly once: {sum(1 for c in expected if result.messages[c] == 1)}; lost: {len(lost)}; "
-             f"duplicated: {len(duplicated)}"]
+    lines = [
+        f"faults: {'; '.join(run.faults)}",
+        f"webhook deliveries accepted (200): {len(run.accepted)}; answered 200 more than once: "
+        f"{sum(1 for c in run.accepted.values() if c > 1)}; refused before the retry: {dict(run.refused)}",
+        f"bad bodies answered: {dict(sorted(run.bad.items()))}; 5xx outside the database outage: "
+        f"{run.bad_5xx_outside_outage}",
+        f"email batches ingested: {sum(run.emails_ingested.values())}/{len(run.emails_ingested)}",
+        f"expected items: {len(expected)}; raw items by state: {dict(result.stored)}",
+        f"processed exactly once: {sum(1 for c in expected if result.messages[c] == 1)}; lost: {len(lost)}; "
+        f"duplicated: {len(duplicated)}",
+    ]
     return "\n".join(lines)

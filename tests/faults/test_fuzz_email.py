@@ -61,4 +61,3 @@ def check(raw: bytes, kind: str) -> None:
 
 def test_fuzz_counts_printed():
     print(f"parse-email fuzzing: { {kind: dict(counts) for kind, counts in SEEN.items()} }")
-

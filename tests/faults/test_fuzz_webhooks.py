@@ -23,16 +23,22 @@ from tests.conftest import SAMPLES
 from tests.faults.strategies import FUZZ, mutated_json
 
 pytestmark = pytest.mark.faults
-BASES = {route: json.loads((SAMPLES / route / name).read_text()) for route, name in [
-    ("whatsapp", "01-text-sink-leak.json"), ("waha", "01-message-noise-complaint.json"),
-    ("qcontact", "01-webhook-case-created-leak.json")]}
+BASES = {
+    route: json.loads((SAMPLES / route / name).read_text())
+    for route, name in [
+        ("whatsapp", "01-text-sink-leak.json"),
+        ("waha", "01-message-noise-complaint.json"),
+        ("qcontact", "01-webhook-case-created-leak.json"),
+    ]
+}
 SEEN: dict[str, Counter] = {}
 REASONS: dict[str, Counter] = {route: Counter() for route in BASES}
 
 
 def post(url: str, route: str, raw: bytes) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=raw, method="POST",
-                                     headers={"Content-Type": "application/json", **signed(route, raw)})
+    request = urllib.request.Request(
+        url, data=raw, method="POST", headers={"Content-Type": "application/json", **signed(route, raw)}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read())
@@ -61,8 +67,11 @@ def fuzz(url: str, route: str, runtime) -> None:
     @given(document=mutated_json(BASES[route]), as_bytes=st.booleans())
     def every_body_is_4xx_or_stored_and_settled(document, as_bytes):
         # as UTF-8 bytes too, lone surrogates encoded as they are (invalid UTF-8)
-        raw = json.dumps(document, ensure_ascii=False).encode("utf-8", "surrogatepass") if as_bytes \
+        raw = (
+            json.dumps(document, ensure_ascii=False).encode("utf-8", "surrogatepass")
+            if as_bytes
             else json.dumps(document).encode()
+        )
         status, answer = post(url, route, raw)
         assert status == 200 or 400 <= status < 500, (status, answer)
         seen[status] += 1

@@ -17,9 +17,15 @@ from tests.intake.test_pipeline import count, drain, make_email, poison_the_clas
 def three_mails() -> list[bytes]:
     return [
         make_email(),
-        make_email(sender="tbecker@example.com", name="Tom Becker", subject="Poison", body="this one breaks the classifier"),
-        make_email(sender="j.carter@example.com", name="James Carter", subject="Broken window latch",
-                   body="The window latch in my bedroom is broken, unit 102."),
+        make_email(
+            sender="tbecker@example.com", name="Tom Becker", subject="Poison", body="this one breaks the classifier"
+        ),
+        make_email(
+            sender="j.carter@example.com",
+            name="James Carter",
+            subject="Broken window latch",
+            body="The window latch in my bedroom is broken, unit 102.",
+        ),
     ]
 
 
@@ -34,11 +40,16 @@ def test_stored_items_go_to_the_worker_in_messages_of_batch_size(runtime, stub_b
     mails = [make_email(subject=f"Leak number {n}") for n in range(5)]
     ids = [r.raw_id for r in accept(runtime.db, [email_raw(m, "t") for m in mails])]
     sent = [(m.actor_name, tuple(m.args)) for m in map(Message.decode, stub_broker.queues["inbound"].queue)]
-    assert sent == [("process_inbound_batch", (ids[0:2],)), ("process_inbound_batch", (ids[2:4],)),
-                    ("process_inbound", (ids[4],))]
+    assert sent == [
+        ("process_inbound_batch", (ids[0:2],)),
+        ("process_inbound_batch", (ids[2:4],)),
+        ("process_inbound", (ids[4],)),
+    ]
 
 
-def test_a_failing_item_does_not_hold_back_its_batch_and_is_retried_alone(runtime, stub_broker, worker_factory, monkeypatch):
+def test_a_failing_item_does_not_hold_back_its_batch_and_is_retried_alone(
+    runtime, stub_broker, worker_factory, monkeypatch
+):
     from intake.actors import process_inbound
 
     poison_the_classifier(monkeypatch)
@@ -49,7 +60,11 @@ def test_a_failing_item_does_not_hold_back_its_batch_and_is_retried_alone(runtim
     healthy, poison, other = (r.raw_id for r in accept(runtime.db, [email_raw(m, "t") for m in three_mails()]))
     drain(stub_broker, worker)
     max_attempts = runtime.settings.pipeline.max_attempts
-    assert states(runtime.db) == {healthy: ("processed", 1), poison: ("quarantined", max_attempts), other: ("processed", 1)}
+    assert states(runtime.db) == {
+        healthy: ("processed", 1),
+        poison: ("quarantined", max_attempts),
+        other: ("processed", 1),
+    }
     assert count(runtime.db, Ticket) == 2
 
 
@@ -58,14 +73,18 @@ def test_a_batch_skips_what_is_done_missing_or_held_by_another_worker(runtime):
 
     from store import raw as raw_store
 
-    done, leased, fresh = (r.raw_id for r in accept(runtime.db, [email_raw(m, "t") for m in three_mails()], enqueue=False))
+    done, leased, fresh = (
+        r.raw_id for r in accept(runtime.db, [email_raw(m, "t") for m in three_mails()], enqueue=False)
+    )
     assert process_batch(runtime, [done])[0].state == "processed"
     with runtime.db.session() as session:  # another worker's lease, taken a moment ago
         raw_store.claim(session, leased, runtime.clock(), timedelta(minutes=5))
     outcomes = {o.raw_id: (o.state, o.outcome) for o in process_batch(runtime, [done, leased, 999_999, fresh])}
     assert outcomes == {
-        done: ("skipped", "already processed"), leased: ("skipped", "being processed by another worker"),
-        999_999: ("skipped", "already missing"), fresh: ("processed", outcomes[fresh][1]),
+        done: ("skipped", "already processed"),
+        leased: ("skipped", "being processed by another worker"),
+        999_999: ("skipped", "already missing"),
+        fresh: ("processed", outcomes[fresh][1]),
     }
     assert outcomes[fresh][1].startswith("new ticket")
     assert states(runtime.db)[leased] == ("pending", 1)  # untouched: still the other worker's

@@ -30,7 +30,9 @@ SQUASH = {"subject": "Squash court", "body": "The squash court has been dirty fo
 def live(runtime, db, tmp_path):
     rules = tmp_path / "rules-live"
     shutil.copytree(ROOT / "rules", rules, ignore=shutil.ignore_patterns("README.md"))
-    rt = Runtime(settings=make_settings(db, tmp_path, rules_dir=rules), db=db, clock=FakeClock(at("2026-11-30T11:00:00-05:00")))
+    rt = Runtime(
+        settings=make_settings(db, tmp_path, rules_dir=rules), db=db, clock=FakeClock(at("2026-11-30T11:00:00-05:00"))
+    )
     set_runtime(rt)
     yield rt
     set_runtime(runtime)

@@ -101,7 +101,9 @@ def test_quarantine_retry_processes_an_item_once_its_cause_is_fixed(cli_env, tmp
     from intake.channels.qcontact.mapping import DEFAULT_MAPPING
 
     good = yaml.safe_load(DEFAULT_MAPPING.read_text())
-    wrong = good | {"case": good["case"] | {"phone": ["customer.tel"], "email": ["customer.mail"], "contact_id": ["customer.ref"]}}
+    wrong = good | {
+        "case": good["case"] | {"phone": ["customer.tel"], "email": ["customer.mail"], "contact_id": ["customer.ref"]}
+    }
     mapping = tmp_path / "qcontact-mapping.yaml"
     mapping.write_text(yaml.safe_dump(wrong))  # ops mapped the sender to fields QContact does not send
     monkeypatch.setenv("INTAKE_QCONTACT__MAPPING_FILE", str(mapping))
@@ -129,7 +131,9 @@ def test_ingest_refuses_what_it_cannot_read_with_a_clear_error(tmp_path, monkeyp
     stray.write_text("{}")
     runner = CliRunner()
     no_channel = runner.invoke(cli, ["ingest", str(stray)])
-    broken = runner.invoke(cli, ["ingest", "--channel", "qcontact", str(SAMPLES / "qcontact" / "01-webhook-case-created-leak.json")])
+    broken = runner.invoke(
+        cli, ["ingest", "--channel", "qcontact", str(SAMPLES / "qcontact" / "01-webhook-case-created-leak.json")]
+    )
     get_settings.cache_clear()
     assert no_channel.exit_code == 1 and "pass --channel" in no_channel.output
     assert broken.exit_code == 1 and "QContact mapping unusable" in broken.output and "broken.yaml" in broken.output
@@ -137,22 +141,44 @@ def test_ingest_refuses_what_it_cannot_read_with_a_clear_error(tmp_path, monkeyp
 
 def test_staff_create_a_ticket_that_is_classified_and_numbered_int(cli_env):
     cli_env("registry", "import", str(SAMPLES / "registry.yaml"))
-    output = cli_env("tickets", "create", "--by", "dispatcher-ana", "--requester", "Maria@Example.net",
-                     "--text", "Tenant phoned: water is pouring from the kitchen ceiling, please hurry")
+    output = cli_env(
+        "tickets",
+        "create",
+        "--by",
+        "dispatcher-ana",
+        "--requester",
+        "Maria@Example.net",
+        "--text",
+        "Tenant phoned: water is pouring from the kitchen ceiling, please hurry",
+    )
     assert output.startswith("INT-000001")
     shown = json.loads(cli_env("tickets", "show", "INT-000001", "--format", "json"))
     assert shown["requester"] == "maria@example.net" and shown["channel"] == "internal"
     assert shown["subcategory"] == "plumbing" and shown["urgency"] == "urgent"
     assert (shown["property_id"], shown["unit"]) == ("HBR", "101")  # from the tenant's registered tenancy
     # A second report from the same tenant is a new ticket, never threaded onto the first.
-    cli_env("tickets", "create", "--by", "dispatcher-ana", "--requester", "maria@example.net", "--text", "Also the bell rings")
-    assert [t["number"] for t in json.loads(cli_env("tickets", "list", "--format", "json"))] == ["INT-000002", "INT-000001"]
+    cli_env(
+        "tickets",
+        "create",
+        "--by",
+        "dispatcher-ana",
+        "--requester",
+        "maria@example.net",
+        "--text",
+        "Also the bell rings",
+    )
+    assert [t["number"] for t in json.loads(cli_env("tickets", "list", "--format", "json"))] == [
+        "INT-000002",
+        "INT-000001",
+    ]
 
 
 def test_staff_create_refuses_an_unusable_requester(tmp_path, monkeypatch, stub_broker):
     monkeypatch.setenv("INTAKE_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     get_settings.cache_clear()
-    result = CliRunner().invoke(cli, ["tickets", "create", "--by", "ana", "--requester", "not a contact", "--text", "x"])
+    result = CliRunner().invoke(
+        cli, ["tickets", "create", "--by", "ana", "--requester", "not a contact", "--text", "x"]
+    )
     get_settings.cache_clear()
     assert result.exit_code == 1 and "neither an email address nor a phone number" in result.output
 

@@ -13,8 +13,10 @@ from intake.logs import RedactingFilter, redact
 
 def test_env_overrides_toml_and_nested_keys_use_double_underscore(tmp_path, monkeypatch):
     toml = tmp_path / "intake.toml"
-    toml.write_text('database_url = "sqlite:///from-toml.db"\n[whatsapp]\nverify_token = "toml-token"\n'
-                    '[pipeline]\nmax_attempts = 7\n')
+    toml.write_text(
+        'database_url = "sqlite:///from-toml.db"\n[whatsapp]\nverify_token = "toml-token"\n'
+        "[pipeline]\nmax_attempts = 7\n"
+    )
     monkeypatch.setenv("INTAKE_CONFIG", str(toml))
     monkeypatch.setenv("INTAKE_WHATSAPP__APP_SECRET", "s3cr3t")
     monkeypatch.setenv("INTAKE_PIPELINE__MAX_ATTEMPTS", "5")
@@ -66,12 +68,16 @@ def test_a_dramatiq_worker_process_logs_through_redaction_and_at_our_level(tmp_p
     import subprocess
     import sys
 
-    script = ("import logging, sys; logging.basicConfig(stream=sys.stdout, format='%(message)s', level=logging.INFO); "
-              "import intake.actors; log = logging.getLogger('intake.pipeline'); "
-              "log.warning('raw 7 from +15550100101 token=s3cr3t'); log.info('raw 8 processed')")
+    script = (
+        "import logging, sys; logging.basicConfig(stream=sys.stdout, format='%(message)s', level=logging.INFO); "
+        "import intake.actors; log = logging.getLogger('intake.pipeline'); "
+        "log.warning('raw 7 from +15550100101 token=s3cr3t'); log.info('raw 8 processed')"
+    )
     env = os.environ | {"INTAKE_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}", "INTAKE_LOG_LEVEL": "WARNING"}
     env.pop("INTAKE_REDIS_URL", None)
-    output = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, check=True).stdout
+    output = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, check=True
+    ).stdout
     assert "raw 7 from +15" in output
     assert "15550100101" not in output and "s3cr3t" not in output
     assert "raw 8" not in output  # INTAKE_LOG_LEVEL=WARNING holds in the worker too

@@ -95,6 +95,7 @@ def config_show(monkeypatch, tmp_path):
             return CliRunner().invoke(cli, ["config", "show"])
         finally:
             get_settings.cache_clear()
+
     return run
 
 

@@ -18,16 +18,26 @@ SAMPLE_MAIL = sorted((PROJECT / "samples" / "email").glob("*.eml"))[0]
 def run_cli(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
     """The real `intake` command in a subprocess, with none of the caller's INTAKE_ settings."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")} | env
-    return subprocess.run([sys.executable, "-m", "intake.cli.main", *args], cwd=cwd, env=clean,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "intake.cli.main", *args],
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
-def test_relative_paths_in_the_file_follow_the_file_and_the_environment_follows_the_current_folder(tmp_path, monkeypatch):
+def test_relative_paths_in_the_file_follow_the_file_and_the_environment_follows_the_current_folder(
+    tmp_path, monkeypatch
+):
     config = tmp_path / "etc" / "intake.toml"
     config.parent.mkdir()
-    config.write_text('data_dir = "var/data"\ndatabase_url = "sqlite:///var/intake.db"\n'
-                      '[qcontact]\nmapping_file = "qc.yaml"\n'
-                      '[[email.mailboxes]]\nname = "main"\nhost = "h"\nusername = "u"\nca_file = "/pki/ca.pem"\n')
+    config.write_text(
+        'data_dir = "var/data"\ndatabase_url = "sqlite:///var/intake.db"\n'
+        '[qcontact]\nmapping_file = "qc.yaml"\n'
+        '[[email.mailboxes]]\nname = "main"\nhost = "h"\nusername = "u"\nca_file = "/pki/ca.pem"\n'
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)

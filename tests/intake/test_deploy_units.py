@@ -32,8 +32,13 @@ def service_section(unit: str) -> configparser.SectionProxy:
 def test_each_unit_restarts_always_and_is_hardened(unit):
     service = service_section(unit)
     assert service["Restart"] == "always" and service["ExecStart"].startswith(INSTALLED_AT)
-    for key, value in {"NoNewPrivileges": "yes", "ProtectSystem": "strict", "ProtectHome": "yes",
-                       "PrivateTmp": "yes", "User": "intake"}.items():
+    for key, value in {
+        "NoNewPrivileges": "yes",
+        "ProtectSystem": "strict",
+        "ProtectHome": "yes",
+        "PrivateTmp": "yes",
+        "User": "intake",
+    }.items():
         assert service[key] == value, key
 
 
@@ -84,6 +89,7 @@ def test_systemd_analyze_verifies_every_unit(tmp_path):
         name = unit.replace("@.", "@1.")  # a template is verified as one of its instances
         (tmp_path / name).write_text(text)
         names.append(f"./{name}")
-    result = subprocess.run(["systemd-analyze", "verify", *names], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        ["systemd-analyze", "verify", *names], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert (result.returncode, result.stdout + result.stderr) == (0, "")

@@ -28,8 +28,17 @@ LANDLORD = "owner@landlords.example"
 SUBJECT = "Water leak in the bathroom ceiling"
 
 
-def eml(sender=TENANT, *, to=(MAILBOX,), cc=(), subject=SUBJECT, body="Water is coming through the bathroom "
-        "ceiling of unit 101.", message_id=None, in_reply_to=None, references=()) -> bytes:
+def eml(
+    sender=TENANT,
+    *,
+    to=(MAILBOX,),
+    cc=(),
+    subject=SUBJECT,
+    body="Water is coming through the bathroom ceiling of unit 101.",
+    message_id=None,
+    in_reply_to=None,
+    references=(),
+) -> bytes:
     """A mail as a client sends it: real RFC 5322 bytes."""
     msg = EmailMessage()
     msg["From"] = sender
@@ -72,15 +81,31 @@ def ticket_count(rt: Runtime) -> int:
 
 def test_tenant_only_copied_on_the_thread_joins_when_replying(runtime):
     # The owner CCs the mailbox halfway through a conversation with the tenant: ids we never saw.
-    first = deliver(runtime, eml(LANDLORD, to=(TENANT,), cc=(MAILBOX,), subject=f"Re: {SUBJECT}",
-                                 in_reply_to="<m2@landlords.example>",
-                                 references=["<m1@example.org>", "<m2@landlords.example>"],
-                                 body="Forwarding to maintenance: the tenant in unit 101 reports a ceiling leak."))
+    first = deliver(
+        runtime,
+        eml(
+            LANDLORD,
+            to=(TENANT,),
+            cc=(MAILBOX,),
+            subject=f"Re: {SUBJECT}",
+            in_reply_to="<m2@landlords.example>",
+            references=["<m1@example.org>", "<m2@landlords.example>"],
+            body="Forwarding to maintenance: the tenant in unit 101 reports a ceiling leak.",
+        ),
+    )
     # The tenant answers the owner's earlier mail (not the one we got): only the recipient list ties them.
-    reply = deliver(runtime, eml(TENANT, to=(LANDLORD,), cc=(MAILBOX,), subject=f"Re: {SUBJECT}",
-                                 in_reply_to="<m1b@landlords.example>",
-                                 references=["<m1@example.org>", "<m1b@landlords.example>"],
-                                 body="It is dripping onto the floor now."))
+    reply = deliver(
+        runtime,
+        eml(
+            TENANT,
+            to=(LANDLORD,),
+            cc=(MAILBOX,),
+            subject=f"Re: {SUBJECT}",
+            in_reply_to="<m1b@landlords.example>",
+            references=["<m1@example.org>", "<m1b@landlords.example>"],
+            body="It is dripping onto the floor now.",
+        ),
+    )
     assert first.ticket_number == reply.ticket_number == "EML-000001"
     assert ticket_count(runtime) == 1
     assert threaded_signals(runtime, "EML-000001") == ["participant-subject"]
@@ -90,11 +115,19 @@ def test_reply_from_another_client_with_a_different_in_reply_to(runtime):
     original = make_msgid(domain="example.org")
     deliver(runtime, eml(message_id=original))
     # The phone client answers the copy in its own sent folder: unknown In-Reply-To, References still ours.
-    by_references = deliver(runtime, eml(subject=f"AW: {SUBJECT}", in_reply_to="<sent-copy.77@phone.example.org>",
-                                         references=[original, "<sent-copy.77@phone.example.org>"], body="Still leaking."))
+    by_references = deliver(
+        runtime,
+        eml(
+            subject=f"AW: {SUBJECT}",
+            in_reply_to="<sent-copy.77@phone.example.org>",
+            references=[original, "<sent-copy.77@phone.example.org>"],
+            body="Still leaking.",
+        ),
+    )
     # A webmail answers with only its own ids: the tenant and the subject carry the thread.
-    by_participant = deliver(runtime, eml(subject=f"Re: {SUBJECT}", in_reply_to="<webmail.1@example.org>",
-                                          body="The plumber did not come."))
+    by_participant = deliver(
+        runtime, eml(subject=f"Re: {SUBJECT}", in_reply_to="<webmail.1@example.org>", body="The plumber did not come.")
+    )
     assert by_references.ticket_number == by_participant.ticket_number == "EML-000001"
     assert threaded_signals(runtime, "EML-000001") == ["references", "participant-subject"]
 
@@ -110,8 +143,9 @@ def test_stranger_with_the_same_subject_opens_a_probable_follow_up_for_triage(ru
     # not urgent: an urgent one is routed at once with a "may relate to" note (tests/intake/test_followup_policy.py)
     subject = "Dripping tap in the bathroom"
     deliver(runtime, eml(subject=subject, body="The bathroom tap of unit 101 drips all day."))
-    outcome = deliver(runtime, eml("neighbour@elsewhere.example", subject=subject,
-                                   body="The bathroom tap drips here too."))
+    outcome = deliver(
+        runtime, eml("neighbour@elsewhere.example", subject=subject, body="The bathroom tap drips here too.")
+    )
     assert outcome.ticket_number == "EML-000002"
     stranger = load(runtime, "EML-000002")
     assert stranger.probable_followup_of == "EML-000001" and stranger.needs_review
@@ -131,8 +165,15 @@ def test_reply_to_a_resolved_ticket_reopens_it_when_configured(runtime, reopen):
     with runtime.db.session() as session:
         ticket = ticket_store.get_by_number(session, "EML-000001")
         ticket_store.change_status(session, ticket, "resolved", actor="staff", reason="fixed", at=utcnow())
-    outcome = deliver(runtime, eml(subject=f"Re: {SUBJECT}", in_reply_to=original, references=[original],
-                                   body="It started leaking again this morning."))
+    outcome = deliver(
+        runtime,
+        eml(
+            subject=f"Re: {SUBJECT}",
+            in_reply_to=original,
+            references=[original],
+            body="It started leaking again this morning.",
+        ),
+    )
     assert outcome.ticket_number == "EML-000001"
     ticket = load(runtime, "EML-000001")
     assert len(ticket.messages) == 2
@@ -150,8 +191,14 @@ def test_sender_over_the_rate_limit_is_appended_then_held_never_dropped(runtime)
     assert threaded_signals(runtime, "EML-000002") == ["rate-limit"]
     with runtime.db.session() as session:  # no open ticket left to append to: held for a person
         for number in ("EML-000001", "EML-000002"):
-            ticket_store.change_status(session, ticket_store.get_by_number(session, number), "resolved",
-                                       actor="staff", reason="fixed", at=utcnow())
+            ticket_store.change_status(
+                session,
+                ticket_store.get_by_number(session, number),
+                "resolved",
+                actor="staff",
+                reason="fixed",
+                at=utcnow(),
+            )
     held = deliver(runtime, eml(subject=subjects[3], body="Mould behind the wardrobe in unit 101."))
     assert held.state == "quarantined" and held.outcome == "held: sender over 2 new tickets per hour"
     with runtime.db.session() as session:
@@ -183,8 +230,17 @@ def test_timeline_records_the_signal_of_each_message(runtime):
 
 
 def _ticket(session, number: str, requester: str, active) -> Ticket:
-    ticket = Ticket(number=number, channel="email", status="new", subject=f"Problem {number}", requester=requester,
-                    created_at=active, updated_at=active, last_activity_at=active, last_inbound_at=active)
+    ticket = Ticket(
+        number=number,
+        channel="email",
+        status="new",
+        subject=f"Problem {number}",
+        requester=requester,
+        created_at=active,
+        updated_at=active,
+        last_activity_at=active,
+        last_inbound_at=active,
+    )
     session.add(ticket)
     return ticket
 
@@ -193,14 +249,29 @@ def test_candidates_named_by_the_mail_are_never_crowded_out_by_the_senders_other
     now = utcnow()
     with db.session() as session:
         old = _ticket(session, "EML-000001", TENANT, now - timedelta(days=20))
-        session.add(TicketMessage(ticket=old, direction="inbound", channel="email", author=TENANT,
-                                  message_id_header="<old@example.org>", created_at=now - timedelta(days=20)))
+        session.add(
+            TicketMessage(
+                ticket=old,
+                direction="inbound",
+                channel="email",
+                author=TENANT,
+                message_id_header="<old@example.org>",
+                created_at=now - timedelta(days=20),
+            )
+        )
         for n in range(2, 7):  # newer tickets of the same sender
             _ticket(session, f"EML-{n:06d}", TENANT, now - timedelta(hours=n))
         session.flush()
         found = ticket_store.thread_candidates(
-            session, channel=ChannelName.EMAIL, sender=TENANT, message_ids=["<old@example.org>"],
-            ticket_reference=None, external_ticket_id=None, since=now - timedelta(days=90), limit=3)
+            session,
+            channel=ChannelName.EMAIL,
+            sender=TENANT,
+            message_ids=["<old@example.org>"],
+            ticket_reference=None,
+            external_ticket_id=None,
+            since=now - timedelta(days=90),
+            limit=3,
+        )
         assert [c.ticket_number for c in found] == ["EML-000001", "EML-000002", "EML-000003"]
 
 
@@ -210,14 +281,32 @@ def test_recipient_and_subject_candidates_are_bounded_to_recent_tickets(db):
         for number, days in (("EML-000001", 200), ("EML-000002", 1)):
             ticket = _ticket(session, number, LANDLORD, now - timedelta(days=days))
             ticket.subject = SUBJECT
-            session.add(TicketMessage(ticket=ticket, direction="inbound", channel="email", author=LANDLORD,
-                                      recipients=[TENANT, MAILBOX], created_at=now - timedelta(days=days)))
+            session.add(
+                TicketMessage(
+                    ticket=ticket,
+                    direction="inbound",
+                    channel="email",
+                    author=LANDLORD,
+                    recipients=[TENANT, MAILBOX],
+                    created_at=now - timedelta(days=days),
+                )
+            )
         session.flush()
 
         def candidates(sender, matches=None):
-            return [c.ticket_number for c in ticket_store.thread_candidates(
-                session, channel=ChannelName.EMAIL, sender=sender, message_ids=[], ticket_reference=None,
-                external_ticket_id=None, since=now - timedelta(days=90), subject_matches=matches)]
+            return [
+                c.ticket_number
+                for c in ticket_store.thread_candidates(
+                    session,
+                    channel=ChannelName.EMAIL,
+                    sender=sender,
+                    message_ids=[],
+                    ticket_reference=None,
+                    external_ticket_id=None,
+                    since=now - timedelta(days=90),
+                    subject_matches=matches,
+                )
+            ]
 
         assert candidates(TENANT) == ["EML-000002"]  # a recipient, on the recent ticket only
         assert candidates("stranger@example.net") == []

@@ -20,21 +20,36 @@ MARIA = "maria@example.net"
 
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)  # SQLite serialises writers: no merge can commit inside
 def test_a_merge_committed_between_threading_and_storing_sends_the_follow_up_to_the_merged_into_ticket(
-        runtime, stub_broker, monkeypatch):
+    runtime, stub_broker, monkeypatch
+):
     runtime.clock = lambda: T0
     first_id = make_msgid(domain="example.net")
     deliver(runtime, eml(MARIA, subject="Leak under the kitchen sink", body="Slow leak under the sink in 101."))
-    deliver(runtime, eml(MARIA, subject="Cabinet floor soaked", message_id=first_id,
-                         body="The cabinet under the kitchen sink is soaked and the wood is swelling."))
+    deliver(
+        runtime,
+        eml(
+            MARIA,
+            subject="Cabinet floor soaked",
+            message_id=first_id,
+            body="The cabinet under the kitchen sink is soaked and the wood is swelling.",
+        ),
+    )
 
     def staff_merges_meanwhile(ctx, session, work):  # another session, committed while this one is open
         merge(runtime, "EML-000001", "EML-000002", actor="dora-dispatch")
 
     at = [name for name, _ in stages.STAGES].index("persist")
-    monkeypatch.setattr(stages, "STAGES", [*stages.STAGES[:at], ("merge", staff_merges_meanwhile),
-                                           *stages.STAGES[at:]])
-    reply = deliver(runtime, eml(MARIA, subject="Re: Cabinet floor soaked", in_reply_to=first_id,
-                                 references=[first_id], body="Photo of the cabinet attached."))
+    monkeypatch.setattr(stages, "STAGES", [*stages.STAGES[:at], ("merge", staff_merges_meanwhile), *stages.STAGES[at:]])
+    reply = deliver(
+        runtime,
+        eml(
+            MARIA,
+            subject="Re: Cabinet floor soaked",
+            in_reply_to=first_id,
+            references=[first_id],
+            body="Photo of the cabinet attached.",
+        ),
+    )
     assert reply.ticket_number == "EML-000001"
     assert load(runtime, "EML-000002").messages == []
     assert [m.subject for m in load(runtime, "EML-000001").messages][-1] == "Re: Cabinet floor soaked"

@@ -66,10 +66,15 @@ async def test_database_and_redis_are_reported_each_on_its_own(db, redis_setting
 
 
 @pytest.mark.redis
-async def test_the_heartbeat_shows_waiting_items_and_the_last_one_processed(runtime, redis_settings, heartbeat_broker,
-                                                                           worker_factory, caplog):
-    raws = [RawInput(channel=ChannelName.WHATSAPP, channel_id=f"wamid.beat-{n}", payload=b"{}",
-                     content_type="application/json") for n in range(3)]
+async def test_the_heartbeat_shows_waiting_items_and_the_last_one_processed(
+    runtime, redis_settings, heartbeat_broker, worker_factory, caplog
+):
+    raws = [
+        RawInput(
+            channel=ChannelName.WHATSAPP, channel_id=f"wamid.beat-{n}", payload=b"{}", content_type="application/json"
+        )
+        for n in range(3)
+    ]
     for raw in raws:
         accept(runtime.db, [raw])  # one message each, and no worker yet
     status, body = await health(redis_settings, runtime.db)

@@ -5,7 +5,6 @@ back; every delivery is then processed exactly once (#18 defect 8)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -36,8 +35,23 @@ def private_redis(tmp_path):
     """A redis-server of this test's own on a free loopback port; always resumed and killed at the end."""
     binary = shutil.which("redis-server") or pytest.fail("redis-server is required (see .ci/run)")
     port = free_port()
-    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                               "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     try:
         wait_until(lambda: _pings(url), timeout=15, what="the private redis-server")
@@ -56,12 +70,26 @@ def _pings(url: str) -> bool:
 
 
 def _body(n: int) -> bytes:
-    value = {"messaging_product": "whatsapp", "metadata": {"phone_number_id": "1"},
-             "contacts": [{"wa_id": f"155501{n:05d}", "profile": {"name": f"Tenant {n}"}}],
-             "messages": [{"from": f"155501{n:05d}", "id": f"wamid.HUNG{n:04d}", "timestamp": "1795161600",
-                           "type": "text", "text": {"body": f"The sink in flat {n} is leaking"}}]}
-    return json.dumps({"object": "whatsapp_business_account",
-                       "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}]}).encode()
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"phone_number_id": "1"},
+        "contacts": [{"wa_id": f"155501{n:05d}", "profile": {"name": f"Tenant {n}"}}],
+        "messages": [
+            {
+                "from": f"155501{n:05d}",
+                "id": f"wamid.HUNG{n:04d}",
+                "timestamp": "1795161600",
+                "type": "text",
+                "text": {"body": f"The sink in flat {n} is leaking"},
+            }
+        ],
+    }
+    return json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}],
+        }
+    ).encode()
 
 
 async def _timed_post(http, server, n: int) -> float:
@@ -74,8 +102,9 @@ async def _timed_post(http, server, n: int) -> float:
 
 
 @pytest.mark.redis
-async def test_replies_stay_fast_while_redis_hangs_and_all_is_processed_once(runtime, private_redis, worker_factory,
-                                                                             tmp_path):
+async def test_replies_stay_fast_while_redis_hangs_and_all_is_processed_once(
+    runtime, private_redis, worker_factory, tmp_path
+):
     from intake import actors  # noqa: F401
     from intake.web.app import create_app
 
@@ -93,8 +122,10 @@ async def test_replies_stay_fast_while_redis_hangs_and_all_is_processed_once(run
                 during = [await _timed_post(http, server, n) for n in range(3, 15)]
             finally:
                 redis_server.send_signal(signal.SIGCONT)
-        print(f"reply seconds with Redis up: {[round(t, 3) for t in before]}; "
-              f"with Redis stopped: {[round(t, 3) for t in during]}")
+        print(
+            f"reply seconds with Redis up: {[round(t, 3) for t in before]}; "
+            f"with Redis stopped: {[round(t, 3) for t in during]}"
+        )
         assert max(during) < REPLY_BOUND
         with runtime.db.session() as session:
             assert session.scalar(select(func.count()).select_from(RawItem)) == 15  # stored before each reply
@@ -110,8 +141,12 @@ async def test_replies_stay_fast_while_redis_hangs_and_all_is_processed_once(run
         broker.join("inbound")
         worker.join()
         with runtime.db.session() as session:
-            assert session.scalar(select(func.count()).select_from(TicketMessage)
-                                  .where(TicketMessage.direction == "inbound")) == 15  # once each, none twice
+            assert (
+                session.scalar(
+                    select(func.count()).select_from(TicketMessage).where(TicketMessage.direction == "inbound")
+                )
+                == 15
+            )  # once each, none twice
             assert set(session.execute(select(RawItem.attempts)).scalars()) == {1}
     finally:
         await server.close()

@@ -12,9 +12,11 @@ from store.models import RawItem, Ticket
 
 
 def mail(number: int, message_id: str, body: str = "The kitchen tap is dripping.") -> bytes:
-    return (f"From: Tenant {number} <tenant{number}@example.net>\r\nTo: help@example.com\r\n"
-            f"Subject: Tap {number}\r\nMessage-ID: {message_id}\r\nDate: Mon, 7 Dec 2026 10:00:00 +0000\r\n"
-            f"\r\n{body}\r\n").encode()
+    return (
+        f"From: Tenant {number} <tenant{number}@example.net>\r\nTo: help@example.com\r\n"
+        f"Subject: Tap {number}\r\nMessage-ID: {message_id}\r\nDate: Mon, 7 Dec 2026 10:00:00 +0000\r\n"
+        f"\r\n{body}\r\n"
+    ).encode()
 
 
 @pytest.fixture
@@ -45,9 +47,15 @@ def test_a_message_id_over_998_characters_neither_aborts_nor_loses_the_others(in
     (folder / "a-good.eml").write_bytes(mail(1, "<one@example.net>"))
     (folder / "b-long-id.eml").write_bytes(mail(2, long_id))
     (folder / "c-good.eml").write_bytes(mail(3, "<three@example.net>"))
-    box = b"".join(b"From MAILER-DAEMON Mon Dec  7 10:00:00 2026\n" + m.replace(b"\r\n", b"\n") + b"\n"
-                   for m in (mail(4, "<four@example.net>"), mail(5, "<" + "y" * 2000 + "@x>"),
-                             mail(6, "<six\x00@example.net>"), mail(7, "<seven@example.net>")))
+    box = b"".join(
+        b"From MAILER-DAEMON Mon Dec  7 10:00:00 2026\n" + m.replace(b"\r\n", b"\n") + b"\n"
+        for m in (
+            mail(4, "<four@example.net>"),
+            mail(5, "<" + "y" * 2000 + "@x>"),
+            mail(6, "<six\x00@example.net>"),
+            mail(7, "<seven@example.net>"),
+        )
+    )
     (folder / "d-box.mbox").write_bytes(box)
 
     code, out, err = ingest(folder)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -25,9 +25,14 @@ from intake.sources import email_raw
 from store.models import RawItem, Ticket, TicketEvent, TicketMessage
 
 
-def make_email(sender="maria@example.net", name="Maria Lopez", subject="Leak under the kitchen sink",
-               body="Water is dripping under the kitchen sink in unit 101, please send someone.",
-               message_id=None, in_reply_to=None) -> bytes:
+def make_email(
+    sender="maria@example.net",
+    name="Maria Lopez",
+    subject="Leak under the kitchen sink",
+    body="Water is dripping under the kitchen sink in unit 101, please send someone.",
+    message_id=None,
+    in_reply_to=None,
+) -> bytes:
     msg = EmailMessage()
     msg["From"] = f"{name} <{sender}>"
     msg["To"] = "maintenance@intake.example"
@@ -74,8 +79,12 @@ def test_reply_threads_onto_its_ticket(runtime, stub_broker, worker_factory):
     first_id = make_msgid(domain="example.net")
     accept(runtime.db, [email_raw(make_email(message_id=first_id), "test")])
     drain(stub_broker, worker)
-    reply = make_email(subject="Re: Leak under the kitchen sink", body="It is getting worse, the cabinet is soaked.\n\n"
-                       "On Mon, Maria Lopez wrote:\n> Water is dripping under the kitchen sink", in_reply_to=first_id)
+    reply = make_email(
+        subject="Re: Leak under the kitchen sink",
+        body="It is getting worse, the cabinet is soaked.\n\n"
+        "On Mon, Maria Lopez wrote:\n> Water is dripping under the kitchen sink",
+        in_reply_to=first_id,
+    )
     accept(runtime.db, [email_raw(reply, "test")])
     drain(stub_broker, worker)
     assert count(runtime.db, Ticket) == 1
@@ -101,7 +110,9 @@ def test_lost_broker_message_is_redriven_by_the_reconciler(runtime, stub_broker,
 
 def test_worker_killed_mid_item_loses_nothing_and_duplicates_nothing(runtime, stub_broker, worker_factory, tmp_path):
     """A real process dies inside the processing transaction (ticket flushed, not committed)."""
-    (raw_id, _), = [(r.raw_id, r.duplicate) for r in accept(runtime.db, [email_raw(make_email(), "t")], enqueue=False)]
+    ((raw_id, _),) = [
+        (r.raw_id, r.duplicate) for r in accept(runtime.db, [email_raw(make_email(), "t")], enqueue=False)
+    ]
     script = textwrap.dedent(f"""
         import os
         from intake.config import Settings
@@ -115,7 +126,7 @@ def test_worker_killed_mid_item_loses_nothing_and_duplicates_nothing(runtime, st
             session.flush()
             os._exit(17)  # killed after writing the ticket, before the commit
         stages.STAGES[[n for n, _ in stages.STAGES].index("persist")] = ("persist", persist_then_die)
-        settings = Settings(database_url={runtime.db.url!r}, data_dir={str(tmp_path / 'data')!r}, rules_dir={str(runtime.settings.rules_dir)!r})
+        settings = Settings(database_url={runtime.db.url!r}, data_dir={str(tmp_path / "data")!r}, rules_dir={str(runtime.settings.rules_dir)!r})
         process_raw(Runtime(settings=settings, db=Database(settings.database_url)), {raw_id})
     """)
     result = subprocess.run([sys.executable, "-c", script], cwd=os.getcwd(), capture_output=True, timeout=120)
@@ -155,8 +166,12 @@ def poison_the_classifier(monkeypatch) -> None:
 
 def test_item_failing_every_attempt_is_quarantined_and_the_others_go_on(runtime, monkeypatch):
     poison = make_email(subject="Poison", body="this one breaks the classifier")
-    healthy = make_email(sender="j.carter@example.com", name="James Carter", subject="Broken window latch",
-                         body="The window latch in my bedroom is broken, unit 102.")
+    healthy = make_email(
+        sender="j.carter@example.com",
+        name="James Carter",
+        subject="Broken window latch",
+        body="The window latch in my bedroom is broken, unit 102.",
+    )
     results = accept(runtime.db, [email_raw(poison, "t"), email_raw(healthy, "t")], enqueue=False)
     poison_the_classifier(monkeypatch)
     poison_id, healthy_id = (r.raw_id for r in results)
@@ -177,7 +192,9 @@ def test_item_failing_every_attempt_is_quarantined_and_the_others_go_on(runtime,
 def test_unparseable_input_is_quarantined_with_the_reason(runtime):
     from intake.models import ChannelName, RawInput
 
-    bad = RawInput(channel=ChannelName.WHATSAPP, channel_id="wamid.BROKEN", payload=b"{not json", content_type="application/json")
+    bad = RawInput(
+        channel=ChannelName.WHATSAPP, channel_id="wamid.BROKEN", payload=b"{not json", content_type="application/json"
+    )
     (result,) = accept(runtime.db, [bad], enqueue=False)
     outcome = process_raw(runtime, result.raw_id)
     assert outcome.state == "quarantined" and outcome.outcome.startswith("held: unparseable")
@@ -186,14 +203,25 @@ def test_unparseable_input_is_quarantined_with_the_reason(runtime):
 @pytest.mark.redis
 def test_pipeline_on_redis_with_a_real_worker(runtime, redis_broker, worker_factory):
     worker = worker_factory(redis_broker)
-    mails = [make_email(), make_email(sender="priya.n@example.org", name="Priya Natarajan", subject="No heat",
-                                      body="There is no heat in unit 201 and it is 12C inside.")]
+    mails = [
+        make_email(),
+        make_email(
+            sender="priya.n@example.org",
+            name="Priya Natarajan",
+            subject="No heat",
+            body="There is no heat in unit 201 and it is 12C inside.",
+        ),
+    ]
     accept(runtime.db, [email_raw(m, "t") for m in mails])
     accept(runtime.db, [email_raw(mails[0], "again")])  # a redelivery
     drain(redis_broker, worker)
     assert count(runtime.db, Ticket) == 2
     # Redis keeps nothing on disk: a message lost in the broker is re-driven from the database.
-    accept(runtime.db, [email_raw(make_email(sender="tbecker@example.com", name="Tom Becker", subject="Intercom"), "t")], enqueue=False)
+    accept(
+        runtime.db,
+        [email_raw(make_email(sender="tbecker@example.com", name="Tom Becker", subject="Intercom"), "t")],
+        enqueue=False,
+    )
     runtime.clock = lambda: utcnow() + timedelta(hours=1)
     reconciler.reconcile_pending(runtime)
     drain(redis_broker, worker)
@@ -201,13 +229,19 @@ def test_pipeline_on_redis_with_a_real_worker(runtime, redis_broker, worker_fact
 
 
 @pytest.mark.redis
-def test_on_redis_the_brokers_retries_end_in_quarantine_and_the_others_go_on(runtime, redis_broker, worker_factory, monkeypatch):
+def test_on_redis_the_brokers_retries_end_in_quarantine_and_the_others_go_on(
+    runtime, redis_broker, worker_factory, monkeypatch
+):
     """Dramatiq's own retries (max_attempts - 1 of them, with backoff) drive a failing item into quarantine."""
     poison_the_classifier(monkeypatch)
     worker = worker_factory(redis_broker)
     poison = make_email(subject="Poison", body="this one breaks the classifier")
-    healthy = make_email(sender="j.carter@example.com", name="James Carter", subject="Broken window latch",
-                         body="The window latch in my bedroom is broken, unit 102.")
+    healthy = make_email(
+        sender="j.carter@example.com",
+        name="James Carter",
+        subject="Broken window latch",
+        body="The window latch in my bedroom is broken, unit 102.",
+    )
     poison_id, healthy_id = (r.raw_id for r in accept(runtime.db, [email_raw(poison, "t"), email_raw(healthy, "t")]))
     # A join can return while a retry moves between Redis' queues; the database says when the work is done.
     deadline = time.monotonic() + 60
@@ -250,13 +284,16 @@ def test_email_attachments_within_the_limits_are_stored_and_the_rest_recorded(ru
 
 
 def test_payment_questions_take_turns_in_billing_and_the_turn_is_kept_in_the_store(runtime):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlalchemy import event
 
-    runtime.clock = lambda: datetime(2026, 12, 2, 15, 0, tzinfo=timezone.utc)  # a Wednesday, 10:00 in New York
-    senders = [("maria@example.net", "Maria Lopez"), ("j.carter@example.com", "James Carter"),
-               ("priya.n@example.org", "Priya Natarajan")]
+    runtime.clock = lambda: datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # a Wednesday, 10:00 in New York
+    senders = [
+        ("maria@example.net", "Maria Lopez"),
+        ("j.carter@example.com", "James Carter"),
+        ("priya.n@example.org", "Priya Natarajan"),
+    ]
     turn_reads: list[str] = []  # reads of the round-robin turns (`cursors` LIKE 'round-robin:%')
 
     def record(conn, cursor, statement, *_):
@@ -266,8 +303,12 @@ def test_payment_questions_take_turns_in_billing_and_the_turn_is_kept_in_the_sto
     event.listen(runtime.db.engine, "before_cursor_execute", record)
     assignees = []
     for sender, name in senders:
-        mail = make_email(sender=sender, name=name, subject="Question about my rent payment",
-                          body="I paid my rent on the 1st but the portal still shows a late fee. Can you check the payment?")
+        mail = make_email(
+            sender=sender,
+            name=name,
+            subject="Question about my rent payment",
+            body="I paid my rent on the 1st but the portal still shows a late fee. Can you check the payment?",
+        )
         (result,) = accept(runtime.db, [email_raw(mail, "t")], enqueue=False)
         number = process_raw(runtime, result.raw_id).ticket_number
         with runtime.db.session() as session:
@@ -277,8 +318,9 @@ def test_payment_questions_take_turns_in_billing_and_the_turn_is_kept_in_the_sto
     assert len(turn_reads) == 3  # each pick read the turn from the store
     # a plumbing mail picks the least loaded plumber: the round-robin turns are not read for it
     turn_reads.clear()
-    (result,) = accept(runtime.db, [email_raw(make_email(sender="tbecker@example.com", name="Tom Becker"), "t")],
-                       enqueue=False)
+    (result,) = accept(
+        runtime.db, [email_raw(make_email(sender="tbecker@example.com", name="Tom Becker"), "t")], enqueue=False
+    )
     process_raw(runtime, result.raw_id)
     event.remove(runtime.db.engine, "before_cursor_execute", record)
     assert turn_reads == []

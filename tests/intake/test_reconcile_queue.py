@@ -21,8 +21,15 @@ def queued(broker) -> int:
 
 
 def pending_items(db, n: int, prefix: str = "queue") -> list[int]:
-    raws = [RawInput(channel=ChannelName.WHATSAPP, channel_id=f"wamid.{prefix}-{i}", payload=b"{}",
-                     content_type="application/json") for i in range(n)]
+    raws = [
+        RawInput(
+            channel=ChannelName.WHATSAPP,
+            channel_id=f"wamid.{prefix}-{i}",
+            payload=b"{}",
+            content_type="application/json",
+        )
+        for i in range(n)
+    ]
     return [result.raw_id for result in accept(db, raws)]  # stored, sent in batch messages (no worker runs)
 
 
@@ -69,9 +76,22 @@ def test_old_items_waiting_in_the_broker_do_not_hide_newer_ones_that_lost_or_nev
     held = pending_items(runtime.db, reconciler.RESEND_LIMIT + 5)  # a backed-up queue: no worker runs
     lost = pending_items(runtime.db, 3, prefix="lost")
     lose_messages(runtime, redis_broker, lost)
-    never_sent = [r.raw_id for r in accept(runtime.db, [
-        RawInput(channel=ChannelName.WHATSAPP, channel_id=f"wamid.unsent-{i}", payload=b"{}",
-                 content_type="application/json") for i in range(2)], enqueue=False)]  # the broker was down
+    never_sent = [
+        r.raw_id
+        for r in accept(
+            runtime.db,
+            [
+                RawInput(
+                    channel=ChannelName.WHATSAPP,
+                    channel_id=f"wamid.unsent-{i}",
+                    payload=b"{}",
+                    content_type="application/json",
+                )
+                for i in range(2)
+            ],
+            enqueue=False,
+        )
+    ]  # the broker was down
     assert max(held) < min(lost) < min(never_sent)
     runtime.clock = lambda: utcnow() + timedelta(hours=1)
     assert sorted(reconciler.reconcile_pending(runtime)) == sorted(lost + never_sent)

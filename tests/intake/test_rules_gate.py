@@ -21,7 +21,9 @@ def broken_env(tmp_path, monkeypatch, stub_broker):
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)
     taxonomy = rules / "taxonomy.yaml"
-    taxonomy.write_text(taxonomy.read_text(encoding="utf-8").replace("fallback: other", "fallback: [other"), encoding="utf-8")
+    taxonomy.write_text(
+        taxonomy.read_text(encoding="utf-8").replace("fallback: other", "fallback: [other"), encoding="utf-8"
+    )
     database = tmp_path / "cli.db"
     monkeypatch.setenv("INTAKE_DATABASE_URL", f"sqlite:///{database}")
     monkeypatch.setenv("INTAKE_DATA_DIR", str(tmp_path / "data"))
@@ -29,7 +31,9 @@ def broken_env(tmp_path, monkeypatch, stub_broker):
     monkeypatch.delenv("INTAKE_REDIS_URL", raising=False)
     get_settings.cache_clear()
     runner = CliRunner()
-    assert runner.invoke(cli, ["registry", "import", str(SAMPLES / "registry.yaml")]).exit_code == 0  # makes the database
+    assert (
+        runner.invoke(cli, ["registry", "import", str(SAMPLES / "registry.yaml")]).exit_code == 0
+    )  # makes the database
     yield runner, database, taxonomy
     get_settings.cache_clear()
 
@@ -43,10 +47,13 @@ def _raw_items(database) -> int:
         engine.dispose()
 
 
-@pytest.mark.parametrize("args", [
-    ["ingest", str(SAMPLES / "email")],
-    ["tickets", "create", "--by", "ana", "--requester", "maria@example.net", "--text", "There is a gas smell"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ingest", str(SAMPLES / "email")],
+        ["tickets", "create", "--by", "ana", "--requester", "maria@example.net", "--text", "There is a gas smell"],
+    ],
+)
 def test_a_command_refuses_to_start_on_broken_rules_and_stores_nothing(broken_env, args):
     runner, database, taxonomy = broken_env
     result = runner.invoke(cli, args)

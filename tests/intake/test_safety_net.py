@@ -9,7 +9,7 @@ classifier shows up as that assertion failing, not as a puzzling pipeline failur
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import make_msgid
 
 import pytest
@@ -25,8 +25,11 @@ from tests.conftest import ROOT
 from tests.intake.test_email_threading import eml, load
 
 TENANT = "maria@example.net"
-T0 = datetime(2026, 11, 3, 15, 0, tzinfo=timezone.utc)  # a Tuesday, 10:00 in New York: plumbers on shift
-DRIP = ("Drip from the bathroom ceiling", "Water dripping from the bathroom ceiling into a bucket in 101, once a minute.")
+T0 = datetime(2026, 11, 3, 15, 0, tzinfo=UTC)  # a Tuesday, 10:00 in New York: plumbers on shift
+DRIP = (
+    "Drip from the bathroom ceiling",
+    "Water dripping from the bathroom ceiling into a bucket in 101, once a minute.",
+)
 HINGE = ("Loose cupboard hinge", "The kitchen cupboard door hinge is loose in 101, could someone fix it next week?")
 DRIP_UPDATE = "Update: now water is dripping from the ceiling above the cupboard into a bowl, a drop every few minutes."
 SAFETY_LOG = "intake.pipeline.safety_net"
@@ -60,18 +63,27 @@ def warnings(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == SAFETY_LOG and r.levelno == logging.WARNING]
 
 
-def test_a_flagged_message_is_routed_at_once_pinned_on_top_and_on_call_is_told_once(runtime, stub_broker, classifier,
-                                                                                      caplog):
+def test_a_flagged_message_is_routed_at_once_pinned_on_top_and_on_call_is_told_once(
+    runtime, stub_broker, classifier, caplog
+):
     reasons = flagged(classifier, *DRIP)
     caplog.set_level(logging.INFO)
     plain, _ = deliver(runtime, eml(TENANT, subject=HINGE[0], body=HINGE[1]), T0)
-    triage, _ = deliver(runtime, eml("someone@example.org", subject="Help", body="Something is wrong, call me back."),
-                        T0 + timedelta(minutes=1))
+    triage, _ = deliver(
+        runtime,
+        eml("someone@example.org", subject="Help", body="Something is wrong, call me back."),
+        T0 + timedelta(minutes=1),
+    )
     drip, raw_id = deliver(runtime, eml(TENANT, subject=DRIP[0], body=DRIP[1]), T0 + timedelta(minutes=2))
     ticket = load(runtime, drip.ticket_number)
 
     # routed at once, like the unflagged ticket: the flag holds nothing up and sends nothing to triage
-    assert (ticket.status, ticket.team, ticket.needs_review, ticket.review_reasons) == ("assigned", "plumbing", False, [])
+    assert (ticket.status, ticket.team, ticket.needs_review, ticket.review_reasons) == (
+        "assigned",
+        "plumbing",
+        False,
+        [],
+    )
     assert ticket.assignee and load(runtime, plain.ticket_number).status == "assigned"
     assert (ticket.emergency_state, ticket.emergency_reasons) == ("open", reasons)
     (event,) = events(ticket, "possible-emergency")
@@ -115,30 +127,50 @@ def test_a_follow_up_raises_the_flag_once_and_never_notifies_twice(runtime, stub
     opened, _ = deliver(runtime, eml(TENANT, subject=HINGE[0], body=HINGE[1], message_id=first_id), T0)
     assert load(runtime, opened.ticket_number).emergency_state is None
     reply_id = make_msgid(domain="example.net")
-    deliver(runtime, eml(TENANT, subject="Re: " + HINGE[0], body=DRIP_UPDATE, message_id=reply_id,
-                         in_reply_to=first_id, references=[first_id]), T0 + timedelta(hours=1))
+    deliver(
+        runtime,
+        eml(
+            TENANT,
+            subject="Re: " + HINGE[0],
+            body=DRIP_UPDATE,
+            message_id=reply_id,
+            in_reply_to=first_id,
+            references=[first_id],
+        ),
+        T0 + timedelta(hours=1),
+    )
     ticket = load(runtime, opened.ticket_number)
     assert (ticket.emergency_state, ticket.emergency_reasons) == ("open", reasons)
     assert [e.actor for e in events(ticket, "possible-emergency")] == ["classifier"]
     assert [e.changes["target"] for e in events(ticket, "notified")] == ["olu-oncall"]
 
-    deliver(runtime, eml(TENANT, subject="Re: " + HINGE[0], body="Still dripping from the ceiling into the "
-                         "bucket, once a minute.", in_reply_to=reply_id, references=[first_id, reply_id]),
-            T0 + timedelta(hours=2))
+    deliver(
+        runtime,
+        eml(
+            TENANT,
+            subject="Re: " + HINGE[0],
+            body="Still dripping from the ceiling into the bucket, once a minute.",
+            in_reply_to=reply_id,
+            references=[first_id, reply_id],
+        ),
+        T0 + timedelta(hours=2),
+    )
     ticket = load(runtime, opened.ticket_number)
     assert ticket.emergency_state == "open" and len(events(ticket, "notified")) == 1
     assert len(warnings(caplog)) == 1
 
 
 def test_an_urgent_message_is_raised_not_flagged(runtime, stub_broker):
-    outcome, _ = deliver(runtime, eml(TENANT, subject="Flood", body="The basement is flooded, water everywhere, unit 101."), T0)
+    outcome, _ = deliver(
+        runtime, eml(TENANT, subject="Flood", body="The basement is flooded, water everywhere, unit 101."), T0
+    )
     ticket = load(runtime, outcome.ticket_number)
     assert ticket.urgency == "urgent" and ticket.emergency_state is None and not events(ticket, "notified")
 
 
 def test_confirming_makes_it_urgent_re_routes_it_and_unpins_it(runtime, stub_broker, classifier):
     flagged(classifier, *DRIP)
-    night = datetime(2026, 11, 4, 4, 0, tzinfo=timezone.utc)  # 23:00 in New York: the office is closed
+    night = datetime(2026, 11, 4, 4, 0, tzinfo=UTC)  # 23:00 in New York: the office is closed
     outcome, _ = deliver(runtime, eml(TENANT, subject=DRIP[0], body=DRIP[1]), night)
     number = outcome.ticket_number
     before = load(runtime, number)
@@ -146,11 +178,16 @@ def test_confirming_makes_it_urgent_re_routes_it_and_unpins_it(runtime, stub_bro
     runtime.clock = lambda: night + timedelta(minutes=5)
     said = confirm(runtime, number, actor="dora-dispatcher", reason="water reaches the light")
     ticket = load(runtime, number)
-    assert said.startswith(f"{number}: possible emergency confirmed by dora-dispatcher: urgency urgent, priority URGENT")
+    assert said.startswith(
+        f"{number}: possible emergency confirmed by dora-dispatcher: urgency urgent, priority URGENT"
+    )
     assert (ticket.urgency, ticket.priority, ticket.emergency_state) == ("urgent", "URGENT", "confirmed")
     assert (ticket.emergency_settled_by, ticket.emergency_settled_why) == ("dora-dispatcher", "water reaches the light")
     (settled,) = events(ticket, "emergency-confirmed")
-    assert settled.actor == "dora-dispatcher" and settled.changes["emergency_state"] == {"from": "open", "to": "confirmed"}
+    assert settled.actor == "dora-dispatcher" and settled.changes["emergency_state"] == {
+        "from": "open",
+        "to": "confirmed",
+    }
     setters = {field: e.actor for e in events(ticket, "fields-changed") for field in e.changes}
     assert setters["priority"] == "dora-dispatcher"  # the person's: rules never override it
     assert ticket.assignee == "olu-oncall" and setters["assignee"] == "after-hours-urgent"  # the rules re-decided
@@ -167,8 +204,10 @@ def test_clearing_unpins_it_and_keeps_who_when_and_why(runtime, stub_broker, cla
     outcome, _ = deliver(runtime, eml(TENANT, subject=DRIP[0], body=DRIP[1]), T0)
     number, before = outcome.ticket_number, load(runtime, outcome.ticket_number)
     runtime.clock = lambda: T0 + timedelta(minutes=7)
-    assert clear(runtime, number, actor="dora-dispatcher", reason="a bucket is enough, plumber tomorrow") == \
-        f"{number}: possible emergency cleared by dora-dispatcher: a bucket is enough, plumber tomorrow"
+    assert (
+        clear(runtime, number, actor="dora-dispatcher", reason="a bucket is enough, plumber tomorrow")
+        == f"{number}: possible emergency cleared by dora-dispatcher: a bucket is enough, plumber tomorrow"
+    )
     ticket = load(runtime, number)
     assert ticket.emergency_state == "cleared" and ticket.emergency_reasons == before.emergency_reasons
     assert (ticket.emergency_settled_by, ticket.emergency_settled_at) == ("dora-dispatcher", T0 + timedelta(minutes=7))

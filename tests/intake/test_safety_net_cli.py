@@ -22,15 +22,23 @@ def ingest(tmp_path, db, mails: dict[str, bytes]) -> None:
 def test_a_flagged_mail_is_pinned_in_the_triage_view_until_a_person_settles_it(db, tmp_path, classifier):
     reasons = flagged(classifier, *DRIP)
     intake(tmp_path, db.url, "registry", "import", str(ROOT / "samples" / "registry.yaml"))  # Maria is a tenant
-    ingest(tmp_path, db, {"hinge.eml": eml(TENANT, subject=HINGE[0], body=HINGE[1]),
-                          "help.eml": eml("someone@example.org", subject="Help", body="Something is wrong, call me back."),
-                          "drip.eml": eml(TENANT, subject=DRIP[0], body=DRIP[1], message_id=make_msgid())})
+    ingest(
+        tmp_path,
+        db,
+        {
+            "hinge.eml": eml(TENANT, subject=HINGE[0], body=HINGE[1]),
+            "help.eml": eml("someone@example.org", subject="Help", body="Something is wrong, call me back."),
+            "drip.eml": eml(TENANT, subject=DRIP[0], body=DRIP[1], message_id=make_msgid()),
+        },
+    )
 
     rows = json.loads(intake(tmp_path, db.url, "tickets", "list", "--review", "--format", "json"))
     assert [row["subject"] for row in rows] == [DRIP[0], "Help"]  # pinned first, then the triage queue
     drip = rows[0]["number"]
     assert rows[0]["possible_emergency"]["state"] == "open" and rows[0]["possible_emergency"]["reasons"] == reasons
-    assert rows[0]["needs_review"] is False and rows[0]["status"] == "assigned" and rows[1]["possible_emergency"] is None
+    assert (
+        rows[0]["needs_review"] is False and rows[0]["status"] == "assigned" and rows[1]["possible_emergency"] is None
+    )
     table = intake(tmp_path, db.url, "tickets", "list", "--review")
     drip_line = next(line for line in table.splitlines() if line.startswith(drip))
     assert f"⚠ possible emergency: {reasons[0]}" in drip_line
@@ -39,8 +47,9 @@ def test_a_flagged_mail_is_pinned_in_the_triage_view_until_a_person_settles_it(d
     assert "⚠ POSSIBLE EMERGENCY (open: pinned in the triage queue" in shown
     assert all(f"    - {reason}" in shown for reason in reasons) and "safety-net: notified" in shown
 
-    said = intake(tmp_path, db.url, "tickets", "emergency", drip, "clear", "--by", "dora-dispatcher",
-                  "--reason", "contained")
+    said = intake(
+        tmp_path, db.url, "tickets", "emergency", drip, "clear", "--by", "dora-dispatcher", "--reason", "contained"
+    )
     assert said.strip() == f"{drip}: possible emergency cleared by dora-dispatcher: contained"
     rows = json.loads(intake(tmp_path, db.url, "tickets", "list", "--review", "--format", "json"))
     assert [row["subject"] for row in rows] == ["Help"]

@@ -57,16 +57,29 @@ def test_intake_run_serves_webhooks_and_processes_them(tmp_path):
         "INTAKE_WHATSAPP__APP_SECRET": SECRET,
     }
     env.pop("INTAKE_REDIS_URL", None)
-    subprocess.run([sys.executable, "-m", "intake.cli.main", "registry", "import", str(SAMPLES / "registry.yaml")],
-                   env=env, check=True, capture_output=True, cwd=tmp_path)
-    server = subprocess.Popen([sys.executable, "-m", "intake.cli.main", "run", "--port", str(port)], env=env,
-                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    subprocess.run(
+        [sys.executable, "-m", "intake.cli.main", "registry", "import", str(SAMPLES / "registry.yaml")],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "intake.cli.main", "run", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_until(lambda: is_healthy(port, server), what="the web server")
         body = (SAMPLES / "whatsapp" / "01-text-sink-leak.json").read_bytes()
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/whatsapp", data=body, method="POST",
-                                         headers={"Content-Type": "application/json",
-                                                  "X-Hub-Signature-256": sign_meta_payload(body, SECRET)})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/webhooks/whatsapp",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign_meta_payload(body, SECRET)},
+        )
         with urllib.request.urlopen(request, timeout=5) as response:
             assert response.status == 200
         db = Database(env["INTAKE_DATABASE_URL"])
@@ -98,26 +111,46 @@ def test_scale_out_serve_and_worker_processes_on_redis_and_postgresql(tmp_path, 
     database.dispose()
     port = free_port()
     env = os.environ | {
-        "INTAKE_DATABASE_URL": pg_url, "INTAKE_REDIS_URL": REDIS_URL,
+        "INTAKE_DATABASE_URL": pg_url,
+        "INTAKE_REDIS_URL": REDIS_URL,
         "INTAKE_REDIS_NAMESPACE": f"intake-scaleout-{uuid.uuid4().hex[:8]}",
-        "INTAKE_DATA_DIR": str(tmp_path / "data"), "INTAKE_RULES_DIR": str(ROOT / "rules"),
+        "INTAKE_DATA_DIR": str(tmp_path / "data"),
+        "INTAKE_RULES_DIR": str(ROOT / "rules"),
         "INTAKE_WHATSAPP__APP_SECRET": SECRET,
     }
-    subprocess.run([sys.executable, "-m", "intake.cli.main", "registry", "import", str(SAMPLES / "registry.yaml")],
-                   env=env, check=True, capture_output=True, cwd=tmp_path)
-    web = subprocess.Popen([sys.executable, "-m", "intake.cli.main", "serve", "--port", str(port)], env=env,
-                           cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    worker = subprocess.Popen([sys.executable, "-m", "intake.cli.main", "worker", "--processes", "1", "--threads", "2"],
-                              env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              start_new_session=True)
+    subprocess.run(
+        [sys.executable, "-m", "intake.cli.main", "registry", "import", str(SAMPLES / "registry.yaml")],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )
+    web = subprocess.Popen(
+        [sys.executable, "-m", "intake.cli.main", "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "intake.cli.main", "worker", "--processes", "1", "--threads", "2"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     db = Database(pg_url)
     try:
         wait_until(lambda: is_healthy(port, web), what="the web server")
         body = (SAMPLES / "whatsapp" / "01-text-sink-leak.json").read_bytes()
         for _ in range(2):  # Meta's retry of the same delivery
-            request = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/whatsapp", data=body, method="POST",
-                                             headers={"Content-Type": "application/json",
-                                                      "X-Hub-Signature-256": sign_meta_payload(body, SECRET)})
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/webhooks/whatsapp",
+                data=body,
+                method="POST",
+                headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign_meta_payload(body, SECRET)},
+            )
             with urllib.request.urlopen(request, timeout=5) as response:
                 assert response.status == 200
 

@@ -34,17 +34,26 @@ def test_the_supervisor_passes_a_stop_on_once(tmp_path: Path):
     (tmp_path / "child.py").write_text(CHILD)
     output = tmp_path / "supervisor.out"
     with output.open("w") as out:
-        supervisor = subprocess.Popen([sys.executable, "-c", SUPERVISOR, sys.executable, str(tmp_path / "child.py"),
-                                       str(received), str(release)], stdout=out, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+        supervisor = subprocess.Popen(
+            [sys.executable, "-c", SUPERVISOR, sys.executable, str(tmp_path / "child.py"), str(received), str(release)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
-        wait_until(lambda: received.exists() and received.read_text().startswith("ready"), timeout=60,
-                   what="the child to start")
+        wait_until(
+            lambda: received.exists() and received.read_text().startswith("ready"),
+            timeout=60,
+            what="the child to start",
+        )
         os.killpg(supervisor.pid, signal.SIGTERM)  # what systemd's KillMode=control-group sends to each process
         wait_until(lambda: "SIGTERM" in received.read_text(), timeout=30, what="the child to be told to stop")
         os.kill(supervisor.pid, signal.SIGTERM)  # a second stop request
-        wait_until(lambda: "SIGTERM again" in output.read_text() or received.read_text().count("SIGTERM") > 1,
-                   timeout=30, what="the second signal to be handled")
+        wait_until(
+            lambda: "SIGTERM again" in output.read_text() or received.read_text().count("SIGTERM") > 1,
+            timeout=30,
+            what="the second signal to be handled",
+        )
     finally:
         release.touch()
         supervisor.wait(timeout=60)

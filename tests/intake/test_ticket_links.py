@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-
 from email.utils import make_msgid
+
 from sqlalchemy import select
 
 from assignment.routing import sweep_unrouted
@@ -23,33 +23,67 @@ def test_merge_moves_the_messages_closes_the_other_and_later_mail_follows(runtim
     runtime.clock = lambda: T0
     first_id = make_msgid(domain="example.net")
     deliver(runtime, eml(MARIA, subject="Leak under the kitchen sink", body="Slow leak under the sink in 101."))
-    deliver(runtime, eml(MARIA, subject="Cabinet floor soaked", message_id=first_id,
-                         body="The cabinet under the kitchen sink is soaked and the wood is swelling."))
+    deliver(
+        runtime,
+        eml(
+            MARIA,
+            subject="Cabinet floor soaked",
+            message_id=first_id,
+            body="The cabinet under the kitchen sink is soaked and the wood is swelling.",
+        ),
+    )
     assert load(runtime, "EML-000002").status != "merged"
-    assert merge(runtime, "EML-000001", "EML-000002", actor="dora-dispatch") == \
-        "EML-000002 merged into EML-000001: 1 messages moved"
+    assert (
+        merge(runtime, "EML-000001", "EML-000002", actor="dora-dispatch")
+        == "EML-000002 merged into EML-000001: 1 messages moved"
+    )
     into, source = load(runtime, "EML-000001"), load(runtime, "EML-000002")
     assert source.status == "merged" and source.messages == []
     assert [m.subject for m in into.messages] == ["Leak under the kitchen sink", "Cabinet floor soaked"]
-    assert [(e.actor, e.changes["from"]) for e in into.events if e.kind == "merged"] == [("dora-dispatch", "EML-000002")]
+    assert [(e.actor, e.changes["from"]) for e in into.events if e.kind == "merged"] == [
+        ("dora-dispatch", "EML-000002")
+    ]
     assert [e.changes["into"] for e in source.events if e.kind == "status-changed"][-1] == "EML-000001"
     with runtime.db.session() as session:
-        states = session.execute(select(SlaTimer.state).join(Ticket, Ticket.id == SlaTimer.ticket_id)
-                                 .where(Ticket.number == "EML-000002")).scalars().all()
+        states = (
+            session.execute(
+                select(SlaTimer.state)
+                .join(Ticket, Ticket.id == SlaTimer.ticket_id)
+                .where(Ticket.number == "EML-000002")
+            )
+            .scalars()
+            .all()
+        )
     assert states and "scheduled" not in states
-    reply = deliver(runtime, eml(MARIA, subject="Re: Cabinet floor soaked", in_reply_to=first_id,
-                                 references=[first_id], body="Photo of the cabinet attached."))
+    reply = deliver(
+        runtime,
+        eml(
+            MARIA,
+            subject="Re: Cabinet floor soaked",
+            in_reply_to=first_id,
+            references=[first_id],
+            body="Photo of the cabinet attached.",
+        ),
+    )
     assert reply.ticket_number == "EML-000001"
 
 
 def test_unlink_clears_the_link_and_sends_a_ticket_parked_only_for_it_back_to_the_rules(runtime, stub_broker):
     send(runtime, "email", MARIA, "Slow leak under the kitchen sink in 101.", T0, subject="Leak under the kitchen sink")
-    outcome = send(runtime, "email", MARIA, "The kitchen sink pipe drips into the cabinet in 101.",
-                   T0 + timedelta(days=2), subject="Dripping pipe")
+    outcome = send(
+        runtime,
+        "email",
+        MARIA,
+        "The kitchen sink pipe drips into the cabinet in 101.",
+        T0 + timedelta(days=2),
+        subject="Dripping pipe",
+    )
     second = load(runtime, outcome.ticket_number)
     assert second.probable_followup_of == "EML-000001" and second.needs_review
-    assert unlink(runtime, second.number, "EML-000001", actor="dora-dispatch") == \
-        f"{second.number}: no longer linked to EML-000001"
+    assert (
+        unlink(runtime, second.number, "EML-000001", actor="dora-dispatch")
+        == f"{second.number}: no longer linked to EML-000001"
+    )
     second, first = load(runtime, second.number), load(runtime, "EML-000001")
     assert second.probable_followup_of is None and not second.needs_review and second.review_reasons == []
     assert [e.actor for e in second.events if e.kind == "unlinked"] == ["dora-dispatch"]
@@ -59,8 +93,14 @@ def test_unlink_clears_the_link_and_sends_a_ticket_parked_only_for_it_back_to_th
 def parked_followup(runtime):
     """Two reports from one tenant two days apart: the second waits in triage only as a probable follow-up."""
     send(runtime, "email", MARIA, "Slow leak under the kitchen sink in 101.", T0, subject="Leak under the kitchen sink")
-    outcome = send(runtime, "email", MARIA, "The kitchen sink pipe drips into the cabinet in 101.",
-                   T0 + timedelta(days=2), subject="Dripping pipe")
+    outcome = send(
+        runtime,
+        "email",
+        MARIA,
+        "The kitchen sink pipe drips into the cabinet in 101.",
+        T0 + timedelta(days=2),
+        subject="Dripping pipe",
+    )
     second = load(runtime, outcome.ticket_number)
     assert (second.probable_followup_of, second.needs_review, second.status) == ("EML-000001", True, "new")
     return second

@@ -40,27 +40,61 @@ QUEUE = {
     "EML-000012": ("high", 60, None, 1),
 }
 # EML-000011 (high, first response given) is due at its resolution time: after EML-000012, before no due time
-EXPECTED_ORDER = ["EML-000009", "EML-000003", "EML-000002", "EML-000012", "EML-000011", "EML-000008", "EML-000007",
-                  "EML-000001", "EML-000006", "EML-000005", "EML-000004"]
+EXPECTED_ORDER = [
+    "EML-000009",
+    "EML-000003",
+    "EML-000002",
+    "EML-000012",
+    "EML-000011",
+    "EML-000008",
+    "EML-000007",
+    "EML-000001",
+    "EML-000006",
+    "EML-000005",
+    "EML-000004",
+]
 
 
 def add_queue(session, now: datetime) -> None:
     """The triage queue above (times from `now`), plus one ticket outside it and one whose first response was
     already given."""
+
     def _minutes(value: int | None):
         return now + timedelta(minutes=value) if value is not None else None
 
     for number, (urgency, first, resolution, age) in QUEUE.items():
-        session.add(Ticket(number=number, channel="email", status="new", subject=f"Problem {number}",
-                           requester="tenant@example.org", urgency=urgency, needs_review=True,
-                           review_reasons=[f"reason of {number}"], team="dispatch", assignee=LONG_NAME,
-                           first_response_due=_minutes(first), resolution_due=_minutes(resolution),
-                           created_at=now - timedelta(minutes=age)))
+        session.add(
+            Ticket(
+                number=number,
+                channel="email",
+                status="new",
+                subject=f"Problem {number}",
+                requester="tenant@example.org",
+                urgency=urgency,
+                needs_review=True,
+                review_reasons=[f"reason of {number}"],
+                team="dispatch",
+                assignee=LONG_NAME,
+                first_response_due=_minutes(first),
+                resolution_due=_minutes(resolution),
+                created_at=now - timedelta(minutes=age),
+            )
+        )
     session.add(Ticket(number="EML-000010", channel="email", urgency="urgent", needs_review=False, created_at=now))
     # answered: its first-response clock stopped, so the resolution due time (late) is what counts
-    session.add(Ticket(number="EML-000011", channel="email", urgency="high", needs_review=True, assignee=LONG_NAME,
-                       first_response_due=_minutes(1), first_response_at=now, resolution_due=_minutes(5000),
-                       created_at=now))
+    session.add(
+        Ticket(
+            number="EML-000011",
+            channel="email",
+            urgency="high",
+            needs_review=True,
+            assignee=LONG_NAME,
+            first_response_due=_minutes(1),
+            first_response_at=now,
+            resolution_due=_minutes(5000),
+            created_at=now,
+        )
+    )
 
 
 def test_the_review_queue_is_ordered_by_urgency_then_due_time_then_age(db):
@@ -125,8 +159,17 @@ def test_list_shows_a_tenants_square_brackets_literally(cli_db):
     run, database = cli_db
     with database.session() as session:
         for i, subject in enumerate(MARKUP_SUBJECTS, start=1):
-            session.add(Ticket(number=f"EML-00010{i}", channel="email", status="new", subject=subject,
-                               requester="tenant@example.org", needs_review=True, review_reasons=[f"quoted {subject}"]))
+            session.add(
+                Ticket(
+                    number=f"EML-00010{i}",
+                    channel="email",
+                    status="new",
+                    subject=subject,
+                    requester="tenant@example.org",
+                    needs_review=True,
+                    review_reasons=[f"quoted {subject}"],
+                )
+            )
         session.commit()
     for args in (("tickets", "list"), ("tickets", "list", "--review")):
         table = run(*args)
@@ -136,9 +179,21 @@ def test_list_shows_a_tenants_square_brackets_literally(cli_db):
 
 def test_on_a_terminal_a_tenants_link_markup_is_text_not_a_link(monkeypatch):
     monkeypatch.setenv("COLUMNS", "300")  # wide enough for the subject on one line
-    row = {"number": "EML-000001", "status": "new", "urgency": None, "created_at": utcnow(), "next_due": None,
-           "category": None, "subcategory": None, "property_id": None, "unit": None, "team": None, "assignee": None,
-           "needs_review": False, "subject": "[link=http://x]click[/link] [urgent] [/]"}
+    row = {
+        "number": "EML-000001",
+        "status": "new",
+        "urgency": None,
+        "created_at": utcnow(),
+        "next_due": None,
+        "category": None,
+        "subcategory": None,
+        "property_id": None,
+        "unit": None,
+        "team": None,
+        "assignee": None,
+        "needs_review": False,
+        "subject": "[link=http://x]click[/link] [urgent] [/]",
+    }
     drawn = format_table([row], terminal=True)
     assert "[link=http://x]click[/link] [urgent] [/]" in re.sub(r"\x1b\[[0-9;]*m", "", drawn)
     assert "\x1b]8;" not in drawn  # no terminal hyperlink
@@ -147,12 +202,25 @@ def test_on_a_terminal_a_tenants_link_markup_is_text_not_a_link(monkeypatch):
 def test_show_prints_no_none_and_a_timeline_of_readable_lines(cli_db):
     run, database = cli_db
     with database.session() as session:
-        ticket = Ticket(number="WA-000001", channel="whatsapp", status="new", requester="+15550100101",
-                        needs_review=True, review_reasons=["no topic words"], created_at=utcnow())
+        ticket = Ticket(
+            number="WA-000001",
+            channel="whatsapp",
+            status="new",
+            requester="+15550100101",
+            needs_review=True,
+            review_reasons=["no topic words"],
+            created_at=utcnow(),
+        )
         session.add(ticket)
-        ticket_store.add_event(session, ticket, "fields-changed", actor="low-confidence-to-triage",
-                               changes={"team": {"from": None, "to": "dispatch"}, "tags": {"from": [], "to": ["x"]}},
-                               reason="sent to triage because rule `low-confidence-to-triage` matched", at=utcnow())
+        ticket_store.add_event(
+            session,
+            ticket,
+            "fields-changed",
+            actor="low-confidence-to-triage",
+            changes={"team": {"from": None, "to": "dispatch"}, "tags": {"from": [], "to": ["x"]}},
+            reason="sent to triage because rule `low-confidence-to-triage` matched",
+            at=utcnow(),
+        )
         session.commit()
 
     shown = run("tickets", "show", "WA-000001")
@@ -169,16 +237,26 @@ def test_demo_ends_with_commands_that_work_pasted_as_printed(tmp_path):
     env = {key: value for key, value in os.environ.items() if not key.startswith("INTAKE_")}
     env["PATH"] = "/usr/local/bin:/usr/bin:/bin"  # the venv is not activated, as after the README's command
     (tmp_path / "here").mkdir()
-    demo = subprocess.run([str(intake), "demo", "--samples", str(SAMPLES)], cwd=tmp_path / "here", env=env,
-                          capture_output=True, text=True, timeout=600)
+    demo = subprocess.run(
+        [str(intake), "demo", "--samples", str(SAMPLES)],
+        cwd=tmp_path / "here",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert demo.returncode == 0, demo.stderr[-3000:]
     assert " INFO " not in demo.stderr, demo.stderr[:2000]  # a line per item is for -v, not the first run
     commands = re.findall(r"INTAKE_DATABASE_URL=\S+ .*?tickets (?:list --review|show \S+)", demo.stdout)
     assert commands, demo.stdout[-2000:]
 
     (tmp_path / "elsewhere").mkdir()  # pasted in the same shell, maybe after a `cd`
-    ran = {command: subprocess.run(["bash", "-c", command], cwd=tmp_path / "elsewhere", env=env,
-                                   capture_output=True, text=True, timeout=120) for command in commands}
+    ran = {
+        command: subprocess.run(
+            ["bash", "-c", command], cwd=tmp_path / "elsewhere", env=env, capture_output=True, text=True, timeout=120
+        )
+        for command in commands
+    }
 
     for command, result in ran.items():
         assert result.returncode == 0, f"{command}\n{result.stderr[-2000:]}"

@@ -18,31 +18,57 @@ from tests.intake.test_service import wait_until
 
 NAME, ADDRESS, PHONE = "Marisol Quintanilla", "marisol.quintanilla@tenant.example", "+34 612 345 678"
 WORDS = "the boiler in flat 4B hisses like a kettle"
-MAIL = (f"From: {NAME} <{ADDRESS}>\r\nTo: maintenance@intake.example\r\nSubject: Boiler noise\r\n"
-        f"Message-ID: <boiler-1@tenant.example>\r\nDate: Mon, 07 Dec 2026 09:00:00 +0000\r\n\r\n"
-        f"Hello, {WORDS}. Call me on {PHONE}.\r\n").encode()
+MAIL = (
+    f"From: {NAME} <{ADDRESS}>\r\nTo: maintenance@intake.example\r\nSubject: Boiler noise\r\n"
+    f"Message-ID: <boiler-1@tenant.example>\r\nDate: Mon, 07 Dec 2026 09:00:00 +0000\r\n\r\n"
+    f"Hello, {WORDS}. Call me on {PHONE}.\r\n"
+).encode()
 
 
 def test_a_failing_item_in_a_worker_process_logs_no_bound_values(sqlite_db, redis_broker, tmp_path):
     with sqlite_db.engine.begin() as connection:  # a real database error, with the ticket's values bound
-        connection.execute(text("CREATE TRIGGER refuse_tickets BEFORE INSERT ON tickets "
-                                "BEGIN SELECT RAISE(ABORT, 'tickets refused by the test'); END"))
-    [stored] = accept(sqlite_db, [RawInput(channel=ChannelName.EMAIL, channel_id="<boiler-1@tenant.example>",
-                                           payload=MAIL, content_type="message/rfc822")], enqueue=False)
+        connection.execute(
+            text(
+                "CREATE TRIGGER refuse_tickets BEFORE INSERT ON tickets "
+                "BEGIN SELECT RAISE(ABORT, 'tickets refused by the test'); END"
+            )
+        )
+    [stored] = accept(
+        sqlite_db,
+        [
+            RawInput(
+                channel=ChannelName.EMAIL,
+                channel_id="<boiler-1@tenant.example>",
+                payload=MAIL,
+                content_type="message/rfc822",
+            )
+        ],
+        enqueue=False,
+    )
     env = os.environ | {
-        "INTAKE_DATABASE_URL": sqlite_db.url, "INTAKE_REDIS_URL": REDIS_URL,
-        "INTAKE_REDIS_NAMESPACE": redis_broker.namespace, "INTAKE_DATA_DIR": str(tmp_path / "data"),
-        "INTAKE_RULES_DIR": str(ROOT / "rules"), "INTAKE_PIPELINE__MAX_ATTEMPTS": "2",
+        "INTAKE_DATABASE_URL": sqlite_db.url,
+        "INTAKE_REDIS_URL": REDIS_URL,
+        "INTAKE_REDIS_NAMESPACE": redis_broker.namespace,
+        "INTAKE_DATA_DIR": str(tmp_path / "data"),
+        "INTAKE_RULES_DIR": str(ROOT / "rules"),
+        "INTAKE_PIPELINE__MAX_ATTEMPTS": "2",
     }
-    worker = subprocess.Popen([sys.executable, "-m", "intake.cli.main", "worker", "--processes", "1", "--threads", "1"],
-                              env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              start_new_session=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "intake.cli.main", "worker", "--processes", "1", "--threads", "1"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         send_for_processing([stored.raw_id])  # through the test's broker: the same Redis namespace
 
         def quarantined():
             with sqlite_db.session() as session:
-                return session.execute(select(RawItem.state).where(RawItem.id == stored.raw_id)).scalar() == "quarantined"
+                return (
+                    session.execute(select(RawItem.state).where(RawItem.id == stored.raw_id)).scalar() == "quarantined"
+                )
 
         wait_until(quarantined, timeout=90, what="the worker to fail the item twice")
     finally:

@@ -36,26 +36,37 @@ def descendants(pid: int) -> list[int]:
 
 
 def mail(n: int) -> RawInput:
-    data = (f"From: Tenant {n} <tenant{n}@example.org>\r\nTo: maintenance@intake.example\r\nSubject: Leak {n}\r\n"
-            f"Message-ID: <leak-{n}@example.org>\r\n\r\nThe tap in flat {n} drips.\r\n").encode()
-    return RawInput(channel=ChannelName.EMAIL, channel_id=f"<leak-{n}@example.org>", payload=data,
-                    content_type="message/rfc822")
+    data = (
+        f"From: Tenant {n} <tenant{n}@example.org>\r\nTo: maintenance@intake.example\r\nSubject: Leak {n}\r\n"
+        f"Message-ID: <leak-{n}@example.org>\r\n\r\nThe tap in flat {n} drips.\r\n"
+    ).encode()
+    return RawInput(
+        channel=ChannelName.EMAIL, channel_id=f"<leak-{n}@example.org>", payload=data, content_type="message/rfc822"
+    )
 
 
 def test_a_killed_worker_process_is_replaced_and_the_work_goes_on(sqlite_db, redis_broker, tmp_path):
     env = os.environ | {
-        "INTAKE_DATABASE_URL": sqlite_db.url, "INTAKE_REDIS_URL": REDIS_URL,
-        "INTAKE_REDIS_NAMESPACE": redis_broker.namespace, "INTAKE_DATA_DIR": str(tmp_path / "data"),
+        "INTAKE_DATABASE_URL": sqlite_db.url,
+        "INTAKE_REDIS_URL": REDIS_URL,
+        "INTAKE_REDIS_NAMESPACE": redis_broker.namespace,
+        "INTAKE_DATA_DIR": str(tmp_path / "data"),
         "INTAKE_RULES_DIR": str(ROOT / "rules"),
     }
-    worker = subprocess.Popen([sys.executable, "-m", "intake.cli.main", "worker", "--processes", "2", "--threads", "1"],
-                              env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              start_new_session=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "intake.cli.main", "worker", "--processes", "2", "--threads", "1"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
     def processed(raw_id: int):
         def check() -> bool:
             with sqlite_db.session() as session:
                 return session.execute(select(RawItem.state).where(RawItem.id == raw_id)).scalar() == "processed"
+
         return check
 
     try:
@@ -65,8 +76,11 @@ def test_a_killed_worker_process_is_replaced_and_the_work_goes_on(sqlite_db, red
         before = descendants(worker.pid)
         leaves = [pid for pid in before if not descendants(pid)]
         os.kill(leaves[-1], signal.SIGKILL)  # one worker process dies; Dramatiq then stops all of them
-        wait_until(lambda: not set(before) & set(descendants(worker.pid)), timeout=60,
-                   what="every process of the first generation to end")
+        wait_until(
+            lambda: not set(before) & set(descendants(worker.pid)),
+            timeout=60,
+            what="every process of the first generation to end",
+        )
         [second] = accept(sqlite_db, [mail(2)], enqueue=False)
         send_for_processing([second.raw_id])
         wait_until(processed(second.raw_id), timeout=120, what="the item sent after a worker process was killed")

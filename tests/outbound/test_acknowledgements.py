@@ -57,8 +57,11 @@ def ingest(runtime, data: bytes):
 
 def outbound_rows(runtime) -> list[TicketMessage]:
     with runtime.db.session() as session:
-        return list(session.execute(select(TicketMessage).where(TicketMessage.direction == "outbound")
-                                    .order_by(TicketMessage.id)).scalars())
+        return list(
+            session.execute(
+                select(TicketMessage).where(TicketMessage.direction == "outbound").order_by(TicketMessage.id)
+            ).scalars()
+        )
 
 
 def events(runtime, kind: str) -> list[TicketEvent]:
@@ -116,8 +119,9 @@ def test_new_ticket_is_acknowledged_once_with_threading_and_loop_headers(acking,
     assert sent["X-Loop"] == "intake" and sent["Message-ID"].startswith("<intake.EML-000001.")
     assert outbound_rows(acking)[0].delivery_status == "sent"
     # The tenant answers our acknowledgement from another client: it joins the ticket.
-    reply = make_email(subject="Re: [EML-000001] Leak", body="Thanks, the water is off now.",
-                       in_reply_to=sent["Message-ID"])
+    reply = make_email(
+        subject="Re: [EML-000001] Leak", body="Thanks, the water is off now.", in_reply_to=sent["Message-ID"]
+    )
     assert ingest(acking, reply).outcome.startswith("threaded onto EML-000001")
 
 
@@ -139,8 +143,15 @@ def test_hard_bounce_is_recorded_and_the_address_is_not_answered_again(acking, s
     assert outcome.outcome == "delivery report: bounced" and outcome.ticket_number == "EML-000001"
     assert outbound_rows(acking)[0].delivery_status == "bounced"
     assert events(acking, "delivery-failed")
-    ingest(acking, make_email(sender="gone@example.org", name="Gone Tenant", subject="Another problem",
-                              body="The hallway light is broken."))
+    ingest(
+        acking,
+        make_email(
+            sender="gone@example.org",
+            name="Gone Tenant",
+            subject="Another problem",
+            body="The hallway light is broken.",
+        ),
+    )
     assert len(outbound_rows(acking)) == 1  # no acknowledgement for the second ticket
     (suppressed,) = events(acking, "auto-reply-suppressed")
     assert "hard-bounced" in suppressed.reason
@@ -149,8 +160,11 @@ def test_hard_bounce_is_recorded_and_the_address_is_not_answered_again(acking, s
 def test_auto_replies_are_capped_per_recipient_and_a_loop_is_flagged(acking):
     limits = acking.settings.limits.model_copy(update={"auto_replies_per_recipient_per_day": 2})
     acking.settings = acking.settings.model_copy(update={"limits": limits})
-    problems = [("Broken fridge", "The fridge is warm inside."), ("Noisy neighbours", "Loud music every night."),
-                ("Rent receipt", "Could I get a receipt for October rent?")]
+    problems = [
+        ("Broken fridge", "The fridge is warm inside."),
+        ("Noisy neighbours", "Loud music every night."),
+        ("Rent receipt", "Could I get a receipt for October rent?"),
+    ]
     for subject, body in problems:
         ingest(acking, make_email(subject=subject, body=body))
     assert len(outbound_rows(acking)) == 2

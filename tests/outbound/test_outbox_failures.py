@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from intake.config import get_settings
 from intake.reconciler import reconcile_pending, resend_queued_outbound
 from outbound.service import send_outbound
-from tests.outbound.test_acknowledgements import events, ingest, outbound_rows
 from tests.intake.test_pipeline import make_email
+from tests.outbound.test_acknowledgements import events, ingest, outbound_rows
 
 
 class Refuser:
@@ -46,14 +46,16 @@ def refusing_smtp():
 @pytest.fixture
 def failing(runtime, refusing_smtp):
     email_settings = runtime.settings.email.model_copy(
-        update={"auto_acknowledge": True, "smtp_port": refusing_smtp.port, "smtp_max_attempts": 2})
+        update={"auto_acknowledge": True, "smtp_port": refusing_smtp.port, "smtp_max_attempts": 2}
+    )
     pipeline = runtime.settings.pipeline.model_copy(update={"reconcile_after_seconds": 0})
     runtime.settings = runtime.settings.model_copy(update={"email": email_settings, "pipeline": pipeline})
     return runtime
 
 
-def test_a_refused_email_ends_failed_and_the_reconciler_stops_sending_it(failing, refusing_smtp, stub_broker,
-                                                                          worker_factory):
+def test_a_refused_email_ends_failed_and_the_reconciler_stops_sending_it(
+    failing, refusing_smtp, stub_broker, worker_factory
+):
     ingest(failing, make_email())
     (ack,) = outbound_rows(failing)
     with pytest.raises(smtplib.SMTPDataError):  # a try left: the broker's retry (or the reconciler) comes back

@@ -12,8 +12,13 @@ from store.db import Database
 from store.migrate import alembic_config, current_revision, upgrade
 from tests.conftest import PG_ADMIN_URL, RUN_ID
 
-COLUMNS = {"emergency_state", "emergency_reasons", "emergency_settled_by", "emergency_settled_at",
-           "emergency_settled_why"}
+COLUMNS = {
+    "emergency_state",
+    "emergency_reasons",
+    "emergency_settled_by",
+    "emergency_settled_at",
+    "emergency_settled_why",
+}
 
 
 def downgrade(db: Database, revision: str) -> None:
@@ -50,11 +55,15 @@ def ticket_columns(db: Database) -> set[str]:
 def test_migration_0005_adds_the_flag_and_takes_it_away_again(empty_db):
     upgrade(empty_db, "0004_outbound_attempts")
     with empty_db.engine.begin() as connection:
-        connection.execute(text("INSERT INTO tickets (id, number, channel, status, requires_approval, confidence, "
-                                "evidence, needs_review, review_reasons, tags, created_at, updated_at, "
-                                "last_activity_at) VALUES ('t-1', 'EML-000001', 'email', 'new', false, '{}', '[]', "
-                                "false, '[]', '[]', '2026-11-20 09:30:00', '2026-11-20 09:30:00', "
-                                "'2026-11-20 09:30:00')"))
+        connection.execute(
+            text(
+                "INSERT INTO tickets (id, number, channel, status, requires_approval, confidence, "
+                "evidence, needs_review, review_reasons, tags, created_at, updated_at, "
+                "last_activity_at) VALUES ('t-1', 'EML-000001', 'email', 'new', false, '{}', '[]', "
+                "false, '[]', '[]', '2026-11-20 09:30:00', '2026-11-20 09:30:00', "
+                "'2026-11-20 09:30:00')"
+            )
+        )
     assert not COLUMNS & ticket_columns(empty_db)
 
     upgrade(empty_db, "0005_possible_emergency")

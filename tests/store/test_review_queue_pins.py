@@ -3,19 +3,29 @@ ticket in triage, even an urgent one, and a settled one is not in the queue unle
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from store import tickets as ticket_store
 from store.models import Ticket
 from store.review_queue import review_queue
 
-NOW = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
 def add(session, subject: str, urgency: str, *, needs_review: bool = False, emergency: str | None = None) -> None:
-    session.add(Ticket(number=ticket_store.next_number(session, "EML"), channel="email", subject=subject,
-                       urgency=urgency, needs_review=needs_review, emergency_state=emergency,
-                       emergency_reasons=["water at risk"] if emergency else [], created_at=NOW, last_activity_at=NOW))
+    session.add(
+        Ticket(
+            number=ticket_store.next_number(session, "EML"),
+            channel="email",
+            subject=subject,
+            urgency=urgency,
+            needs_review=needs_review,
+            emergency_state=emergency,
+            emergency_reasons=["water at risk"] if emergency else [],
+            created_at=NOW,
+            last_activity_at=NOW,
+        )
+    )
 
 
 def test_an_open_possible_emergency_is_pinned_above_even_an_urgent_ticket_in_triage(db):
@@ -26,5 +36,8 @@ def test_an_open_possible_emergency_is_pinned_above_even_an_urgent_ticket_in_tri
         add(session, "open drip", "low", emergency="open")
         add(session, "standard in triage", "standard", needs_review=True)
     with db.session() as session:
-        assert [t.subject for t in review_queue(session)] == ["open drip", "urgent, unsure of the unit",
-                                                               "standard in triage"]
+        assert [t.subject for t in review_queue(session)] == [
+            "open drip",
+            "urgent, unsure of the unit",
+            "standard in triage",
+        ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -18,7 +18,7 @@ from store.lifecycle import check_transition
 from store.models import Base, RawItem, Ticket, exists_on
 from store.raw import insert_raw
 
-NOW = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
 def raw(channel_id: str, payload: bytes = b"x") -> RawInput:
@@ -29,7 +29,9 @@ def test_raw_item_is_stored_once_per_channel_id(db):
     with db.session() as session:
         first_id, first_new = insert_raw(session, raw("<a@example.net>"))
         again_id, again_new = insert_raw(session, raw("<a@example.net>", b"different bytes, same id"))
-        other_id, other_new = insert_raw(session, RawInput(channel=ChannelName.WHATSAPP, channel_id="<a@example.net>", payload=b"y"))
+        other_id, other_new = insert_raw(
+            session, RawInput(channel=ChannelName.WHATSAPP, channel_id="<a@example.net>", payload=b"y")
+        )
     assert (first_new, again_new, other_new) == (True, False, True)
     assert again_id == first_id != other_id
     with db.session() as session:
@@ -155,14 +157,18 @@ def test_status_changes_follow_the_lifecycle_and_are_recorded(db):
     with db.session() as session:
         ticket = ticket_store.get_by_number(session, number)
         assert [e.kind for e in ticket.events] == ["status-changed", "status-changed", "reopened"]
-        assert ticket.events[0].actor == "dana" and ticket.events[0].changes == {"status": {"from": "new", "to": "assigned"}}
+        assert ticket.events[0].actor == "dana" and ticket.events[0].changes == {
+            "status": {"from": "new", "to": "assigned"}
+        }
         assert ticket.resolved_at is None and ticket.status == "in_progress"
 
 
 def test_migrations_match_the_models(db):
     with db.engine.connect() as connection:
         on_this_dialect = lambda obj, *_: exists_on(connection.dialect.name, obj)  # noqa: E731
-        context = MigrationContext.configure(connection, opts={"compare_type": False, "include_object": on_this_dialect})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": False, "include_object": on_this_dialect}
+        )
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
@@ -182,16 +188,36 @@ def test_postgresql_stores_large_payloads_and_texts_with_lz4(pg_url):
     try:
         with database.session() as session:
             raw_id, _ = insert_raw(session, raw("<lz4@example.net>", body.encode()))
-            ticket = Ticket(number=ticket_store.next_number(session, "EML"), channel="email", requester="t@example.org",
-                            created_at=NOW, last_activity_at=NOW)
-            session.add(TicketMessage(ticket=ticket, direction="inbound", channel="email", author="t@example.org",
-                                      text=body, full_text=body, created_at=NOW))
+            ticket = Ticket(
+                number=ticket_store.next_number(session, "EML"),
+                channel="email",
+                requester="t@example.org",
+                created_at=NOW,
+                last_activity_at=NOW,
+            )
+            session.add(
+                TicketMessage(
+                    ticket=ticket,
+                    direction="inbound",
+                    channel="email",
+                    author="t@example.org",
+                    text=body,
+                    full_text=body,
+                    created_at=NOW,
+                )
+            )
         with database.session() as session:
-            compression = session.execute(text(
-                "SELECT pg_column_compression(r.payload), pg_column_compression(m.text), pg_column_compression(m.full_text) "
-                "FROM raw_items r, ticket_messages m WHERE r.id = :id"), {"id": raw_id}).one()
+            compression = session.execute(
+                text(
+                    "SELECT pg_column_compression(r.payload), pg_column_compression(m.text), pg_column_compression(m.full_text) "
+                    "FROM raw_items r, ticket_messages m WHERE r.id = :id"
+                ),
+                {"id": raw_id},
+            ).one()
             assert session.get(RawItem, raw_id).payload == body.encode()
-            methods = session.execute(text("SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'")).scalar()
+            methods = session.execute(
+                text("SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'")
+            ).scalar()
     finally:
         _truncate_all(database)
         database.dispose()
@@ -217,14 +243,27 @@ def test_postgresql_finds_thread_candidates_by_index_not_by_scanning_every_ticke
     _truncate_all(database)
     try:
         with database.session() as session:
-            session.add(Ticket(number=ticket_store.next_number(session, "EML"), channel="email",
-                               requester="t@example.org", created_at=NOW, last_activity_at=NOW))
+            session.add(
+                Ticket(
+                    number=ticket_store.next_number(session, "EML"),
+                    channel="email",
+                    requester="t@example.org",
+                    created_at=NOW,
+                    last_activity_at=NOW,
+                )
+            )
         event.listen(database.engine, "before_cursor_execute", explain)
         with database.session() as session:
             session.execute(text("SET LOCAL enable_seqscan = off"))
             found = ticket_store.thread_candidates(
-                session, channel=ChannelName.EMAIL, sender="t@example.org", message_ids=["<a@example.org>"],
-                ticket_reference="EML-000042", external_ticket_id="qc-7", since=NOW.replace(year=2000))
+                session,
+                channel=ChannelName.EMAIL,
+                sender="t@example.org",
+                message_ids=["<a@example.org>"],
+                ticket_reference="EML-000042",
+                external_ticket_id="qc-7",
+                since=NOW.replace(year=2000),
+            )
     finally:
         event.remove(database.engine, "before_cursor_execute", explain)
         _truncate_all(database)
@@ -248,15 +287,27 @@ def _record_statements(db):
 
 def test_a_follow_up_reuses_the_ticket_its_candidates_loaded_but_reads_the_timeline(db):
     with db.session() as session:
-        ticket = Ticket(number=ticket_store.next_number(session, "EML"), channel="email", requester="t@example.org",
-                        created_at=NOW, last_activity_at=NOW)
+        ticket = Ticket(
+            number=ticket_store.next_number(session, "EML"),
+            channel="email",
+            requester="t@example.org",
+            created_at=NOW,
+            last_activity_at=NOW,
+        )
         session.add(ticket)
         session.flush()
         ticket_store.change_status(session, ticket, "assigned", actor="dana", reason="picked up", at=NOW)
         number = ticket.number
     with db.session() as session:
-        found = ticket_store.thread_candidates(session, channel=ChannelName.EMAIL, sender="t@example.org", message_ids=[],
-                                               ticket_reference=None, external_ticket_id=None, since=NOW.replace(year=2000))
+        found = ticket_store.thread_candidates(
+            session,
+            channel=ChannelName.EMAIL,
+            sender="t@example.org",
+            message_ids=[],
+            ticket_reference=None,
+            external_ticket_id=None,
+            since=NOW.replace(year=2000),
+        )
         assert [c.ticket_number for c in found] == [number]
         seen, stop = _record_statements(db)
         loaded = ticket_store.for_follow_up(session, number.lower())
@@ -264,8 +315,9 @@ def test_a_follow_up_reuses_the_ticket_its_candidates_loaded_but_reads_the_timel
         assert loaded.number == number and [e.kind for e in loaded.events] == ["status-changed"]
         assert len(seen) == 1 and "ticket_events" in seen[0] and "FROM tickets" not in seen[0]
         with db.session() as other:  # meanwhile, another worker resolves it
-            ticket_store.change_status(other, ticket_store.get_by_number(other, number), "resolved", actor="dana",
-                                       reason="fixed", at=NOW)
+            ticket_store.change_status(
+                other, ticket_store.get_by_number(other, number), "resolved", actor="dana", reason="fixed", at=NOW
+            )
     with session.begin():  # the same session's next transaction never trusts what the last one loaded
         loaded = ticket_store.for_follow_up(session, number)
         assert loaded.status == "resolved" and [e.kind for e in loaded.events] == ["status-changed", "status-changed"]

@@ -17,30 +17,50 @@ from intake.channels.email.headers import addresses, decode_bytes, message_ids
 # "a@b... User unknown" (sendmail), "Recipient address: a@b" / "Original address:" (PMDF).
 _RECIPIENT_LINE = re.compile(
     r"^\s*(?:<[^>\s]+@[^>\s]+>\s*:|[\"'<]?[^\s\"'<>]+@[^\s\"'<>]+[\"'>]?\s*(?:$|\.\.\.|:)|"
-    r"(?:original |final )?(?:recipient|address|adresse|empfänger)[^:]{0,30}:\s*(?:rfc822;)?\s*<?[^\s>]+@)", re.I)
+    r"(?:original |final )?(?:recipient|address|adresse|empfänger)[^:]{0,30}:\s*(?:rfc822;)?\s*<?[^\s>]+@)",
+    re.I,
+)
 _RECIPIENT_START = re.compile(r"^\s*<?[^\s@<>]+@[^\s<>]+>?(\s|$)")
 # A line that announces the failed addresses on the next line(s): "did not reach the following recipient(s):"
-_ANNOUNCES = re.compile(r"(following (recipient|address)|address(es)? (to which|failed)|(delivered|reach) to:?|"
-                        r"your message to:|failed recipients|permanent fatal errors)[^.]{0,40}:?\s*-*\s*$", re.I)
+_ANNOUNCES = re.compile(
+    r"(following (recipient|address)|address(es)? (to which|failed)|(delivered|reach) to:?|"
+    r"your message to:|failed recipients|permanent fatal errors)[^.]{0,40}:?\s*-*\s*$",
+    re.I,
+)
 _FAILURE_WORDS = re.compile(
     r"(user unknown|unknown user|no such (user|mailbox|address)|does not exist|doesn't exist|not exist|"
     r"mailbox (is )?(full|unavailable|not found)|quota|undeliverable|could not be delivered|"
     r"delivery (to the following|has failed|failed)|permanent(ly)? (error|fail)|recipient|rejected|"
     r"unrouteable|invalid|failed|disabled|inactive|not found|unknown|refused|denied|blocked|"
     r"host not found|not listed|error|unable|could not|couldn't|no longer|over quota|expired|"
-    r"550|551|552|553|554|5\.\d\.\d|4\.\d\.\d)", re.I)
+    r"550|551|552|553|554|5\.\d\.\d|4\.\d\.\d)",
+    re.I,
+)
 # Where a bounce pastes the returned original as text instead of attaching it.
 _INLINE_ORIGINAL = re.compile(
     r"^.*(original message|returned message|message headers follow|copy of the message|copy of your message|"
     r"below this line|undelivered message|headers of the original|original message headers|"
     r"your message reads|text of the returned|the message header was|returned mail|"
-    r"ursprüngliche nachricht|原始邮件|元のメッセージ).*$\n+", re.I | re.M)
+    r"ursprüngliche nachricht|原始邮件|元のメッセージ).*$\n+",
+    re.I | re.M,
+)
 
 ADDRESS = re.compile(r"[A-Za-z0-9._%+=&'/!#$^*{}|~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-_HEADER_LINE = re.compile(r"^\s*(message-id|received|from|date|subject|reply-to|return-path|sender|x-[\w-]+)\s*:",
-                          re.I)
-_SENDER_LOCALS = {"mailer-daemon", "postmaster", "mail-daemon", "double-bounce", "root", "abuse", "noreply",
-                  "no-reply", "bounce", "bounces", "nobody", "mailerdaemon"}
+_HEADER_LINE = re.compile(r"^\s*(message-id|received|from|date|subject|reply-to|return-path|sender|x-[\w-]+)\s*:", re.I)
+_SENDER_LOCALS = {
+    "mailer-daemon",
+    "postmaster",
+    "mail-daemon",
+    "double-bounce",
+    "root",
+    "abuse",
+    "noreply",
+    "no-reply",
+    "bounce",
+    "bounces",
+    "nobody",
+    "mailerdaemon",
+}
 
 
 def body_text(message: Message) -> str:
@@ -65,8 +85,8 @@ def recipients_from_text(message: Message) -> list[str]:
     text = body_text(message)
     for marker in _INLINE_ORIGINAL.finditer(text):
         # The pasted original's headers name its sender and list, not the failed recipient.
-        if marker.start() > 0 and re.match(r"\s*[>\s]*[\w-]+:\s", text[marker.end():marker.end() + 200]):
-            text = text[:marker.start()]
+        if marker.start() > 0 and re.match(r"\s*[>\s]*[\w-]+:\s", text[marker.end() : marker.end() + 200]):
+            text = text[: marker.start()]
             break
     excluded = {a for _, a in addresses(message, "From")} | {a for _, a in addresses(message, "To")}
     original = original_headers(message)
@@ -84,8 +104,8 @@ def recipients_from_text(message: Message) -> list[str]:
         candidates = ADDRESS.findall(line)
         if not candidates:
             continue
-        window = " ".join(lines[max(0, index - 3): index + 4])
-        announced = any(_ANNOUNCES.search(previous) for previous in lines[max(0, index - 2):index])
+        window = " ".join(lines[max(0, index - 3) : index + 4])
+        announced = any(_ANNOUNCES.search(previous) for previous in lines[max(0, index - 2) : index])
         if _RECIPIENT_LINE.match(line) or (announced and (line[:1] in " \t<" or _RECIPIENT_START.match(line))):
             target = by_layout
         else:
@@ -95,8 +115,13 @@ def recipients_from_text(message: Message) -> list[str]:
         for address in candidates:
             address = _clean_address(address)
             local = address.split("@")[0]
-            if address and address not in excluded and local not in _SENDER_LOCALS and address not in target \
-                    and not local.endswith(("-request", "-owner", "-bounces", "-admin")):
+            if (
+                address
+                and address not in excluded
+                and local not in _SENDER_LOCALS
+                and address not in target
+                and not local.endswith(("-request", "-owner", "-bounces", "-admin"))
+            ):
                 target.append(address)
     return (by_layout or nearby)[:10]
 
@@ -118,7 +143,7 @@ def original_headers(message: Message) -> Message | None:
             return message_from_string(decode_bytes(part.get_payload(decode=True) or b""))
     text = body_text(message)
     for marker in _INLINE_ORIGINAL.finditer(text):
-        block = text[marker.end():].lstrip()
+        block = text[marker.end() :].lstrip()
         headers = message_from_string(re.sub(r"^[ \t]+(?=[\w-]+:)", "", block, flags=re.M))
         if headers.get("Message-ID") or headers.get("To") or headers.get("Subject"):
             return headers

@@ -15,13 +15,22 @@ from email.message import Message
 
 from pydantic import BaseModel, Field
 
-from intake.channels.email.bounce_text import (ADDRESS, body_text, original_message_id, original_recipients,
-                                               recipients_from_text, report_text_parts)
+from intake.channels.email.bounce_text import (
+    ADDRESS,
+    body_text,
+    original_message_id,
+    original_recipients,
+    recipients_from_text,
+    report_text_parts,
+)
 from intake.channels.email.headers import addresses, decode_bytes, header_text
 
-_BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|maildaemon|mailerdaemon|mdaemon|"
-                            r"mail\.?delivery|bounce|bounces|double-bounce|mailadmin|nobody|returns?)\b|"
-                            r"^(mailer-daemon|postmaster)@", re.I)
+_BOUNCE_SENDER = re.compile(
+    r"^(mailer-daemon|postmaster|mail-daemon|maildaemon|mailerdaemon|mdaemon|"
+    r"mail\.?delivery|bounce|bounces|double-bounce|mailadmin|nobody|returns?)\b|"
+    r"^(mailer-daemon|postmaster)@",
+    re.I,
+)
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|undelivered|delivery (status )?(notification|failure|failed|report|problem)|returned mail|"
     r"failure notice|mail delivery (failed|failure|system|subsystem)|non[- ]?deliver|delivery has failed|"
@@ -30,16 +39,21 @@ _BOUNCE_SUBJECT = re.compile(
     r"nicht zustellbar|zustellung fehlgeschlagen|unable to deliver|delivery notification|"
     r"mail could not be delivered|error sending|message you sent|delivery status|dsn|bounced?|fail|error|"
     r"not delivered|returned|warning|delayed|not yet been delivered|メールエラー|エラー通知|不達|未送達|退信|系统退信",
-    re.I)
+    re.I,
+)
 _STRONG_SUBJECT = re.compile(
     r"undeliver|non[- ]?deliver|non remis|returned mail|delivery (status notification|failure|has failed|notification)|"
     r"mail delivery (failed|failure|warning)|failure notice|could not be delivered|delivery (delayed|warning)|"
-    r"unzustellbar|nicht zustellbar|returned to sender|メールエラー|エラー通知|不達|未送達|系统退信", re.I)
+    r"unzustellbar|nicht zustellbar|returned to sender|メールエラー|エラー通知|不達|未送達|系统退信",
+    re.I,
+)
 _BODY_FAILURE = re.compile(
     r"could not be delivered|couldn't be delivered|undeliverable|delivery has failed|permanent fatal error|"
     r"not yet been delivered|delivery to the following recipient|delivery of email to this address|"
     r"n'a pas pu|unzustellbar|konnte nicht zugestellt|was not delivered|message you sent|failed permanently|"
-    r"non-delivery report|could not deliver|failed recipients|mailbox unavailable|did not reach", re.I)
+    r"non-delivery report|could not deliver|failed recipients|mailbox unavailable|did not reach",
+    re.I,
+)
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _FAILURE_STATUS = re.compile(r"\b([45])\.(\d{1,3})\.(\d{1,3})\b")
 _SMTP_CODE = re.compile(r"\b([45])\d\d\b")
@@ -63,8 +77,11 @@ def is_bounce_sender(message: Message) -> bool:
     if raw_from == "<>":  # the null sender of RFC 5321
         return True
     values = [a for pair in addresses(message, "From") for a in pair if a] + [raw_from.lower()]
-    return any(_BOUNCE_SENDER.search(v.strip().strip('"')) or re.search(
-        r"mailer-daemon|postmaster|mail delivery (system|subsystem)", v, re.I) for v in values)
+    return any(
+        _BOUNCE_SENDER.search(v.strip().strip('"'))
+        or re.search(r"mailer-daemon|postmaster|mail delivery (system|subsystem)", v, re.I)
+        for v in values
+    )
 
 
 def looks_like_bounce(message: Message) -> bool:
@@ -74,8 +91,11 @@ def looks_like_bounce(message: Message) -> bool:
     if ses_notification(message) is not None:
         return True
     subject = header_text(message, "Subject")
-    if is_bounce_sender(message) and (_BOUNCE_SUBJECT.search(subject) or not subject.strip()
-                                      or _find_part(message, "message/rfc822", "text/rfc822-headers")):
+    if is_bounce_sender(message) and (
+        _BOUNCE_SUBJECT.search(subject)
+        or not subject.strip()
+        or _find_part(message, "message/rfc822", "text/rfc822-headers")
+    ):
         return True
     # Without a daemon sender only unmistakable subjects count: "Error in my bill" with a forwarded mail is not a DSN
     if _STRONG_SUBJECT.search(subject) and _find_part(message, "message/rfc822", "text/rfc822-headers"):
@@ -99,9 +119,16 @@ def read_bounce(message: Message) -> BounceInfo:
         else:
             code = _SMTP_CODE.search(text)
             info.status = f"{code.group(1)}.0.0" if code else None
-    if not info.standard and re.search(r"\b(delay(ed)?|will (continue|retry|keep trying)|not yet been delivered|"
-                                       r"warning)\b", text, re.I) and not re.search(r"permanent|gave up|giving up",
-                                                                                 text, re.I):
+    if (
+        not info.standard
+        and re.search(
+            r"\b(delay(ed)?|will (continue|retry|keep trying)|not yet been delivered|"
+            r"warning)\b",
+            text,
+            re.I,
+        )
+        and not re.search(r"permanent|gave up|giving up", text, re.I)
+    ):
         if info.status is None or info.status.startswith("4"):
             info.action = "delayed"
     if info.standard and info.status and info.status.startswith("2") and info.action == "failed":
@@ -184,9 +211,11 @@ def ses_notification(message: Message) -> dict | None:
 def _text_parts_hold(message: Message, word: str) -> bool:
     """Whether the parts `body_text` reads hold `word`, tested on their bytes: every mail is asked whether it
     is an SES notification, and decoding (and guessing) every body's charset for that costs more than parsing."""
-    return any(word.encode() in data or ((charset or "").startswith(("utf-16", "utf-32", "utf16", "utf32"))
-                                         and word in decode_bytes(data, charset))
-               for data, charset in report_text_parts(message))
+    return any(
+        word.encode() in data
+        or ((charset or "").startswith(("utf-16", "utf-32", "utf16", "utf32")) and word in decode_bytes(data, charset))
+        for data, charset in report_text_parts(message)
+    )
 
 
 def _from_ses_json(message: Message) -> BounceInfo | None:
@@ -204,4 +233,3 @@ def _from_ses_json(message: Message) -> BounceInfo | None:
     mail = data.get("mail") or {}
     info.original_message_id = f"<{mail['messageId']}>" if mail.get("messageId") else None
     return info
-

@@ -36,13 +36,28 @@ class EmailChannel:
         except Exception as exc:  # the same bytes fail the same way on every retry: quarantine with the reason
             raise ParseError(f"mail parser failed on this input: {type(exc).__name__}: {exc}") from exc
         pairs = _refs(parsed, settings)  # hashed once: the refs go on the message, the bytes to the store
-        message = to_inbound(parsed, verdict, settings, channel_id=raw.channel_id, raw_id=raw.id,
-                             received_at=raw.received_at, refs=[ref for ref, _ in pairs])
+        message = to_inbound(
+            parsed,
+            verdict,
+            settings,
+            channel_id=raw.channel_id,
+            raw_id=raw.id,
+            received_at=raw.received_at,
+            refs=[ref for ref, _ in pairs],
+        )
         return message, {ref.sha256: data for ref, data in pairs if ref.stored and ref.sha256}
 
 
-def to_inbound(parsed: ParsedEmail, verdict: AutoVerdict | None, settings: Settings, *, channel_id: str,
-               raw_id: int | None = None, received_at=None, refs=None) -> InboundMessage:
+def to_inbound(
+    parsed: ParsedEmail,
+    verdict: AutoVerdict | None,
+    settings: Settings,
+    *,
+    channel_id: str,
+    raw_id: int | None = None,
+    received_at=None,
+    refs=None,
+) -> InboundMessage:
     """Shape a parsed mail into the pipeline's message (also used by `intake parse-email`); `refs` are the
     attachment refs when the caller already made them."""
     if refs is None:
@@ -87,7 +102,15 @@ def _delivery_report(verdict: AutoVerdict | None) -> DeliveryReport | None:
         return None
     bounce = verdict.bounce
     status = {"delayed": "delayed", "delivered": "delivered", "relayed": "delivered"}.get(bounce.action, "bounced")
-    reason = " ".join(filter(None, [bounce.status, "hard" if bounce.hard and status == "bounced" else None,
-                                    bounce.diagnostic])) or None
-    return DeliveryReport(ref_id=bounce.original_message_id or "", status=status,
-                          recipient=bounce.recipients[0] if bounce.recipients else None, reason=reason)
+    reason = (
+        " ".join(
+            filter(None, [bounce.status, "hard" if bounce.hard and status == "bounced" else None, bounce.diagnostic])
+        )
+        or None
+    )
+    return DeliveryReport(
+        ref_id=bounce.original_message_id or "",
+        status=status,
+        recipient=bounce.recipients[0] if bounce.recipients else None,
+        reason=reason,
+    )

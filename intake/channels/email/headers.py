@@ -10,23 +10,40 @@ from __future__ import annotations
 import bisect
 import codecs
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
 from intake.channels.email.charsets import CJK_ENCODINGS, guess_encoding
 
-_ALIASES = {"ks_c_5601-1987": "cp949", "ks_c_5601": "cp949", "unicode-1-1-utf-7": "utf-7", "gb2312": "gb18030",
-            "gbk": "gb18030", "x-gbk": "gb18030", "iso-2022-jp": "iso2022_jp_ext", "x-sjis": "shift_jis",
-            "windows-874": "cp874", "iso-8859-8-i": "iso-8859-8", "x-mac-roman": "mac_roman", "ansi_x3.4-1968": "ascii",
-            "us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252"}
+_ALIASES = {
+    "ks_c_5601-1987": "cp949",
+    "ks_c_5601": "cp949",
+    "unicode-1-1-utf-7": "utf-7",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "iso-2022-jp": "iso2022_jp_ext",
+    "x-sjis": "shift_jis",
+    "windows-874": "cp874",
+    "iso-8859-8-i": "iso-8859-8",
+    "x-mac-roman": "mac_roman",
+    "ansi_x3.4-1968": "ascii",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+}
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*(?:\?(?![=])[^?]*)*?)\?=")
 _MSGID = re.compile(r"<[^<>\s]+>")
 MAX_MESSAGE_ID = 998
 ADDRESS_HEADER_MAX_CHARS = 16 * 1024  # as `limits.address_header_max_chars`: hundreds of addresses fit
-_DATE = re.compile(r"^\s*(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
-                   r"(?:\s*(?:[+-]\d{4}|(?:UT|GMT|[ECMP][SD]T|Z)(?![A-Za-z])))?")
+_DATE = re.compile(
+    r"^\s*(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:\s*(?:[+-]\d{4}|(?:UT|GMT|[ECMP][SD]T|Z)(?![A-Za-z])))?"
+)
 
 
 def codec_for(charset: str | None) -> str | None:
@@ -210,7 +227,7 @@ def _protect_encoded_words(raw: str) -> str:
     quotes = [q.start() for q in _UNESCAPED_QUOTE.finditer(raw)]  # found once: a re-scan per word is quadratic
 
     def decoded(m: re.Match) -> str:
-        if raw[m.end():m.end() + 1] == "@":
+        if raw[m.end() : m.end() + 1] == "@":
             return m.group(0)
         text = _decode_word(m.group(1), m.group(2), m.group(3)) or m.group(0)
         # Inside a quoted string (not allowed by RFC 2047, common all the same) it is escaped, not re-quoted:
@@ -246,15 +263,17 @@ def repair_header_block(raw: bytes) -> bytes:
     """Mend header blocks that stop the parser early: junk lines before the first header, and folded lines
     that lost their leading whitespace (both seen in real mail) are joined as continuations."""
     match = re.search(rb"\r?\n\r?\n", raw)
-    head, body = (raw[:match.start()], raw[match.start():]) if match else (raw, b"")
+    head, body = (raw[: match.start()], raw[match.start() :]) if match else (raw, b"")
     lines = head.split(b"\n")
     start = 0
     while start < len(lines) and start < 5 and not _HEADER_LINE.match(lines[start]):
         start += 1
     if start == len(lines) or start == 5:
         return raw
-    fixed = [line if _HEADER_LINE.match(line) or line[:1] in (b" ", b"\t") or not line.strip(b"\r")
-             else b" " + line for line in lines[start:]]
+    fixed = [
+        line if _HEADER_LINE.match(line) or line[:1] in (b" ", b"\t") or not line.strip(b"\r") else b" " + line
+        for line in lines[start:]
+    ]
     if start == 0 and fixed == lines:
         return raw
     return b"\n".join(fixed) + body
@@ -268,8 +287,14 @@ def message_ids(value: str) -> list[str]:
             continue
         if mid not in seen:
             seen.append(mid)
-    if not seen and value and value.strip() and "@" in value and " " not in value.strip() \
-            and len(value.strip()) < MAX_MESSAGE_ID:
+    if (
+        not seen
+        and value
+        and value.strip()
+        and "@" in value
+        and " " not in value.strip()
+        and len(value.strip()) < MAX_MESSAGE_ID
+    ):
         seen.append(f"<{value.strip().strip('<>')}>")
     return seen
 
@@ -290,5 +315,5 @@ def parse_date(value: str) -> datetime | None:
             continue
         if parsed is None:
             continue
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return None

@@ -17,18 +17,60 @@ import nh3
 from lxml import etree
 
 _DROP = {"script", "style", "head", "title", "meta", "link", "template", "noscript", "xml", "o:p"}
-_BLOCK = {"p", "div", "section", "article", "header", "footer", "table", "tr", "ul", "ol", "li", "h1", "h2",
-          "h3", "h4", "h5", "h6", "pre", "blockquote", "address", "dl", "dt", "dd", "form", "fieldset", "center"}
+_BLOCK = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "table",
+    "tr",
+    "ul",
+    "ol",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "blockquote",
+    "address",
+    "dl",
+    "dt",
+    "dd",
+    "form",
+    "fieldset",
+    "center",
+}
 _PARAGRAPH_GAP = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table"}  # blocks followed by a blank line
-_QUOTE_CLASSES = ("gmail_quote", "gmail_extra", "yahoo_quoted", "moz-cite-prefix", "divRplyFwdMsg",
-                  "OutlookMessageHeader", "mail_quote", "protonmail_quote", "zmail_extra")
-_QUOTE_IDS = ("divRplyFwdMsg", "appendonsend", "mail-editor-reference-message-container", "OLK_SRC_BODY_SECTION",
-              "isForwardContent", "reply-intro")
+_QUOTE_CLASSES = (
+    "gmail_quote",
+    "gmail_extra",
+    "yahoo_quoted",
+    "moz-cite-prefix",
+    "divRplyFwdMsg",
+    "OutlookMessageHeader",
+    "mail_quote",
+    "protonmail_quote",
+    "zmail_extra",
+)
+_QUOTE_IDS = (
+    "divRplyFwdMsg",
+    "appendonsend",
+    "mail-editor-reference-message-container",
+    "OLK_SRC_BODY_SECTION",
+    "isForwardContent",
+    "reply-intro",
+)
 # Outlook's separator paragraph: <div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">
 _OUTLOOK_BORDER = re.compile(r"border-top:\s*solid\s+#?[0-9a-f]{3,6}\s+1(\.0)?pt", re.I)
 _HEADER_LINE = re.compile(r"^\s*(From|Von|De|Van|Från|Od|Da|От)\s*:", re.I)  # a quoted header after an <hr>
-_ATTRIBUTION_END = re.compile(r"(wrote|schrieb|écrit|escribió|написал|skrev|napisał|ha scritto|schreef|escreveu):?$",
-                              re.I)
+_ATTRIBUTION_END = re.compile(
+    r"(wrote|schrieb|écrit|escribió|написал|skrev|napisał|ha scritto|schreef|escreveu):?$", re.I
+)
 _SPACES = re.compile(r"[ \t\u00a0\u200b\u3000]+")
 _SOURCE_SPACES = re.compile(r"[\r\n\t ]+")
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -293,8 +335,7 @@ def _first_quote_marker(events: tuple) -> _Element | None:
             continue
         name, attrs = element.name, element.attrs
         classes = (attrs.get("class") or "").split()
-        if name == "blockquote" and (attrs.get("type") == "cite" or "gmail_quote" in classes
-                                     or previous is not None):
+        if name == "blockquote" and (attrs.get("type") == "cite" or "gmail_quote" in classes or previous is not None):
             return _with_attribution(element, previous, ancestors)
         if any(c in _QUOTE_CLASSES for c in classes) or (attrs.get("id") or "") in _QUOTE_IDS:
             return element

@@ -73,8 +73,14 @@ class MailboxLoop:
     def _serve(self, client: IMAPClient) -> None:
         use_idle = self.mailbox.use_idle and client.has_capability("IDLE")
         waiting = "waiting with IDLE" if use_idle else f"polling every {self.mailbox.poll_interval_seconds} s"
-        log.info("%s: connected to %s:%s, folder %r, %s", self.mailbox.name, self.mailbox.host, self.mailbox.port,
-                 self.mailbox.folder, waiting)
+        log.info(
+            "%s: connected to %s:%s, folder %r, %s",
+            self.mailbox.name,
+            self.mailbox.host,
+            self.mailbox.port,
+            self.mailbox.folder,
+            waiting,
+        )
         while not self.stop.is_set():
             result = sync_folder(client, self.runtime, self.mailbox)
             self.failures = 0
@@ -104,8 +110,15 @@ class MailboxLoop:
         delay = backoff_delay(self.failures, self.mailbox.reconnect_max_seconds)
         level = logging.ERROR if isinstance(exc, MailboxError) or self.failures > 3 else logging.WARNING
         reason = str(exc).removeprefix(f"{self.mailbox.name}: ")
-        log.log(level, "%s: %s: %s; reconnecting in %.1f s (failure %d in a row)", self.mailbox.name,
-                type(exc).__name__, reason, delay, self.failures)
+        log.log(
+            level,
+            "%s: %s: %s; reconnecting in %.1f s (failure %d in a row)",
+            self.mailbox.name,
+            type(exc).__name__,
+            reason,
+            delay,
+            self.failures,
+        )
         self.stop.wait(delay)
 
 

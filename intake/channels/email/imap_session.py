@@ -34,8 +34,13 @@ def connect(mailbox: MailboxSettings) -> IMAPClient:
     use_ssl = mailbox.security == "ssl"
     if mailbox.security == "none" and mailbox.host not in LOOPBACK:
         log.warning("%s: security = none: the password crosses the network unencrypted", mailbox.name)
-    client = IMAPClient(mailbox.host, port=mailbox.port, ssl=use_ssl, ssl_context=context if use_ssl else None,
-                        timeout=mailbox.timeout_seconds)
+    client = IMAPClient(
+        mailbox.host,
+        port=mailbox.port,
+        ssl=use_ssl,
+        ssl_context=context if use_ssl else None,
+        timeout=mailbox.timeout_seconds,
+    )
     try:
         if mailbox.security == "starttls":
             client.starttls(context)
@@ -45,8 +50,9 @@ def connect(mailbox: MailboxSettings) -> IMAPClient:
         if is_connection_error(exc) or not isinstance(exc, IMAPClientError):
             raise
         # imaplib puts the server's answer in the message, never the password we sent
-        raise MailboxError(f"{mailbox.name}: login as {mailbox.username} at {mailbox.host}:{mailbox.port} "
-                           f"refused: {error_text(exc)}") from None
+        raise MailboxError(
+            f"{mailbox.name}: login as {mailbox.username} at {mailbox.host}:{mailbox.port} refused: {error_text(exc)}"
+        ) from None
     return client
 
 

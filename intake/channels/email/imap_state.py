@@ -62,8 +62,12 @@ def load_position(db: Database, mailbox: str, uidvalidity: int) -> Position:
             _write_unmarked(session, mailbox, uidvalidity, [])
             _write_breaking(session, mailbox, uidvalidity, {})
             return Position(uidvalidity, 0, resynced_from=old)
-        return Position(uidvalidity, row.last_uid, _read_unmarked(session, mailbox, uidvalidity),
-                        _read_breaking(session, mailbox, uidvalidity))
+        return Position(
+            uidvalidity,
+            row.last_uid,
+            _read_unmarked(session, mailbox, uidvalidity),
+            _read_breaking(session, mailbox, uidvalidity),
+        )
 
 
 def record_stored(db: Database, mailbox: str, uidvalidity: int, last_uid: int, to_mark: list[int]) -> None:

@@ -16,8 +16,7 @@ from imapclient.exceptions import IMAPClientError
 from pydantic import BaseModel, ValidationError
 
 from intake.channels.email.imap_session import MailboxError, error_text, is_connection_error
-from intake.channels.email.imap_state import (Position, load_position, record_broken_fetch, record_marked,
-                                              record_stored)
+from intake.channels.email.imap_state import Position, load_position, record_broken_fetch, record_marked, record_stored
 from intake.config import MailboxSettings
 from intake.ingest import accept, quarantine_input
 from intake.models import ChannelName, RawInput
@@ -56,22 +55,39 @@ def sync_folder(client: IMAPClient, runtime: Runtime, mailbox: MailboxSettings) 
     resynced = position.resynced_from is not None
     result = PollResult(uidvalidity=uidvalidity, last_uid=position.last_uid, resynced=resynced)
     if resynced:
-        log.warning("%s: UIDVALIDITY changed from %s to %s: reading the whole folder again (stored mail is skipped)",
-                    mailbox.name, position.resynced_from, uidvalidity)
+        log.warning(
+            "%s: UIDVALIDITY changed from %s to %s: reading the whole folder again (stored mail is skipped)",
+            mailbox.name,
+            position.resynced_from,
+            uidvalidity,
+        )
     if position.unmarked:
         result.marked += _mark_left_over(client, runtime, mailbox, position)
     new_uids = sorted(uid for uid in client.search(["UID", f"{position.last_uid + 1}:*"]) if uid > position.last_uid)
     for batch in _batches(new_uids, mailbox.batch_size, position.breaking):
         _store_batch(client, runtime, mailbox, position, batch, result)
     if result.fetched or result.quarantined or result.marked:
-        log.info("%s: %d fetched, %d stored, %d duplicates, %d quarantined, %d marked; last UID %d",
-                 mailbox.name, result.fetched, result.stored, result.duplicates, result.quarantined, result.marked,
-                 result.last_uid)
+        log.info(
+            "%s: %d fetched, %d stored, %d duplicates, %d quarantined, %d marked; last UID %d",
+            mailbox.name,
+            result.fetched,
+            result.stored,
+            result.duplicates,
+            result.quarantined,
+            result.marked,
+            result.last_uid,
+        )
     return result
 
 
-def _store_batch(client: IMAPClient, runtime: Runtime, mailbox: MailboxSettings, position: Position,
-                 uids: list[int], result: PollResult) -> None:
+def _store_batch(
+    client: IMAPClient,
+    runtime: Runtime,
+    mailbox: MailboxSettings,
+    position: Position,
+    uids: list[int],
+    result: PollResult,
+) -> None:
     limit = runtime.settings.limits.raw_max_bytes
     sizes = {uid: int(data.get(b"RFC822.SIZE", 0)) for uid, data in client.fetch(uids, ["RFC822.SIZE"]).items()}
     present = [uid for uid in uids if uid in sizes]  # the others were expunged meanwhile: nothing to keep
@@ -91,8 +107,10 @@ def _store_batch(client: IMAPClient, runtime: Runtime, mailbox: MailboxSettings,
     for uid in present:
         where = f"UID {uid} in {mailbox.folder!r} (UIDVALIDITY {position.uidvalidity})"
         if sizes[uid] > limit:
-            reason = (f"{where} is {sizes[uid]:,} bytes, over limits.raw_max_bytes = {limit:,}: only its header "
-                      f"was downloaded; the message stays on the IMAP server")
+            reason = (
+                f"{where} is {sizes[uid]:,} bytes, over limits.raw_max_bytes = {limit:,}: only its header "
+                f"was downloaded; the message stays on the IMAP server"
+            )
             _quarantine(runtime, _header_raw(client, mailbox, position, uid, source), reason, mailbox, result)
             to_mark.append(uid)  # stored as far as we will ever store it; marking keeps it from being re-read
             continue
@@ -105,8 +123,13 @@ def _store_batch(client: IMAPClient, runtime: Runtime, mailbox: MailboxSettings,
         try:
             raws.append(email_raw(body, source))
         except ValidationError as exc:  # e.g. a Message-ID longer than any store key: keep the bytes anyway
-            raw = RawInput(channel=ChannelName.EMAIL, channel_id="sha256:" + hashlib.sha256(body).hexdigest(),
-                           payload=body, content_type="message/rfc822", source=source)
+            raw = RawInput(
+                channel=ChannelName.EMAIL,
+                channel_id="sha256:" + hashlib.sha256(body).hexdigest(),
+                payload=body,
+                content_type="message/rfc822",
+                source=source,
+            )
             _quarantine(runtime, raw, f"{where} has unusable headers: {exc.errors()[0]['msg']}", mailbox, result)
         to_mark.append(uid)
     if raws:
@@ -174,8 +197,12 @@ def _mark(client: IMAPClient, runtime: Runtime, mailbox: MailboxSettings, positi
     except IMAPClientError as exc:
         if is_connection_error(exc):
             raise
-        log.error("%s: could not mark %d stored message(s) (%s); will retry on the next pass",
-                  mailbox.name, len(uids), error_text(exc))
+        log.error(
+            "%s: could not mark %d stored message(s) (%s); will retry on the next pass",
+            mailbox.name,
+            len(uids),
+            error_text(exc),
+        )
         return 0
     record_marked(runtime.db, mailbox.name, position.uidvalidity, uids)
     return len(uids)
@@ -201,12 +228,18 @@ def _header_raw(client: IMAPClient, mailbox: MailboxSettings, position: Position
             return email_raw(header, source)
     except ValidationError:
         pass
-    return RawInput(channel=ChannelName.EMAIL, channel_id=f"imap-oversized:{mailbox.name}:{position.uidvalidity}:{uid}",
-                    payload=header, content_type="text/rfc822-headers", source=source)
+    return RawInput(
+        channel=ChannelName.EMAIL,
+        channel_id=f"imap-oversized:{mailbox.name}:{position.uidvalidity}:{uid}",
+        payload=header,
+        content_type="text/rfc822-headers",
+        source=source,
+    )
 
 
 def _failed_raw(mailbox: MailboxSettings, position: Position, uid: int, source: str) -> RawInput:
     """No bytes to keep: the record names where the message is, so an operator can find it."""
     key = f"imap-unfetchable:{mailbox.name}:{position.uidvalidity}:{uid}"
-    return RawInput(channel=ChannelName.EMAIL, channel_id=key, payload=b"", content_type="message/rfc822",
-                    source=source)
+    return RawInput(
+        channel=ChannelName.EMAIL, channel_id=key, payload=b"", content_type="message/rfc822", source=source
+    )

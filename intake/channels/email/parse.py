@@ -20,8 +20,15 @@ from email.message import Message
 import mailparser
 
 from intake.channels.base import ParseError
-from intake.channels.email.headers import (ADDRESS_HEADER_MAX_CHARS, addresses, header_text, message_ids, parse_date,
-                                           raw_headers, repair_header_block)
+from intake.channels.email.headers import (
+    ADDRESS_HEADER_MAX_CHARS,
+    addresses,
+    header_text,
+    message_ids,
+    parse_date,
+    raw_headers,
+    repair_header_block,
+)
 from intake.channels.email.html import html_to_text
 from intake.channels.email.parts import Part, Parts, split_parts, to_refs
 from intake.channels.email.quotes import extract_new_text
@@ -32,8 +39,18 @@ TICKET_REFERENCE = re.compile(r"\b((?:EML|WA|QC|INT)-\d{6})\b")
 FORWARDED_MARK = "---------- Forwarded message ----------"
 # An inline forward below the sender's words is the request (a neighbour's report), not history: kept.
 PRODUCTION_KEEP_FORWARDED = True
-_MAIL_HEADERS = {"from", "to", "subject", "date", "message-id", "sender", "received", "return-path", "mime-version",
-                 "content-type"}
+_MAIL_HEADERS = {
+    "from",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "sender",
+    "received",
+    "return-path",
+    "mime-version",
+    "content-type",
+}
 # mail-parser logs every DSN part ("Email content 'x' not handled") and every undecodable header word at
 # WARNING/ERROR; we decode those ourselves and record MIME defects on the message, so it is only noise.
 logging.getLogger("mailparser").setLevel(logging.CRITICAL)
@@ -79,10 +96,15 @@ def recover_attachments(parts: Parts, found: list[dict]) -> None:
             continue
         if data in known:
             continue
-        parts.attachments.append(Part(
-            name=name, content_type=item.get("mail_content_type") or "application/octet-stream", data=data,
-            content_id=(item.get("content-id") or "").strip("<> ") or None,
-            note="recovered from a malformed MIME structure"))
+        parts.attachments.append(
+            Part(
+                name=name,
+                content_type=item.get("mail_content_type") or "application/octet-stream",
+                data=data,
+                content_id=(item.get("content-id") or "").strip("<> ") or None,
+                note="recovered from a malformed MIME structure",
+            )
+        )
 
 
 def _load(raw: bytes) -> tuple[Message, list[str], list[dict]]:
@@ -129,9 +151,10 @@ def parse_email(raw: bytes, address_header_max_chars: int = ADDRESS_HEADER_MAX_C
     message, defects, found = _load(raw)
     sender_name, sender = _sender(message, cap)
     if not sender:
-        raise ParseError("no sender address in From, Sender, Reply-To or Return-Path"
-                         + (f" (From read up to limits.address_header_max_chars = {cap:,})"
-                            if _from_was_cut(message, cap) else ""))
+        raise ParseError(
+            "no sender address in From, Sender, Reply-To or Return-Path"
+            + (f" (From read up to limits.address_header_max_chars = {cap:,})" if _from_was_cut(message, cap) else "")
+        )
     parts = _split(message, defects, found)
     plain = "\n\n".join(t for t in parts.plain if t.strip())
     html = "\n".join(parts.html) if parts.html else None
@@ -147,11 +170,19 @@ def parse_email(raw: bytes, address_header_max_chars: int = ADDRESS_HEADER_MAX_C
         ticket_reference=find_ticket_reference(subject, full_text),
     )
     return ParsedEmail(
-        message=message, sender=sender, sender_name=sender_name or None,
+        message=message,
+        sender=sender,
+        sender_name=sender_name or None,
         to=[a for _, a in addresses(message, "To", cap) if "@" in a],
         cc=[a for _, a in addresses(message, "Cc", cap) if "@" in a],
-        subject=subject, text=_new_text(plain, html, forwarded),
-        full_text=full_text, html=html, parts=parts, thread=thread, defects=defects)
+        subject=subject,
+        text=_new_text(plain, html, forwarded),
+        full_text=full_text,
+        html=html,
+        parts=parts,
+        thread=thread,
+        defects=defects,
+    )
 
 
 def _new_text(plain: str, html: str | None, forwarded: str) -> str:
@@ -165,8 +196,11 @@ def forwarded_text(parts: Parts) -> str:
     for attached in parts.attached_messages[:5]:
         inner = split_parts(attached)
         body = _readable_text("\n\n".join(t for t in inner.plain if t.strip()), "\n".join(inner.html) or None)
-        head = [f"{name}: {header_text(attached, name).strip()}" for name in ("From", "Date", "Subject", "To")
-                if header_text(attached, name).strip()]
+        head = [
+            f"{name}: {header_text(attached, name).strip()}"
+            for name in ("From", "Date", "Subject", "To")
+            if header_text(attached, name).strip()
+        ]
         blocks.append("\n".join([FORWARDED_MARK, *head, "", body.strip()]))
     return "\n\n".join(blocks)
 
@@ -223,8 +257,9 @@ def sent_at(message: Message) -> datetime | None:
     return parse_date(header_text(message, "Date"))
 
 
-def iter_attachment_payloads(raw_bytes: bytes, limits: LimitsSettings | None = None
-                             ) -> Iterator[tuple[AttachmentRef, bytes]]:
+def iter_attachment_payloads(
+    raw_bytes: bytes, limits: LimitsSettings | None = None
+) -> Iterator[tuple[AttachmentRef, bytes]]:
     """Every attachment of a mail with its exact bytes (nothing is unpacked), limits applied as in `parse`.
 
     The store saves the `stored` ones content-addressed by `ref.sha256`; the others carry the reason.
@@ -234,5 +269,4 @@ def iter_attachment_payloads(raw_bytes: bytes, limits: LimitsSettings | None = N
     yield from to_refs(parts.attachments, limits.attachment_max_bytes, limits.message_attachments_max_bytes)
 
 
-__all__ = ["ParsedEmail", "find_ticket_reference", "iter_attachment_payloads", "parse_email",
-           "load_message", "sent_at"]
+__all__ = ["ParsedEmail", "find_ticket_reference", "iter_attachment_payloads", "parse_email", "load_message", "sent_at"]

@@ -20,9 +20,13 @@ from intake.channels.email.headers import body_charset, decode_bytes, decode_hea
 from intake.models import AttachmentRef
 
 _TNEF = ("application/ms-tnef", "application/vnd.ms-tnef")
-_CONTAINER_NAMES = {"message/rfc822": "message.eml", "message/delivery-status": "delivery-status.txt",
-                    "text/rfc822-headers": "headers.txt", "message/feedback-report": "feedback-report.txt",
-                    "message/disposition-notification": "disposition-notification.txt"}
+_CONTAINER_NAMES = {
+    "message/rfc822": "message.eml",
+    "message/delivery-status": "delivery-status.txt",
+    "text/rfc822-headers": "headers.txt",
+    "message/feedback-report": "feedback-report.txt",
+    "message/disposition-notification": "disposition-notification.txt",
+}
 
 
 @dataclass
@@ -94,8 +98,9 @@ def _walk(part: Message, parts: Parts, in_alternative: bool) -> None:
         ctype = "application/ms-tnef"
         note = "Outlook TNEF container (winmail.dat): kept as is, not unpacked"
     inline = disposition == "inline" or (content_id is not None and disposition != "attachment")
-    parts.attachments.append(Part(name=name, content_type=ctype, data=data, content_id=content_id, inline=inline,
-                                  note=note))
+    parts.attachments.append(
+        Part(name=name, content_type=ctype, data=data, content_id=content_id, inline=inline, note=note)
+    )
 
 
 def _choose_alternative(children: list[Message], parts: Parts) -> None:
@@ -216,8 +221,11 @@ def serialize(message: Message) -> bytes:
     except Exception:  # e.g. HeaderParseError "header value appears to contain an embedded header"
         head = "".join(f"{name}: {value}\n" for name, value in message.raw_items())
         payload = message.get_payload()
-        body = (payload.encode("utf-8", "surrogateescape") if isinstance(payload, str)
-                else b"\n".join(serialize(p) for p in payload if isinstance(p, Message)))
+        body = (
+            payload.encode("utf-8", "surrogateescape")
+            if isinstance(payload, str)
+            else b"\n".join(serialize(p) for p in payload if isinstance(p, Message))
+        )
         return head.encode("utf-8", "surrogateescape") + b"\n" + body
 
 
@@ -247,9 +255,16 @@ def to_refs(attachments: list[Part], per_file_max: int, total_max: int) -> list[
             stored, note = False, f"over the {_human(total_max)} per-message attachment limit"
         if stored:
             total += size
-        ref = AttachmentRef(name=part.name, content_type=part.content_type, size=size,
-                            sha256=hashlib.sha256(part.data).hexdigest() if stored else None, stored=stored,
-                            note=note, content_id=part.content_id, inline=part.inline)
+        ref = AttachmentRef(
+            name=part.name,
+            content_type=part.content_type,
+            size=size,
+            sha256=hashlib.sha256(part.data).hexdigest() if stored else None,
+            stored=stored,
+            note=note,
+            content_id=part.content_id,
+            inline=part.inline,
+        )
         out.append((ref, part.data))
     return out
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-_WROTE = (r"wrote|schrieb|a\s+écrit|escribió|escreveu|ha\s+scritto|schreef|skrev|skrivit|napisał\(a\)|napisał|"
-          r"napisała|pisze|пише|написал\(а\)|написал|написала|написав|kirjoitti|írta|napsal|έγραψε|yazdı|"
-          r"geschreven|写道|寫道|のメッセージ|書きました")
-_ATTRIBUTION_START = (r"On|Am|Le|El|Em|Il|Op|Den|Dnia|W\s+dniu|På|Pe|Dne|Quoting|Zitat\s+von|"
-                      r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{4}年|在|\w+,\s+\d{1,2}|\d{1,2}\.?\s+\w+")
+_WROTE = (
+    r"wrote|schrieb|a\s+écrit|escribió|escreveu|ha\s+scritto|schreef|skrev|skrivit|napisał\(a\)|napisał|"
+    r"napisała|pisze|пише|написал\(а\)|написал|написала|написав|kirjoitti|írta|napsal|έγραψε|yazdı|"
+    r"geschreven|写道|寫道|のメッセージ|書きました"
+)
+_ATTRIBUTION_START = (
+    r"On|Am|Le|El|Em|Il|Op|Den|Dnia|W\s+dniu|På|Pe|Dne|Quoting|Zitat\s+von|"
+    r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{4}年|在|\w+,\s+\d{1,2}|\d{1,2}\.?\s+\w+"
+)
 _VERB_THEN_DATE = r"(?:wrote|schrieb|a\s+écrit|escribió|skrev|schreef)\s+(?:on|am|le|el|den|op)\b"
 
 
@@ -33,14 +37,64 @@ class WordHint:
 
 
 # Every verb of _WROTE (and of _VERB_THEN_DATE), lowercased; "yazdi": re's IGNORECASE matches "YAZDI" to "yazdı".
-WROTE_HINT = WordHint("wrote", "schrieb", "écrit", "escribió", "escreveu", "scritto", "schreef", "skrev", "skrivit",
-                      "napisał", "pisze", "пише", "написал", "написав", "kirjoitti", "írta", "napsal", "έγραψε",
-                      "yazdı", "yazdi", "geschreven", "写道", "寫道", "のメッセージ", "書きました")
-_FORWARD_WORDS = ("forwarded", "weitergeleitete", "transféré", "reenviado", "doorgestuurd", "réexpédié", "inoltrato",
-                  "encaminhada", "vidarebefordrat", "videresendt", "przekazana", "переслан", "転送メッセージ")
+WROTE_HINT = WordHint(
+    "wrote",
+    "schrieb",
+    "écrit",
+    "escribió",
+    "escreveu",
+    "scritto",
+    "schreef",
+    "skrev",
+    "skrivit",
+    "napisał",
+    "pisze",
+    "пише",
+    "написал",
+    "написав",
+    "kirjoitti",
+    "írta",
+    "napsal",
+    "έγραψε",
+    "yazdı",
+    "yazdi",
+    "geschreven",
+    "写道",
+    "寫道",
+    "のメッセージ",
+    "書きました",
+)
+_FORWARD_WORDS = (
+    "forwarded",
+    "weitergeleitete",
+    "transféré",
+    "reenviado",
+    "doorgestuurd",
+    "réexpédié",
+    "inoltrato",
+    "encaminhada",
+    "vidarebefordrat",
+    "videresendt",
+    "przekazana",
+    "переслан",
+    "転送メッセージ",
+)
 FORWARD_HINT = WordHint(*_FORWARD_WORDS)
-_ORIGINAL_HINT = WordHint(*_FORWARD_WORDS, "origin", "ursprüngliche", "oorspronkelijk", "opprinnelig", "oprindelig",
-                          "oryginalna", "исходное", "původní", "reply", "原始邮件", "原始郵件", "元のメッセージ")
+_ORIGINAL_HINT = WordHint(
+    *_FORWARD_WORDS,
+    "origin",
+    "ursprüngliche",
+    "oorspronkelijk",
+    "opprinnelig",
+    "oprindelig",
+    "oryginalna",
+    "исходное",
+    "původní",
+    "reply",
+    "原始邮件",
+    "原始郵件",
+    "元のメッセージ",
+)
 _DIGIT = re.compile(r"\d")
 
 # "On Mon, Feb 1, 2016 at 6:32 PM, Jeff <a@b.org>\nwrote:" — clients wrap the attribution; join it first.
@@ -49,7 +103,8 @@ ATTRIBUTION_JOIN = re.compile(
     rf"(?:{_WROTE})(?:[ \t][^\n]{{0,150}})?(?:\n[ \t>]*[^\n]{{0,80}})?[:：]"
     rf"|[^\n]{{0,150}}\b{_VERB_THEN_DATE}[^\n]{{0,100}}(?:\n[^\n]{{0,100}})?[:：]"
     rf"|\d{{4}}[-/]\d{{1,2}}[-/]\d{{1,2}}\s[^\n]{{0,150}}<\n[^\n]{{0,100}}>:)[ \t]*$",
-    re.MULTILINE | re.IGNORECASE)
+    re.MULTILINE | re.IGNORECASE,
+)
 
 
 def needs_join(text: str) -> bool:
@@ -67,7 +122,8 @@ _ATTRIBUTION = re.compile(
     rf"|\d{{4}}[-/]\d{{1,2}}[-/]\d{{1,2}}\s+(?:\d{{1,2}}:\d{{2}}.*|.*<[^>\s]+@[^>\s]+>:?)"
     rf"|.{{0,100}}\d{{1,2}}:\d{{2}}.{{0,100}}<[^>\s]+@[^>\s]+>\s*[:：]"
     rf"|On\s+(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|\d).{{0,60}}\d{{1,2}}:\d{{2}}.{{0,80}})[\s*_-]*$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _ORIGINAL = re.compile(
     r"^[\s>*_]*(?:-{2,}|_{2,}|={2,})?\s*[*_]*(?:Original\s+Message|Ursprüngliche\s+Nachricht|Message\s+d'origine|"
     r"Mensaje\s+original|Messaggio\s+originale|Mensagem\s+original|Oorspronkelijk\s+bericht|Originalmeddelande|"
@@ -76,7 +132,8 @@ _ORIGINAL = re.compile(
     r"Begin\s+forwarded\s+message|Anfang\s+der\s+weitergeleiteten\s+Nachricht|Début\s+du\s+message\s+réexpédié|"
     r"Inizio\s+messaggio\s+inoltrato|Переслан\w*\s+сообщение|Reply\s+message|原始邮件|原始郵件|転送メッセージ|元のメッセージ)"
     r"\s*:?\s*(?:-{2,}|_{2,}|={2,})?[*_]*\s*$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # The forward markers among those: what follows is content the sender passes on, not history.
 FORWARD_MARKER = re.compile(
     r"^[\s>*_]*(?:-{2,}|_{2,}|={2,})?\s*[*_]*(?:Forwarded\s+message|Weitergeleitete\s+Nachricht|"
@@ -84,16 +141,21 @@ FORWARD_MARKER = re.compile(
     r"Anfang\s+der\s+weitergeleiteten\s+Nachricht|Début\s+du\s+message\s+réexpédié|Inizio\s+messaggio\s+inoltrato|"
     r"Messaggio\s+inoltrato|Mensagem\s+encaminhada|Vidarebefordrat\s+meddelande|Videresendt\s+meddelelse|"
     r"Przekazana\s+wiadomość|Переслан\w*\s+сообщение|転送メッセージ)\s*:?\s*(?:-{2,}|_{2,}|={2,})?[*_]*\s*$",
-    re.IGNORECASE | re.MULTILINE)
-_HEADER_NAMES = (r"From|Sent|To|Cc|Bcc|Subject|Date|Reply-To|Von|Gesendet|An|Betreff|Datum|Kopie|De|Envoyé|À|A|Objet|"
-                 r"Cc|Para|Enviado|Asunto|Assunto|Fecha|Data|Da|Inviato|Oggetto|Van|Verzonden|Aan|Onderwerp|Från|"
-                 r"Skickat|Till|Ämne|Kopia|Fra|Sendt|Til|Emne|Od|Wysłano|Do|Temat|DW|"
-                 r"От|Отправлено|Кому|Копия|Тема|Дата|"
-                 r"Відправлено|Від|Komu|Předmět|Odesláno|差出人|送信日時|宛先|件名|日付|发件人|发送时间|收件人|主题|抄送|寄件者|"
-                 r"傳送時間|收件者|主旨|日期|時間")
+    re.IGNORECASE | re.MULTILINE,
+)
+_HEADER_NAMES = (
+    r"From|Sent|To|Cc|Bcc|Subject|Date|Reply-To|Von|Gesendet|An|Betreff|Datum|Kopie|De|Envoyé|À|A|Objet|"
+    r"Cc|Para|Enviado|Asunto|Assunto|Fecha|Data|Da|Inviato|Oggetto|Van|Verzonden|Aan|Onderwerp|Från|"
+    r"Skickat|Till|Ämne|Kopia|Fra|Sendt|Til|Emne|Od|Wysłano|Do|Temat|DW|"
+    r"От|Отправлено|Кому|Копия|Тема|Дата|"
+    r"Відправлено|Від|Komu|Předmět|Odesláno|差出人|送信日時|宛先|件名|日付|发件人|发送时间|收件人|主题|抄送|寄件者|"
+    r"傳送時間|收件者|主旨|日期|時間"
+)
 _HEADER = re.compile(rf"^[\s>]*[*_]{{0,2}}(?:{_HEADER_NAMES})[*_]{{0,2}}\s?[:：][*_]{{0,2}}(?:\s|$)", re.IGNORECASE)
 _DELIMITER = re.compile(r"^\s*(?:-- ?|[-_=+~#*ᐧ—]{3,}|[ᐧ]|(?:[-_=~*—]+[ \t]+){2,}[-_=~*—]+)\s*$")
-FROM_HEADER = re.compile(r"^[\s>]*[*_]{0,2}(?:From|Von|De|Van|Från|Fra|Od|Da|От|Від|差出人|发件人|寄件者)[*_]{0,2}\s?[:：]", re.I)
+FROM_HEADER = re.compile(
+    r"^[\s>]*[*_]{0,2}(?:From|Von|De|Van|Från|Fra|Od|Da|От|Від|差出人|发件人|寄件者)[*_]{0,2}\s?[:：]", re.I
+)
 _MOBILE = re.compile(
     r"^\s*[(<\[]*\s*(?:"
     r"sent (?:from|with|via|using|by) (?:my )?[^,;:<]{1,60}?(?:<[^>]*>)?(?:[,.]?\s+please excuse.*)?|"
@@ -104,23 +166,26 @@ _MOBILE = re.compile(
     r"inviato da(?:l mio)? .*|verzonden (?:met|vanaf|van) (?:mijn )?.*|skickat från min .*|sendt fra min .*|"
     r"wysłane z (?:mojego )?.*|отправлено с (?:моего )?.*|從我的 .* 傳送|从我的.*发送|.*から送信"
     r")\s*[)>\]]*\s*$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # Header names that carry the date of a quoted mail: with a From line they make a real header block.
 _DATE_HEADER = re.compile(
     r"^[\s>]*[*_]{0,2}(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado|Fecha|Data|Inviato|Verzonden|Skickat|Sendt|"
-    r"Wysłano|Отправлено|Дата|Відправлено|Odesláno|送信日時|日付|发送时间|傳送時間|日期|時間)[*_]{0,2}\s?[:：]", re.I)
+    r"Wysłano|Отправлено|Дата|Відправлено|Odesláno|送信日時|日付|发送时间|傳送時間|日期|時間)[*_]{0,2}\s?[:：]",
+    re.I,
+)
 # What a client's attribution carries and a sentence of the tenant rarely does: an address, a time, a date.
 _ATTRIBUTION_EVIDENCE = re.compile(r"@|\d{1,2}:\d{2}|\d{4}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|年")
 _SIGNATURE_DASHES = re.compile(r"^--\s?$")  # RFC 3676 "-- ": a signature follows, whatever it looks like
 
 
 def is_original_marker(line: str) -> bool:
-    """"-----Original Message-----", "Begin forwarded message:" and their translations."""
+    """ "-----Original Message-----", "Begin forwarded message:" and their translations."""
     return _ORIGINAL_HINT(line) and bool(_ORIGINAL.match(line))
 
 
 def is_attribution(line: str) -> bool:
-    """"On Mon, … Jeff <a@b.org> wrote:" and the like: every alternative needs a verb or a digit."""
+    """ "On Mon, … Jeff <a@b.org> wrote:" and the like: every alternative needs a verb or a digit."""
     return (WROTE_HINT(line) or bool(_DIGIT.search(line))) and bool(_ATTRIBUTION.match(line))
 
 

@@ -14,9 +14,17 @@ from __future__ import annotations
 import re
 
 from intake.channels.email.html import html_to_text, strip_html_quotes
-from intake.channels.email.quote_patterns import (ATTRIBUTION_JOIN, FORWARD_HINT, FORWARD_MARKER, FROM_HEADER,
-                                                  classify_lines, is_bare_attribution, is_header_block,
-                                                  is_signature_dashes, needs_join)
+from intake.channels.email.quote_patterns import (
+    ATTRIBUTION_JOIN,
+    FORWARD_HINT,
+    FORWARD_MARKER,
+    FROM_HEADER,
+    classify_lines,
+    is_bare_attribution,
+    is_header_block,
+    is_signature_dashes,
+    needs_join,
+)
 
 # Line labels: t text, e empty, q quote, b attribution / original-message marker, h header line,
 # d delimiter (signature or separator), s mobile signature.
@@ -26,8 +34,9 @@ _SIGNATURE_LINES = 6  # more lines are a signature only when none reads as a sen
 _SENTENCE_END = re.compile(r"\w[.!?]$")  # …but a line ending a sentence is more likely the tenant writing
 
 
-def extract_new_text(text: str, html: str | None = None, *, keep_signature: bool = False,
-                     keep_forwarded: bool = False) -> str:
+def extract_new_text(
+    text: str, html: str | None = None, *, keep_signature: bool = False, keep_forwarded: bool = False
+) -> str:
     """The new text of a reply (quotes and signature removed); the full text when nothing else is left.
 
     `keep_forwarded`: an inline-forwarded mail ("---------- Forwarded message ---------") is kept below the
@@ -38,11 +47,11 @@ def extract_new_text(text: str, html: str | None = None, *, keep_signature: bool
         text = html_to_text(html)
     if keep_forwarded:
         marker = FORWARD_MARKER.search(text) if FORWARD_HINT(text) else None
-        before = text[:marker.start()] if marker else ""
+        before = text[: marker.start()] if marker else ""
         # only a forward written by this sender: not one buried in the quoted history of a reply
         if before.strip() and not any(label in "bq" for label in classify_lines(before.split("\n"))):
-            own = extract_new_text(text[:marker.start()], None, keep_signature=keep_signature)
-            return f"{own}\n\n{text[marker.start():].strip()}"
+            own = extract_new_text(text[: marker.start()], None, keep_signature=keep_signature)
+            return f"{own}\n\n{text[marker.start() :].strip()}"
     if html:  # an explicit quote container (blockquote, gmail_quote, divRplyFwdMsg…) beats text heuristics
         trimmed_html = strip_html_quotes(html)
         if trimmed_html and trimmed_html.strip():
@@ -84,7 +93,7 @@ def _confirm_attributions(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
     confirmed = list(rows)
     for index, (label, line) in enumerate(rows):
         if label == "b" and is_bare_attribution(line):
-            following = _pattern(rows[index + 1:]).lstrip("e")
+            following = _pattern(rows[index + 1 :]).lstrip("e")
             if not following.startswith("q"):
                 confirmed[index] = ("t", line)
     return confirmed
@@ -106,7 +115,7 @@ def _cut_at_delimiter(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def _is_cut_below(rows: list[tuple[str, str]], index: int) -> bool:
     if is_signature_dashes(rows[index][1]):
         return True
-    below = rows[index + 1:]
+    below = rows[index + 1 :]
     if re.search(r"[qbs]", _pattern(below)) or is_header_block([line for label, line in below if label == "h"]):
         return True
     lines = [line.strip() for label, line in below if label == "t" and re.search(r"\w", line)]
@@ -119,7 +128,7 @@ def _bottom_posted(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """An attribution and its quote on top, the answer below: keep the answer."""
     match = re.fullmatch(r"([eh]*b[bqeh]*)(t[te]*)", _pattern(rows))
     if match and "q" in match.group(1):
-        return rows[match.start(2):]
+        return rows[match.start(2) :]
     return rows
 
 
@@ -131,7 +140,7 @@ def _cut_at_attribution(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
     if not match:
         return rows
     at = match.end() - 1
-    rest = pattern[at + 1:]
+    rest = pattern[at + 1 :]
     own_after = re.fullmatch(r"[qbeh]*q[qbeh]*([te]*)", rest)
     if "q" not in rest or (own_after and own_after.group(1).count("t") <= _MAX_TEXT_AFTER_QUOTE):
         return rows[:at]
@@ -143,7 +152,7 @@ def _drop_trailing_quote(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
     pattern = _pattern(rows)
     match = re.search(r"[ts][es]*([qbes]*q[qbes]*)$", pattern)
     if match:
-        return rows[:match.start(1)]
+        return rows[: match.start(1)]
     return rows
 
 
@@ -157,15 +166,21 @@ def _cut_at_header_block(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
     joined = "".join(pattern)
     blocks = [m for m in re.finditer(r"h{3,}", joined) if is_header_block(_lines(rows, m.start(), m.end()))]
     for block in blocks:  # only a block naming sender and date is a quoted mail; a typed To/Subject stays
-        if re.search(r"t[eq]*$", joined[:block.start()]):
-            return rows[:block.start()]
+        if re.search(r"t[eq]*$", joined[: block.start()]):
+            return rows[: block.start()]
     # Lotus Notes / mobile clients: "Von: Name <a@b>" with one more header line close below it
     for index, (label, line) in enumerate(rows):
-        if label == "h" and "t" in joined[:index] and "@" in line and FROM_HEADER.match(line) \
-                and "h" in joined[index + 1:index + 6] and is_header_block(_lines(rows, index, index + 6)):
+        if (
+            label == "h"
+            and "t" in joined[:index]
+            and "@" in line
+            and FROM_HEADER.match(line)
+            and "h" in joined[index + 1 : index + 6]
+            and is_header_block(_lines(rows, index, index + 6))
+        ):
             return rows[:index]
     for block in reversed(blocks):
-        del rows[block.start():block.end()]
+        del rows[block.start() : block.end()]
     return rows
 
 

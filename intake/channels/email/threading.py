@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from datetime import datetime, timedelta, timezone
 
 from rapidfuzz import fuzz
 
@@ -22,13 +22,21 @@ _PREFIX = re.compile(
     r"^\s*(?:(?:re|aw|antw|antwort|fwd?|wg|sv|vs|tr|rv|ref|odp|res|enc|vá|r|atb|vl|回复|答复|转发|回覆|轉寄|返信|転送)"
     r"\s*(?:\[\d+\]|\(\d+\))?\s*[:：]|\[(?:EML|WA|QC|INT)-\d{6}\]|\[?ticket#?\s*\d+\]?:?"
     r"|\*?(?:external|extern)\*?:?)\s*",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _OPEN_WINDOW = timedelta(days=30)  # a participant's same-subject mail joins within this much of the last activity
 _STALE = timedelta(days=180)
 SIMILAR_SUBJECT = 80  # rapidfuzz ratio from which two normalised subjects are "the same subject"
 _CLOSED = {"closed", "resolved", "merged", "spam"}
-WEIGHTS = {"in-reply-to": 1.0, "references": 0.8, "ticket-reference": 0.7, "participant": 0.2,
-           "subject": 0.3, "unit": 0.1, "recent": 0.1}
+WEIGHTS = {
+    "in-reply-to": 1.0,
+    "references": 0.8,
+    "ticket-reference": 0.7,
+    "participant": 0.2,
+    "subject": 0.3,
+    "unit": 0.1,
+    "recent": 0.1,
+}
 
 
 @dataclass
@@ -64,14 +72,19 @@ def is_similar_subject(ours: str | None, theirs: str | None) -> bool:
     return subject_similarity(ours, theirs) >= SIMILAR_SUBJECT
 
 
-def score_email_thread(message: InboundMessage, candidates: list[ThreadCandidate], our_marker: str,
-                       now: datetime | None = None, homes: set[tuple[str, str]] | None = None) -> ThreadMatch:
+def score_email_thread(
+    message: InboundMessage,
+    candidates: list[ThreadCandidate],
+    our_marker: str,
+    now: datetime | None = None,
+    homes: set[tuple[str, str]] | None = None,
+) -> ThreadMatch:
     """The ticket this mail joins (sure), may follow up (not sure), or none; with the deciding signal.
 
     `homes` are the sender's registered (property, unit) tenancies: a ticket about one of them is the unit
     signal; a stranger's same subject about another tenant's unit is that tenant's own problem, not a follow-up.
     """
-    now = now or message.received_at or datetime.now(timezone.utc)
+    now = now or message.received_at or datetime.now(UTC)
     homes = homes or set()
     scored = [_score(message, candidate, our_marker, now, homes) for candidate in candidates]
     scored = [s for s in scored if s.signals]
@@ -81,8 +94,9 @@ def score_email_thread(message: InboundMessage, candidates: list[ThreadCandidate
     signal, sure = _decide(best, message, now, homes)
     if signal is None:
         return ThreadMatch(score=best.total, evidence=best.evidence + ["not enough to call it a follow-up"])
-    return ThreadMatch(ticket_number=best.candidate.ticket_number, sure=sure, signal=signal, score=best.total,
-                       evidence=best.evidence)
+    return ThreadMatch(
+        ticket_number=best.candidate.ticket_number, sure=sure, signal=signal, score=best.total, evidence=best.evidence
+    )
 
 
 def _ids(values: list[str]) -> set[str]:
@@ -98,8 +112,9 @@ def _ours_for(ticket_number: str, message: InboundMessage, marker: str) -> set[s
     return {mid for mid in _ids(message.thread.in_reply_to + message.thread.references) if mid.startswith(prefix)}
 
 
-def _score(message: InboundMessage, candidate: ThreadCandidate, marker: str, now: datetime,
-           homes: set[tuple[str, str]]) -> _Score:
+def _score(
+    message: InboundMessage, candidate: ThreadCandidate, marker: str, now: datetime, homes: set[tuple[str, str]]
+) -> _Score:
     score = _Score(candidate)
     known = _ids(candidate.message_ids) | _ours_for(candidate.ticket_number, message, marker)
 
@@ -146,8 +161,9 @@ def _is_home(candidate: ThreadCandidate, homes: set[tuple[str, str]]) -> bool:
     return any(unit == home_unit.lower() and candidate.property_id in (None, prop) for prop, home_unit in homes)
 
 
-def _decide(best: _Score, message: InboundMessage, now: datetime,
-            homes: set[tuple[str, str]]) -> tuple[str | None, bool]:
+def _decide(
+    best: _Score, message: InboundMessage, now: datetime, homes: set[tuple[str, str]]
+) -> tuple[str | None, bool]:
     """(deciding signal, sure). Message-ID links and our reference decide alone; a participant with the same
     subject on a recent open ticket is sure (the mailbox was CC'd halfway, or the client dropped References);
     anything weaker is at most a probable follow-up, and a stranger's matching subject is never a join."""

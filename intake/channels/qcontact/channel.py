@@ -7,7 +7,7 @@ The field mapping decides where each value comes from. QContact's own ticket num
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from intake.channels.base import ParseError, RawRecord
 from intake.channels.chat import normalize_phone
@@ -43,13 +43,20 @@ def record_to_message(raw: RawRecord, kind: str, record: dict, mapping: QContact
     contact_id = pick_text(record, fields.contact_id)
     sender = phone or (email.strip().lower() if email else None) or (f"qcontact:{contact_id}" if contact_id else None)
     if sender is None:
-        raise ParseError(f"QContact {kind} {pick_text(record, fields.id)} names no sender "
-                         f"(looked at: {', '.join(fields.phone + fields.email + fields.contact_id)})")
+        raise ParseError(
+            f"QContact {kind} {pick_text(record, fields.id)} names no sender "
+            f"(looked at: {', '.join(fields.phone + fields.email + fields.contact_id)})"
+        )
     case_id = pick_text(record, fields.case_id) if kind == "interaction" else pick_text(record, fields.id)
     ticket_id = pick_text(record, fields.ticket_id)
     text = pick_text(record, fields.text) or ""
-    extra = {"type": kind, "qcontact_id": pick_text(record, fields.id), "case_id": case_id,
-             "status": pick_text(record, fields.status), "source_channel": pick_text(record, fields.source_channel)}
+    extra = {
+        "type": kind,
+        "qcontact_id": pick_text(record, fields.id),
+        "case_id": case_id,
+        "status": pick_text(record, fields.status),
+        "source_channel": pick_text(record, fields.source_channel),
+    }
     if phone and email:
         extra["email"] = email
     return InboundMessage(
@@ -74,11 +81,11 @@ def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromtimestamp(float(value), tz=timezone.utc)
+        return datetime.fromtimestamp(float(value), tz=UTC)
     except ValueError:
         pass
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -34,16 +34,20 @@ class QContactClient:
         self.base_url = settings.base_url.rstrip("/") + "/"
         self.tokens: dict[str, str] = {}
         if settings.uid and settings.access_token and settings.client:
-            self.tokens = {"uid": settings.uid, "access-token": settings.access_token.get_secret_value(),
-                           "client": settings.client.get_secret_value()}
+            self.tokens = {
+                "uid": settings.uid,
+                "access-token": settings.access_token.get_secret_value(),
+                "client": settings.client.get_secret_value(),
+            }
 
     async def sign_in(self) -> None:
         """Exchange email and password for devise tokens (kept on the client, never logged)."""
         if not self.settings.email or not self.settings.password:
             raise QContactError("QContact sign-in needs qcontact.email and qcontact.password")
         body = {"email": self.settings.email, "password": self.settings.password.get_secret_value()}
-        async with self.http.post(self.base_url + self.mapping.api.sign_in_path, json=body,
-                                  timeout=self._timeout()) as response:
+        async with self.http.post(
+            self.base_url + self.mapping.api.sign_in_path, json=body, timeout=self._timeout()
+        ) as response:
             if response.status != 200:
                 raise QContactError(f"sign-in refused: HTTP {response.status}")
             tokens = {name: response.headers.get(name) for name in _TOKEN_HEADERS}
@@ -74,8 +78,9 @@ class QContactClient:
         if not self.tokens and self.settings.email:
             await self.sign_in()
         for attempt in (1, 2):
-            async with self.http.request(method, self.base_url + path, headers=self._headers(),
-                                         timeout=self._timeout(), **kwargs) as response:
+            async with self.http.request(
+                method, self.base_url + path, headers=self._headers(), timeout=self._timeout(), **kwargs
+            ) as response:
                 if response.status == 401 and attempt == 1 and self.settings.email:
                     log.info("qcontact %s %s: token refused, signing in again", method, path)
                     await self.sign_in()

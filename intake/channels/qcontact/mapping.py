@@ -121,7 +121,9 @@ def pick(record: Any, paths: list[str]) -> Any:
             parts = {name: lookup(record, name) for name in _TEMPLATE_PART.findall(path)}
             if not any(v not in (None, "") for v in parts.values()):
                 continue
-            text = _TEMPLATE_PART.sub(lambda m: "" if parts[m.group(1)] is None else str(parts[m.group(1)]), path)
+            text = _TEMPLATE_PART.sub(
+                lambda m, parts=parts: "" if parts[m.group(1)] is None else str(parts[m.group(1)]), path
+            )
             value = " ".join(text.split())
         else:
             value = lookup(record, path)

@@ -14,8 +14,9 @@ from intake.pipeline.clean import has_control_characters
 PROVIDER = "qcontact"
 
 
-def read_qcontact_payload(raw: bytes, mapping: QContactMapping, source: str = "webhook:qcontact",
-                          max_depth: int = DEFAULT_JSON_MAX_DEPTH) -> Split:
+def read_qcontact_payload(
+    raw: bytes, mapping: QContactMapping, source: str = "webhook:qcontact", max_depth: int = DEFAULT_JSON_MAX_DEPTH
+) -> Split:
     """Items, rejected items and ignored events of one body (webhook, or a saved page of cases).
 
     Raises PayloadError when the body holds no case, interaction or page of cases.
@@ -70,23 +71,47 @@ def _add(split: Split, kind: str, record: dict, mapping: QContactMapping, event:
         split.rejected.append(Rejected(None, f"{kind} id contains a control character", envelope))
         return
     if len(record_id) > 900:  # the dedupe key: cut short, two long ids would collide as "duplicates"
-        split.rejected.append(Rejected(None, f"{kind} id is too long ({len(record_id)} characters, 900 at most)",
-                                       envelope))
+        split.rejected.append(
+            Rejected(None, f"{kind} id is too long ({len(record_id)} characters, 900 at most)", envelope)
+        )
         return
     if kind == "interaction" and not _is_scalar_id(pick(record, fields.case_id)):
-        split.rejected.append(Rejected(None, f"interaction {record_id} has no case id (a string or an integer; "
-                                             f"looked at: {', '.join(fields.case_id)})", envelope))
+        split.rejected.append(
+            Rejected(
+                None,
+                f"interaction {record_id} has no case id (a string or an integer; "
+                f"looked at: {', '.join(fields.case_id)})",
+                envelope,
+            )
+        )
         return
     problem = _text_field_problem(record, fields)
     if problem:
         split.rejected.append(Rejected(None, f"{kind} {record_id}: {problem}", envelope))
         return
-    split.items.append(RawInput(channel=ChannelName.QCONTACT, channel_id=f"{kind}:{record_id}",
-                                payload=envelope, content_type="application/json", source=source))
+    split.items.append(
+        RawInput(
+            channel=ChannelName.QCONTACT,
+            channel_id=f"{kind}:{record_id}",
+            payload=envelope,
+            content_type="application/json",
+            source=source,
+        )
+    )
 
 
-_TEXT_FIELDS = ("ticket_id", "subject", "text", "status", "phone", "email", "contact_id", "name", "created_at",
-                "source_channel")
+_TEXT_FIELDS = (
+    "ticket_id",
+    "subject",
+    "text",
+    "status",
+    "phone",
+    "email",
+    "contact_id",
+    "name",
+    "created_at",
+    "source_channel",
+)
 
 
 def _text_field_problem(record: dict, fields) -> str | None:

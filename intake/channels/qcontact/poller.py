@@ -83,10 +83,18 @@ async def poll_once(settings: Settings, db, http: aiohttp.ClientSession, *, enqu
         await asyncio.to_thread(_write_cursor, db, newest)
         result.cursor = newest
     elif not ordered:
-        log.warning("qcontact poll: cases came unsorted and the pass stopped after %d pages; cursor kept at %s",
-                    result.pages, result.cursor)
-    log.info("qcontact poll: %d cases fetched, %d new, %d duplicates, %d quarantined",
-             result.fetched, result.accepted, result.duplicates, result.quarantined)
+        log.warning(
+            "qcontact poll: cases came unsorted and the pass stopped after %d pages; cursor kept at %s",
+            result.pages,
+            result.cursor,
+        )
+    log.info(
+        "qcontact poll: %d cases fetched, %d new, %d duplicates, %d quarantined",
+        result.fetched,
+        result.accepted,
+        result.duplicates,
+        result.quarantined,
+    )
     return result
 
 
@@ -137,8 +145,13 @@ def _rejected_input(payload: bytes) -> RawInput:
     import hashlib
 
     digest = hashlib.sha256(payload).hexdigest()[:40]
-    return RawInput(channel=ChannelName.QCONTACT, channel_id=f"rejected:{digest}", payload=payload,
-                    content_type="application/json", source="poller:qcontact")
+    return RawInput(
+        channel=ChannelName.QCONTACT,
+        channel_id=f"rejected:{digest}",
+        payload=payload,
+        content_type="application/json",
+        source="poller:qcontact",
+    )
 
 
 def _newest(cases: list, field: str, current: str | None) -> str | None:

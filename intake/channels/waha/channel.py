@@ -7,7 +7,7 @@ and fetched later with the WAHA API key. Acks of our own messages become deliver
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from intake.channels.base import ParseError, RawRecord
 from intake.channels.chat import normalize_phone
@@ -16,9 +16,20 @@ from intake.config import Settings
 from intake.models import AttachmentRef, ChannelName, DeliveryReport, InboundMessage, ThreadHints
 
 # WAHA's ackName values, in our delivery vocabulary.
-ACK_STATUS = {"ERROR": "failed", "PENDING": "pending", "SERVER": "sent", "DEVICE": "delivered", "READ": "read",
-              "PLAYED": "played", "-1": "failed", "0": "pending", "1": "sent", "2": "delivered", "3": "read",
-              "4": "played"}
+ACK_STATUS = {
+    "ERROR": "failed",
+    "PENDING": "pending",
+    "SERVER": "sent",
+    "DEVICE": "delivered",
+    "READ": "read",
+    "PLAYED": "played",
+    "-1": "failed",
+    "0": "pending",
+    "1": "sent",
+    "2": "delivered",
+    "3": "read",
+    "4": "played",
+}
 
 
 class WahaChannel:
@@ -47,10 +58,14 @@ class WahaChannel:
         reply_to = (payload.get("replyTo") or {}).get("id")
         media = payload.get("media")
         if isinstance(media, dict) and media.get("url"):
-            attachments.append(AttachmentRef(
-                name=media.get("filename") or media["url"].rsplit("/", 1)[-1],
-                content_type=media.get("mimetype") or "application/octet-stream",
-                media_id=media["url"], note="not fetched yet"))
+            attachments.append(
+                AttachmentRef(
+                    name=media.get("filename") or media["url"].rsplit("/", 1)[-1],
+                    content_type=media.get("mimetype") or "application/octet-stream",
+                    media_id=media["url"],
+                    note="not fetched yet",
+                )
+            )
         elif payload.get("hasMedia"):
             extra["media_missing"] = (media or {}).get("error") or "WAHA did not download the media"
         if isinstance(payload.get("location"), dict):
@@ -70,24 +85,43 @@ class WahaChannel:
             extra["group"] = chat
         name = payload.get("notifyName") or (payload.get("_data") or {}).get("notifyName")
         return InboundMessage(
-            channel=ChannelName.WAHA, channel_message_id=raw.channel_id, raw_id=raw.id, sender=sender,
-            sender_name=name, text=text, full_text=text, attachments=attachments,
+            channel=ChannelName.WAHA,
+            channel_message_id=raw.channel_id,
+            raw_id=raw.id,
+            sender=sender,
+            sender_name=name,
+            text=text,
+            full_text=text,
+            attachments=attachments,
             thread=ThreadHints(message_id=payload.get("id"), conversation_id=sender, reply_to_channel_id=reply_to),
-            received_at=raw.received_at, sent_at=_timestamp(payload.get("timestamp")), auto=auto, extra=extra)
+            received_at=raw.received_at,
+            sent_at=_timestamp(payload.get("timestamp")),
+            auto=auto,
+            extra=extra,
+        )
 
 
 def _parse_ack(raw: RawRecord, envelope: dict, payload: dict, region: str) -> InboundMessage:
     name = str(payload.get("ackName") or payload.get("ack"))
     chat = str(payload.get("from") or "")
-    recipient = normalize_phone(payload.get("participant") if chat.endswith("@g.us") else chat, region,
-                                international=True)
+    recipient = normalize_phone(
+        payload.get("participant") if chat.endswith("@g.us") else chat, region, international=True
+    )
     me = normalize_phone((envelope.get("me") or {}).get("id"), region, international=True)
     return InboundMessage(
-        channel=ChannelName.WAHA, channel_message_id=raw.channel_id, raw_id=raw.id, sender=me or "waha",
+        channel=ChannelName.WAHA,
+        channel_message_id=raw.channel_id,
+        raw_id=raw.id,
+        sender=me or "waha",
         received_at=raw.received_at,
-        delivery_report=DeliveryReport(ref_id=payload["id"], status=ACK_STATUS.get(name.upper(), name.lower()),
-                                       recipient=recipient, reason=name if name.upper() == "ERROR" else None),
-        extra={"type": "ack", "ack": payload.get("ack"), "ack_name": payload.get("ackName")})
+        delivery_report=DeliveryReport(
+            ref_id=payload["id"],
+            status=ACK_STATUS.get(name.upper(), name.lower()),
+            recipient=recipient,
+            reason=name if name.upper() == "ERROR" else None,
+        ),
+        extra={"type": "ack", "ack": payload.get("ack"), "ack_name": payload.get("ackName")},
+    )
 
 
 def _timestamp(value: object) -> datetime | None:
@@ -97,4 +131,4 @@ def _timestamp(value: object) -> datetime | None:
         return None
     if seconds > 1e11:  # WAHA's envelope uses milliseconds, the message payload seconds
         seconds /= 1000
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(seconds, tz=UTC)

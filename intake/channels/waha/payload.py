@@ -7,8 +7,15 @@ WAHA posts one event per request. `message` / `message.any` (incoming only: our 
 
 from __future__ import annotations
 
-from intake.channels.chat import (DEFAULT_JSON_MAX_DEPTH, PayloadError, Rejected, Split, envelope_bytes,
-                                  load_json_object, type_problem)
+from intake.channels.chat import (
+    DEFAULT_JSON_MAX_DEPTH,
+    PayloadError,
+    Rejected,
+    Split,
+    envelope_bytes,
+    load_json_object,
+    type_problem,
+)
 from intake.models import ChannelName, RawInput
 from intake.pipeline.clean import has_control_characters
 
@@ -42,8 +49,14 @@ def read_waha_payload(raw: bytes, source: str = "webhook:waha", max_depth: int =
         raise PayloadError(f"event {event!r}: field 'me' must be an object")
     if type_problem(body.get("me"), {"id": str}, "me"):
         raise PayloadError(f"event {event!r}: {type_problem(body['me'], {'id': str}, 'me')}")
-    envelope = {"provider": PROVIDER, "event": event, "session": body.get("session"), "engine": body.get("engine"),
-                "me": body.get("me"), "payload": payload}
+    envelope = {
+        "provider": PROVIDER,
+        "event": event,
+        "session": body.get("session"),
+        "engine": body.get("engine"),
+        "me": body.get("me"),
+        "payload": payload,
+    }
     message_id = payload.get("id")
     if not isinstance(message_id, str) or not message_id or len(message_id) > 900:
         split.rejected.append(Rejected(None, f"event {event!r}: missing field 'payload.id'", envelope_bytes(envelope)))
@@ -65,15 +78,28 @@ def read_waha_payload(raw: bytes, source: str = "webhook:waha", max_depth: int =
         channel_id = f"edit:{message_id}" if event == "message.edited" else message_id
         sender = payload.get("participant") if str(payload.get("from", "")).endswith("@g.us") else payload.get("from")
         if not sender:
-            split.rejected.append(Rejected(message_id, f"event {event!r}: missing field 'payload.from'",
-                                           envelope_bytes(envelope)))
+            split.rejected.append(
+                Rejected(message_id, f"event {event!r}: missing field 'payload.from'", envelope_bytes(envelope))
+            )
             return split
     if has_control_characters(channel_id):  # the dedupe key: refused (422, kept), an escaped key would match nothing
-        split.rejected.append(Rejected(None, f"event {event!r}: field 'payload.id' or 'payload.ackName' contains a "
-                                             "control character", envelope_bytes(envelope)))
+        split.rejected.append(
+            Rejected(
+                None,
+                f"event {event!r}: field 'payload.id' or 'payload.ackName' contains a control character",
+                envelope_bytes(envelope),
+            )
+        )
         return split
-    split.items.append(RawInput(channel=ChannelName.WAHA, channel_id=channel_id, payload=envelope_bytes(envelope),
-                                content_type="application/json", source=source))
+    split.items.append(
+        RawInput(
+            channel=ChannelName.WAHA,
+            channel_id=channel_id,
+            payload=envelope_bytes(envelope),
+            content_type="application/json",
+            source=source,
+        )
+    )
     return split
 
 
@@ -83,9 +109,14 @@ _STRINGS = ("from", "to", "participant", "body", "notifyName", "editedMessageId"
 
 # Inside the objects: the fields the worker (channel.py) reads from them.
 _NUMBER = (int, float, str)
-_INNER = {"media": {"url": str, "filename": str, "mimetype": str}, "replyTo": {"id": str},
-          "location": {"latitude": _NUMBER, "longitude": _NUMBER, "description": str},
-          "reaction": {"text": str, "messageId": str}, "_data": {"notifyName": str}, "timestamp": _NUMBER}
+_INNER = {
+    "media": {"url": str, "filename": str, "mimetype": str},
+    "replyTo": {"id": str},
+    "location": {"latitude": _NUMBER, "longitude": _NUMBER, "description": str},
+    "reaction": {"text": str, "messageId": str},
+    "_data": {"notifyName": str},
+    "timestamp": _NUMBER,
+}
 
 
 def _shape_problem(payload: dict) -> str | None:

@@ -8,7 +8,7 @@ the media downloader; statuses become `delivery_report`s about our outbound mess
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from intake.channels.base import ParseError, RawRecord
 from intake.channels.chat import normalize_phone
@@ -17,8 +17,16 @@ from intake.media import FAILED_PREFIX
 from intake.models import AttachmentRef, ChannelName, DeliveryReport, InboundMessage, ThreadHints
 
 MEDIA_TYPES = ("image", "document", "audio", "video", "sticker")
-_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "video/mp4": "mp4",
-               "audio/ogg": "ogg", "audio/mpeg": "mp3", "audio/aac": "aac", "application/pdf": "pdf"}
+_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "video/mp4": "mp4",
+    "audio/ogg": "ogg",
+    "audio/mpeg": "mp3",
+    "audio/aac": "aac",
+    "application/pdf": "pdf",
+}
 
 
 class WhatsAppChannel:
@@ -61,8 +69,11 @@ class WhatsAppChannel:
             text=text,
             full_text=text,
             attachments=content.get("attachments", []),
-            thread=ThreadHints(message_id=message["id"], conversation_id=sender,
-                               reply_to_channel_id=content.get("reply_to") or context.get("id")),
+            thread=ThreadHints(
+                message_id=message["id"],
+                conversation_id=sender,
+                reply_to_channel_id=content.get("reply_to") or context.get("id"),
+            ),
             received_at=raw.received_at,
             sent_at=_timestamp(message.get("timestamp")),
             auto=content.get("auto"),
@@ -88,12 +99,16 @@ def describe_content(message: dict, value_errors: list | None = None) -> dict:
         return {"text": body.get("text", ""), "extra": {"button_payload": body.get("payload")}}
     if kind == "reaction":
         emoji = body.get("emoji") or ""
-        return {"text": f"Reacted {emoji} to a message" if emoji else "",
-                "auto": None if emoji else "reaction-removed", "reply_to": body.get("message_id"),
-                "extra": {"reaction": emoji or None}}
+        return {
+            "text": f"Reacted {emoji} to a message" if emoji else "",
+            "auto": None if emoji else "reaction-removed",
+            "reply_to": body.get("message_id"),
+            "extra": {"reaction": emoji or None},
+        }
     if kind == "order":
-        items = ", ".join(f"{i.get('quantity')} × {i.get('product_retailer_id')}"
-                          for i in body.get("product_items", []))
+        items = ", ".join(
+            f"{i.get('quantity')} × {i.get('product_retailer_id')}" for i in body.get("product_items", [])
+        )
         return {"text": f"Order: {items}. {body.get('text') or ''}".strip(), "extra": {"order": body}}
     if kind == "edit":
         inner = dict(body.get("message") or {}, id=message["id"])
@@ -102,16 +117,22 @@ def describe_content(message: dict, value_errors: list | None = None) -> dict:
         content.setdefault("extra", {})["edits"] = body.get("original_message_id")
         return content
     if kind == "revoke":
-        return {"text": "", "auto": "message-revoked", "reply_to": body.get("original_message_id"),
-                "extra": {"revokes": body.get("original_message_id")}}
+        return {
+            "text": "",
+            "auto": "message-revoked",
+            "reply_to": body.get("original_message_id"),
+            "extra": {"revokes": body.get("original_message_id")},
+        }
     if kind == "system":
         return {"text": body.get("body", ""), "auto": "whatsapp-system", "extra": {"system": body}}
     if kind == "request_welcome":
         return {"text": "", "auto": "welcome-request"}
     errors = message.get("errors") or value_errors or []
     titles = "; ".join(str(e.get("title") or e.get("message")) for e in errors if isinstance(e, dict))
-    return {"text": f"[WhatsApp could not deliver this message's content: {titles or kind}]",
-            "extra": {"errors": errors, "unsupported": body or None}}
+    return {
+        "text": f"[WhatsApp could not deliver this message's content: {titles or kind}]",
+        "extra": {"errors": errors, "unsupported": body or None},
+    }
 
 
 def location_text(location: dict) -> str:
@@ -127,8 +148,12 @@ def _media(kind: str, body: dict, message_id: str) -> dict:
     # Only the Graph media id is fetched (with our token, from graph_base_url). A `url` without an id is not
     # one of ours to fetch: handing it to the downloader would take the WAHA-by-URL path.
     media_id = body.get("id") if isinstance(body.get("id"), str) and body.get("id") else None
-    attachment = AttachmentRef(name=name, content_type=mime, media_id=media_id,
-                               note="not fetched yet" if media_id else f"{FAILED_PREFIX} the message has no media id")
+    attachment = AttachmentRef(
+        name=name,
+        content_type=mime,
+        media_id=media_id,
+        note="not fetched yet" if media_id else f"{FAILED_PREFIX} the message has no media id",
+    )
     extra = {"media": {k: body[k] for k in ("id", "sha256", "url", "voice", "animated") if k in body}}
     return {"text": body.get("caption") or "", "attachments": [attachment], "extra": extra}
 
@@ -153,19 +178,25 @@ def _interactive(body: dict, value_errors: list | None) -> dict:
     if kind == "nfm_reply":
         return {"text": reply.get("body", ""), "extra": {"flow_response": reply.get("response_json")}}
     if kind:
-        return {"text": f"[{kind.replace('_', ' ')}: {reply.get('response', '')}]".replace(": ]", "]"),
-                "auto": "interactive-system", "extra": {"interactive": body}}
+        return {
+            "text": f"[{kind.replace('_', ' ')}: {reply.get('response', '')}]".replace(": ]", "]"),
+            "auto": "interactive-system",
+            "extra": {"interactive": body},
+        }
     titles = "; ".join(str(e.get("title")) for e in value_errors or [] if isinstance(e, dict))
-    return {"text": f"[interactive reply WhatsApp could not read: {titles or 'no content'}]",
-            "extra": {"errors": value_errors or []}}
+    return {
+        "text": f"[interactive reply WhatsApp could not read: {titles or 'no content'}]",
+        "extra": {"errors": value_errors or []},
+    }
 
 
 def _parse_status(raw: RawRecord, envelope: dict, region: str) -> InboundMessage:
     status = envelope.get("status") or {}
     if not status.get("id") or not status.get("status"):
         raise ParseError("stored WhatsApp status has no id or status")
-    recipient = normalize_phone(status.get("recipient_participant_id") or status.get("recipient_id"), region,
-                                international=True)
+    recipient = normalize_phone(
+        status.get("recipient_participant_id") or status.get("recipient_id"), region, international=True
+    )
     errors = status.get("errors") or []
     reason = "; ".join(f"{e.get('code')} {e.get('title')}" for e in errors if isinstance(e, dict)) or None
     business = normalize_phone((envelope.get("metadata") or {}).get("display_phone_number"), region, international=True)
@@ -176,15 +207,25 @@ def _parse_status(raw: RawRecord, envelope: dict, region: str) -> InboundMessage
         sender=business or "whatsapp",
         received_at=raw.received_at,
         sent_at=_timestamp(status.get("timestamp")),
-        delivery_report=DeliveryReport(ref_id=status["id"], status=status["status"], recipient=recipient,
-                                       reason=reason, at=_timestamp(status.get("timestamp"))),
-        extra={"type": "status", "conversation": status.get("conversation"), "pricing": status.get("pricing"),
-               "tracker": status.get("biz_opaque_callback_data"), "errors": errors},
+        delivery_report=DeliveryReport(
+            ref_id=status["id"],
+            status=status["status"],
+            recipient=recipient,
+            reason=reason,
+            at=_timestamp(status.get("timestamp")),
+        ),
+        extra={
+            "type": "status",
+            "conversation": status.get("conversation"),
+            "pricing": status.get("pricing"),
+            "tracker": status.get("biz_opaque_callback_data"),
+            "errors": errors,
+        },
     )
 
 
 def _timestamp(value: object) -> datetime | None:
     try:
-        return datetime.fromtimestamp(float(value), tz=timezone.utc)
+        return datetime.fromtimestamp(float(value), tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         return None

@@ -40,15 +40,17 @@ async def download_media(settings: Settings, media_id: str, http: aiohttp.Client
     auth = {"Authorization": f"Bearer {settings.whatsapp.access_token.get_secret_value()}"}
     async with http.get(f"{settings.whatsapp.graph_base_url.rstrip('/')}/{media_id}", headers=auth) as response:
         if response.status >= 400:
-            raise MediaError(f"media {media_id}: Graph API HTTP {response.status}",
-                             permanent=response.status in (400, 404))
+            raise MediaError(
+                f"media {media_id}: Graph API HTTP {response.status}", permanent=response.status in (400, 404)
+            )
         info = await response.json(content_type=None)
     if not isinstance(info, dict) or not info.get("url"):
         raise MediaError(f"media {media_id}: Graph API answer has no url", permanent=True)
     declared = info.get("file_size")
     if isinstance(declared, int) and declared > settings.whatsapp.media_max_bytes:
-        raise MediaError(f"media {media_id}: {declared} bytes, over the {settings.whatsapp.media_max_bytes} limit",
-                         permanent=True)
+        raise MediaError(
+            f"media {media_id}: {declared} bytes, over the {settings.whatsapp.media_max_bytes} limit", permanent=True
+        )
     data, content_type = await _fetch(http, info["url"], auth, settings.whatsapp.media_max_bytes)
     return data, info.get("mime_type") or content_type
 
@@ -75,12 +77,13 @@ def fetch_media(settings: Settings, media_id: str) -> tuple[bytes, str]:
 
     try:
         return asyncio.run(run())
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # the server is down or slow: worth a retry
+    except (TimeoutError, aiohttp.ClientError) as exc:  # the server is down or slow: worth a retry
         raise MediaError(f"media server unreachable: {type(exc).__name__}: {exc}") from None
 
 
-async def _fetch(http: aiohttp.ClientSession, url: str, headers: dict, limit: int,
-                 redirects: bool = True) -> tuple[bytes, str]:
+async def _fetch(
+    http: aiohttp.ClientSession, url: str, headers: dict, limit: int, redirects: bool = True
+) -> tuple[bytes, str]:
     async with http.get(url, headers=headers, allow_redirects=redirects) as response:
         if 300 <= response.status < 400:
             raise MediaError(f"media download redirected (HTTP {response.status}); not followed", permanent=True)

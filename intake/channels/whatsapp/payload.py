@@ -7,17 +7,42 @@ Each item's payload is a small envelope: the message (or status) plus the metada
 
 from __future__ import annotations
 
-from intake.channels.chat import (DEFAULT_JSON_MAX_DEPTH, PayloadError, Rejected, Split, envelope_bytes,
-                                  load_json_object, type_problem)
+from intake.channels.chat import (
+    DEFAULT_JSON_MAX_DEPTH,
+    PayloadError,
+    Rejected,
+    Split,
+    envelope_bytes,
+    load_json_object,
+    type_problem,
+)
 from intake.models import ChannelName, RawInput
 from intake.pipeline.clean import has_control_characters
 
 PROVIDER = "whatsapp-cloud"
 # Types Meta documents for inbound `messages[]`; anything else is quarantined as unknown.
-MESSAGE_TYPES = frozenset({
-    "text", "image", "document", "audio", "video", "sticker", "location", "contacts", "interactive", "button",
-    "reaction", "order", "system", "unsupported", "edit", "revoke", "request_welcome", "referral",
-})
+MESSAGE_TYPES = frozenset(
+    {
+        "text",
+        "image",
+        "document",
+        "audio",
+        "video",
+        "sticker",
+        "location",
+        "contacts",
+        "interactive",
+        "button",
+        "reaction",
+        "order",
+        "system",
+        "unsupported",
+        "edit",
+        "revoke",
+        "request_welcome",
+        "referral",
+    }
+)
 STATUS_VALUES = frozenset({"sent", "delivered", "read", "played", "failed", "deleted", "warning"})
 # The JSON types of every field the worker reads (channel.py), per message type: a wrong one is the
 # sender's fault, answered 422 and kept in quarantine, instead of failing three attempts in the worker.
@@ -94,13 +119,25 @@ def _split_change(value: dict, context: dict, where: str, source: str, split: Sp
             envelope["contact"] = contacts.get(message["from"])
             if value.get("errors"):
                 envelope["errors"] = value["errors"]
-        _add(split, seen, envelope, None if problem else message["id"],
-             f"{where}.messages[{index}]: {problem}" if problem else None, source)
+        _add(
+            split,
+            seen,
+            envelope,
+            None if problem else message["id"],
+            f"{where}.messages[{index}]: {problem}" if problem else None,
+            source,
+        )
     for index, status in enumerate(statuses):
         envelope = {**context, "kind": "status", "status": status}
         problem = _status_problem(status)
-        _add(split, seen, envelope, None if problem else status_channel_id(status),
-             f"{where}.statuses[{index}]: {problem}" if problem else None, source)
+        _add(
+            split,
+            seen,
+            envelope,
+            None if problem else status_channel_id(status),
+            f"{where}.statuses[{index}]: {problem}" if problem else None,
+            source,
+        )
 
 
 def _value_problem(value: dict) -> str | None:
@@ -127,8 +164,9 @@ def status_channel_id(status: dict) -> str:
     return channel_id
 
 
-def _add(split: Split, seen: set[str], envelope: dict, channel_id: str | None, problem: str | None,
-         source: str) -> None:
+def _add(
+    split: Split, seen: set[str], envelope: dict, channel_id: str | None, problem: str | None, source: str
+) -> None:
     payload = envelope_bytes(envelope)
     if problem:
         split.rejected.append(Rejected(channel_id=channel_id, reason=problem, payload=payload))
@@ -136,8 +174,15 @@ def _add(split: Split, seen: set[str], envelope: dict, channel_id: str | None, p
     if channel_id in seen:  # the same message twice in one batch: the first one is enough
         return
     seen.add(channel_id)
-    split.items.append(RawInput(channel=ChannelName.WHATSAPP, channel_id=channel_id, payload=payload,
-                                content_type="application/json", source=source))
+    split.items.append(
+        RawInput(
+            channel=ChannelName.WHATSAPP,
+            channel_id=channel_id,
+            payload=payload,
+            content_type="application/json",
+            source=source,
+        )
+    )
 
 
 def _message_problem(message: object) -> str | None:
@@ -153,9 +198,11 @@ def _message_problem(message: object) -> str | None:
     if message["type"] not in MESSAGE_TYPES:
         return f"unknown message type {message['type']!r}"
     body_is_list = message["type"] == "contacts"  # the one type whose body is a list
-    return (_shape_problem(message, objects=("context", "referral") + (() if body_is_list else (message["type"],)),
-                           lists=("errors",) + ((message["type"],) if body_is_list else ()))
-            or content_problem(message))
+    return _shape_problem(
+        message,
+        objects=("context", "referral") + (() if body_is_list else (message["type"],)),
+        lists=("errors",) + ((message["type"],) if body_is_list else ()),
+    ) or content_problem(message)
 
 
 def content_problem(message: dict) -> str | None:
@@ -181,8 +228,12 @@ def _status_problem(status: object) -> str | None:
             return f"field '{name}' contains a control character"
     if status["status"] not in STATUS_VALUES:
         return f"unknown status {status['status']!r}"
-    return _shape_problem(status, objects=("conversation", "pricing"), lists=("errors",),
-                          strings=("recipient_id", "recipient_participant_id", "recipient_type"))
+    return _shape_problem(
+        status,
+        objects=("conversation", "pricing"),
+        lists=("errors",),
+        strings=("recipient_id", "recipient_participant_id", "recipient_type"),
+    )
 
 
 def _shape_problem(item: dict, objects: tuple = (), lists: tuple = (), strings: tuple = ()) -> str | None:

@@ -28,6 +28,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("tickets") as batch:
         batch.drop_index("ix_tickets_emergency_state")
-        for column in ("emergency_settled_why", "emergency_settled_at", "emergency_settled_by", "emergency_reasons",
-                       "emergency_state"):
+        for column in (
+            "emergency_settled_why",
+            "emergency_settled_at",
+            "emergency_settled_by",
+            "emergency_reasons",
+            "emergency_state",
+        ):
             batch.drop_column(column)

@@ -32,8 +32,16 @@ async def graph():
         if media_id == "missing":
             return web.json_response({"error": {"message": "not found"}}, status=404)
         size = {"huge": 50 * 1024 * 1024, "liar": 10}.get(media_id, len(JPEG))
-        return web.json_response({"url": str(request.url.with_path(f"/files/{media_id}")), "mime_type": "image/jpeg",
-                                  "sha256": "x", "file_size": size, "id": media_id, "messaging_product": "whatsapp"})
+        return web.json_response(
+            {
+                "url": str(request.url.with_path(f"/files/{media_id}")),
+                "mime_type": "image/jpeg",
+                "sha256": "x",
+                "file_size": size,
+                "id": media_id,
+                "messaging_product": "whatsapp",
+            }
+        )
 
     async def media_file(request: web.Request) -> web.Response:
         seen.append(request.headers.get("Authorization", ""))
@@ -59,7 +67,8 @@ async def graph():
 @pytest.fixture
 def chat_settings(db, tmp_path):
     return make_settings(
-        db, tmp_path,
+        db,
+        tmp_path,
         whatsapp={"app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN},
         waha={"hmac_key": WAHA_KEY},
         qcontact={"webhook_secret": QCONTACT_SECRET},

@@ -44,8 +44,11 @@ class QContactStandIn:
         return web.json_response({"data": {"email": EMAIL}}, headers=headers)
 
     def _authorised(self, request: web.Request) -> bool:
-        return (request.headers.get("access-token") in self.tokens and request.headers.get("uid") == EMAIL
-                and request.headers.get("client") == "standin-client")
+        return (
+            request.headers.get("access-token") in self.tokens
+            and request.headers.get("uid") == EMAIL
+            and request.headers.get("client") == "standin-client"
+        )
 
     async def list_cases(self, request: web.Request) -> web.Response:
         self.requests.append(("GET", request.path, dict(request.query)))
@@ -54,14 +57,15 @@ class QContactStandIn:
         selected = list(self.cases)
         sort = request.query.get("sort")
         if self.honours_sort and sort:
-            selected.sort(key=lambda c: (c.get(sort) or "", c.get("id", 0)),
-                          reverse=request.query.get("sort_direction") == "desc")
+            selected.sort(
+                key=lambda c: (c.get(sort) or "", c.get("id", 0)), reverse=request.query.get("sort_direction") == "desc"
+            )
         for group in json.loads(request.query.get("filters", "[]")):
             for condition in group["conditions"]:
                 if condition.get("operator") == "gte":
                     selected = [c for c in selected if c[condition["name"]] >= condition["value"]]
         items, page = int(request.query.get("items", 25)), int(request.query.get("page", 1))
-        return web.json_response({"results": selected[(page - 1) * items: page * items]})
+        return web.json_response({"results": selected[(page - 1) * items : page * items]})
 
     async def update_case(self, request: web.Request) -> web.Response:
         self.requests.append(("PATCH", request.path, await request.json()))

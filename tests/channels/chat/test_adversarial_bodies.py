@@ -34,8 +34,9 @@ def _post_with_timeout(url: str, raw: bytes, headers: dict, timeout: float) -> t
 async def test_an_unterminated_run_of_escaped_quotes_is_answered_promptly(server, db, route):
     url = str(server.make_url(f"/webhooks/{route}"))
     # 10 s is generous for a linear scan of 60 KB (milliseconds); the old quadratic one took about 20 s.
-    status, body = await asyncio.to_thread(_post_with_timeout, url, QUOTES_THEN_BRACES,
-                                           signed(route, QUOTES_THEN_BRACES), 10)
+    status, body = await asyncio.to_thread(
+        _post_with_timeout, url, QUOTES_THEN_BRACES, signed(route, QUOTES_THEN_BRACES), 10
+    )
     assert status == 400, body
     [item] = stored(db)
     assert item.state == "quarantined" and item.payload == QUOTES_THEN_BRACES
@@ -56,7 +57,8 @@ async def test_a_failing_broker_hand_off_still_answers_the_stored_delivery(serve
 
     server.app[ACCEPT_BATCHER].enqueuer.close()
     raw = cloud(id="wamid.AFTER-SHUTDOWN")
-    status, body = await asyncio.to_thread(_post_with_timeout, str(server.make_url("/webhooks/whatsapp")), raw,
-                                           signed("whatsapp", raw), 10)
+    status, body = await asyncio.to_thread(
+        _post_with_timeout, str(server.make_url("/webhooks/whatsapp")), raw, signed("whatsapp", raw), 10
+    )
     assert status == 200 and body["accepted"] == 1, body
     assert [item.state for item in stored(db)] == ["pending"]

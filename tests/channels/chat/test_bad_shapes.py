@@ -13,18 +13,31 @@ from intake.channels.whatsapp.signature import sign_meta_payload
 from tests.channels.chat.conftest import APP_SECRET, QCONTACT_SECRET, WAHA_KEY, stored
 from tests.corpora import corpus
 
-GOOD_VALUE = {"messaging_product": "whatsapp",
-              "metadata": {"display_phone_number": "15550009999", "phone_number_id": "106540352242922"},
-              "contacts": [{"profile": {"name": "Maria Lopez"}, "wa_id": "15550100101"}],
-              "messages": [{"from": "15550100101", "id": "wamid.SHAPE", "timestamp": "1763629200", "type": "text",
-                            "text": {"body": "The sink is leaking"}}]}
+GOOD_VALUE = {
+    "messaging_product": "whatsapp",
+    "metadata": {"display_phone_number": "15550009999", "phone_number_id": "106540352242922"},
+    "contacts": [{"profile": {"name": "Maria Lopez"}, "wa_id": "15550100101"}],
+    "messages": [
+        {
+            "from": "15550100101",
+            "id": "wamid.SHAPE",
+            "timestamp": "1763629200",
+            "type": "text",
+            "text": {"body": "The sink is leaking"},
+        }
+    ],
+}
 STATUS = {"id": "wamid.OUT", "status": "read", "timestamp": "1763629200", "recipient_id": "15550100101"}
 
 
 def _cloud(**value) -> bytes:
     merged = {k: v for k, v in (copy.deepcopy(GOOD_VALUE) | value).items() if v is not ...}
-    return json.dumps({"object": "whatsapp_business_account",
-                       "entry": [{"id": "1", "changes": [{"field": "messages", "value": merged}]}]}).encode()
+    return json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "1", "changes": [{"field": "messages", "value": merged}]}],
+        }
+    ).encode()
 
 
 def _message(**fields) -> list[dict]:
@@ -32,8 +45,9 @@ def _message(**fields) -> list[dict]:
 
 
 async def _post(http, server, path: str, raw: bytes, headers: dict) -> tuple[int, dict]:
-    async with http.post(str(server.make_url(path)), data=raw,
-                         headers={"Content-Type": "application/json", **headers}) as response:
+    async with http.post(
+        str(server.make_url(path)), data=raw, headers={"Content-Type": "application/json", **headers}
+    ) as response:
         assert response.content_type == "application/json"
         return response.status, await response.json()
 
@@ -45,21 +59,28 @@ def _assert_quarantined(db, raw_or_none: bytes | None, reason: str) -> None:
         assert item.payload == raw_or_none
 
 
-@pytest.mark.parametrize("raw, reason", [
-    (_cloud(messages=5), "field 'messages' must be a list, got int"),
-    (_cloud(messages=..., statuses=3), "field 'statuses' must be a list, got int"),
-    (_cloud(contacts=[{"wa_id": ["15550100101"]}]), "contacts[0]: field 'wa_id' must be a string"),
-    (_cloud(contacts={"wa_id": "15550100101"}), "field 'contacts' must be a list, got dict"),
-    (_cloud(metadata=["x"]), "field 'metadata' must be an object"),
-    (_cloud(messages=_message(**{"from": ["15550100101"]})), "field 'from' must be a string"),
-    (_cloud(messages=_message(context="wamid.X")), "field 'context' must be an object, got str"),
-    (_cloud(messages=_message(text=["hi"])), "field 'text' must be an object, got list"),
-    (_cloud(messages=..., statuses=[STATUS | {"errors": {"code": 1}}]), "field 'errors' must be a list"),
-    (_cloud(messages=..., statuses=[STATUS | {"recipient_id": 15550100101}]), "field 'recipient_id' must be a string"),
-])
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        (_cloud(messages=5), "field 'messages' must be a list, got int"),
+        (_cloud(messages=..., statuses=3), "field 'statuses' must be a list, got int"),
+        (_cloud(contacts=[{"wa_id": ["15550100101"]}]), "contacts[0]: field 'wa_id' must be a string"),
+        (_cloud(contacts={"wa_id": "15550100101"}), "field 'contacts' must be a list, got dict"),
+        (_cloud(metadata=["x"]), "field 'metadata' must be an object"),
+        (_cloud(messages=_message(**{"from": ["15550100101"]})), "field 'from' must be a string"),
+        (_cloud(messages=_message(context="wamid.X")), "field 'context' must be an object, got str"),
+        (_cloud(messages=_message(text=["hi"])), "field 'text' must be an object, got list"),
+        (_cloud(messages=..., statuses=[STATUS | {"errors": {"code": 1}}]), "field 'errors' must be a list"),
+        (
+            _cloud(messages=..., statuses=[STATUS | {"recipient_id": 15550100101}]),
+            "field 'recipient_id' must be a string",
+        ),
+    ],
+)
 async def test_cloud_api_wrong_shapes_are_4xx_and_quarantined(server, http, db, raw, reason):
-    status, body = await _post(http, server, "/webhooks/whatsapp", raw,
-                               {"X-Hub-Signature-256": sign_meta_payload(raw, APP_SECRET)})
+    status, body = await _post(
+        http, server, "/webhooks/whatsapp", raw, {"X-Hub-Signature-256": sign_meta_payload(raw, APP_SECRET)}
+    )
     assert status == 422 and reason in body["error"], body
     _assert_quarantined(db, None, reason)
     assert body["quarantined"] == stored(db)[0].id
@@ -68,8 +89,9 @@ async def test_cloud_api_wrong_shapes_are_4xx_and_quarantined(server, http, db, 
 async def test_a_contacts_message_keeps_its_list_body(server, http, db):
     shared = [{"name": {"formatted_name": "Plumber"}, "phones": [{"phone": "+1 555 010 0199"}]}]
     raw = _cloud(messages=_message(type="contacts", contacts=shared, text=...))
-    status, body = await _post(http, server, "/webhooks/whatsapp", raw,
-                               {"X-Hub-Signature-256": sign_meta_payload(raw, APP_SECRET)})
+    status, body = await _post(
+        http, server, "/webhooks/whatsapp", raw, {"X-Hub-Signature-256": sign_meta_payload(raw, APP_SECRET)}
+    )
     assert status == 200 and body["accepted"] == 1
 
 
@@ -80,14 +102,20 @@ def _waha(**payload) -> bytes:
 
 
 # Bodies are built when the test runs (the corpus is read then, so a missing one skips this test only).
-@pytest.mark.parametrize("make_raw, status, reason", [
-    (partial(_waha, **{"from": ["15550100101@c.us"]}), 422, "field 'payload.from' must be a string, got list"),
-    (partial(_waha, replyTo="false_1@c.us_AAA"), 422, "field 'payload.replyTo' must be an object"),
-    (partial(_waha, body=5), 422, "field 'payload.body' must be a string"),
-    (partial(_waha, _data=[1]), 422, "field 'payload._data' must be an object"),
-    (partial(json.dumps({"event": "message", "me": "me", "payload": {"id": "x", "from": "1@c.us"}}).encode), 400,
-     "field 'me' must be an object"),
-])
+@pytest.mark.parametrize(
+    "make_raw, status, reason",
+    [
+        (partial(_waha, **{"from": ["15550100101@c.us"]}), 422, "field 'payload.from' must be a string, got list"),
+        (partial(_waha, replyTo="false_1@c.us_AAA"), 422, "field 'payload.replyTo' must be an object"),
+        (partial(_waha, body=5), 422, "field 'payload.body' must be a string"),
+        (partial(_waha, _data=[1]), 422, "field 'payload._data' must be an object"),
+        (
+            partial(json.dumps({"event": "message", "me": "me", "payload": {"id": "x", "from": "1@c.us"}}).encode),
+            400,
+            "field 'me' must be an object",
+        ),
+    ],
+)
 async def test_waha_wrong_shapes_are_4xx_and_quarantined(server, http, db, make_raw, status, reason):
     raw = make_raw()
     got, body = await _post(http, server, "/webhooks/waha", raw, {"X-Webhook-Hmac": sign_waha_payload(raw, WAHA_KEY)})
@@ -95,11 +123,14 @@ async def test_waha_wrong_shapes_are_4xx_and_quarantined(server, http, db, make_
     _assert_quarantined(db, raw if status == 400 else None, reason)
 
 
-@pytest.mark.parametrize("record, reason", [
-    ({"case": {"id": {"nested": 1}, "case_number": "FT1"}}, "case id must be a string or an integer"),
-    ({"interaction": {"id": 7, "case_id": [1, 2], "body": "hi"}}, "interaction 7 has no case id"),
-    ({"interaction": {"id": True, "case_id": 1, "body": "hi"}}, "interaction id must be a string or an integer"),
-])
+@pytest.mark.parametrize(
+    "record, reason",
+    [
+        ({"case": {"id": {"nested": 1}, "case_number": "FT1"}}, "case id must be a string or an integer"),
+        ({"interaction": {"id": 7, "case_id": [1, 2], "body": "hi"}}, "interaction 7 has no case id"),
+        ({"interaction": {"id": True, "case_id": 1, "body": "hi"}}, "interaction id must be a string or an integer"),
+    ],
+)
 async def test_qcontact_wrong_shapes_are_4xx_and_quarantined(server, http, db, record, reason):
     raw = json.dumps(record).encode()
     status, body = await _post(http, server, "/webhooks/qcontact", raw, {"X-Intake-Token": QCONTACT_SECRET})
@@ -124,8 +155,9 @@ async def test_an_unforeseen_shape_is_still_the_senders_400_not_our_503(db, tmp_
     await server.start_server()
     try:
         raw = _waha()
-        status, body = await _post(http, server, "/webhooks/waha", raw,
-                                   {"X-Webhook-Hmac": sign_waha_payload(raw, WAHA_KEY)})
+        status, body = await _post(
+            http, server, "/webhooks/waha", raw, {"X-Webhook-Hmac": sign_waha_payload(raw, WAHA_KEY)}
+        )
     finally:
         await server.close()
     assert status == 400 and body["error"] == "malformed payload (TypeError)"

@@ -33,8 +33,10 @@ async def _deliver(http, server, folder: str, name: str) -> dict:
 def _tickets(db) -> list[tuple]:
     with db.session() as session:
         tickets = session.execute(select(Ticket).order_by(Ticket.number)).scalars().all()
-        counts = {t.id: len(session.execute(select(TicketMessage.id).where(TicketMessage.ticket_id == t.id)).all())
-                  for t in tickets}
+        counts = {
+            t.id: len(session.execute(select(TicketMessage.id).where(TicketMessage.ticket_id == t.id)).all())
+            for t in tickets
+        }
         return [(t.number, t.requester, t.property_id, t.unit, t.external_ticket_id, counts[t.id]) for t in tickets]
 
 
@@ -68,7 +70,9 @@ async def test_chat_messages_become_tickets_by_conversation(runtime, server, htt
     assert len(reports) == 2 and all("delivery report" in outcome for outcome in reports)
 
 
-async def test_a_chat_that_starts_with_hi_is_classified_by_what_follows(runtime, server, http, stub_broker, worker_factory):
+async def test_a_chat_that_starts_with_hi_is_classified_by_what_follows(
+    runtime, server, http, stub_broker, worker_factory
+):
     worker = worker_factory(stub_broker, threads=1)  # in arrival order: "hi" opens the ticket
     await _deliver(http, server, "whatsapp", "05-multi-message-heating")  # "hi" / "the heating in 3A" / "is not…"
     drain(stub_broker, worker)

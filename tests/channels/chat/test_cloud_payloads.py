@@ -23,10 +23,13 @@ EXPECTED = {
     "message.image": ("wamid.xyzxyz", "", None, "image/jpeg"),
     "message.video": ("wamid.xyzxyz", "caption", None, "video/mp4"),
     "message.document": ("wamid.xyzxyz", "caption", None, None),
-    "message.chosen_location": ("wamid.xyzxyz",
-                                "Location: 37.4611978,-122.2164385 Facebook HQ 1 Hacker Way, Menlo Park, CA 94025",
-                                None, None),
-    "message.reaction": ("wamid.xyzxyz", "Reacted \U0001F62E to a message", None, None),
+    "message.chosen_location": (
+        "wamid.xyzxyz",
+        "Location: 37.4611978,-122.2164385 Facebook HQ 1 Hacker Way, Menlo Park, CA 94025",
+        None,
+        None,
+    ),
+    "message.reaction": ("wamid.xyzxyz", "Reacted \U0001f62e to a message", None, None),
     "message.unreaction_empty": ("wamid.xyzxyz", "", "reaction-removed", None),
     "callback_button.button": (None, "title", None, None),
     "callback_button.quick_reply": ("wamid.xsidjw", "title", None, None),
@@ -98,8 +101,9 @@ def test_failed_status_becomes_a_delivery_report_with_the_reason():
 
 def test_reply_context_and_edit_point_at_the_quoted_message():
     folder = corpus("whatsapp") / "cloud-api" / "by-case"
-    reply = WhatsAppChannel().parse(as_record(split_cloud_payload((folder / "message.reply.json").read_bytes())[0]),
-                                    SETTINGS)
+    reply = WhatsAppChannel().parse(
+        as_record(split_cloud_payload((folder / "message.reply.json").read_bytes())[0]), SETTINGS
+    )
     assert reply.thread.reply_to_channel_id == "wamid.xyzxyz=="
     edited = split_cloud_payload((folder / "edited_message.image.json").read_bytes())[0]
     edit = WhatsAppChannel().parse(as_record(edited), SETTINGS)
@@ -119,25 +123,32 @@ def test_multi_entry_multi_message_payload_gives_one_item_each_and_drops_in_batc
     assert [i.channel_id for i in items] == ["wamid.xyzxyz", "wamid.second", "status:wamid.xyzxyz:read"]
 
 
-@pytest.mark.parametrize("body, reason", [
-    (b"{not json", "invalid JSON"),
-    (b"[1, 2]", "expected a JSON object"),
-    (b"\xff\xfe", "not UTF-8"),
-    (b'{"object": "page", "entry": []}', "expected 'whatsapp_business_account'"),
-    (b'{"object": "whatsapp_business_account"}', "missing field 'entry'"),
-    (b'{"object": "whatsapp_business_account", "entry": [{"id": "1"}]}', "missing field 'changes'"),
-])
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (b"{not json", "invalid JSON"),
+        (b"[1, 2]", "expected a JSON object"),
+        (b"\xff\xfe", "not UTF-8"),
+        (b'{"object": "page", "entry": []}', "expected 'whatsapp_business_account'"),
+        (b'{"object": "whatsapp_business_account"}', "missing field 'entry'"),
+        (b'{"object": "whatsapp_business_account", "entry": [{"id": "1"}]}', "missing field 'changes'"),
+    ],
+)
 def test_bad_bodies_are_refused_with_a_reason(body, reason):
     with pytest.raises(PayloadError, match=reason):
         read_cloud_payload(body)
 
 
 def test_bad_items_are_rejected_alone():
-    value = {"metadata": {}, "messages": [
-        {"from": "15550100101", "id": "wamid.ok", "type": "text", "text": {"body": "Kitchen sink leaking"}},
-        {"from": "15550100101", "id": "wamid.odd", "type": "hologram"},
-        {"from": "15550100101", "type": "text", "text": {"body": "no id"}},
-    ], "statuses": [{"id": "wamid.out", "status": "teleported"}]}
+    value = {
+        "metadata": {},
+        "messages": [
+            {"from": "15550100101", "id": "wamid.ok", "type": "text", "text": {"body": "Kitchen sink leaking"}},
+            {"from": "15550100101", "id": "wamid.odd", "type": "hologram"},
+            {"from": "15550100101", "type": "text", "text": {"body": "no id"}},
+        ],
+        "statuses": [{"id": "wamid.out", "status": "teleported"}],
+    }
     change = {"field": "messages", "value": value}
     body = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [change]}]}
     split = read_cloud_payload(json.dumps(body).encode())

@@ -13,19 +13,22 @@ from tests.channels.chat.helpers import NOW
 WINDOW = timedelta(hours=24)
 
 
-@pytest.mark.parametrize("raw, region, expected", [
-    ("15550100101", "US", "+15550100101"),
-    ("(555) 010-0101", "US", "+15550100101"),
-    ("+44 7700 900123", "US", "+447700900123"),
-    ("+1 (555) 010-0101", "US", "+15550100101"),
-    ("4915112345678@c.us", "US", "+4915112345678"),
-    ("447700900123@s.whatsapp.net", "US", "+447700900123"),
-    ("07700 900123", "GB", "+447700900123"),
-    ("120363041234@g.us", "US", None),
-    ("9999@lid", "US", None),
-    ("<WHATSAPP_USER_PHONE_NUMBER>", "US", None),
-    ("", "US", None),
-])
+@pytest.mark.parametrize(
+    "raw, region, expected",
+    [
+        ("15550100101", "US", "+15550100101"),
+        ("(555) 010-0101", "US", "+15550100101"),
+        ("+44 7700 900123", "US", "+447700900123"),
+        ("+1 (555) 010-0101", "US", "+15550100101"),
+        ("4915112345678@c.us", "US", "+4915112345678"),
+        ("447700900123@s.whatsapp.net", "US", "+447700900123"),
+        ("07700 900123", "GB", "+447700900123"),
+        ("120363041234@g.us", "US", None),
+        ("9999@lid", "US", None),
+        ("<WHATSAPP_USER_PHONE_NUMBER>", "US", None),
+        ("", "US", None),
+    ],
+)
 def test_normalize_phone(raw, region, expected):
     assert normalize_phone(raw, region) == expected
 
@@ -37,14 +40,27 @@ def test_provider_ids_always_carry_the_country_code():
 
 
 def _message(text: str, **kw) -> InboundMessage:
-    return InboundMessage(channel=ChannelName.WHATSAPP, channel_message_id="wamid.new", sender="+15550100101",
-                          text=text, full_text=text, **kw)
+    return InboundMessage(
+        channel=ChannelName.WHATSAPP,
+        channel_message_id="wamid.new",
+        sender="+15550100101",
+        text=text,
+        full_text=text,
+        **kw,
+    )
 
 
 def _ticket(number: str, minutes_ago: float, **kw) -> ThreadCandidate:
     at = NOW - timedelta(minutes=minutes_ago)
-    return ThreadCandidate(ticket_number=number, status="open", channel=ChannelName.WHATSAPP, created_at=at,
-                           last_activity_at=at, last_inbound_at=at, **kw)
+    return ThreadCandidate(
+        ticket_number=number,
+        status="open",
+        channel=ChannelName.WHATSAPP,
+        created_at=at,
+        last_activity_at=at,
+        last_inbound_at=at,
+        **kw,
+    )
 
 
 def test_short_messages_in_a_row_join_one_ticket():
@@ -59,9 +75,17 @@ def test_no_open_ticket_opens_a_new_one():
     assert not match.joins and match.ticket_number is None
 
 
-@pytest.mark.parametrize("text", ["Another problem: the heating is off", "new issue - front door lock",
-                                  "También, la luz del baño no funciona", "Also the dishwasher is broken",
-                                  "Hola, tengo otro problema con la nevera", "something else: the boiler is off"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Another problem: the heating is off",
+        "new issue - front door lock",
+        "También, la luz del baño no funciona",
+        "Also the dishwasher is broken",
+        "Hola, tengo otro problema con la nevera",
+        "something else: the boiler is off",
+    ],
+)
 def test_new_issue_markers_open_a_new_ticket_inside_the_window(text):
     assert starts_new_issue(text)
     plumbing = _ticket("WA-000001", 10, category="plumbing")
@@ -69,9 +93,17 @@ def test_new_issue_markers_open_a_new_ticket_inside_the_window(text):
     assert not match.joins and match.signal == "new-issue-marker"
 
 
-@pytest.mark.parametrize("text", ["Also, it's still leaking", "something else is wrong with the same sink",
-                                  "Also the tap under the sink drips", "also, when can someone come?",
-                                  "Another problem, the sink is leaking again", "También sigue goteando"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Also, it's still leaking",
+        "something else is wrong with the same sink",
+        "Also the tap under the sink drips",
+        "also, when can someone come?",
+        "Another problem, the sink is leaking again",
+        "También sigue goteando",
+    ],
+)
 def test_a_cue_about_the_same_problem_joins_the_open_ticket(text):
     assert starts_new_issue(text)  # a cue is there, but the text is about the open problem
     plumbing = _ticket("WA-000001", 10, category="plumbing")

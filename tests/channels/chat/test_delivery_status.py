@@ -23,10 +23,13 @@ def _status(status: str, n: int) -> bytes:
     item = {"id": OURS, "status": status, "timestamp": str(1795162100 + n), "recipient_id": "15550100101"}
     if status == "failed":
         item["errors"] = [ERROR]
-    value = {"messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550009999"},
-             "statuses": [item]}
-    return json.dumps({"object": "whatsapp_business_account",
-                       "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}]}).encode()
+    value = {"messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550009999"}, "statuses": [item]}
+    return json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}],
+        }
+    ).encode()
 
 
 async def _post(http, server, raw: bytes) -> None:
@@ -39,9 +42,17 @@ def _reply_on_a_ticket(db) -> int:
     """Our reply on the tenant's ticket, stored as an outbound message row the way outbound/ stores one."""
     with db.session() as session:
         ticket = session.execute(select(Ticket)).scalar_one()
-        row = TicketMessage(ticket=ticket, direction="outbound", channel="whatsapp", author="15550009999",
-                            recipients=["+15550100101"], text="A plumber comes at 10", full_text="",
-                            channel_message_id=OURS, delivery_status="queued")
+        row = TicketMessage(
+            ticket=ticket,
+            direction="outbound",
+            channel="whatsapp",
+            author="15550009999",
+            recipients=["+15550100101"],
+            text="A plumber comes at 10",
+            full_text="",
+            channel_message_id=OURS,
+            delivery_status="queued",
+        )
         session.add(row)
         session.flush()
         return row.id
@@ -54,15 +65,19 @@ def _state(db, row_id: int) -> tuple[str, str | None, int]:
         return row.delivery_status, row.delivery_error, len(failures)
 
 
-@pytest.mark.parametrize("order, expected", [
-    (("read", "sent", "delivered"), ("read", None, 0)),
-    (("delivered", "read", "sent"), ("read", None, 0)),
-    (("sent", "failed", "sent"), ("failed", "131026 Message undeliverable", 1)),
-    (("failed", "sent"), ("failed", "131026 Message undeliverable", 1)),
-    (("read", "failed", "sent"), ("read", None, 1)),  # reached the phone: it did not fail; the error is noted
-])
-async def test_statuses_in_any_order_only_move_forward(runtime, server, http, stub_broker, worker_factory, order,
-                                                       expected):
+@pytest.mark.parametrize(
+    "order, expected",
+    [
+        (("read", "sent", "delivered"), ("read", None, 0)),
+        (("delivered", "read", "sent"), ("read", None, 0)),
+        (("sent", "failed", "sent"), ("failed", "131026 Message undeliverable", 1)),
+        (("failed", "sent"), ("failed", "131026 Message undeliverable", 1)),
+        (("read", "failed", "sent"), ("read", None, 1)),  # reached the phone: it did not fail; the error is noted
+    ],
+)
+async def test_statuses_in_any_order_only_move_forward(
+    runtime, server, http, stub_broker, worker_factory, order, expected
+):
     worker = worker_factory(stub_broker)
     await _post(http, server, (SAMPLES / "whatsapp" / "01-text-sink-leak.json").read_bytes())
     drain(stub_broker, worker)

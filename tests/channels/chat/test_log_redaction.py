@@ -31,15 +31,18 @@ def output():
     root.setLevel(old_level)
 
 
-@pytest.mark.parametrize("line, secret", [
-    (f"raw 3: WAHA id false_{PHONE}@c.us_3EB0C767D26A1D0B1D4A", PHONE),
-    (f"media http://waha:3000/api/files/{PHONE}-3EB0C767.jpeg", PHONE),
-    (f"chat {PHONE}@c.us left", PHONE),
-    ("GET /v21.0/1 with Authorization: Bearer EAAGm0PX4ZCpsBA", "EAAGm0PX4ZCpsBA"),
-    ("headers {'access-token': 'wwwww-tok3n', 'uid': 'me@example.com'}", "wwwww-tok3n"),
-    ('headers {"X-Api-Key": "waha key with spaces"}', "waha key with spaces"),
-    ("qcontact access_token=abc123&page=2", "abc123"),
-])
+@pytest.mark.parametrize(
+    "line, secret",
+    [
+        (f"raw 3: WAHA id false_{PHONE}@c.us_3EB0C767D26A1D0B1D4A", PHONE),
+        (f"media http://waha:3000/api/files/{PHONE}-3EB0C767.jpeg", PHONE),
+        (f"chat {PHONE}@c.us left", PHONE),
+        ("GET /v21.0/1 with Authorization: Bearer EAAGm0PX4ZCpsBA", "EAAGm0PX4ZCpsBA"),
+        ("headers {'access-token': 'wwwww-tok3n', 'uid': 'me@example.com'}", "wwwww-tok3n"),
+        ('headers {"X-Api-Key": "waha key with spaces"}', "waha key with spaces"),
+        ("qcontact access_token=abc123&page=2", "abc123"),
+    ],
+)
 def test_phones_and_secrets_never_reach_the_output(output, line, secret):
     logging.getLogger("intake.test").warning("%s", line)
     written = output.getvalue()
@@ -47,7 +50,9 @@ def test_phones_and_secrets_never_reach_the_output(output, line, secret):
 
 
 def test_broker_message_ids_stay_readable_beside_a_masked_phone(output):
-    logging.getLogger("dramatiq.worker").debug("Acknowledging message '73b33270-70fb-48c4-a328-b7940d4cbc99' for %s", PHONE)
+    logging.getLogger("dramatiq.worker").debug(
+        "Acknowledging message '73b33270-70fb-48c4-a328-b7940d4cbc99' for %s", PHONE
+    )
     written = output.getvalue()
     assert "'73b33270-70fb-48c4-a328-b7940d4cbc99'" in written and PHONE not in written
 
@@ -68,12 +73,19 @@ def test_tracebacks_and_stacks_are_redacted_too(output):
 
 async def test_a_database_failure_logs_no_payload(server, http, db, output):
     """SQLAlchemy errors quote the INSERT's parameters (the tenant's payload and number) on later lines."""
-    raw = (json.dumps({"event": "message", "payload": {"id": f"false_{PHONE}@c.us_AAAA", "from": f"{PHONE}@c.us",
-                                                       "body": f"call me on +{PHONE}"}})).encode()
+    raw = (
+        json.dumps(
+            {
+                "event": "message",
+                "payload": {"id": f"false_{PHONE}@c.us_AAAA", "from": f"{PHONE}@c.us", "body": f"call me on +{PHONE}"},
+            }
+        )
+    ).encode()
     headers = {"Content-Type": "application/json", "X-Webhook-Hmac": sign_waha_payload(raw, WAHA_KEY)}
     with db.engine.begin() as connection:
         connection.execute(text("ALTER TABLE raw_items RENAME TO raw_items_away"))
     try:
+
         async def post() -> int:
             async with http.post(str(server.make_url("/webhooks/waha")), data=raw, headers=headers) as response:
                 return response.status

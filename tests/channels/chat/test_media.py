@@ -10,9 +10,11 @@ from intake.config import Settings
 from tests.channels.chat.conftest import GRAPH_TOKEN as TOKEN
 from tests.channels.chat.conftest import JPEG
 
+
 def _settings(server, cap=1_000_000) -> Settings:
-    return Settings(whatsapp={"graph_base_url": str(server.make_url("/v21.0")), "access_token": TOKEN,
-                              "media_max_bytes": cap})
+    return Settings(
+        whatsapp={"graph_base_url": str(server.make_url("/v21.0")), "access_token": TOKEN, "media_max_bytes": cap}
+    )
 
 
 async def test_download_follows_the_graph_url_with_the_token(graph):

@@ -89,11 +89,13 @@ def _run(runtime, broker, worker, items) -> None:
     worker.join()
 
 
-async def test_a_foreign_media_url_is_a_permanent_failure_on_the_attachment(servers, runtime, stub_broker,
-                                                                            worker_factory, tmp_path):
+async def test_a_foreign_media_url_is_a_permanent_failure_on_the_attachment(
+    servers, runtime, stub_broker, worker_factory, tmp_path
+):
     waha, other, _, other_seen = servers
-    runtime.settings = make_settings(runtime.db, tmp_path, waha={"base_url": str(waha.make_url("/")),
-                                                                 "api_key": API_KEY})
+    runtime.settings = make_settings(
+        runtime.db, tmp_path, waha={"base_url": str(waha.make_url("/")), "api_key": API_KEY}
+    )
     worker = worker_factory(stub_broker)
     items = read_waha_payload(_waha_event(str(other.make_url("/api/files/x.pdf")))).items
     await asyncio.to_thread(_run, runtime, stub_broker, worker, items)
@@ -107,14 +109,26 @@ async def test_a_foreign_media_url_is_a_permanent_failure_on_the_attachment(serv
 
 def test_a_cloud_api_url_without_a_media_id_is_never_fetched():
     image = {"mime_type": "image/jpeg", "url": "http://127.0.0.1:3000/api/files/x.jpeg", "caption": "leak"}
-    message = {"from": "15550100101", "id": "wamid.URLONLY", "timestamp": "1763629200", "type": "image",
-               "image": image}
-    body = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-        "messaging_product": "whatsapp", "messages": [message]}}]}]}
+    message = {"from": "15550100101", "id": "wamid.URLONLY", "timestamp": "1763629200", "type": "image", "image": image}
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "1",
+                "changes": [{"field": "messages", "value": {"messaging_product": "whatsapp", "messages": [message]}}],
+            }
+        ],
+    }
     [item] = read_cloud_payload(json.dumps(body).encode()).items
     parsed = WhatsAppChannel().parse(as_record(item), Settings())
     [attachment] = parsed.attachments
     assert attachment.media_id is None and attachment.note == "not fetched: the message has no media id"
-    with_id = WhatsAppChannel().parse(as_record(read_cloud_payload(json.dumps(body).replace(
-        '"caption"', '"id": "1048563792471211", "caption"').encode()).items[0]), Settings())
+    with_id = WhatsAppChannel().parse(
+        as_record(
+            read_cloud_payload(
+                json.dumps(body).replace('"caption"', '"id": "1048563792471211", "caption"').encode()
+            ).items[0]
+        ),
+        Settings(),
+    )
     assert with_id.attachments[0].media_id == "1048563792471211"

@@ -31,8 +31,9 @@ def run_pipeline(runtime, broker, worker, body: bytes) -> None:
 
 async def test_media_is_fetched_after_the_ticket_is_committed(graph, runtime, stub_broker, worker_factory, tmp_path):
     server, seen = graph
-    runtime.settings = make_settings(runtime.db, tmp_path, whatsapp={"graph_base_url": str(server.make_url("/v21.0")),
-                                                                     "access_token": GRAPH_TOKEN})
+    runtime.settings = make_settings(
+        runtime.db, tmp_path, whatsapp={"graph_base_url": str(server.make_url("/v21.0")), "access_token": GRAPH_TOKEN}
+    )
     worker = worker_factory(stub_broker)
     await asyncio.to_thread(run_pipeline, runtime, stub_broker, worker, image_delivery("1048563792471211"))
     await asyncio.to_thread(run_pipeline, runtime, stub_broker, worker, image_delivery("huge"))

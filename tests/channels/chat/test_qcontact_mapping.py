@@ -13,11 +13,23 @@ from intake.channels.qcontact.payload import case_input, read_qcontact_payload
 from intake.config import Settings
 from tests.channels.chat.helpers import as_record
 
-CASE = {"id": 48213, "case_number": "FT0048213", "subject": "Leak under kitchen sink",
-        "description": "Water is pooling under the sink in unit 101", "status": "open",
-        "created_at": "2026-11-20T08:15:00Z", "updated_at": "2026-11-20T08:20:00Z", "channel": "whatsapp",
-        "contact": {"id": 9911, "first_name": "Maria", "last_name": "Lopez", "phone_number": "(555) 010-0101",
-                    "email": "maria@example.net"}}
+CASE = {
+    "id": 48213,
+    "case_number": "FT0048213",
+    "subject": "Leak under kitchen sink",
+    "description": "Water is pooling under the sink in unit 101",
+    "status": "open",
+    "created_at": "2026-11-20T08:15:00Z",
+    "updated_at": "2026-11-20T08:20:00Z",
+    "channel": "whatsapp",
+    "contact": {
+        "id": 9911,
+        "first_name": "Maria",
+        "last_name": "Lopez",
+        "phone_number": "(555) 010-0101",
+        "email": "maria@example.net",
+    },
+}
 
 
 def test_default_mapping_case():
@@ -33,9 +45,17 @@ def test_default_mapping_case():
 
 
 def test_default_mapping_interaction_joins_its_case():
-    body = {"event": "interaction.created", "interaction": {
-        "id": 771002, "case_id": 48213, "case_number": "FT0048213", "direction": "inbound",
-        "body": "Still dripping", "contact": {"email": "Maria@Example.net"}}}
+    body = {
+        "event": "interaction.created",
+        "interaction": {
+            "id": 771002,
+            "case_id": 48213,
+            "case_number": "FT0048213",
+            "direction": "inbound",
+            "body": "Still dripping",
+            "contact": {"email": "Maria@Example.net"},
+        },
+    }
     [item] = read_qcontact_payload(json.dumps(body).encode(), load_mapping()).items
     message = QContactChannel().parse(as_record(item), Settings())
     assert item.channel_id == "interaction:771002" and message.sender == "maria@example.net"
@@ -52,14 +72,18 @@ def test_a_teams_own_mapping_file(tmp_path):
     settings = Settings(qcontact={"mapping_file": path})
     [item] = case_input(record, load_mapping(path)).items
     message = QContactChannel().parse(as_record(item), settings)
-    assert (message.external_ticket_id, message.text, message.sender) == ("FT0000005", "Garage door stuck",
-                                                                          "+15550300101")
+    assert (message.external_ticket_id, message.text, message.sender) == (
+        "FT0000005",
+        "Garage door stuck",
+        "+15550300101",
+    )
 
 
 def test_a_broken_mapping_names_the_file_and_key(tmp_path):
     path = tmp_path / "bad.yaml"
-    path.write_text(DEFAULT_MAPPING.read_text()
-                    .replace("  subject: [subject, title]", "  subjekt: [subject, title]", 1))
+    path.write_text(
+        DEFAULT_MAPPING.read_text().replace("  subject: [subject, title]", "  subjekt: [subject, title]", 1)
+    )
     with pytest.raises(MappingError, match=r"bad\.yaml: case\.subjekt: Extra inputs are not permitted"):
         load_mapping(path)
 

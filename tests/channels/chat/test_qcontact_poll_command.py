@@ -33,11 +33,22 @@ async def standin():
 async def test_the_poll_command_processes_what_it_stored_before_it_exits(db, tmp_path, standin):
     standin.cases = [_case(n) for n in range(3)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")} | {
-        "INTAKE_DATABASE_URL": db.url, "INTAKE_RULES_DIR": str(ROOT / "rules"), "INTAKE_DATA_DIR": str(tmp_path / "data"),
-        "INTAKE_QCONTACT__BASE_URL": standin.base_url, "INTAKE_QCONTACT__EMAIL": EMAIL,
-        "INTAKE_QCONTACT__PASSWORD": PASSWORD}
-    process = await asyncio.create_subprocess_exec(INTAKE, "qcontact", "poll", cwd=tmp_path, env=env,
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        "INTAKE_DATABASE_URL": db.url,
+        "INTAKE_RULES_DIR": str(ROOT / "rules"),
+        "INTAKE_DATA_DIR": str(tmp_path / "data"),
+        "INTAKE_QCONTACT__BASE_URL": standin.base_url,
+        "INTAKE_QCONTACT__EMAIL": EMAIL,
+        "INTAKE_QCONTACT__PASSWORD": PASSWORD,
+    }
+    process = await asyncio.create_subprocess_exec(
+        INTAKE,
+        "qcontact",
+        "poll",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(process.communicate(), timeout=300)  # the stand-in answers meanwhile
     assert process.returncode == 0, err.decode()
     assert '"accepted": 3' in out.decode()

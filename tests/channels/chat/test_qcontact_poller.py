@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from pydantic import SecretStr
 from aiohttp.test_utils import TestServer
+from pydantic import SecretStr
 
 from intake.channels.qcontact.client import QContactClient, QContactError
 from intake.channels.qcontact.mapping import load_mapping
@@ -16,16 +16,28 @@ from tests.channels.chat.conftest import stored
 from tests.channels.chat.qcontact_standin import EMAIL, PASSWORD, QContactStandIn
 from tests.conftest import make_settings
 
-PROBLEMS = ["Kitchen sink leaking under the cabinet", "No heat in the bedroom since last night",
-            "Front door lock is jammed", "Mice in the pantry", "Bathroom fan stopped working",
-            "Water stain spreading on the ceiling", "Oven does not heat up"]
+PROBLEMS = [
+    "Kitchen sink leaking under the cabinet",
+    "No heat in the bedroom since last night",
+    "Front door lock is jammed",
+    "Mice in the pantry",
+    "Bathroom fan stopped working",
+    "Water stain spreading on the ceiling",
+    "Oven does not heat up",
+]
 
 
 def _case(n: int) -> dict:
-    return {"id": 48200 + n, "case_number": f"FT{48200 + n:07d}", "subject": PROBLEMS[n % len(PROBLEMS)],
-            "description": f"{PROBLEMS[n % len(PROBLEMS)]}. Unit 101, Harbor View.", "status": "open",
-            "created_at": f"2026-11-20T08:{n:02d}:00Z", "updated_at": f"2026-11-20T08:{n:02d}:00Z",
-            "contact": {"id": 9900 + n, "first_name": "Maria", "last_name": "Lopez", "phone_number": "+15550100101"}}
+    return {
+        "id": 48200 + n,
+        "case_number": f"FT{48200 + n:07d}",
+        "subject": PROBLEMS[n % len(PROBLEMS)],
+        "description": f"{PROBLEMS[n % len(PROBLEMS)]}. Unit 101, Harbor View.",
+        "status": "open",
+        "created_at": f"2026-11-20T08:{n:02d}:00Z",
+        "updated_at": f"2026-11-20T08:{n:02d}:00Z",
+        "contact": {"id": 9900 + n, "first_name": "Maria", "last_name": "Lopez", "phone_number": "+15550100101"},
+    }
 
 
 @pytest.fixture
@@ -39,8 +51,11 @@ async def standin():
 
 
 def _settings(db, tmp_path, standin, **qcontact):
-    return make_settings(db, tmp_path, qcontact={"base_url": standin.base_url, "email": EMAIL, "password": PASSWORD,
-                                                 "page_size": 2} | qcontact)
+    return make_settings(
+        db,
+        tmp_path,
+        qcontact={"base_url": standin.base_url, "email": EMAIL, "password": PASSWORD, "page_size": 2} | qcontact,
+    )
 
 
 async def test_poll_stores_every_case_and_a_restart_resumes_from_the_cursor(db, tmp_path, standin, stub_broker):

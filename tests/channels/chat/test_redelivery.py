@@ -9,13 +9,17 @@ from store.models import RawItem, Ticket, TicketMessage
 from tests.channels.chat.test_chat_pipeline import _deliver, drain
 
 
-@pytest.mark.parametrize("folder, name", [
-    ("whatsapp", "01-text-sink-leak"),
-    ("waha", "01-message-noise-complaint"),
-    ("qcontact", "01-webhook-case-created-leak"),
-])
-async def test_a_redelivered_webhook_makes_exactly_one_ticket(runtime, server, http, stub_broker, worker_factory,
-                                                              folder, name):
+@pytest.mark.parametrize(
+    "folder, name",
+    [
+        ("whatsapp", "01-text-sink-leak"),
+        ("waha", "01-message-noise-complaint"),
+        ("qcontact", "01-webhook-case-created-leak"),
+    ],
+)
+async def test_a_redelivered_webhook_makes_exactly_one_ticket(
+    runtime, server, http, stub_broker, worker_factory, folder, name
+):
     worker = worker_factory(stub_broker)
     first = await _deliver(http, server, folder, name)
     second = await _deliver(http, server, folder, name)  # retried before the worker got to it

@@ -65,8 +65,9 @@ def test_waha_samples(registry):
     noise = read_waha_payload((folder / "01-message-noise-complaint.json").read_bytes()).items[0]
     message = WahaChannel().parse(as_record(noise), SETTINGS)
     assert _unit_by_phone(registry)[message.sender] == ("MPL", "B2") and message.sender_name == "Daniel Okafor"
-    window = WahaChannel().parse(as_record(read_waha_payload((folder / "02-message-image-broken-window.json")
-                                                             .read_bytes()).items[0]), SETTINGS)
+    window = WahaChannel().parse(
+        as_record(read_waha_payload((folder / "02-message-image-broken-window.json").read_bytes()).items[0]), SETTINGS
+    )
     assert window.attachments[0].media_id.endswith(".jpeg") and "Cracked window" in window.text
     assert read_waha_payload((folder / "03-message-any-from-me.json").read_bytes()).ignored == ["message.any:from-me"]
     ack = read_waha_payload((folder / "04-message-ack-read.json").read_bytes()).items[0]

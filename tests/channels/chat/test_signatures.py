@@ -70,7 +70,7 @@ def test_waha_documented_vector():
 
 @pytest.mark.parametrize("secret", ["s3cret", "ünïcode-secret"])
 def test_meta_sign_and_verify_round_trip(secret):
-    raw = '{"a":"caf\\u00e9"}'.encode()
+    raw = b'{"a":"caf\\u00e9"}'
     assert verify_meta_signature(raw, sign_meta_payload(raw, secret), secret)
 
 

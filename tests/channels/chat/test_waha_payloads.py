@@ -77,9 +77,17 @@ def test_ack_of_our_message_is_a_delivery_report():
 
 
 def test_message_any_from_me_is_ignored_and_group_sender_is_the_participant():
-    base = {"event": "message.any", "session": "default",
-            "payload": {"id": "false_1@g.us_X", "from": "120363@g.us", "participant": "15550100102@c.us",
-                        "fromMe": False, "body": "Hallway light on floor 1 is out"}}
+    base = {
+        "event": "message.any",
+        "session": "default",
+        "payload": {
+            "id": "false_1@g.us_X",
+            "from": "120363@g.us",
+            "participant": "15550100102@c.us",
+            "fromMe": False,
+            "body": "Hallway light on floor 1 is out",
+        },
+    }
     [item] = split_waha_payload(json.dumps(base).encode())
     message = WahaChannel().parse(as_record(item), SETTINGS)
     assert message.sender == "+15550100102" and message.extra["group"] == "120363@g.us"

@@ -48,10 +48,16 @@ async def test_waha_hmac_is_required_when_a_key_is_configured(server, http, db):
 
 
 def _case(case_id: int, **kw) -> dict:
-    return {"id": case_id, "case_number": f"FT{case_id:07d}", "subject": "Leak under kitchen sink",
-            "description": "Water is pooling under the sink in unit 101", "status": "open",
-            "created_at": "2026-11-20T08:15:00Z", "updated_at": "2026-11-20T08:15:00Z",
-            "contact": {"id": 9911, "first_name": "Maria", "last_name": "Lopez", "phone_number": "+15550100101"}} | kw
+    return {
+        "id": case_id,
+        "case_number": f"FT{case_id:07d}",
+        "subject": "Leak under kitchen sink",
+        "description": "Water is pooling under the sink in unit 101",
+        "status": "open",
+        "created_at": "2026-11-20T08:15:00Z",
+        "updated_at": "2026-11-20T08:15:00Z",
+        "contact": {"id": 9911, "first_name": "Maria", "last_name": "Lopez", "phone_number": "+15550100101"},
+    } | kw
 
 
 async def _post_qcontact(http, server, body: bytes, token: str | None = QCONTACT_SECRET):
@@ -64,12 +70,26 @@ async def _post_qcontact(http, server, body: bytes, token: str | None = QCONTACT
 
 async def test_qcontact_webhook_case_and_interaction(server, http, db):
     case = json.dumps({"event": "case.created", "case": _case(48213)}).encode()
-    interaction = json.dumps({"event": "interaction.created", "interaction": {
-        "id": 771002, "case_id": 48213, "case_number": "FT0048213", "direction": "inbound",
-        "body": "It's getting worse, the cabinet floor is soaked", "created_at": "2026-11-20T09:01:00Z",
-        "contact": {"id": 9911, "phone_number": "+15550100101"}}}).encode()
-    agent = json.dumps({"event": "interaction.created", "interaction": {
-        "id": 771003, "case_id": 48213, "direction": "outbound", "body": "A plumber is on the way"}}).encode()
+    interaction = json.dumps(
+        {
+            "event": "interaction.created",
+            "interaction": {
+                "id": 771002,
+                "case_id": 48213,
+                "case_number": "FT0048213",
+                "direction": "inbound",
+                "body": "It's getting worse, the cabinet floor is soaked",
+                "created_at": "2026-11-20T09:01:00Z",
+                "contact": {"id": 9911, "phone_number": "+15550100101"},
+            },
+        }
+    ).encode()
+    agent = json.dumps(
+        {
+            "event": "interaction.created",
+            "interaction": {"id": 771003, "case_id": 48213, "direction": "outbound", "body": "A plumber is on the way"},
+        }
+    ).encode()
     assert (await _post_qcontact(http, server, case))[1]["accepted"] == 1
     assert (await _post_qcontact(http, server, case))[1]["duplicates"] == 1
     assert (await _post_qcontact(http, server, interaction))[1]["accepted"] == 1
@@ -87,7 +107,9 @@ async def test_qcontact_webhook_refusals(server, http, db):
     status, body = await _post_qcontact(http, server, json.dumps({"case": {"subject": "no id"}}).encode())
     assert status == 422 and "case has no id" in body["error"]
     assert [(i.state, i.error.split(" (")[0]) for i in stored(db)] == [
-        ("quarantined", "no case or interaction in the body"), ("quarantined", "case has no id")]
+        ("quarantined", "no case or interaction in the body"),
+        ("quarantined", "case has no id"),
+    ]
 
 
 async def _serving(settings, db):
@@ -121,8 +143,10 @@ async def test_waha_allow_unsigned_accepts_without_a_key_but_never_quarantines(d
     server = await _serving(make_settings(db, tmp_path, waha={"allow_unsigned": True}), db)
     try:
         raw = (corpus("whatsapp") / "waha" / "message.reply.json").read_bytes()
-        assert (await _post_waha(http, server, raw, hmac=None)) == (200, {"accepted": 1, "duplicates": 0,
-                                                                          "raw_ids": [1]})
+        assert (await _post_waha(http, server, raw, hmac=None)) == (
+            200,
+            {"accepted": 1, "duplicates": 0, "raw_ids": [1]},
+        )
         status, body = await _post_waha(http, server, b"{broken", hmac=None)
         assert status == 400 and "invalid JSON" in body["error"] and "quarantined" not in body
         assert [i.state for i in stored(db)] == ["pending"]

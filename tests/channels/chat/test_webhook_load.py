@@ -12,11 +12,25 @@ from tests.channels.chat.conftest import APP_SECRET, stored
 
 
 def _body(n: int) -> bytes:
-    value = {"messaging_product": "whatsapp", "metadata": {"phone_number_id": "1"},
-             "messages": [{"from": "15550100101", "id": f"wamid.C{n:04d}", "timestamp": "1795161600",
-                           "type": "text", "text": {"body": f"message {n}"}}]}
-    return json.dumps({"object": "whatsapp_business_account",
-                       "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}]}).encode()
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"phone_number_id": "1"},
+        "messages": [
+            {
+                "from": "15550100101",
+                "id": f"wamid.C{n:04d}",
+                "timestamp": "1795161600",
+                "type": "text",
+                "text": {"body": f"message {n}"},
+            }
+        ],
+    }
+    return json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}],
+        }
+    ).encode()
 
 
 async def _post(http, server, raw: bytes):

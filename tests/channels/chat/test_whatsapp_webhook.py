@@ -32,8 +32,7 @@ async def test_verification_handshake(server, http):
     async with http.get(_url(server), params=params) as response:
         assert response.status == 200 and await response.text() == "1158201444"
         assert response.content_type == "text/plain"
-    for bad in ({**params, "hub.verify_token": "wrong"}, {**params, "hub.mode": "unsubscribe"},
-                {"hub.challenge": "1"}):
+    for bad in ({**params, "hub.verify_token": "wrong"}, {**params, "hub.mode": "unsubscribe"}, {"hub.challenge": "1"}):
         async with http.get(_url(server), params=bad) as response:
             assert response.status == 403
 
@@ -67,9 +66,12 @@ async def test_every_corpus_payload_is_acknowledged_and_stored(server, http, db)
 
 
 async def test_retries_are_deduplicated_and_multi_message_payloads_split(server, http, db):
-    body = _payload([_text("wamid.A1", "hi"), _text("wamid.A2", "the sink"), _text("wamid.A3", "is leaking")],
-                    statuses=[{"id": "wamid.OUT1", "status": "delivered", "timestamp": "1763629200",
-                               "recipient_id": "15550100101"}])
+    body = _payload(
+        [_text("wamid.A1", "hi"), _text("wamid.A2", "the sink"), _text("wamid.A3", "is leaking")],
+        statuses=[
+            {"id": "wamid.OUT1", "status": "delivered", "timestamp": "1763629200", "recipient_id": "15550100101"}
+        ],
+    )
     raw = json.dumps(body).encode()
     status, first = await _post(http, server, raw)
     assert status == 200 and first["accepted"] == 4 and first["duplicates"] == 0
@@ -90,12 +92,15 @@ async def test_non_ascii_body_verifies_on_raw_bytes(server, http, db):
     assert status == 401 and body == {"error": "invalid X-Hub-Signature-256"}
 
 
-@pytest.mark.parametrize("raw, content_type, status, reason", [
-    (b"{oops", "application/json", 400, "invalid JSON"),
-    (b'{"object": "page", "entry": [{}]}', "application/json", 400, "expected 'whatsapp_business_account'"),
-    (b'{"object": "whatsapp_business_account"}', "application/json", 400, "missing field 'entry'"),
-    (json.dumps({"object": "whatsapp_business_account", "entry": []}).encode(), "text/plain", 415, "content type"),
-])
+@pytest.mark.parametrize(
+    "raw, content_type, status, reason",
+    [
+        (b"{oops", "application/json", 400, "invalid JSON"),
+        (b'{"object": "page", "entry": [{}]}', "application/json", 400, "expected 'whatsapp_business_account'"),
+        (b'{"object": "whatsapp_business_account"}', "application/json", 400, "missing field 'entry'"),
+        (json.dumps({"object": "whatsapp_business_account", "entry": []}).encode(), "text/plain", 415, "content type"),
+    ],
+)
 async def test_bad_signed_input_is_refused_and_quarantined(server, http, db, raw, content_type, status, reason):
     got, body = await _post(http, server, raw, content_type=content_type)
     assert got == status and reason in body["error"]
@@ -132,10 +137,15 @@ def _text(wamid: str, text: str, sender: str = "15550100101") -> dict:
 
 
 def _payload(messages: list[dict], statuses: list[dict] | None = None) -> dict:
-    value = {"messaging_product": "whatsapp",
-             "metadata": {"display_phone_number": "15550009999", "phone_number_id": "106540352242922"},
-             "contacts": [{"profile": {"name": "Maria Lopez"}, "wa_id": "15550100101"}], "messages": messages}
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550009999", "phone_number_id": "106540352242922"},
+        "contacts": [{"profile": {"name": "Maria Lopez"}, "wa_id": "15550100101"}],
+        "messages": messages,
+    }
     if statuses:
         value["statuses"] = statuses
-    return {"object": "whatsapp_business_account",
-            "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": value}]}]}
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": value}]}],
+    }

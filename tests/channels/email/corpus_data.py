@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -45,7 +45,7 @@ def normalize_ws(text: str | None) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
 
 
-@lru_cache(maxsize=None)
+@cache
 def parsed(path: Path) -> ParsedEmail | ParseError:
     """The parse of one corpus mail, or the ParseError it raised (cached: several tests look at the same)."""
     try:
@@ -54,7 +54,7 @@ def parsed(path: Path) -> ParsedEmail | ParseError:
         return exc
 
 
-@lru_cache(maxsize=None)
+@cache
 def verdict(path: Path) -> AutoVerdict | None:
     """The automatic-mail verdict on one corpus mail (reusing its cached parse)."""
     result = parsed(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -22,8 +22,14 @@ from tests.corpora import corpus
 
 
 def record(payload: bytes) -> RawRecord:
-    return RawRecord(id=7, channel=ChannelName.EMAIL, channel_id="INBOX:42", payload=payload,
-                     content_type="message/rfc822", received_at=datetime(2026, 3, 12, tzinfo=timezone.utc))
+    return RawRecord(
+        id=7,
+        channel=ChannelName.EMAIL,
+        channel_id="INBOX:42",
+        payload=payload,
+        content_type="message/rfc822",
+        received_at=datetime(2026, 3, 12, tzinfo=UTC),
+    )
 
 
 def tenant_mail(body: str, subject: str = "Re: Leak [EML-000123]", attachments=()) -> bytes:
@@ -49,8 +55,10 @@ def test_registry_returns_the_email_channel():
 
 
 def test_fields_of_a_tenant_reply():
-    body = ("Still dripping, please come today.\n\nAnna\n\nOn Wed, Mar 11, 2026 at 4:00 PM Maintenance "
-            "<maintenance@intake.example> wrote:\n> We fixed the tap.\n")
+    body = (
+        "Still dripping, please come today.\n\nAnna\n\nOn Wed, Mar 11, 2026 at 4:00 PM Maintenance "
+        "<maintenance@intake.example> wrote:\n> We fixed the tap.\n"
+    )
     message = EmailChannel().parse(record(tenant_mail(body)), Settings())
     assert message.sender == "anna.mueller@example.org" and message.sender_name == "Müller, Anna"
     assert message.to == ["maintenance@intake.example"] and message.cc == ["caretaker@example.org"]
@@ -59,20 +67,25 @@ def test_fields_of_a_tenant_reply():
     assert message.thread.message_id == "<m1@example.org>" and message.thread.in_reply_to == ["<out.5@intake>"]
     assert message.thread.references == ["<first@example.org>", "<out.5@intake>"]
     assert message.thread.ticket_reference == "EML-000123"
-    assert message.sent_at == datetime(2026, 3, 12, 8, 15, tzinfo=timezone.utc)
+    assert message.sent_at == datetime(2026, 3, 12, 8, 15, tzinfo=UTC)
     assert message.raw_id == 7 and message.channel_message_id == "<m1@example.org>" and message.auto is None
 
 
 def test_ticket_reference_in_the_body_only():
-    message = EmailChannel().parse(record(tenant_mail("About WA-000077: still broken.", subject="Tap")),
-                                   Settings())
+    message = EmailChannel().parse(record(tenant_mail("About WA-000077: still broken.", subject="Tap")), Settings())
     assert message.thread.ticket_reference == "WA-000077"
 
 
 def test_attachment_limits_record_without_storing():
     small, big, third = b"A" * 1000, b"B" * 5000, b"C" * 3000
-    raw = tenant_mail("Photos attached.", attachments=[
-        ("a.jpg", "image/jpeg", small), ("b.pdf", "application/pdf", big), ("c.zip", "application/zip", third)])
+    raw = tenant_mail(
+        "Photos attached.",
+        attachments=[
+            ("a.jpg", "image/jpeg", small),
+            ("b.pdf", "application/pdf", big),
+            ("c.zip", "application/zip", third),
+        ],
+    )
     settings = Settings(limits=LimitsSettings(attachment_max_bytes=4000, message_attachments_max_bytes=3500))
     refs = {ref.name: ref for ref in EmailChannel().parse(record(raw), settings).attachments}
     assert refs["a.jpg"].stored and refs["a.jpg"].sha256 == hashlib.sha256(small).hexdigest()
@@ -95,10 +108,14 @@ def test_own_address_comes_from_settings():
     assert EmailChannel().parse(record(tenant_mail("x")), settings).auto == "own-address"
 
 
-@pytest.mark.parametrize(("payload", "reason"), [
-    (b"", "empty"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "Outlook"),
-    (b"just some words\nwithout any header\n", "headers"),
-])
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (b"", "empty"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "Outlook"),
+        (b"just some words\nwithout any header\n", "headers"),
+    ],
+)
 def test_unparseable_input_raises_parse_error(payload, reason):
     with pytest.raises(ParseError, match=reason):
         EmailChannel().parse(record(payload), Settings())
@@ -121,8 +138,20 @@ def test_cli_prints_one_json_line_per_file_and_goes_on(tmp_path):
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [line["file"] for line in lines] == [str(good), str(bad), str(bounce)]
     first = lines[0]
-    assert set(first) == {"file", "message_id", "in_reply_to", "references", "from", "to", "subject", "date",
-                          "text", "full_text", "attachments", "auto"}
+    assert set(first) == {
+        "file",
+        "message_id",
+        "in_reply_to",
+        "references",
+        "from",
+        "to",
+        "subject",
+        "date",
+        "text",
+        "full_text",
+        "attachments",
+        "auto",
+    }
     assert first["from"] == "anna.mueller@example.org" and first["text"] == "Still dripping."
     assert first["attachments"] == [{"name": "p.jpg", "content_type": "image/jpeg", "size": 6}]
     assert lines[1] == {"file": str(bad), "error": "empty message"}
@@ -149,8 +178,14 @@ def test_cli_expands_folders_and_reports_every_bad_item_without_stopping(tmp_pat
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
-    assert [line["file"] for line in lines] == [str(folder / "a.eml"), f"{folder}/c\\xff.eml",
-                                                str(folder / "sub" / "b.eml"), str(empty), str(missing), str(oversized)]
+    assert [line["file"] for line in lines] == [
+        str(folder / "a.eml"),
+        f"{folder}/c\\xff.eml",
+        str(folder / "sub" / "b.eml"),
+        str(empty),
+        str(missing),
+        str(oversized),
+    ]
     assert [line.get("text") for line in lines[:2]] == ["First.", "Third."]
     assert lines[2] == {"file": str(folder / "sub" / "b.eml"), "error": "empty message"}
     assert lines[3] == {"file": str(empty), "error": "a folder with no files in it"}
@@ -163,15 +198,21 @@ def test_cli_exits_non_zero_only_when_no_file_parsed(tmp_path):
     bad.write_bytes(b"")
     result = CliRunner().invoke(cli, ["parse-email", str(bad), str(tmp_path / "missing.eml")])
     assert result.exit_code == 1
-    assert [json.loads(line)["file"] for line in result.output.splitlines()] == [str(bad), str(tmp_path / "missing.eml")]
+    assert [json.loads(line)["file"] for line in result.output.splitlines()] == [
+        str(bad),
+        str(tmp_path / "missing.eml"),
+    ]
 
 
 def test_html_is_sanitized_and_text_is_readable():
     msg = EmailMessage()
     msg["From"] = "tenant@example.org"
     msg["Subject"] = "Leak"
-    msg.set_content('<p onclick="steal()">Water <b>everywhere</b><script>alert(1)</script></p>'
-                    '<a href="javascript:alert(2)">click</a><img src="cid:photo1">', subtype="html")
+    msg.set_content(
+        '<p onclick="steal()">Water <b>everywhere</b><script>alert(1)</script></p>'
+        '<a href="javascript:alert(2)">click</a><img src="cid:photo1">',
+        subtype="html",
+    )
     message = EmailChannel().parse(record(msg.as_bytes()), Settings())
     assert message.full_text.startswith("Water everywhere")
     assert "script" not in message.html and "onclick" not in message.html and "javascript" not in message.html

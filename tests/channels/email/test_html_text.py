@@ -9,26 +9,35 @@ from intake.channels.email.html import html_to_text, strip_html_quotes
 
 
 def test_blocks_lists_tables_and_line_breaks():
-    html = ("<h1>Leak</h1><p>Kitchen&nbsp;&nbsp;tap,\r\n  dripping</p>"
-            "<ul><li>since Monday</li><li>worse at night</li></ul><table><tr><th>Unit</th><td>4B</td></tr></table>"
-            "line one<br>line two<hr>after the rule")
-    assert html_to_text(html) == ("Leak\n\nKitchen tap, dripping\n\n- since Monday\n\n- worse at night\n\nUnit 4B\n\n"
-                                  "line one\nline two\n\nafter the rule")
+    html = (
+        "<h1>Leak</h1><p>Kitchen&nbsp;&nbsp;tap,\r\n  dripping</p>"
+        "<ul><li>since Monday</li><li>worse at night</li></ul><table><tr><th>Unit</th><td>4B</td></tr></table>"
+        "line one<br>line two<hr>after the rule"
+    )
+    assert html_to_text(html) == (
+        "Leak\n\nKitchen tap, dripping\n\n- since Monday\n\n- worse at night\n\nUnit 4B\n\n"
+        "line one\nline two\n\nafter the rule"
+    )
 
 
 def test_markup_that_is_not_text_is_dropped():
-    html = ('<html><head><title>Mail</title><style>p {color: red}</style></head><body><!-- tracking -->'
-            '<script>alert(1)</script><p>Hello<o:p>&nbsp;</o:p></p><noscript>enable js</noscript>'
-            '<template>hidden</template><img alt=" photo "><img alt=""></body></html>')
+    html = (
+        "<html><head><title>Mail</title><style>p {color: red}</style></head><body><!-- tracking -->"
+        "<script>alert(1)</script><p>Hello<o:p>&nbsp;</o:p></p><noscript>enable js</noscript>"
+        '<template>hidden</template><img alt=" photo "><img alt=""></body></html>'
+    )
     assert html_to_text(html) == "Hello\n\n[photo]"
 
 
-@pytest.mark.parametrize(("html", "expected"), [
-    ('<a href="https://portal.example/t/7">your ticket</a>', "your ticket (https://portal.example/t/7)"),
-    ('<a href="https://portal.example/">https://portal.example</a>', "https://portal.example"),  # label shows it
-    ('<a href="mailto:m@intake.example">write to us</a>', "write to us"),  # only http(s) targets are kept
-    ('<a href="https://portal.example/"><img alt="logo"></a>', "[logo]"),  # no text label: no target either
-])
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<a href="https://portal.example/t/7">your ticket</a>', "your ticket (https://portal.example/t/7)"),
+        ('<a href="https://portal.example/">https://portal.example</a>', "https://portal.example"),  # label shows it
+        ('<a href="mailto:m@intake.example">write to us</a>', "write to us"),  # only http(s) targets are kept
+        ('<a href="https://portal.example/"><img alt="logo"></a>', "[logo]"),  # no text label: no target either
+    ],
+)
 def test_links_keep_their_target_when_the_label_does_not_show_it(html, expected):
     assert html_to_text(html) == expected
 
@@ -51,9 +60,11 @@ def test_empty_html_gives_empty_text_and_no_quote(html):
 
 def test_xhtml_with_an_encoding_declaration_in_a_str():
     # lxml.etree.fromstring() refuses a str carrying an encoding declaration; the body is already decoded
-    html = ('<?xml version="1.0" encoding="iso-8859-1"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
-            '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><html xmlns="http://www.w3.org/1999/xhtml"><body>'
-            '<p>Grüße aus Köln</p><hr /><p>Von: Hausverwaltung</p><p>Alte Nachricht</p></body></html>')
+    html = (
+        '<?xml version="1.0" encoding="iso-8859-1"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+        '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><html xmlns="http://www.w3.org/1999/xhtml"><body>'
+        "<p>Grüße aus Köln</p><hr /><p>Von: Hausverwaltung</p><p>Alte Nachricht</p></body></html>"
+    )
     assert html_to_text(html) == "Grüße aus Köln\n\nVon: Hausverwaltung\n\nAlte Nachricht"
     assert strip_html_quotes(html) == "Grüße aus Köln"
 
@@ -73,8 +84,10 @@ def test_deep_nesting_keeps_all_text_and_does_not_crash():
 
 
 def test_the_attribution_line_before_a_blockquote_is_cut_with_it():
-    html = ("<div>Fixed, thanks.</div><div>On Tue, 12 Mar 2024, Maintenance &lt;m@intake.example&gt; wrote:</div>"
-            "<blockquote><p>Is it fixed?</p></blockquote><p>trailing text after the quote</p>")
+    html = (
+        "<div>Fixed, thanks.</div><div>On Tue, 12 Mar 2024, Maintenance &lt;m@intake.example&gt; wrote:</div>"
+        "<blockquote><p>Is it fixed?</p></blockquote><p>trailing text after the quote</p>"
+    )
     assert strip_html_quotes(html) == "Fixed, thanks."
 
 
@@ -85,8 +98,10 @@ def test_a_blockquote_opening_the_body_is_not_a_quote_marker():
 
 
 def test_rule_followed_by_a_quoted_header_starts_the_quote_even_inside_containers():
-    html = ("<table><tr><td><a href='https://x.example/'>Reply above <b>this</b>"
-            "<hr></a><p>From: Maintenance</p><p>Old text</p></td></tr></table>")
+    html = (
+        "<table><tr><td><a href='https://x.example/'>Reply above <b>this</b>"
+        "<hr></a><p>From: Maintenance</p><p>Old text</p></td></tr></table>"
+    )
     assert strip_html_quotes(html) == "Reply above this (https://x.example/)"
     assert strip_html_quotes("<p>Section one</p><hr><p>Section two</p>") is None
 

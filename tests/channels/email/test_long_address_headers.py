@@ -17,24 +17,40 @@ MEGABYTE_OF_WORDS = WORD * (1024 * 1024 // len(WORD))
 
 
 def _mail(from_value: str) -> bytes:
-    return (f"From: {from_value}\r\nTo: help@example.com\r\nSubject: Leak\r\n"
-            "Message-ID: <long-from@example.net>\r\n\r\nWater under the sink.\r\n").encode()
+    return (
+        f"From: {from_value}\r\nTo: help@example.com\r\nSubject: Leak\r\n"
+        "Message-ID: <long-from@example.net>\r\n\r\nWater under the sink.\r\n"
+    ).encode()
 
 
 def _parse_email(tmp_path: Path, raw: bytes) -> dict:
     path = tmp_path / "mail.eml"
     path.write_bytes(raw)
-    done = subprocess.run([sys.executable, "-m", "intake.cli.main", "parse-email", str(path)], capture_output=True,
-                          text=True, timeout=120, cwd=tmp_path)  # the worker's own limit is 300 s
+    done = subprocess.run(
+        [sys.executable, "-m", "intake.cli.main", "parse-email", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )  # the worker's own limit is 300 s
     return json.loads(done.stdout)
 
 
-@pytest.mark.parametrize("from_value, expected", [
-    (f"Tenant <tenant@example.net>, {MEGABYTE_OF_WORDS}", {"from": "tenant@example.net"}),
-    (f"{MEGABYTE_OF_WORDS} <tenant@example.net>", {"error": "no sender address in From, Sender, Reply-To or "
-                                                            "Return-Path (From read up to "
-                                                            "limits.address_header_max_chars = 16,384)"}),
-], ids=["address-first", "address-past-the-cut"])
+@pytest.mark.parametrize(
+    "from_value, expected",
+    [
+        (f"Tenant <tenant@example.net>, {MEGABYTE_OF_WORDS}", {"from": "tenant@example.net"}),
+        (
+            f"{MEGABYTE_OF_WORDS} <tenant@example.net>",
+            {
+                "error": "no sender address in From, Sender, Reply-To or "
+                "Return-Path (From read up to "
+                "limits.address_header_max_chars = 16,384)"
+            },
+        ),
+    ],
+    ids=["address-first", "address-past-the-cut"],
+)
 def test_a_megabyte_from_header_is_parsed_in_bounded_time(tmp_path, from_value, expected):
     result = _parse_email(tmp_path, _mail(from_value))
     assert {key: result.get(key) for key in expected} == expected

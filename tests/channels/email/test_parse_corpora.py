@@ -21,9 +21,15 @@ from tests.corpora import corpus
 
 def _all_mail_files() -> list[Path]:
     root = corpus("zammad-mail").parent
-    files = [*root.glob("zammad-mail/**/*.box"), *root.glob("autoreply-bounce/**/*.eml"),
-             *root.glob("autoreply-bounce/**/*.box"), *root.glob("autoreply-bounce/flufl-bounce/*.txt"),
-             *root.glob("mail-parser/mail_*"), *root.glob("cpython-email/msg_*.txt"), *root.glob("talon/**/*.eml")]
+    files = [
+        *root.glob("zammad-mail/**/*.box"),
+        *root.glob("autoreply-bounce/**/*.eml"),
+        *root.glob("autoreply-bounce/**/*.box"),
+        *root.glob("autoreply-bounce/flufl-bounce/*.txt"),
+        *root.glob("mail-parser/mail_*"),
+        *root.glob("cpython-email/msg_*.txt"),
+        *root.glob("talon/**/*.eml"),
+    ]
     return sorted(files)
 
 
@@ -39,7 +45,9 @@ def test_the_dedupe_key_reads_the_same_headers_as_a_parse_of_the_whole_mail():
     for path in _all_mail_files():
         data = path.read_bytes()
         for variant in (data, data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")):
-            whole = (BytesHeaderParser(policy=compat32).parsebytes(variant, headersonly=True).get("Message-ID") or "").strip()
+            whole = (
+                BytesHeaderParser(policy=compat32).parsebytes(variant, headersonly=True).get("Message-ID") or ""
+            ).strip()
             key = email_channel_id(variant)
             if whole:
                 with_id += 1
@@ -62,8 +70,16 @@ def test_every_corpus_mail_parses_or_is_refused_with_a_reason():
     assert len(files) > 900
     assert all(len(reason) > 10 for reason in refused.values())
     # Only CPython's header-less MIME fragments and an Outlook .msg file may be refused.
-    assert set(refused) <= {"msg_11.txt", "msg_18.txt", "msg_19.txt", "msg_37.txt", "msg_38.txt", "msg_39.txt",
-                            "msg_40.txt", "mail_outlook_1"}
+    assert set(refused) <= {
+        "msg_11.txt",
+        "msg_18.txt",
+        "msg_19.txt",
+        "msg_37.txt",
+        "msg_38.txt",
+        "msg_39.txt",
+        "msg_40.txt",
+        "mail_outlook_1",
+    }
     assert "OLE" in refused["mail_outlook_1"]
 
 
@@ -95,24 +111,26 @@ def test_zammad_senders_subjects_and_bodies():
         want = normalize_ws(html_to_text(want) if expected.get("content_type") == "text/html" else want)
         want = "" if want == "no visible content" else want  # Zammad's placeholder for an empty body
         own = mail.full_text.split(FORWARDED_MARK)[0]  # Zammad lists attached mails as attachments only
-        ours = max(fuzz.ratio(want, normalize_ws(own)),
-                   fuzz.ratio(want, normalize_ws(html_to_text(mail.html or ""))))
+        ours = max(fuzz.ratio(want, normalize_ws(own)), fuzz.ratio(want, normalize_ws(html_to_text(mail.html or ""))))
         if ours >= 90:
             body += 1
         else:
             misses["body"].append(box.name)
         # Zammad adds the HTML alternative as "message.html"; we keep it as the message's html instead
-        want_files = sorted((a["filename"], _mime(a)) for a in expected.get("attachments") or []
-                            if a.get("filename") != "message.html")
+        want_files = sorted(
+            (a["filename"], _mime(a)) for a in expected.get("attachments") or [] if a.get("filename") != "message.html"
+        )
         got_files = sorted((ref.name, ref.content_type) for ref, _ in to_refs(mail.parts.attachments, 2**40, 2**40))
         if want_files == got_files:
             files += 1
         else:
             misses["attachments"].append(box.name)
     total = len(pairs)
-    print(f"\nzammad-mail ({total}): address {percent(address, total)}%, display name {percent(name, total)}%, "
-          f"subject {percent(subject, total)}%, body text ≥90% similar {percent(body, total)}%, "
-          f"attachment names+types {percent(files, total)}%")
+    print(
+        f"\nzammad-mail ({total}): address {percent(address, total)}%, display name {percent(name, total)}%, "
+        f"subject {percent(subject, total)}%, body text ≥90% similar {percent(body, total)}%, "
+        f"attachment names+types {percent(files, total)}%"
+    )
     print(f"misses: {misses}")
     assert total == 116
     assert address >= 114  # the two misses are Zammad keeping quotes/brackets in malformed From headers
@@ -128,14 +146,21 @@ def _mime(attachment: dict) -> str:
     return value.split(";")[0].strip().lower()
 
 
-@pytest.mark.parametrize(("box", "sender", "subject", "in_reply_to"), [
-    ("mail004.box", "k.guenther@example.com", "AW: Ticket Templates [Ticket#11168]",
-     "<20120507062840.265.107538@portal.example.com>"),
-    ("mail046.box", "glopelf7121@example.com", "转发：整体提升企业服务水平", None),  # raw GB2312 header bytes
-    ("mail054.box", "karoline.smith@example.com", "AW: One Net Business", None),  # folding without whitespace
-    ("mail068.box", "xxxxx@xxxxx.cz", "Contact from Server", None),  # junk line before the headers
-    ("mail018.box", "postmaster@example.com", "Benachrichtung zum Übermittlungsstatus (Fehlgeschlagen)", None),
-])
+@pytest.mark.parametrize(
+    ("box", "sender", "subject", "in_reply_to"),
+    [
+        (
+            "mail004.box",
+            "k.guenther@example.com",
+            "AW: Ticket Templates [Ticket#11168]",
+            "<20120507062840.265.107538@portal.example.com>",
+        ),
+        ("mail046.box", "glopelf7121@example.com", "转发：整体提升企业服务水平", None),  # raw GB2312 header bytes
+        ("mail054.box", "karoline.smith@example.com", "AW: One Net Business", None),  # folding without whitespace
+        ("mail068.box", "xxxxx@xxxxx.cz", "Contact from Server", None),  # junk line before the headers
+        ("mail018.box", "postmaster@example.com", "Benachrichtung zum Übermittlungsstatus (Fehlgeschlagen)", None),
+    ],
+)
 def test_hard_headers(box, sender, subject, in_reply_to):
     mail = parse_email((corpus("zammad-mail") / box).read_bytes())
     assert mail.sender == sender
@@ -161,8 +186,11 @@ def test_archives_are_hashed_never_opened(monkeypatch):
         raise AssertionError("an archive was opened")
 
     monkeypatch.setattr(zipfile.ZipFile, "__init__", refuse)
-    for name, archive in [("mail_test_4", "Payment Invoice.zip"), ("mail_test_15", "REQUEST FOR QUOTE.zip"),
-                          ("mail_test_1", "ФНС_РФ558.zip")]:
+    for name, archive in [
+        ("mail_test_4", "Payment Invoice.zip"),
+        ("mail_test_15", "REQUEST FOR QUOTE.zip"),
+        ("mail_test_1", "ФНС_РФ558.zip"),
+    ]:
         raw = (corpus("mail-parser") / name).read_bytes()
         found = {ref.name: (ref, data) for ref, data in iter_attachment_payloads(raw)}
         ref, data = found[archive]
@@ -180,7 +208,7 @@ def test_winmail_dat_is_recognised():
 
 def test_inline_image_keeps_its_content_id():
     raw = (corpus("zammad-mail") / "mail008.box").read_bytes()
-    (ref, data), = [(r, d) for r, d in iter_attachment_payloads(raw) if r.content_type.startswith("image/")]
+    ((ref, data),) = [(r, d) for r, d in iter_attachment_payloads(raw) if r.content_type.startswith("image/")]
     assert ref.inline and ref.content_id and data[:3] == b"GIF"
 
 
@@ -193,9 +221,14 @@ def test_mail_parser_corpus_assertions():
             continue
         mail = parse_email((root / name).read_bytes())
         attachments = [ref for ref, _ in iter_attachment_payloads((root / name).read_bytes())]
-        observed = {"attachments": len(attachments), "message_id": mail.thread.message_id,
-                    "from_addr": mail.sender, "subject": mail.subject, "to_count": len(mail.to),
-                    "to_0_addr": mail.to[0] if mail.to else None}
+        observed = {
+            "attachments": len(attachments),
+            "message_id": mail.thread.message_id,
+            "from_addr": mail.sender,
+            "subject": mail.subject,
+            "to_count": len(mail.to),
+            "to_0_addr": mail.to[0] if mail.to else None,
+        }
         if name == "mail_malformed_2":  # mail-parser counts named parts only; we also keep the unnamed headers part
             observed["attachments"] -= 1
         for key in set(facts) & set(observed):
@@ -208,7 +241,7 @@ def test_mail_parser_corpus_assertions():
 
 def test_attachment_hidden_by_a_reused_boundary_is_recovered():
     raw = (corpus("mail-parser") / "mail_malformed_1").read_bytes()
-    (ref, data), = list(iter_attachment_payloads(raw))
+    ((ref, data),) = list(iter_attachment_payloads(raw))
     assert ref.name == "20160523_916527.jpg_.zip" and data[:2] == b"PK" and "recovered" in ref.note
 
 
@@ -229,23 +262,36 @@ def test_damaged_mail_never_crashes_the_parser():
     from intake.channels.email.auto import detect_automatic
 
     root = corpus("zammad-mail").parent
-    sources = sorted([*root.glob("zammad-mail/*.box"), *root.glob("mail-parser/mail_*"),
-                      *root.glob("autoreply-bounce/sisimai/maildir-bsd/lhost-*-01.eml")])
-    splices = [b"\r\n\r\n", b"--", b"=?utf-8?B?", b"Content-Type: multipart/mixed; boundary=x\n", b"\x00" * 8,
-               b'charset="\x00"', b"Content-Type: message/rfc822\n\n", b"\nFrom: <>\n"]
+    sources = sorted(
+        [
+            *root.glob("zammad-mail/*.box"),
+            *root.glob("mail-parser/mail_*"),
+            *root.glob("autoreply-bounce/sisimai/maildir-bsd/lhost-*-01.eml"),
+        ]
+    )
+    splices = [
+        b"\r\n\r\n",
+        b"--",
+        b"=?utf-8?B?",
+        b"Content-Type: multipart/mixed; boundary=x\n",
+        b"\x00" * 8,
+        b'charset="\x00"',
+        b"Content-Type: message/rfc822\n\n",
+        b"\nFrom: <>\n",
+    ]
     rnd = random.Random(20261122)
     refused = 0
     for _ in range(200):
         data = bytearray(rnd.choice(sources).read_bytes())
         match rnd.randrange(4):
             case 0:
-                data = data[:rnd.randrange(len(data))]
+                data = data[: rnd.randrange(len(data))]
             case 1:
                 for _ in range(20):
                     data[rnd.randrange(len(data))] = rnd.randrange(256)
             case 2:
                 cut = rnd.randrange(len(data))
-                data = data[:cut] + data[cut + rnd.randrange(1, 200):]
+                data = data[:cut] + data[cut + rnd.randrange(1, 200) :]
             case _:
                 at = rnd.randrange(len(data))
                 data = data[:at] + rnd.choice(splices) + data[at:]

@@ -15,13 +15,16 @@ MULTILINGUAL = {"reply-trimmer", "talon", "reply-parser"}  # replies in 13 langu
 # The join's former gate, a regex over the whole text: `needs_join` must say yes wherever it did.
 FORMER_JOIN_HINT = re.compile(
     rf"(?:{patterns._WROTE})|\b{patterns._VERB_THEN_DATE}|^\d{{4}}[-/]\d{{1,2}}[-/]\d{{1,2}}\s[^\n]*<$",
-    re.IGNORECASE | re.MULTILINE)
+    re.IGNORECASE | re.MULTILINE,
+)
 
 BASE64_LINE = re.compile(r"^[A-Za-z0-9+/=]{40,}$")  # encoded parts: no quote marker in them, only time
 
 
 def corpus_texts(name: str) -> list[str]:
-    files = sorted(path for path in corpus(name).rglob("*") if path.is_file() and path.suffix.lower() not in {".zip", ".gz"})
+    files = sorted(
+        path for path in corpus(name).rglob("*") if path.is_file() and path.suffix.lower() not in {".zip", ".gz"}
+    )
     return [path.read_bytes().decode("utf-8", "replace").replace("\r\n", "\n") for path in files]
 
 
@@ -42,20 +45,40 @@ def test_hinted_patterns_agree_with_the_patterns_alone(name):
             assert patterns.needs_join(text), text[:200]
 
 
-@pytest.mark.parametrize("line", [
-    "-----Original Message-----", "---- Ursprüngliche Nachricht ----", "-------- Message d'origine --------",
-    "Begin forwarded message:", "---------- Forwarded message ---------", "-------- Переслано сообщение --------",
-    "On Mon, Feb 1, 2016 at 6:32 PM, Jeff <a@b.org> wrote:", "Am 03.03.2016 um 17:21 schrieb Some One:",
-    "2016-03-03 17:21 GMT+01:00 Some One <a@b.org>:", "ON MON, FEB 1, 2016 AT 6:32 PM, JEFF <A@B.ORG> WROTE:",
-    # languages the corpora lack
-    "-----Wiadomość oryginalna-----", "----- Původní zpráva -----", "On Monday Ali yazdı:", "ON MONDAY ALI YAZDI:",
-    "Le lundi, Jean a écrit :",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "-----Original Message-----",
+        "---- Ursprüngliche Nachricht ----",
+        "-------- Message d'origine --------",
+        "Begin forwarded message:",
+        "---------- Forwarded message ---------",
+        "-------- Переслано сообщение --------",
+        "On Mon, Feb 1, 2016 at 6:32 PM, Jeff <a@b.org> wrote:",
+        "Am 03.03.2016 um 17:21 schrieb Some One:",
+        "2016-03-03 17:21 GMT+01:00 Some One <a@b.org>:",
+        "ON MON, FEB 1, 2016 AT 6:32 PM, JEFF <A@B.ORG> WROTE:",
+        # languages the corpora lack
+        "-----Wiadomość oryginalna-----",
+        "----- Původní zpráva -----",
+        "On Monday Ali yazdı:",
+        "ON MONDAY ALI YAZDI:",
+        "Le lundi, Jean a écrit :",
+    ],
+)
 def test_known_markers_are_still_attributions(line):
     assert patterns.label_line(line) == "b"
 
 
-@pytest.mark.parametrize("line", ["--- Mensagem encaminhada ---", "Vidarebefordrat meddelande:", "PRZEKAZANA WIADOMOŚĆ",
-                                  "---------- Forwarded message ---------", "Anfang der weitergeleiteten Nachricht:"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "--- Mensagem encaminhada ---",
+        "Vidarebefordrat meddelande:",
+        "PRZEKAZANA WIADOMOŚĆ",
+        "---------- Forwarded message ---------",
+        "Anfang der weitergeleiteten Nachricht:",
+    ],
+)
 def test_forward_markers_pass_their_hint(line):
     assert patterns.FORWARD_MARKER.search(line) and patterns.FORWARD_HINT(line)

@@ -3,66 +3,163 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from intake.channels.email.threading import normalize_subject, score_email_thread
 from intake.models import ChannelName, InboundMessage, ThreadCandidate, ThreadHints
 
-NOW = datetime(2026, 3, 12, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 12, 10, 0, tzinfo=UTC)
 MARKER = "intake"
 OURS = "<intake.EML-000123.5f2a@intake.example>"  # outbound ids look like <marker.TICKET.random@domain>
 
 
-def ticket(number="EML-000123", *, subject="Water leak in bathroom", participants=("tenant@example.org",),
-           message_ids=("<first@mail.example.org>", OURS), status="open", days_idle=2, unit=None) -> ThreadCandidate:
-    return ThreadCandidate(ticket_number=number, status=status, channel=ChannelName.EMAIL, subject=subject,
-                           participants=list(participants), message_ids=list(message_ids), unit=unit,
-                           created_at=NOW - timedelta(days=10), last_activity_at=NOW - timedelta(days=days_idle))
+def ticket(
+    number="EML-000123",
+    *,
+    subject="Water leak in bathroom",
+    participants=("tenant@example.org",),
+    message_ids=("<first@mail.example.org>", OURS),
+    status="open",
+    days_idle=2,
+    unit=None,
+) -> ThreadCandidate:
+    return ThreadCandidate(
+        ticket_number=number,
+        status=status,
+        channel=ChannelName.EMAIL,
+        subject=subject,
+        participants=list(participants),
+        message_ids=list(message_ids),
+        unit=unit,
+        created_at=NOW - timedelta(days=10),
+        last_activity_at=NOW - timedelta(days=days_idle),
+    )
 
 
-def mail(*, sender="tenant@example.org", subject="Re: Water leak in bathroom", in_reply_to=(), references=(),
-         reference=None, extra=None) -> InboundMessage:
-    return InboundMessage(channel=ChannelName.EMAIL, channel_message_id="<new@mail.example.org>", sender=sender,
-                          subject=subject, received_at=NOW, extra=extra or {},
-                          thread=ThreadHints(message_id="<new@mail.example.org>", in_reply_to=list(in_reply_to),
-                                             references=list(references), ticket_reference=reference))
+def mail(
+    *,
+    sender="tenant@example.org",
+    subject="Re: Water leak in bathroom",
+    in_reply_to=(),
+    references=(),
+    reference=None,
+    extra=None,
+) -> InboundMessage:
+    return InboundMessage(
+        channel=ChannelName.EMAIL,
+        channel_message_id="<new@mail.example.org>",
+        sender=sender,
+        subject=subject,
+        received_at=NOW,
+        extra=extra or {},
+        thread=ThreadHints(
+            message_id="<new@mail.example.org>",
+            in_reply_to=list(in_reply_to),
+            references=list(references),
+            ticket_reference=reference,
+        ),
+    )
 
 
-@pytest.mark.parametrize(("message", "candidates", "number", "sure", "signal"), [
-    pytest.param(mail(in_reply_to=[OURS]), [ticket()], "EML-000123", True, "in-reply-to",
-                 id="in-reply-to our outbound id"),
-    pytest.param(mail(references=["<x@y>", "<first@mail.example.org>"]), [ticket()], "EML-000123", True,
-                 "references", id="references"),
-    pytest.param(mail(subject="Something else [EML-000123]", reference="EML-000123"), [ticket()], "EML-000123",
-                 True, "ticket-reference", id="ticket reference from a participant"),
-    pytest.param(mail(sender="stranger@example.net", subject="Fwd: old mail", reference="EML-000123"),
-                 [ticket()], "EML-000123", False, "ticket-reference", id="bare reference from a stranger: probable"),
-    pytest.param(mail(sender="stranger@example.net"), [ticket()], "EML-000123", False, "subject",
-                 id="stranger with the same subject never joins"),
-    pytest.param(mail(subject="Heating broken"), [ticket()], None, False, None, id="participant, other subject"),
-    pytest.param(mail(sender="stranger@example.net", subject="Heating broken"), [ticket()], None, False, None,
-                 id="nothing in common"),
-    pytest.param(mail(), [ticket(days_idle=90)], "EML-000123", False, "participant-subject",
-                 id="participant, same subject, but long idle: probable"),
-    pytest.param(mail(), [ticket(status="closed")], "EML-000123", False, "participant-subject",
-                 id="participant, same subject, closed ticket: probable"),
-])
+@pytest.mark.parametrize(
+    ("message", "candidates", "number", "sure", "signal"),
+    [
+        pytest.param(
+            mail(in_reply_to=[OURS]), [ticket()], "EML-000123", True, "in-reply-to", id="in-reply-to our outbound id"
+        ),
+        pytest.param(
+            mail(references=["<x@y>", "<first@mail.example.org>"]),
+            [ticket()],
+            "EML-000123",
+            True,
+            "references",
+            id="references",
+        ),
+        pytest.param(
+            mail(subject="Something else [EML-000123]", reference="EML-000123"),
+            [ticket()],
+            "EML-000123",
+            True,
+            "ticket-reference",
+            id="ticket reference from a participant",
+        ),
+        pytest.param(
+            mail(sender="stranger@example.net", subject="Fwd: old mail", reference="EML-000123"),
+            [ticket()],
+            "EML-000123",
+            False,
+            "ticket-reference",
+            id="bare reference from a stranger: probable",
+        ),
+        pytest.param(
+            mail(sender="stranger@example.net"),
+            [ticket()],
+            "EML-000123",
+            False,
+            "subject",
+            id="stranger with the same subject never joins",
+        ),
+        pytest.param(mail(subject="Heating broken"), [ticket()], None, False, None, id="participant, other subject"),
+        pytest.param(
+            mail(sender="stranger@example.net", subject="Heating broken"),
+            [ticket()],
+            None,
+            False,
+            None,
+            id="nothing in common",
+        ),
+        pytest.param(
+            mail(),
+            [ticket(days_idle=90)],
+            "EML-000123",
+            False,
+            "participant-subject",
+            id="participant, same subject, but long idle: probable",
+        ),
+        pytest.param(
+            mail(),
+            [ticket(status="closed")],
+            "EML-000123",
+            False,
+            "participant-subject",
+            id="participant, same subject, closed ticket: probable",
+        ),
+    ],
+)
 def test_signals(message, candidates, number, sure, signal):
     match = score_email_thread(message, candidates, MARKER)
     assert (match.ticket_number, match.sure, match.signal) == (number, sure, signal)
     assert match.evidence
 
 
-@pytest.mark.parametrize(("message", "homes", "number", "signal"), [
-    pytest.param(mail(subject="Neighbour noise"), {("HBR", "4B")}, "EML-000123", "participant-unit",
-                 id="participant writing about their own unit: probable"),
-    pytest.param(mail(sender="flatmate@example.net"), {("HBR", "4B")}, "EML-000123", "subject",
-                 id="a stranger who lives in the ticket's unit, same subject: probable"),
-    pytest.param(mail(sender="neighbour@example.net"), {("HBR", "2A")}, None, None,
-                 id="a registered tenant of another unit with the same subject: their own ticket"),
-])
+@pytest.mark.parametrize(
+    ("message", "homes", "number", "signal"),
+    [
+        pytest.param(
+            mail(subject="Neighbour noise"),
+            {("HBR", "4B")},
+            "EML-000123",
+            "participant-unit",
+            id="participant writing about their own unit: probable",
+        ),
+        pytest.param(
+            mail(sender="flatmate@example.net"),
+            {("HBR", "4B")},
+            "EML-000123",
+            "subject",
+            id="a stranger who lives in the ticket's unit, same subject: probable",
+        ),
+        pytest.param(
+            mail(sender="neighbour@example.net"),
+            {("HBR", "2A")},
+            None,
+            None,
+            id="a registered tenant of another unit with the same subject: their own ticket",
+        ),
+    ],
+)
 def test_the_senders_home_weighs_in(message, homes, number, signal):
     match = score_email_thread(message, [ticket(unit="4B")], MARKER, homes=homes)
     assert (match.ticket_number, match.sure, match.signal) == (number, False, signal)
@@ -71,18 +168,27 @@ def test_the_senders_home_weighs_in(message, homes, number, signal):
 def test_mailbox_cc_d_halfway_through():
     # The thread began between tenant and caretaker; we only saw the caretaker's mail that CC'd us. The
     # tenant's answer replies to a message we never received, and its References were cut by their client.
-    seen = ticket(subject="Broken window, flat 2", participants=["tenant@example.org", "caretaker@example.org"],
-                  message_ids=["<caretaker.7@example.org>"])
-    answer = mail(subject="RE: Broken window, flat 2", in_reply_to=["<unseen.3@example.org>"],
-                  references=["<unseen.3@example.org>"])
+    seen = ticket(
+        subject="Broken window, flat 2",
+        participants=["tenant@example.org", "caretaker@example.org"],
+        message_ids=["<caretaker.7@example.org>"],
+    )
+    answer = mail(
+        subject="RE: Broken window, flat 2",
+        in_reply_to=["<unseen.3@example.org>"],
+        references=["<unseen.3@example.org>"],
+    )
     match = score_email_thread(answer, [seen, ticket("EML-000200", subject="Rent")], MARKER)
     assert (match.ticket_number, match.sure, match.signal) == ("EML-000123", True, "participant-subject")
 
 
 def test_reply_from_another_client_with_a_different_in_reply_to():
     # Answered on the phone to the copy in another mailbox: In-Reply-To is unknown, References still name ours.
-    answer = mail(subject="AW: Water leak in bathroom", in_reply_to=["<copy.9@phone.example.org>"],
-                  references=[OURS, "<copy.9@phone.example.org>"])
+    answer = mail(
+        subject="AW: Water leak in bathroom",
+        in_reply_to=["<copy.9@phone.example.org>"],
+        references=[OURS, "<copy.9@phone.example.org>"],
+    )
     other = ticket("EML-000999", message_ids=["<intake.EML-000999.77@intake.example>"])
     match = score_email_thread(answer, [ticket(), other], MARKER)
     assert (match.ticket_number, match.sure, match.signal) == ("EML-000123", True, "references")
@@ -115,12 +221,15 @@ def test_no_candidates():
     assert match.ticket_number is None and not match.joins
 
 
-@pytest.mark.parametrize(("subject", "normalized"), [
-    ("Re: AW: Fwd: Water leak", "water leak"),
-    ("SV: [EML-000123] Water leak", "water leak"),
-    ("RE[2]: Water   leak", "water leak"),
-    ("WG: Antw: water leak", "water leak"),
-    ("回复：Water leak", "water leak"),
-])
+@pytest.mark.parametrize(
+    ("subject", "normalized"),
+    [
+        ("Re: AW: Fwd: Water leak", "water leak"),
+        ("SV: [EML-000123] Water leak", "water leak"),
+        ("RE[2]: Water   leak", "water leak"),
+        ("WG: Antw: water leak", "water leak"),
+        ("回复：Water leak", "water leak"),
+    ],
+)
 def test_normalize_subject(subject, normalized):
     assert normalize_subject(subject) == normalized

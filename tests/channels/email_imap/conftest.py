@@ -15,21 +15,43 @@ from store.db import Database
 from store.models import RawItem
 from tests.conftest import make_settings
 from tests.dovecot import (  # noqa: F401  (fixtures)
-    Dovecot, basic_dovecot, dovecot, dovecot_server, imap_account, own_dovecot, tls_dovecot)
+    Dovecot,
+    basic_dovecot,
+    dovecot,
+    dovecot_server,
+    imap_account,
+    own_dovecot,
+    tls_dovecot,
+)
 
-TENANT_PROBLEMS = ["The kitchen tap drips all night", "No hot water since this morning", "The front door lock sticks",
-                   "Mould is spreading behind the wardrobe", "The bathroom fan rattles", "A window will not close"]
+TENANT_PROBLEMS = [
+    "The kitchen tap drips all night",
+    "No hot water since this morning",
+    "The front door lock sticks",
+    "Mould is spreading behind the wardrobe",
+    "The bathroom fan rattles",
+    "A window will not close",
+]
 
 
 def tenant_mail(n: int, *, message_id: bool = True, padding: int = 0) -> bytes:
     """A tenant's plain-text mail with CRLF line ends (what IMAP hands back byte for byte)."""
     problem = TENANT_PROBLEMS[n % len(TENANT_PROBLEMS)]
-    lines = [f"From: Tenant {n} <tenant{n}@example.org>", "To: maintenance@intake.example",
-             f"Subject: {problem} (flat {100 + n})", "Date: Sun, 22 Nov 2026 09:00:00 +0000"]
+    lines = [
+        f"From: Tenant {n} <tenant{n}@example.org>",
+        "To: maintenance@intake.example",
+        f"Subject: {problem} (flat {100 + n})",
+        "Date: Sun, 22 Nov 2026 09:00:00 +0000",
+    ]
     if message_id:
         lines.append(f"Message-ID: <mail-{n}@tenants.example.org>")
-    lines += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "",
-              f"Hello, {problem.lower()} in flat {100 + n}. Could someone come by?", "Thanks, Tenant " + str(n)]
+    lines += [
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        f"Hello, {problem.lower()} in flat {100 + n}. Could someone come by?",
+        "Thanks, Tenant " + str(n),
+    ]
     lines += ["x" * 76 for _ in range(padding // 78)]
     return ("\r\n".join(lines) + "\r\n").encode()
 
@@ -63,8 +85,17 @@ def append(dovecot: Dovecot, user: str, mails: list[bytes], folder: str = "INBOX
 def mailbox(dovecot, imap_account) -> MailboxSettings:
     """Settings for the test account's INBOX, plain IMAP on loopback (tests copy it with changes)."""
     user, password = imap_account
-    return MailboxSettings(name="tenants", host=dovecot.host, port=dovecot.port, security="none", username=user,
-                           password=password, poll_interval_seconds=1, reconnect_max_seconds=1, timeout_seconds=10)
+    return MailboxSettings(
+        name="tenants",
+        host=dovecot.host,
+        port=dovecot.port,
+        security="none",
+        username=user,
+        password=password,
+        poll_interval_seconds=1,
+        reconnect_max_seconds=1,
+        timeout_seconds=10,
+    )
 
 
 @pytest.fixture
@@ -107,6 +138,7 @@ class PollerLog(logging.Handler):
 
     async def wait_for(self, text: str, count: int = 1, timeout: float = 120) -> None:
         """Until `count` log lines contain `text` (lines logged earlier count too)."""
+
         def reached() -> bool:
             with self.changed:
                 return self.changed.wait_for(lambda: sum(text in m for m in self.messages) >= count, timeout)

@@ -20,9 +20,9 @@ def imap_cli(tmp_path, monkeypatch, stub_broker, dovecot, imap_account):
     user, password = imap_account
     config = tmp_path / "intake.toml"
     config.write_text(f"""
-database_url = "sqlite:///{tmp_path / 'cli.db'}"
-data_dir = "{tmp_path / 'data'}"
-rules_dir = "{ROOT / 'rules'}"
+database_url = "sqlite:///{tmp_path / "cli.db"}"
+data_dir = "{tmp_path / "data"}"
+rules_dir = "{ROOT / "rules"}"
 
 [[email.mailboxes]]
 name = "tenants"
@@ -63,7 +63,8 @@ def test_poll_once_stores_processes_and_marks_and_reports_per_mailbox(imap_cli, 
     assert all(b"\\Seen" in flags for flags in server_flags(dovecot, user).values())
     tickets = json.loads(imap_cli("tickets", "list", "--format", "json").output)
     assert sorted(t["subject"] for t in tickets) == sorted(
-        tenant_mail(n).split(b"Subject: ")[1].split(b"\r\n")[0].decode() for n in range(2))
+        tenant_mail(n).split(b"Subject: ")[1].split(b"\r\n")[0].decode() for n in range(2)
+    )
 
     append(dovecot, user, [tenant_mail(1)])  # the same mail again (a resend): stored once, marked anyway
     both = imap_cli("imap", "poll", "--once", "--json")

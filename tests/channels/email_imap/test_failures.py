@@ -11,8 +11,7 @@ import pytest
 from intake.channels.email.imap import poll_once, run_mailbox
 from intake.channels.email.imap_session import is_connection_error
 from intake.channels.email.imap_state import read_position
-from tests.channels.email_imap.conftest import (append, changed, folder_bodies, server_flags, stored, tenant_mail,
-                                                 until)
+from tests.channels.email_imap.conftest import append, changed, folder_bodies, server_flags, stored, tenant_mail, until
 from tests.channels.email_imap.proxy import CuttingProxy
 
 SEEN = b"\\Seen"
@@ -52,8 +51,9 @@ def test_a_connection_cut_mid_fetch_loses_nothing_and_duplicates_nothing(dovecot
     assert read_position(db, "tenants").last_uid == 6
 
 
-def test_a_cut_after_the_commit_but_before_the_flag_is_marked_on_the_next_pass(dovecot, mailbox, proxy, imap_runtime,
-                                                                               db):
+def test_a_cut_after_the_commit_but_before_the_flag_is_marked_on_the_next_pass(
+    dovecot, mailbox, proxy, imap_runtime, db
+):
     append(dovecot, mailbox.username, [tenant_mail(n) for n in range(3)])
     mailbox = changed(mailbox, port=proxy.port)
     proxy.cut_on_command = b"UID STORE"  # the server vanishes as we send the \Seen flags
@@ -74,7 +74,8 @@ def test_a_cut_after_the_commit_but_before_the_flag_is_marked_on_the_next_pass(d
 
 
 async def test_the_loop_idles_reconnects_after_a_server_restart_and_stops_when_cancelled(
-        own_dovecot, mailbox, imap_runtime, db, caplog, poller_log):
+    own_dovecot, mailbox, imap_runtime, db, caplog, poller_log
+):
     # Each step waits for the poller's own log line (an event), so the server is always cut under an idling
     # connection, whatever the machine's load.
     caplog.set_level(logging.DEBUG, logger="intake.channels.email")
@@ -118,11 +119,19 @@ async def test_without_idle_the_loop_polls_at_the_interval(dovecot, mailbox, ima
 
 
 async def test_a_server_without_idle_or_move_is_polled_and_stored_mail_is_copied_and_flagged(
-        basic_dovecot, mailbox, imap_runtime, db, caplog):
+    basic_dovecot, mailbox, imap_runtime, db, caplog
+):
     caplog.set_level(logging.INFO, logger="intake.channels.email")
     user, password = basic_dovecot.add_user()
-    mailbox = changed(mailbox, port=basic_dovecot.port, username=user, password=password, after_store="move",
-                      move_to="Processed", poll_interval_seconds=1)
+    mailbox = changed(
+        mailbox,
+        port=basic_dovecot.port,
+        username=user,
+        password=password,
+        after_store="move",
+        move_to="Processed",
+        poll_interval_seconds=1,
+    )
     mails = [tenant_mail(n) for n in range(2)]
     append(basic_dovecot, user, mails[:1])
     append(basic_dovecot, user, [], folder="Processed")

@@ -144,7 +144,8 @@ def test_a_message_the_server_cannot_read_is_quarantined_and_the_rest_goes_on(do
     assert [o is None for o in outcomes] == [True, True, True, False, False, False]
     assert (outcomes[3].stored, outcomes[3].quarantined, outcomes[3].last_uid) == (2, 1, 4)
     assert sorted(item.channel_id for item in stored(db) if item.state == "pending") == [
-        f"<mail-{n}@tenants.example.org>" for n in (0, 2, 3)]
+        f"<mail-{n}@tenants.example.org>" for n in (0, 2, 3)
+    ]
     problem = next(item for item in stored(db) if item.state == "quarantined")
     assert problem.channel_id == f"imap-unfetchable:tenants:{outcomes[3].uidvalidity}:2"
     assert "UID 2 in 'INBOX'" in problem.error and "broke the connection 3 times" in problem.error
@@ -153,12 +154,14 @@ def test_a_message_the_server_cannot_read_is_quarantined_and_the_rest_goes_on(do
     assert outcomes[5].fetched == 0
 
 
-def test_the_password_comes_from_the_named_variable_and_a_refusal_never_shows_it(own_dovecot, mailbox, imap_runtime,
-                                                                                     monkeypatch):
+def test_the_password_comes_from_the_named_variable_and_a_refusal_never_shows_it(
+    own_dovecot, mailbox, imap_runtime, monkeypatch
+):
     user, password = own_dovecot.add_user()
     append(own_dovecot, user, [tenant_mail(0)])
-    mailbox = changed(mailbox, port=own_dovecot.port, username=user, password="not-this-one",
-                      password_env="TENANTS_IMAP_PASSWORD")
+    mailbox = changed(
+        mailbox, port=own_dovecot.port, username=user, password="not-this-one", password_env="TENANTS_IMAP_PASSWORD"
+    )
     monkeypatch.setenv("TENANTS_IMAP_PASSWORD", password)
     assert poll_once(imap_runtime, mailbox).stored == 1
 
@@ -172,8 +175,9 @@ def test_the_password_comes_from_the_named_variable_and_a_refusal_never_shows_it
         poll_once(imap_runtime, mailbox)
 
 
-def test_a_crash_after_the_move_but_before_its_record_leaves_nothing_to_redo(dovecot, mailbox, imap_runtime, db,
-                                                                            caplog):
+def test_a_crash_after_the_move_but_before_its_record_leaves_nothing_to_redo(
+    dovecot, mailbox, imap_runtime, db, caplog
+):
     mailbox = changed(mailbox, after_store="move", move_to="Processed")
     append(dovecot, mailbox.username, [tenant_mail(n) for n in range(2)])
     append(dovecot, mailbox.username, [], folder="Processed")

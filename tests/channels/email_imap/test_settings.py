@@ -11,13 +11,16 @@ from intake.config import Settings
 BASE = {"name": "tenants", "host": "imap.example.org", "username": "maintenance"}
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"after_store": "move"}, "mailbox tenants: after_store = move needs move_to"),
-    ({"after_store": "delete"}, "mailbox tenants: after_store must be seen or move, not 'delete'"),
-    ({"security": "tls"}, "mailbox tenants: security must be ssl, starttls or none, not 'tls'"),
-    ({"idle_timeout_seconds": 30 * 60}, "less than or equal to 1740"),
-    ({"name": "two words"}, "String should match pattern"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"after_store": "move"}, "mailbox tenants: after_store = move needs move_to"),
+        ({"after_store": "delete"}, "mailbox tenants: after_store must be seen or move, not 'delete'"),
+        ({"security": "tls"}, "mailbox tenants: security must be ssl, starttls or none, not 'tls'"),
+        ({"idle_timeout_seconds": 30 * 60}, "less than or equal to 1740"),
+        ({"name": "two words"}, "String should match pattern"),
+    ],
+)
 def test_a_bad_mailbox_is_refused_when_the_settings_load(changes, message):
     with pytest.raises(ValidationError, match=message):
         Settings(email={"mailboxes": [BASE | changes]})

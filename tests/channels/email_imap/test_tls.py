@@ -16,8 +16,16 @@ from tests.conftest import make_settings
 def test_ssl_and_starttls_connect_only_to_a_trusted_certificate(tls_dovecot, sqlite_db, tmp_path, stub_broker):
     runtime = Runtime(settings=make_settings(sqlite_db, tmp_path), db=sqlite_db)
     user, password = tls_dovecot.add_user()
-    trusted = MailboxSettings(name="tenants", host=tls_dovecot.host, port=tls_dovecot.tls_port, security="ssl",
-                              username=user, password=password, ca_file=tls_dovecot.certificate, timeout_seconds=10)
+    trusted = MailboxSettings(
+        name="tenants",
+        host=tls_dovecot.host,
+        port=tls_dovecot.tls_port,
+        security="ssl",
+        username=user,
+        password=password,
+        ca_file=tls_dovecot.certificate,
+        timeout_seconds=10,
+    )
     starttls = changed(trusted, port=tls_dovecot.port, security="starttls")
 
     append(tls_dovecot, user, [tenant_mail(0)])

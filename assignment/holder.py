@@ -19,7 +19,7 @@ __all__ = ["FILES", "HolderStatus", "RulesHolder", "file_hashes", "read_status"]
 
 
 def _utcnow() -> datetime:
-    from intake.models import utcnow
+    from intake.core.models import utcnow
 
     return utcnow()
 

@@ -89,7 +89,7 @@ class Stack:
         }
         os.environ.update(self.env)  # this process's settings (the edge) match the workers'
         from intake.cli.common import open_runtime
-        from intake.config import get_settings
+        from intake.core.settings import get_settings
 
         get_settings.cache_clear()
         self.runtime = open_runtime(get_settings())  # migrates the fresh database
@@ -238,7 +238,7 @@ def through_maildir(stack: Stack, mails: list[bytes], tmp: Path) -> tuple[float,
 
 def through_dovecot(stack: Stack, mails: list[bytes], tmp: Path) -> tuple[float, dict[str, float]]:
     from intake.channels.email.imap import poll_once
-    from intake.config import MailboxSettings
+    from intake.core.settings import MailboxSettings
     from tests.dovecot import Dovecot, require_dovecot
 
     server = Dovecot(require_dovecot(), Path(tempfile.mkdtemp(prefix="intake-dovecot-")))

@@ -28,7 +28,7 @@ def main() -> None:
 
     from intake.channels.base import ParseError, RawRecord
     from intake.channels.email.channel import EmailChannel
-    from intake.config import Settings
+    from intake.core.settings import Settings
 
     logging.getLogger("mailparser").setLevel(logging.ERROR)
     patterns = [

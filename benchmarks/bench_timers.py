@@ -93,7 +93,7 @@ def main() -> None:
         scheduled = run(db, engine, ids, now, schedule=True)  # first time: inserts every timer row
         again = run(db, engine, ids, now, schedule=True)  # re-scheduling unchanged timers: reads, no writes
         from assignment.actors_impl import sweep_due_timers
-        from intake.config import Settings
+        from intake.core.settings import Settings
         from intake.runtime import Runtime
 
         settings = Settings(database_url=db.url, data_dir=Path(tmp) / "data", rules_dir=ROOT / "rules")

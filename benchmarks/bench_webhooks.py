@@ -79,7 +79,7 @@ def serve(url: str, port: int) -> None:
     """The server process: the real app factory on the benchmark database."""
     from aiohttp import web
 
-    from intake.config import Settings
+    from intake.core.settings import Settings
     from intake.web.app import create_app
 
     settings = Settings(database_url=url, whatsapp={"app_secret": SECRET}, redis_url=None)

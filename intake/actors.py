@@ -11,7 +11,7 @@ import logging
 import dramatiq
 
 from intake.broker import ensure_broker, register_actor
-from intake.config import get_settings
+from intake.core.settings import get_settings
 from intake.logs import adopt_handlers
 from intake.runtime import get_runtime
 

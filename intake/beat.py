@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from intake.config import Settings
+from intake.core.settings import Settings
 
 
 def start_beat(settings: Settings) -> BackgroundScheduler:

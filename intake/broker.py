@@ -14,7 +14,7 @@ import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
-from intake.config import Settings
+from intake.core.settings import Settings
 
 log = logging.getLogger(__name__)
 _ACTORS: list[dramatiq.Actor] = []

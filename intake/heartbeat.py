@@ -13,7 +13,7 @@ from datetime import datetime
 import dramatiq
 from pydantic import BaseModel
 
-from intake.models import utcnow
+from intake.core.models import utcnow
 
 log = logging.getLogger(__name__)
 INBOUND = "inbound"

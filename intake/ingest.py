@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from intake.config import get_settings
-from intake.models import RawInput
+from intake.core.models import RawInput
+from intake.core.settings import get_settings
 from store.db import Database
 from store.raw import PENDING, QUARANTINED, insert_raw, insert_raws
 
@@ -92,7 +92,7 @@ def broker_message_id(message) -> str:
 
 def remember_messages(db: Database, sent: dict[str, list[int]]) -> None:
     """The recording half: each item remembers the message it went in, and when (errors only logged)."""
-    from intake.models import utcnow
+    from intake.core.models import utcnow
     from store.raw import mark_enqueued
 
     try:

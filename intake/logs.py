@@ -84,7 +84,7 @@ def make_handler(stream: TextIO | None = None) -> logging.Handler:
 
 def setup_logging(level: int | None = None) -> None:
     """Configure the root logger once, with redaction on every handler."""
-    from intake.config import get_settings
+    from intake.core.settings import get_settings
 
     if level is None:
         level = getattr(logging, get_settings().log_level.upper(), logging.INFO)
@@ -100,7 +100,7 @@ def adopt_handlers() -> None:
     sets up in a worker process (which never runs our `setup_logging`): redaction on each handler of every
     logger (the root's and any library's own), and `log_level` (the command line logs at INFO, a line per
     item, whatever INTAKE_LOG_LEVEL says)."""
-    from intake.config import get_settings
+    from intake.core.settings import get_settings
 
     root = logging.getLogger()
     root.setLevel(getattr(logging, get_settings().log_level.upper(), logging.INFO))

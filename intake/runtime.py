@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from intake.config import Settings
-from intake.models import utcnow
+from intake.core.models import utcnow
+from intake.core.settings import Settings
 from store.db import Database
 from store.files import FileStore
 
@@ -97,7 +97,7 @@ def get_runtime() -> Runtime:
     """The process's runtime, built from the environment's settings if nobody set one."""
     global _current
     if _current is None:
-        from intake.config import get_settings
+        from intake.core.settings import get_settings
 
         settings = get_settings()
         _current = Runtime(settings=settings, db=Database(settings.database_url))

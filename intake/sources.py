@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from intake.models import ChannelName, RawInput
+from intake.core.models import ChannelName, RawInput
 from intake.pipeline.clean import has_control_characters
 
 MAX_CHANNEL_ID = 998  # as RawInput.channel_id and the raw_items column
@@ -30,7 +30,7 @@ class SourceError(Exception):
 def _read_qcontact(data: bytes, source: str, max_depth: int):
     from intake.channels.qcontact.mapping import MappingError, load_mapping
     from intake.channels.qcontact.payload import read_qcontact_payload
-    from intake.config import get_settings
+    from intake.core.settings import get_settings
 
     try:
         mapping = load_mapping(get_settings().qcontact.mapping_file)
@@ -127,7 +127,7 @@ def _payload(path: Path, channel: ChannelName) -> Iterator[SourceItem]:
     from intake.channels.split_payload import split_or_reject
 
     module_name, function_name = PAYLOAD_READERS[channel].split(":")
-    from intake.config import get_settings
+    from intake.core.settings import get_settings
 
     reader = getattr(importlib.import_module(module_name), function_name)
     data, source = path.read_bytes(), f"file:{path}"

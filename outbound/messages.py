@@ -6,7 +6,7 @@ import uuid
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from intake.models import utcnow
+from intake.core.models import utcnow
 
 
 def make_message_id(marker: str, ticket_number: str, from_address: str) -> str:

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from intake.config import Settings
+from intake.core.settings import Settings
 from store.models import Ticket, TicketMessage
 
 

@@ -7,7 +7,7 @@ import logging
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from intake.models import InboundMessage
+from intake.core.models import InboundMessage
 from intake.runtime import Runtime
 from outbound.messages import acknowledgement_text, build_email, make_message_id
 from outbound.policy import may_auto_reply

@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 
-from intake.config import EmailSettings
+from intake.core.settings import EmailSettings
 
 
 def send_email(settings: EmailSettings, raw: bytes, sender: str, recipients: list[str], timeout: float = 30) -> None:

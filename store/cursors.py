@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from intake.models import utcnow
+from intake.core.models import utcnow
 from store.models import Cursor
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from intake.models import utcnow
+from intake.core.models import utcnow
 
 
 class ClippedString(TypeDecorator):

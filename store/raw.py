@@ -8,7 +8,7 @@ from sqlalchemy import and_, bindparam, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from intake.models import RawInput, utcnow
+from intake.core.models import RawInput, utcnow
 from store.models import RawItem
 
 PENDING, PROCESSED, QUARANTINED = "pending", "processed", "quarantined"

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from intake.models import ChannelName, ThreadCandidate
+from intake.core.models import ChannelName, ThreadCandidate
 from store.errors import IllegalTransition
 from store.lifecycle import MERGEABLE, OPEN_STATUSES, check_transition, is_reopen
 from store.models import Counter, Ticket, TicketEvent, TicketMessage

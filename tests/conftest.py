@@ -21,7 +21,7 @@ from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import text
 
 from intake.broker import use_broker
-from intake.config import Settings
+from intake.core.settings import Settings
 from intake.runtime import REGISTRY_VERSION, Runtime, set_runtime
 from store import registry_db
 from store.cursors import set_cursor

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 
 from intake.channels.base import Channel
-from intake.models import ChannelName
+from intake.core.models import ChannelName
 
 _CHANNELS: dict[ChannelName, str] = {
     ChannelName.EMAIL: "intake.channels.email.channel:EmailChannel",

@@ -11,8 +11,8 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from intake.config import Settings
-from intake.models import ChannelName, InboundMessage
+from intake.core.models import ChannelName, InboundMessage
+from intake.core.settings import Settings
 
 
 class RawRecord(BaseModel):

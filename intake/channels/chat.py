@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import phonenumbers
 
-from intake.models import InboundMessage, RawInput, ThreadCandidate, ThreadMatch
+from intake.core.models import InboundMessage, RawInput, ThreadCandidate, ThreadMatch
 
 
 class PayloadError(ValueError):

@@ -16,8 +16,8 @@ from pydantic import BaseModel, Field, field_validator
 
 from intake.channels.base import ParseError, RawRecord
 from intake.channels.chat import normalize_phone
-from intake.config import Settings
-from intake.models import ChannelName, InboundMessage, RawInput
+from intake.core.models import ChannelName, InboundMessage, RawInput
+from intake.core.settings import Settings
 
 
 class StaffReport(BaseModel):

@@ -13,8 +13,8 @@ import logging
 from collections.abc import Callable
 
 from intake.channels.chat import PayloadError, Split
+from intake.core.models import ChannelName
 from intake.logs import describe_error
-from intake.models import ChannelName
 
 log = logging.getLogger(__name__)
 UNFORESEEN_SHAPE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError)  # incl. Unicode errors

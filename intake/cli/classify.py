@@ -40,7 +40,7 @@ def _cut_at_quote(text: str) -> str:
 
 def _load(registry_file: str | None, rules_dir: str | None, model: str | None = "shipped"):
     from classifiers import Classifier
-    from intake.config import get_settings
+    from intake.core.settings import get_settings
     from store.registry import Registry, load_registry
 
     settings = get_settings()

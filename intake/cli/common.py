@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import click
 import dramatiq
 
-from intake.config import Settings, get_settings
+from intake.core.settings import Settings, get_settings
 from intake.runtime import Runtime, set_runtime
 from store.db import Database
 from store.migrate import upgrade

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from intake.config import NOT_USED_YET, Settings, get_settings, masked
+from intake.core.settings import NOT_USED_YET, Settings, get_settings, masked
 
 
 @click.group("config")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from intake.config import get_settings
+from intake.core.settings import get_settings
 from store.db import Database
 from store.migrate import current_revision, head_revision, upgrade
 

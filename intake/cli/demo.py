@@ -15,7 +15,7 @@ from intake.cli.common import drain, in_process_worker, open_runtime
 from intake.cli.ingest import format_summary, ingest_paths, summarize
 from intake.cli.rules_gate import refuse_broken_rules
 from intake.cli.tickets import format_table
-from intake.config import Settings, get_settings
+from intake.core.settings import Settings, get_settings
 from intake.runtime import REGISTRY_VERSION
 from intake.views import ticket_summary
 from store import registry_db

@@ -17,7 +17,7 @@ import click
 def parse_email_command(files: tuple[Path, ...]) -> None:
     """Parse raw RFC 5322 mail FILES (a folder stands for the files in it) and print one JSON object per file;
     a file that cannot be parsed gets {"file", "error"} and the rest go on. Exits 1 only when none parsed."""
-    from intake.config import get_settings
+    from intake.core.settings import get_settings
 
     settings = get_settings()
     results = [_parse_one(path, settings) for path in expand(files)]

@@ -40,7 +40,7 @@ def format_report(report: Report, title: str) -> str:
 
 def evaluate_files(paths: list[Path], settings=None) -> dict[Path, Report]:
     """Each file's report, with the project's registry and rules (`samples/registry.yaml`, `rules/`)."""
-    from intake.config import get_settings
+    from intake.core.settings import get_settings
 
     settings = settings or get_settings()
     rules_dir = settings.rules_dir if Path(settings.rules_dir).is_dir() else PROJECT_ROOT / "rules"

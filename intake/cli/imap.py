@@ -11,7 +11,7 @@ import asyncio
 import click
 
 from intake.cli.common import drain, echo_json, in_process_worker, open_runtime
-from intake.config import MailboxSettings, Settings
+from intake.core.settings import MailboxSettings, Settings
 
 
 @click.group("imap")

@@ -20,7 +20,7 @@ def poll_command() -> None:
 
     from intake.channels.qcontact.poller import poll_once
     from intake.cli.common import drain, in_process_worker, open_runtime
-    from intake.config import get_settings
+    from intake.core.settings import get_settings
 
     if not get_settings().qcontact.base_url:
         raise click.ClickException("qcontact.base_url is not configured (INTAKE_QCONTACT__BASE_URL)")
@@ -47,7 +47,7 @@ def set_status_command(case_id: str, status: str) -> None:
 
     from intake.channels.qcontact.client import QContactClient, QContactError
     from intake.channels.qcontact.mapping import load_mapping
-    from intake.config import get_settings
+    from intake.core.settings import get_settings
 
     settings = get_settings()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from intake.cli.common import open_runtime
-from intake.models import utcnow
+from intake.core.models import utcnow
 from intake.runtime import REGISTRY_VERSION
 from store import registry_db
 from store.cursors import set_cursor

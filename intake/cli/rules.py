@@ -19,7 +19,7 @@ DirPath = click.Path(file_okay=False, path_type=Path)
 
 
 def _settings():
-    from intake.config import get_settings
+    from intake.core.settings import get_settings
 
     return get_settings()
 

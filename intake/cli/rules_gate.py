@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from intake.config import Settings, get_settings
+from intake.core.settings import Settings, get_settings
 
 
 def refuse_broken_rules(settings: Settings | None = None) -> None:

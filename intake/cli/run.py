@@ -10,7 +10,7 @@ import click
 
 from intake.cli.common import open_runtime
 from intake.cli.rules_gate import refuse_broken_rules
-from intake.config import get_settings
+from intake.core.settings import get_settings
 
 log = logging.getLogger(__name__)
 

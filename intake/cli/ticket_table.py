@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from intake.cli.display import DASH, format_age, format_due, shown
-from intake.models import utcnow
+from intake.core.models import utcnow
 
 WRAPPED_MIN_WIDTH = 12  # review reasons and subjects wrap on a narrow terminal, down to this
 EMERGENCY_MARK = "⚠"

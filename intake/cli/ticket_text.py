@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from intake.cli.display import DASH, format_due, format_time, shown
-from intake.models import utcnow
+from intake.core.models import utcnow
 
 THREAD_LINES = 12  # lines of each message's text shown; the rest is in `--format json`
 

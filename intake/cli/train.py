@@ -47,7 +47,7 @@ def train_command(labeled: Path, out: Path | None, seed: int, rules_dir, registr
     from classifiers.learned.nested import nested_outcomes
     from classifiers.learned.report import cross_validated_report, nested_report
     from classifiers.learned.train import train
-    from intake.config import get_settings
+    from intake.core.settings import get_settings
     from store.errors import RegistryError
     from store.registry import load_registry
 

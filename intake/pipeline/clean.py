@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from intake.models import InboundMessage
+from intake.core.models import InboundMessage
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from intake.models import ThreadCandidate, ThreadMatch
+from intake.core.models import ThreadCandidate, ThreadMatch
 from intake.pipeline.continuation import Signs, read_signs
 from store.lifecycle import OPEN_STATUSES
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from intake.channels import TICKET_PREFIXES
-from intake.models import InboundMessage
+from intake.core.models import InboundMessage
 from intake.pipeline.safety_net import flag_ticket
 from intake.pipeline.work import Work
 from intake.runtime import Runtime

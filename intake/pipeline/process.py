@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from intake.channels.base import ParseError, RawRecord
-from intake.models import ChannelName
+from intake.core.models import ChannelName
 from intake.pipeline import stages
 from intake.pipeline.work import Verdict, Work
 from intake.runtime import Runtime

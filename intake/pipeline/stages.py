@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from intake.channels import get_channel
-from intake.models import ChannelName, ThreadMatch
+from intake.core.models import ChannelName, ThreadMatch
 from intake.pipeline.clean import clean_message
 from intake.pipeline.delivery import record_delivery_report
 from intake.pipeline.work import Verdict, Work, classifier_of

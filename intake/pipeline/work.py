@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from intake.channels.base import RawRecord
-from intake.models import InboundMessage, ThreadCandidate, ThreadMatch
+from intake.core.models import InboundMessage, ThreadCandidate, ThreadMatch
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from intake.models import RawInput
+from intake.core.models import RawInput
 from intake.sources import email_raw
 
 MAILBOX = "maintenance@intake.example"

@@ -8,7 +8,7 @@ import gc
 
 from aiohttp import web
 
-from intake.config import Settings
+from intake.core.settings import Settings
 from store.db import Database
 
 SETTINGS_KEY = web.AppKey("settings", Settings)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from intake.core.models import RawInput
 from intake.ingest import AcceptResult, accept
 from intake.logs import describe_error
-from intake.models import RawInput
 from intake.web.enqueue import Enqueuer
 
 log = logging.getLogger(__name__)

@@ -29,10 +29,10 @@ from intake.channels.waha.payload import read_waha_payload
 from intake.channels.waha.signature import verify_waha_hmac
 from intake.channels.whatsapp.payload import read_cloud_payload
 from intake.channels.whatsapp.signature import verify_meta_signature
-from intake.config import Settings
+from intake.core.models import ChannelName, RawInput
+from intake.core.settings import Settings
 from intake.ingest import quarantine_input
 from intake.logs import describe_error
-from intake.models import ChannelName, RawInput
 from intake.sources import rejected_raw
 from intake.web.batching import AcceptBatcher
 

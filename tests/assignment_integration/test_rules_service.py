@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from intake.cli.main import cli
 from intake.cli.staff import assign, respond, set_status
-from intake.config import get_settings
+from intake.core.settings import get_settings
 from intake.runtime import Runtime, set_runtime
 from store.models import Ticket, TicketEvent
 from tests.assignment_integration.conftest import MINUTE, FakeClock, at, new_ticket

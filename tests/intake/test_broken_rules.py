@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from classifiers import ClassifyInput
 from intake.cli.main import cli
-from intake.config import get_settings
+from intake.core.settings import get_settings
 from intake.ingest import accept
 from intake.pipeline.process import RetryableFailure, process_raw
 from intake.runtime import Runtime, set_runtime

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from intake.cli.main import cli
-from intake.config import get_settings
+from intake.core.settings import get_settings
 from tests.conftest import SAMPLES
 
 

@@ -7,7 +7,7 @@ import logging
 
 from click.testing import CliRunner
 
-from intake.config import Settings, masked
+from intake.core.settings import Settings, masked
 from intake.logs import RedactingFilter, redact
 
 
@@ -29,7 +29,7 @@ def test_env_overrides_toml_and_nested_keys_use_double_underscore(tmp_path, monk
 
 def test_config_show_masks_every_secret(tmp_path, monkeypatch):
     from intake.cli.main import cli
-    from intake.config import get_settings
+    from intake.core.settings import get_settings
 
     monkeypatch.setenv("INTAKE_WHATSAPP__APP_SECRET", "s3cr3t-value")
     monkeypatch.setenv("INTAKE_DATABASE_URL", "postgresql+psycopg://app:db-pass@127.0.0.1/intake")

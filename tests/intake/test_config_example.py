@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from intake.config import NOT_USED_YET, Settings, get_settings
-from intake.config_paths import list_model_of, model_of
+from intake.core.config_paths import list_model_of, model_of
+from intake.core.settings import NOT_USED_YET, Settings, get_settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "intake.example.toml"
 # A commented-out key (`# smtp_password = "…"`) or table (`# [[email.mailboxes]]`) counts as documented.

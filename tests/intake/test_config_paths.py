@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from intake.config import Settings
+from intake.core.settings import Settings
 
 PROJECT = Path(__file__).resolve().parents[2]
 SAMPLE_MAIL = sorted((PROJECT / "samples" / "email").glob("*.eml"))[0]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.config import PipelineSettings, Settings
+from intake.core.settings import PipelineSettings, Settings
 from tests.conftest import ROOT
 
 UNITS = ("intake-web.service", "intake-worker@.service", "intake-beat.service")

@@ -14,8 +14,8 @@ from email.utils import format_datetime, make_msgid
 import pytest
 from sqlalchemy import select
 
+from intake.core.models import ChannelName, utcnow
 from intake.ingest import accept
-from intake.models import ChannelName, utcnow
 from intake.pipeline.process import process_raw
 from intake.runtime import Runtime
 from intake.sources import email_raw

@@ -12,9 +12,9 @@ from aiohttp.test_utils import TestServer
 from dramatiq.brokers.stub import StubBroker
 
 from intake.broker import build_broker, use_broker
+from intake.core.models import ChannelName, RawInput
 from intake.heartbeat import check_workers
 from intake.ingest import accept
-from intake.models import ChannelName, RawInput
 from store.db import Database
 from tests.conftest import REDIS_URL, make_settings
 from tests.intake.test_service import free_port

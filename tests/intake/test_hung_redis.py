@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from intake import reconciler
 from intake.broker import build_broker, use_broker
 from intake.channels.whatsapp.signature import sign_meta_payload
-from intake.models import utcnow
+from intake.core.models import utcnow
 from store.models import RawItem, TicketMessage
 from tests.conftest import make_settings
 from tests.intake.test_service import free_port, wait_until

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from intake.cli.main import cli
-from intake.config import get_settings
+from intake.core.settings import get_settings
 from store.models import RawItem, Ticket
 
 

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import func, select
 
 from intake import reconciler
+from intake.core.models import utcnow
 from intake.ingest import accept
-from intake.models import utcnow
 from intake.pipeline import stages
 from intake.pipeline.process import process_raw
 from intake.sources import email_raw
@@ -115,7 +115,7 @@ def test_worker_killed_mid_item_loses_nothing_and_duplicates_nothing(runtime, st
     ]
     script = textwrap.dedent(f"""
         import os
-        from intake.config import Settings
+        from intake.core.settings import Settings
         from intake.runtime import Runtime
         from intake.pipeline import stages
         from intake.pipeline.process import process_raw
@@ -190,7 +190,7 @@ def test_item_failing_every_attempt_is_quarantined_and_the_others_go_on(runtime,
 
 
 def test_unparseable_input_is_quarantined_with_the_reason(runtime):
-    from intake.models import ChannelName, RawInput
+    from intake.core.models import ChannelName, RawInput
 
     bad = RawInput(
         channel=ChannelName.WHATSAPP, channel_id="wamid.BROKEN", payload=b"{not json", content_type="application/json"

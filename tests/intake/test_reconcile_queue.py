@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from intake import reconciler
+from intake.core.models import ChannelName, RawInput, utcnow
 from intake.ingest import accept
-from intake.models import ChannelName, RawInput, utcnow
 
 N = 12
 
@@ -35,7 +35,7 @@ def pending_items(db, n: int, prefix: str = "queue") -> list[int]:
 
 @pytest.mark.redis
 def test_sweeps_without_a_worker_leave_one_message_per_item(runtime, redis_broker, monkeypatch):
-    from intake.config import get_settings
+    from intake.core.settings import get_settings
 
     monkeypatch.setattr(get_settings().pipeline, "batch_size", 1)  # a message per item: the length counts copies
     pending_items(runtime.db, N)

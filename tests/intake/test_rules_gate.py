@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select
 
 from intake.cli.main import cli
-from intake.config import get_settings
+from intake.core.settings import get_settings
 from store.models import RawItem
 from tests.conftest import ROOT, SAMPLES
 

@@ -10,7 +10,7 @@ figures are printed and never fall below the best score reached.
 from __future__ import annotations
 
 from intake.cli.eval_threading import evaluate_files, format_report
-from intake.config import Settings
+from intake.core.settings import Settings
 from tests.conftest import ROOT, SAMPLES
 
 

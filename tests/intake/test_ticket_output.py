@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from intake.cli.display import format_age, format_due
 from intake.cli.main import cli
 from intake.cli.ticket_table import format_table
-from intake.config import get_settings
-from intake.models import utcnow
+from intake.core.models import utcnow
+from intake.core.settings import get_settings
 from store import tickets as ticket_store
 from store.db import Database
 from store.models import Ticket

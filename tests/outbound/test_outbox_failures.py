@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
-from intake.config import get_settings
+from intake.core.settings import get_settings
 from intake.reconciler import reconcile_pending, resend_queued_outbound
 from outbound.service import send_outbound
 from tests.intake.test_pipeline import make_email

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
-from intake.models import ChannelName, RawInput
+from intake.core.models import ChannelName, RawInput
 from store import registry_db
 from store import tickets as ticket_store
 from store.errors import IllegalTransition

@@ -11,8 +11,8 @@ from intake.channels.email.auto import AutoVerdict, detect_automatic
 from intake.channels.email.html import sanitize_html
 from intake.channels.email.parse import ParsedEmail, parse_email, sent_at
 from intake.channels.email.parts import to_refs
-from intake.config import Settings
-from intake.models import ChannelName, DeliveryReport, InboundMessage
+from intake.core.models import ChannelName, DeliveryReport, InboundMessage
+from intake.core.settings import Settings
 
 
 class EmailChannel:

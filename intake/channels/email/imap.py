@@ -19,7 +19,7 @@ from imapclient import IMAPClient
 
 from intake.channels.email.imap_session import MailboxError, close, connect
 from intake.channels.email.imap_sync import PollResult, sync_folder
-from intake.config import MailboxSettings
+from intake.core.settings import MailboxSettings
 from intake.runtime import Runtime
 
 __all__ = ["MailboxError", "PollResult", "poll_once", "run_mailbox", "MailboxLoop", "backoff_delay"]

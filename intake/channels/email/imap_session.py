@@ -14,7 +14,7 @@ import ssl
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
-from intake.config import MailboxSettings
+from intake.core.settings import MailboxSettings
 
 log = logging.getLogger(__name__)
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from intake.models import utcnow
+from intake.core.models import utcnow
 from store.cursors import get_cursor, set_cursor
 from store.db import Database
 from store.models import Cursor, MailboxState

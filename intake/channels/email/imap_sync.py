@@ -17,9 +17,9 @@ from pydantic import BaseModel, ValidationError
 
 from intake.channels.email.imap_session import MailboxError, error_text, is_connection_error
 from intake.channels.email.imap_state import Position, load_position, record_broken_fetch, record_marked, record_stored
-from intake.config import MailboxSettings
+from intake.core.models import ChannelName, RawInput
+from intake.core.settings import MailboxSettings
 from intake.ingest import accept, quarantine_input
-from intake.models import ChannelName, RawInput
 from intake.runtime import Runtime
 from intake.sources import email_raw
 

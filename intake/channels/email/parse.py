@@ -32,8 +32,8 @@ from intake.channels.email.headers import (
 from intake.channels.email.html import html_to_text
 from intake.channels.email.parts import Part, Parts, split_parts, to_refs
 from intake.channels.email.quotes import extract_new_text
-from intake.config import LimitsSettings
-from intake.models import AttachmentRef, ThreadHints
+from intake.core.models import AttachmentRef, ThreadHints
+from intake.core.settings import LimitsSettings
 
 TICKET_REFERENCE = re.compile(r"\b((?:EML|WA|QC|INT)-\d{6})\b")
 FORWARDED_MARK = "---------- Forwarded message ----------"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 
 from intake.channels.email.headers import body_charset, decode_bytes, decode_header_value, header_text
-from intake.models import AttachmentRef
+from intake.core.models import AttachmentRef
 
 _TNEF = ("application/ms-tnef", "application/vnd.ms-tnef")
 _CONTAINER_NAMES = {

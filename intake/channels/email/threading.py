@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from intake.models import InboundMessage, ThreadCandidate, ThreadMatch
+from intake.core.models import InboundMessage, ThreadCandidate, ThreadMatch
 
 _PREFIX = re.compile(
     r"^\s*(?:(?:re|aw|antw|antwort|fwd?|wg|sv|vs|tr|rv|ref|odp|res|enc|vá|r|atb|vl|回复|答复|转发|回覆|轉寄|返信|転送)"

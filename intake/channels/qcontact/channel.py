@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from intake.channels.base import ParseError, RawRecord
 from intake.channels.chat import normalize_phone
 from intake.channels.qcontact.mapping import MappingError, QContactMapping, load_mapping, pick_text
-from intake.config import Settings
-from intake.models import ChannelName, InboundMessage, ThreadHints
+from intake.core.models import ChannelName, InboundMessage, ThreadHints
+from intake.core.settings import Settings
 
 
 class QContactChannel:

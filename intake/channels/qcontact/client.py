@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 
 from intake.channels.qcontact.mapping import QContactMapping, fill
-from intake.config import QContactSettings
+from intake.core.settings import QContactSettings
 
 log = logging.getLogger(__name__)
 _TOKEN_HEADERS = ("access-token", "client", "uid")

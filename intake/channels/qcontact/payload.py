@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from intake.channels.chat import DEFAULT_JSON_MAX_DEPTH, PayloadError, Rejected, Split, envelope_bytes, load_json_object
 from intake.channels.qcontact.mapping import QContactMapping, pick, pick_text
-from intake.models import ChannelName, RawInput
+from intake.core.models import ChannelName, RawInput
 from intake.pipeline.clean import has_control_characters
 
 PROVIDER = "qcontact"

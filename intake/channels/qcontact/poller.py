@@ -24,9 +24,9 @@ from intake.channels.qcontact.channel import parse_time
 from intake.channels.qcontact.client import QContactClient
 from intake.channels.qcontact.mapping import load_mapping, pick_text
 from intake.channels.qcontact.payload import case_input
-from intake.config import Settings
+from intake.core.models import ChannelName, RawInput
+from intake.core.settings import Settings
 from intake.ingest import accept, quarantine_input
-from intake.models import ChannelName, RawInput
 from store.cursors import get_cursor, set_cursor
 
 log = logging.getLogger(__name__)

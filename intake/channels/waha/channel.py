@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from intake.channels.base import ParseError, RawRecord
 from intake.channels.chat import normalize_phone
 from intake.channels.whatsapp.channel import location_text
-from intake.config import Settings
-from intake.models import AttachmentRef, ChannelName, DeliveryReport, InboundMessage, ThreadHints
+from intake.core.models import AttachmentRef, ChannelName, DeliveryReport, InboundMessage, ThreadHints
+from intake.core.settings import Settings
 
 # WAHA's ackName values, in our delivery vocabulary.
 ACK_STATUS = {

@@ -16,7 +16,7 @@ from intake.channels.chat import (
     load_json_object,
     type_problem,
 )
-from intake.models import ChannelName, RawInput
+from intake.core.models import ChannelName, RawInput
 from intake.pipeline.clean import has_control_characters
 
 PROVIDER = "waha"

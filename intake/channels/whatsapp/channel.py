@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 from intake.channels.base import ParseError, RawRecord
 from intake.channels.chat import normalize_phone
-from intake.config import Settings
+from intake.core.models import AttachmentRef, ChannelName, DeliveryReport, InboundMessage, ThreadHints
+from intake.core.settings import Settings
 from intake.media import FAILED_PREFIX
-from intake.models import AttachmentRef, ChannelName, DeliveryReport, InboundMessage, ThreadHints
 
 MEDIA_TYPES = ("image", "document", "audio", "video", "sticker")
 _EXTENSIONS = {

@@ -12,7 +12,7 @@ import asyncio
 import aiohttp
 import yarl
 
-from intake.config import Settings
+from intake.core.settings import Settings
 
 
 class MediaError(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from intake.channels.base import RawRecord
-from intake.models import RawInput
+from intake.core.models import RawInput
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 

@@ -11,8 +11,8 @@ from intake.channels.base import ParseError
 from intake.channels.chat import PayloadError
 from intake.channels.whatsapp.channel import WhatsAppChannel
 from intake.channels.whatsapp.payload import read_cloud_payload, split_cloud_payload
-from intake.config import Settings
-from intake.models import ChannelName
+from intake.core.models import ChannelName
+from intake.core.settings import Settings
 from tests.channels.chat.helpers import as_record
 from tests.corpora import corpus, corpus_params
 

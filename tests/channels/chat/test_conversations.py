@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from intake.channels.chat import match_conversation, normalize_phone, starts_new_issue
-from intake.models import ChannelName, InboundMessage, ThreadCandidate, ThreadHints
+from intake.core.models import ChannelName, InboundMessage, ThreadCandidate, ThreadHints
 from tests.channels.chat.helpers import NOW
 
 WINDOW = timedelta(hours=24)

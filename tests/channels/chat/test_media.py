@@ -6,7 +6,7 @@ import aiohttp
 import pytest
 
 from intake.channels.whatsapp.media import MediaError, download_media
-from intake.config import Settings
+from intake.core.settings import Settings
 from tests.channels.chat.conftest import GRAPH_TOKEN as TOKEN
 from tests.channels.chat.conftest import JPEG
 

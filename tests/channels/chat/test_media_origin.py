@@ -15,7 +15,7 @@ from intake.channels.waha.payload import read_waha_payload
 from intake.channels.whatsapp.channel import WhatsAppChannel
 from intake.channels.whatsapp.media import MediaError, download_media
 from intake.channels.whatsapp.payload import read_cloud_payload
-from intake.config import Settings
+from intake.core.settings import Settings
 from intake.ingest import accept
 from store.models import Attachment, TicketEvent
 from tests.channels.chat.conftest import JPEG

@@ -10,7 +10,7 @@ from intake.channels.base import ParseError
 from intake.channels.qcontact.channel import QContactChannel
 from intake.channels.qcontact.mapping import DEFAULT_MAPPING, MappingError, load_mapping
 from intake.channels.qcontact.payload import case_input, read_qcontact_payload
-from intake.config import Settings
+from intake.core.settings import Settings
 from tests.channels.chat.helpers import as_record
 
 CASE = {

@@ -13,7 +13,7 @@ from intake.channels.waha.channel import WahaChannel
 from intake.channels.waha.payload import read_waha_payload
 from intake.channels.whatsapp.channel import WhatsAppChannel
 from intake.channels.whatsapp.payload import read_cloud_payload
-from intake.config import Settings
+from intake.core.settings import Settings
 from tests.channels.chat.helpers import as_record
 from tests.conftest import SAMPLES
 

@@ -75,7 +75,7 @@ def test_meta_sign_and_verify_round_trip(secret):
 
 
 def test_secrets_come_from_the_environment(monkeypatch):
-    from intake.config import Settings, masked
+    from intake.core.settings import Settings, masked
 
     monkeypatch.setenv("INTAKE_WHATSAPP__APP_SECRET", "from-env")
     monkeypatch.setenv("INTAKE_WAHA__HMAC_KEY", "waha-env")

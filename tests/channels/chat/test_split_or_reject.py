@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from intake.cli.main import cli
-from intake.config import get_settings
+from intake.core.settings import get_settings
 from tests.channels.chat.conftest import APP_SECRET, stored
 from tests.channels.chat.test_hostile_input import cloud, post
 

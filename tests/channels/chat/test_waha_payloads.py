@@ -11,7 +11,7 @@ from intake.channels.base import ParseError
 from intake.channels.chat import PayloadError
 from intake.channels.waha.channel import WahaChannel
 from intake.channels.waha.payload import read_waha_payload, split_waha_payload
-from intake.config import Settings
+from intake.core.settings import Settings
 from tests.channels.chat.helpers import as_record
 from tests.corpora import corpus, corpus_params
 

@@ -16,8 +16,8 @@ from intake.channels import get_channel
 from intake.channels.base import ParseError, RawRecord
 from intake.channels.email.channel import EmailChannel
 from intake.cli.main import cli
-from intake.config import LimitsSettings, Settings, get_settings
-from intake.models import ChannelName
+from intake.core.models import ChannelName
+from intake.core.settings import LimitsSettings, Settings, get_settings
 from tests.corpora import corpus
 
 

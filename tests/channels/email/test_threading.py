@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from intake.channels.email.threading import normalize_subject, score_email_thread
-from intake.models import ChannelName, InboundMessage, ThreadCandidate, ThreadHints
+from intake.core.models import ChannelName, InboundMessage, ThreadCandidate, ThreadHints
 
 NOW = datetime(2026, 3, 12, 10, 0, tzinfo=UTC)
 MARKER = "intake"

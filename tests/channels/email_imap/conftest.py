@@ -9,7 +9,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from intake.config import MailboxSettings
+from intake.core.settings import MailboxSettings
 from intake.runtime import Runtime
 from store.db import Database
 from store.models import RawItem

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from intake.cli.main import cli
-from intake.config import get_settings
+from intake.core.settings import get_settings
 from tests.channels.email_imap.conftest import append, server_flags, tenant_mail
 from tests.conftest import ROOT, SAMPLES
 from tests.dovecot import free_port

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from intake.channels.email.imap import backoff_delay
-from intake.config import Settings
+from intake.core.settings import Settings
 
 BASE = {"name": "tenants", "host": "imap.example.org", "username": "maintenance"}
 

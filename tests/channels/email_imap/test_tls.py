@@ -7,7 +7,7 @@ import ssl
 import pytest
 
 from intake.channels.email.imap import poll_once
-from intake.config import MailboxSettings
+from intake.core.settings import MailboxSettings
 from intake.runtime import Runtime
 from tests.channels.email_imap.conftest import append, changed, stored, tenant_mail
 from tests.conftest import make_settings

@@ -213,7 +213,7 @@ class FileRelativeTomlSource(TomlConfigSettingsSource):
         super().__init__(settings_cls, toml_file=toml_file)
 
     def _read_file(self, file_path: Path) -> dict[str, Any]:
-        from intake.config_paths import file_relative_defaults, resolve_file_paths
+        from intake.core.config_paths import file_relative_defaults, resolve_file_paths
 
         data = super()._read_file(file_path)
         base = Path(file_path).resolve().parent

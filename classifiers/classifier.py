@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from classifiers.billing import BillingDecision, decide_billing
-from classifiers.combine import group_key
+from classifiers.cues import CueKind, kind_of
 from classifiers.decide import Decision, decide_topic, decide_urgency, flag_evidence
-from classifiers.frames import apply_containment, frame_evidence, frame_lists
+from classifiers.frames import apply_containment, frame_evidence
 from classifiers.learned.features import signal_features, text_features
 from classifiers.learned.model import DEFAULT_MODEL, BoundModel, UrgencyModel, load_model
 from classifiers.learned.policy import combine
@@ -25,42 +25,13 @@ from classifiers.review import review_reasons
 from classifiers.ruleset import RuleSet, load_ruleset
 from classifiers.safety import emergency_reasons
 from classifiers.signals import read_signals
-from store.registry import Property, Registry
+from classifiers.term_lists import term_lists
+from store.registry import Registry
 
 # The classifier reads at most this many characters of a body: mail may be 40 MB, and what matters for the topic
 # and urgency is at the start. The rest is kept on the message but not read (an evidence item says so).
 MAX_READ_CHARS = 50_000
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg|rv|tr|sv)\s*:\s*)+", re.IGNORECASE)
-_ADDRESS_WORDS = {
-    "street": ["st"],
-    "avenue": ["ave", "av"],
-    "court": ["ct", "crt"],
-    "boulevard": ["blvd"],
-    "apartments": ["apts", "apt"],
-    "road": ["rd"],
-    "terrace": ["ter"],
-}
-_GENERIC_TAIL = {"apartments", "apts", "homes", "residences", "building", "lofts"}
-
-
-def property_phrases(prop: Property) -> set[str]:
-    """Ways tenants write a property: name, aliases, street of the address, with common abbreviations."""
-    names = [prop.name, *prop.aliases]
-    if prop.address:
-        street = prop.address.split(",")[0]
-        names.append(re.sub(r"^\s*\d+\w?\s+", "", street))
-    phrases: set[str] = set()
-    for name in names:
-        words = normalize(name).split()
-        variants = [words]
-        if len(words) > 2 and words[-1] in _GENERIC_TAIL:
-            variants.append(words[:-1])
-        for variant in list(variants):
-            for i, word in enumerate(variant):
-                for short in _ADDRESS_WORDS.get(word, []):
-                    variants.append(variant[:i] + [short] + variant[i + 1 :])
-        phrases |= {" ".join(v) for v in variants if v}
-    return phrases
 
 
 @dataclass(slots=True)
@@ -98,44 +69,8 @@ class Classifier:
         """`model`: the urgency model to combine with the rules (classifiers/learned), "shipped" for the one
         in the package (when it exists), None for the rules alone."""
         self.rules, self.registry, self.review_threshold = rules, registry, review_threshold
-        urgency, units = rules.urgency, rules.units
-        lists: dict[str, list[str]] = {f"c:{n}": c.terms for n, c in rules.taxonomy.concepts.items()}
-        lists |= {f"h:{n}": c.terms for n, c in urgency.hazards.items()}
-        lists |= {group_key(n, i): group for n, c in urgency.combinations.items() for i, group in enumerate(c.all_of)}
-        lists |= frame_lists(rules)
-        if urgency.review.alert:
-            lists["r:alert"] = urgency.review.alert
-        for name in (
-            "failure",
-            "impaired",
-            "negation",
-            "resolution",
-            "recurrence",
-            "deescalation",
-            "minor",
-            "vulnerable",
-            "benign",
-            "past",
-            "settled",
-        ):
-            if getattr(urgency, name) is not None:
-                lists[f"s:{name}"] = getattr(urgency, name).terms
-        lists |= {
-            "u:unit": units.unit_words,
-            "u:own": units.own_words,
-            "u:neighbour": units.neighbour_words,
-            "u:not_before": units.not_unit_before,
-            "u:not_after": units.not_unit_after,
-        }
-        if rules.taxonomy.requests is not None:
-            lists["s:request"] = rules.taxonomy.requests.terms
-        if rules.taxonomy.asides is not None:
-            lists["s:aside"] = rules.taxonomy.asides.terms
-        if rules.taxonomy.beyond_home is not None:
-            lists["b:beyond"] = rules.taxonomy.beyond_home.terms
-            lists["b:in_home"] = rules.taxonomy.beyond_home.in_home or ["\x00"]
-        lists |= {f"p:{p.id}": sorted(property_phrases(p)) for p in registry.properties}
-        self._property_keys = frozenset(key for key in lists if key[0] == "p")  # the cues that name a property
+        lists = term_lists(rules, registry)
+        self._property_keys = frozenset(key for key in lists if kind_of(key) is CueKind.PROPERTY)  # name a property
         self.lexicon = Lexicon(lists)
         strings = self.lexicon.vocab.strings
         self._tenancy_cache: dict[str, list] = {}

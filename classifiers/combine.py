@@ -12,13 +12,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 
+from classifiers.cues import CueKind, cue_key
 from classifiers.ruleset import Combination
 from classifiers.spans import Nearby
 
 
 def group_key(name: str, index: int) -> str:
     """Lexicon list key of one word group of a combination."""
-    return f"k:{name}:{index}"
+    return cue_key(CueKind.GROUP, f"{name}:{index}")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -33,7 +34,7 @@ def find_combinations(
     sentence: Callable[[int], int],
     make_hit: Callable[[str, int, int], object],
 ) -> list:
-    """Hits (`h:`/`c:` keys) of every combination whose word groups all occur close together."""
+    """Hits (hazard or concept keys) of every combination whose word groups all occur close together."""
     found = []
     for name, combo in combinations.items():
         keys = _group_keys(name, len(combo.all_of))
@@ -42,7 +43,7 @@ def find_combinations(
         groups = [cues.get(key) for key in keys]
         if not all(groups):
             continue
-        key = f"{'h' if name in hazards else 'c'}:{name}"
+        key = cue_key(CueKind.HAZARD if name in hazards else CueKind.CONCEPT, name)
         others = [Nearby(group) for group in groups[1:]]  # a long text has many anchors: look only near each
         for anchor in groups[0]:
             span = _span(anchor, others, combo.window, sentence)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from classifiers.cues import Cue, is_hazard
 from classifiers.models import evidence_item
 from classifiers.ruleset import RuleSet
 from classifiers.signals import RANK, SIGNALS, Issue, Signals
@@ -93,7 +94,7 @@ def _by_score(pair: tuple[float, str]) -> float:
 
 
 def _utility_outage(signals: Signals) -> Issue | None:
-    if not signals.has("b:beyond") or signals.has("b:in_home"):
+    if not signals.has(Cue.BEYOND_HOME) or signals.has(Cue.IN_HOME):
         return None
     return next(
         (i for i in signals.issues if i.active and i.concept.utility and i.source in ("state:failure", "hazard")), None
@@ -134,7 +135,7 @@ def decide_urgency(rules: RuleSet, signals: Signals, category: str, text: str, n
         evidence = [_evidence("urgency", top, signals, text)]
     elif any(i.resolved for i in signals.issues) or signals.resolved_message:
         level, confidence = "low", 0.75
-        cue = (signals.cues.get("s:resolution") or [None])[0]
+        cue = (signals.cues.get(Cue.RESOLUTION) or [None])[0]
         evidence = (
             [evidence_item(field="urgency", source="resolution", text=span_text(signals, cue.start, cue.end, text))]
             if cue
@@ -144,7 +145,7 @@ def decide_urgency(rules: RuleSet, signals: Signals, category: str, text: str, n
         level = rules.taxonomy.categories[category].default_urgency
         confidence = 0.65
         evidence = [evidence_item(field="urgency", source=f"default:{category}", text="")]
-    calm = signals.cues.get("s:deescalation")
+    calm = signals.cues.get(Cue.DEESCALATION)
     if calm and RANK[level] > RANK[urgency.deescalate_to]:
         steady = counted and max(counted, key=lambda i: RANK[i.level]).concept.steady
         calm_text = span_text(signals, calm[0].start, calm[0].end, text)
@@ -174,7 +175,7 @@ def _apply_temperatures(
     limits = rules.urgency.temperature
     every = [t for t, _ in temps]
     indoor = [t for t, outside in temps if not outside]
-    cold = limits.no_heat_vulnerable_below_f if signals.has("s:vulnerable") else limits.no_heat_below_f
+    cold = limits.no_heat_vulnerable_below_f if signals.has(Cue.VULNERABLE) else limits.no_heat_below_f
     for issue in climate:
         before = issue.level
         if issue.concept.climate == "heat" and issue.source == "state:failure":
@@ -202,7 +203,7 @@ def flag_evidence(signals: Signals, text: str) -> list[dict]:
     found: list[dict] = []
     seen: set[str] = set()
     for issue in signals.issues:
-        if issue.active and issue.hit.key[0] == "h" and issue.name not in seen:  # a hazard, with a state or not
+        if issue.active and is_hazard(issue.hit.key) and issue.name not in seen:  # a hazard, with a state or not
             seen.add(issue.name)
             found.append(
                 evidence_item(

@@ -18,13 +18,19 @@ import bisect
 import functools
 from collections.abc import Callable
 
+from classifiers.cues import Cue, CueKind, cue_key
 from classifiers.ruleset import Concept, Frame, RuleSet
 from classifiers.spans import Hit, Nearby, gap, segments
 
 
 def slot_key(name: str, index: int) -> str:
     """Lexicon list key of the own words of one slot of a frame."""
-    return f"f:{name}:{index}"
+    return cue_key(CueKind.SLOT, f"{name}:{index}")
+
+
+def unless_key(name: str) -> str:
+    """Lexicon list key of the words that cancel a frame in their sentence."""
+    return cue_key(CueKind.SLOT, f"{name}:unless")
 
 
 def frame_lists(rules: RuleSet) -> dict[str, list[str]]:
@@ -36,9 +42,9 @@ def frame_lists(rules: RuleSet) -> dict[str, list[str]]:
             if own:
                 lists[slot_key(name, index)] = own
         if frame.unless:
-            lists[f"f:{name}:unless"] = frame.unless
+            lists[unless_key(name)] = frame.unless
     if rules.urgency.containment is not None:
-        lists["s:containment"] = rules.urgency.containment.terms
+        lists[Cue.CONTAINMENT.value] = rules.urgency.containment.terms
     return lists
 
 
@@ -50,7 +56,9 @@ def frame_concepts(rules: RuleSet) -> dict[str, Concept]:
     entry = _CONCEPTS.get(id(rules))
     if entry is None or entry[0] is not rules:
         mapping = {
-            f"h:{name}": Concept(topic=f.topic, weight=f.weight, level=f.level, steady=f.steady, terms=[name])
+            cue_key(CueKind.HAZARD, name): Concept(
+                topic=f.topic, weight=f.weight, level=f.level, steady=f.steady, terms=[name]
+            )
             for name, f in rules.urgency.frames.items()
         }
         if len(_CONCEPTS) > 16:
@@ -71,7 +79,7 @@ def _slot_keys(rules: RuleSet) -> list[tuple[str, Frame, list[tuple[str, ...]]]]
                 name,
                 frame,
                 [
-                    (slot_key(name, i), *(f"s:{w[1:]}" for w in words if w.startswith("@")))
+                    (slot_key(name, i), *(cue_key(CueKind.STATE, w[1:]) for w in words if w.startswith("@")))
                     for i, words in enumerate(frame.slots.values())
                 ],
             )
@@ -93,10 +101,10 @@ def find_frames(
 ) -> list[tuple[Hit, list[tuple[str, Hit]]]]:
     """Hits (`h:<frame>`) of the `candidates` whose slots all occur close together, each with its slot words."""
     found = []
-    negations = Nearby(cues.get("s:negation", []))  # looked up by position: scanning all was quadratic
+    negations = Nearby(cues.get(Cue.NEGATION, []))  # looked up by position: scanning all was quadratic
     for name, frame, keys in candidates:
         slots = [_slot_hits(slot, cues) for slot in keys]
-        unless = {sentence(u.start) for u in cues.get(f"f:{name}:unless", [])}  # sentences holding one
+        unless = {sentence(u.start) for u in cues.get(unless_key(name), [])}  # sentences holding one
         others = [Nearby(hits) for hits in slots[1:]]
         names = list(frame.slots)
         taken_end = -1
@@ -110,7 +118,7 @@ def find_frames(
             if here in unless or _negated_inside(parts, negations, start, end):
                 continue
             taken_end = end  # one hit per stretch of text, however many anchors it holds
-            found.append((Hit(f"h:{name}", start, end), list(zip(names, parts))))
+            found.append((Hit(cue_key(CueKind.HAZARD, name), start, end), list(zip(names, parts))))
     return found
 
 
@@ -154,7 +162,7 @@ def _overlap(a: Hit, b: Hit) -> bool:
 
 def apply_containment(rules: RuleSet, signals, orths: list[int], bounds: dict[int, int]) -> None:
     """Lower each active urgent danger with a containment word in its sentence or the next to `contained_to`."""
-    cues = signals.cues.get("s:containment")
+    cues = signals.cues.get(Cue.CONTAINMENT)
     if not cues:
         return
     sentence = functools.partial(bisect.bisect_right, segments(signals.doc, orths, bounds)[0])

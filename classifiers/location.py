@@ -12,6 +12,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from classifiers.cues import Cue, CueKind, cue_key, kind_of, name_of
 from classifiers.decide import Decision, span_text
 from classifiers.models import evidence_item
 from classifiers.signals import Hit, Signals
@@ -25,7 +26,7 @@ _NOT_A_UNIT = re.compile(
     r"|[$€£]\s*\d[\d,.]*"  # money
 )
 _ROLE_SCORE = {"own": 3, "explicit": 2, "property": 2, "bare": 1}
-_UNIT_CUES = ("u:not_before", "u:not_after", "u:neighbour", "u:own", "u:unit")
+_UNIT_CUES = (Cue.NOT_UNIT_BEFORE, Cue.NOT_UNIT_AFTER, Cue.NEIGHBOUR, Cue.OWN_UNIT, Cue.UNIT)
 
 
 @dataclass
@@ -54,7 +55,7 @@ def find_unit_mentions(
     # cue lists as `Nearby`, and the excluded character ranges (in text order) searched: a long text has many
     # unit ids and cues, and comparing each with all the others was quadratic
     cues = {key: Nearby(signals.cues.get(key, [])) for key in _UNIT_CUES}
-    names = Nearby([h for key, hits in signals.cues.items() if key.startswith("p:") for h in hits])
+    names = Nearby([h for key, hits in signals.cues.items() if kind_of(key) is CueKind.PROPERTY for h in hits])
     excluded = [m.span() for m in _NOT_A_UNIT.finditer(normalized)]
     excluded_starts = [a for a, _ in excluded]
     mentions = []
@@ -67,21 +68,21 @@ def find_unit_mentions(
         if last >= 0 and idx < excluded[last][1]:
             continue
         gap_hash = 1 if i > 0 and doc[i - 1].text in {"#", "(", "nº", "n°"} else 0
-        if _ends_near(cues["u:not_before"], i - gap_hash, 0) or any(
-            h.start == i + 1 for h in cues["u:not_after"].near(i, i + 1, 1)
+        if _ends_near(cues[Cue.NOT_UNIT_BEFORE], i - gap_hash, 0) or any(
+            h.start == i + 1 for h in cues[Cue.NOT_UNIT_AFTER].near(i, i + 1, 1)
         ):
             continue
-        if _ends_near(cues["u:neighbour"], i, 4) or any(
-            0 <= h.start - i - 1 <= 1 for h in cues["u:neighbour"].near(i, i + 1, 2)
+        if _ends_near(cues[Cue.NEIGHBOUR], i, 4) or any(
+            0 <= h.start - i - 1 <= 1 for h in cues[Cue.NEIGHBOUR].near(i, i + 1, 2)
         ):
             continue
         props = [prop for prop, _ in owners]
-        own = _ends_near(cues["u:own"], i, 3)
+        own = _ends_near(cues[Cue.OWN_UNIT], i, 3)
         if (own and not _crosses_sentence(doc, own.end, i)) or any(
-            h.start == i + 1 and doc[h.start].text == "here" for h in cues["u:own"].near(i, i + 1, 1)
+            h.start == i + 1 and doc[h.start].text == "here" for h in cues[Cue.OWN_UNIT].near(i, i + 1, 1)
         ):
             role = "own"  # "I live in 101", "B1 here"
-        elif _ends_near(cues["u:unit"], i - gap_hash, 0):
+        elif _ends_near(cues[Cue.UNIT], i - gap_hash, 0):
             role = "explicit"
         elif any(0 <= i - h.end <= 1 or 0 <= h.start - i - 1 <= 1 for h in names.near(i, i + 1, 2)):
             role = "property"
@@ -101,7 +102,7 @@ def decide_location(
     normalized: str,
 ) -> tuple[Decision, Decision]:
     """The (property, unit) of the reporter's home, as two decisions; `tenancies` are the sender's."""
-    mentioned = [key[2:] for key, hits in signals.cues.items() if key.startswith("p:") for _ in hits]
+    mentioned = [name_of(key) for key, hits in signals.cues.items() if kind_of(key) is CueKind.PROPERTY for _ in hits]
     # most often named; a tie goes to the one named first (never to set order, which varies between processes)
     named = max(dict.fromkeys(mentioned), key=mentioned.count) if mentioned else None
     mentions = find_unit_mentions(signals, orths, units, normalized)
@@ -167,7 +168,7 @@ def _from_tenancy(registry, tenancies: list[Tenant], mentions, named, signals, t
 def _property_evidence(signals: Signals, named: str | None, text: str) -> list[dict]:
     if not named:
         return []
-    hit = signals.cues[f"p:{named}"][0]
+    hit = signals.cues[cue_key(CueKind.PROPERTY, named)][0]
     return [evidence_item(field="property", source="property-name", text=span_text(signals, hit.start, hit.end, text))]
 
 

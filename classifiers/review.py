@@ -7,6 +7,7 @@ whose category is unsure. Thresholds and the alert words live in rules/urgency.y
 
 from __future__ import annotations
 
+from classifiers.cues import Cue
 from classifiers.decide import Decision, span_text
 from classifiers.ruleset import RuleSet
 from classifiers.signals import Signals
@@ -35,8 +36,8 @@ def review_reasons(rules: RuleSet, signals: Signals, category: Decision, urgency
 
 def unexplained_alert(signals: Signals, window: int):
     """The first alert word not negated and not part of a longer known phrase ("gas bill", "smoke alarm")."""
-    negations = signals.cues.get("s:negation", [])
-    for cue in signals.cues.get("r:alert", []):
+    negations = signals.cues.get(Cue.NEGATION, [])
+    for cue in signals.cues.get(Cue.ALERT, []):
         if any(
             i.hit.start <= cue.start and cue.end <= i.hit.end and (i.hit.end - i.hit.start) > (cue.end - cue.start)
             for i in signals.issues

@@ -9,6 +9,7 @@ rules/urgency.yaml (`safety_net:`). An urgent message is not flagged: it is rais
 
 from __future__ import annotations
 
+from classifiers.cues import Cue
 from classifiers.decide import Decision, span_text
 from classifiers.review import unexplained_alert
 from classifiers.ruleset import RuleSet
@@ -30,7 +31,7 @@ def emergency_reasons(rules: RuleSet, signals: Signals, urgency: Decision, text:
             reasons.append(f"{frame.danger} at risk ({issue.name}): {said!r}")
         elif issue.concept.level == "urgent" and (issue.contained or issue.concept.steady):
             reasons.append(f"danger {issue.name!r} held back to {urgency.value}: {said!r}")
-    if urgency.confidence < urgency_rules.safety_net.unsure_below and not signals.has("s:deescalation"):
+    if urgency.confidence < urgency_rules.safety_net.unsure_below and not signals.has(Cue.DEESCALATION):
         word = unexplained_alert(signals, urgency_rules.negation_window)
         if word is not None:
             reasons.append(f"unsure of the urgency, danger word {span_text(signals, word.start, word.end, text)!r}")

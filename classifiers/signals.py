@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc
 
 from classifiers.combine import find_combinations
+from classifiers.cues import Cue, CueKind, cue_key, is_hazard, is_term, kind_of, name_of
 from classifiers.frames import find_frames, frame_concepts, possible_frames
 from classifiers.models import URGENCY_LEVELS
 from classifiers.ruleset import Concept, RuleSet
@@ -34,13 +35,14 @@ from classifiers.spans import (
 
 # Cues rules may ask about (`signal: vulnerable` in rules/assignment.yaml), by the name rules use; the other half of
 # this contract is assignment.vocabulary.SIGNALS.
-SIGNALS: dict[str, str] = {
-    "minor": "s:minor",
-    "not-urgent": "s:deescalation",
-    "recurring": "s:recurrence",
-    "resolved": "s:resolution",
-    "vulnerable": "s:vulnerable",
+SIGNALS: dict[str, Cue] = {
+    "minor": Cue.MINOR,
+    "not-urgent": Cue.DEESCALATION,
+    "recurring": Cue.RECURRENCE,
+    "resolved": Cue.RESOLUTION,
+    "vulnerable": Cue.VULNERABLE,
 }
+_COMPOSITE_PARTS = frozenset((CueKind.GROUP, CueKind.SLOT))  # words of a combination's group or a frame's slot
 RANK = {level: len(URGENCY_LEVELS) - i for i, level in enumerate(URGENCY_LEVELS)}  # urgent=4 ... low=1
 
 
@@ -93,11 +95,10 @@ def read_signals(
     raw: list[Hit] = []
     grouped = False  # a word of a combination's group was seen
     for key, start, end in hits:
-        first = key[0]
-        if first == "c" or first == "h":
+        if is_term(key):
             raw.append(Hit(key, start, end))
         else:
-            grouped = grouped or first == "k" or first == "f"
+            grouped = grouped or kind_of(key) in _COMPOSITE_PARTS
             found = cues.get(key)
             if found is None:
                 cues[key] = [Hit(key, start, end)]
@@ -113,15 +114,15 @@ def read_signals(
         sentence_of = functools.partial(bisect.bisect_right, ends)
         combined = find_combinations(combinations, rules.urgency.hazards, cues, sentence_of, Hit)
         for hit, words in find_frames(rules, cues, sentence_of, framed) if framed else ():
-            signals.frames[hit.start, hit.end, hit.key[2:]] = words
+            signals.frames[hit.start, hit.end, name_of(hit.key)] = words
         if combined:  # `raw` is already in order otherwise
             raw += combined
             raw.sort(key=by_start_longest_first)
     if not raw and not signals.frames:
-        signals.resolved_message = "s:resolution" in cues and "s:recurrence" not in cues
+        signals.resolved_message = Cue.RESOLUTION in cues and Cue.RECURRENCE not in cues
         return signals
     get = cues.get
-    failures, impaired = get("s:failure", []), get("s:impaired", [])
+    failures, impaired = get(Cue.FAILURE, []), get(Cue.IMPAIRED, [])
     raw = drop_shorter(raw)  # "small leak" beats "leak" when both are terms
     if failures or impaired:  # "dont heat" is a state, not the heating
         states = Nearby(failures + impaired)
@@ -133,27 +134,27 @@ def read_signals(
     if signals.frames:  # a frame hides no word inside it: "leak" in "the ceiling is leaking" still votes plumbing,
         # a state word inside its span still belongs to its own thing; frames come last, so on a tie the stock word
         # a dispatcher knows ("hazard:leak") is the evidence named first
-        raw += [Hit(f"h:{name}", start, end) for start, end, name in signals.frames]
-    resolutions = get("s:resolution", [])
+        raw += [Hit(cue_key(CueKind.HAZARD, name), start, end) for start, end, name in signals.frames]
+    resolutions = get(Cue.RESOLUTION, [])
     if resolutions and failures:
         failing = Nearby(failures)
         resolutions = [h for h in resolutions if not overlaps_any(h, failing.around(h))]  # "stopped working again"
-    quiet = get("s:deescalation", []) + resolutions
-    negations = get("s:negation", [])
+    quiet = get(Cue.DEESCALATION, []) + resolutions
+    negations = get(Cue.NEGATION, [])
     if quiet:
         calm = Nearby(quiet)
         failures = [h for h in failures if not inside(h, calm.around(h))]
         impaired = [h for h in impaired if not inside(h, calm.around(h))]
         negations = [h for h in negations if not inside(h, calm.around(h))]
-    recurrences = get("s:recurrence", [])
+    recurrences = get(Cue.RECURRENCE, [])
     if recurrences and resolutions:
         resolving = Nearby(resolutions)
         recurrences = [h for h in recurrences if not inside(h, resolving.around(h))]
-    minors = get("s:minor", [])
-    benign = get("s:benign", [])
+    minors = get(Cue.MINOR, [])
+    benign = get(Cue.BENIGN, [])
     signals.resolved_message = bool(resolutions) and not recurrences
-    requests, asides = get("s:request", []), get("s:aside", [])  # "also, can you tell me…" is a side question
-    pasts = get("s:past", []) if "s:settled" in cues and not recurrences else []
+    requests, asides = get(Cue.REQUEST, []), get(Cue.ASIDE, [])  # "also, can you tell me…" is a side question
+    pasts = get(Cue.PAST, []) if Cue.SETTLED in cues and not recurrences else []
     concept_of = _concepts_by_key(rules)
     found = [(h, concept_of[h.key]) for h in raw]
     asking = False
@@ -168,11 +169,11 @@ def read_signals(
             key = hit.key
             issues.append(
                 Issue(
-                    key[2:],
+                    name_of(key),
                     concept,
                     hit,
                     concept.level,
-                    "hazard" if key[0] == "h" else "concept",
+                    "hazard" if is_hazard(key) else "concept",
                     in_subject=hit.start < subject_end,
                 )
             )
@@ -193,11 +194,11 @@ def read_signals(
     for hit, concept in found:
         start = hit.start
         issue = Issue(
-            hit.key[2:],
+            name_of(hit.key),
             concept,
             hit,
             concept.level,
-            "hazard" if hit.key[0] == "h" else "concept",
+            "hazard" if is_hazard(hit.key) else "concept",
             in_subject=start < subject_end,
         )
         state = attached.get(id(hit)) if attached else None
@@ -249,8 +250,8 @@ def _concepts_by_key(rules: RuleSet) -> dict[str, Concept]:
     """Lexicon key ("c:heating", "h:leak") -> its concept or hazard, built once per rule set."""
     entry = _CONCEPTS.get(id(rules))
     if entry is None or entry[0] is not rules:  # the rule set is kept in the entry, so its id is not reused
-        mapping = {f"c:{name}": c for name, c in rules.taxonomy.concepts.items()}
-        mapping |= {f"h:{name}": h for name, h in rules.urgency.hazards.items()}
+        mapping = {cue_key(CueKind.CONCEPT, name): c for name, c in rules.taxonomy.concepts.items()}
+        mapping |= {cue_key(CueKind.HAZARD, name): h for name, h in rules.urgency.hazards.items()}
         mapping |= frame_concepts(rules)
         if len(_CONCEPTS) > 16:  # tests load many rule sets
             _CONCEPTS.clear()
@@ -264,7 +265,7 @@ def _attach_states(found, failures, impaired, sentence, window) -> dict[int, tup
     attached: dict[int, tuple[str, Hit]] = {}
     if not failures and not impaired:
         return attached
-    hazard_starts = {h.start for h, _ in found if h.key[0] == "h"}
+    hazard_starts = {h.start for h, _ in found if is_hazard(h.key)}
     for kind, cue_list in (("impaired", impaired), ("failure", failures)):
         if not cue_list:
             continue

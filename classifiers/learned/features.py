@@ -9,8 +9,11 @@ their state (`i:`), the lists that fired (`s:`), and the rules' own urgency, its
 
 from __future__ import annotations
 
+from classifiers.cues import CueKind, kind_of
+
 PREFIX = 5  # letters of the stem feature; shorter words are their own stem
-_CUE_KINDS = ("s", "f", "k", "r", "b")  # state/signal words, frame slots, combination groups, alerts, beyond home
+# The cues that are features: state words, frame slots, combination groups, alert words, beyond-home words.
+_FEATURE_CUES = frozenset((CueKind.STATE, CueKind.SLOT, CueKind.GROUP, CueKind.ALERT, CueKind.BEYOND))
 
 
 def token_features(word: str) -> tuple[str, ...]:
@@ -54,7 +57,7 @@ def signal_features(signals, urgency, category: str | None, flagged: bool) -> li
     if flagged:
         out.append("r:flagged")
     for key in signals.cues:
-        if key[0] in _CUE_KINDS:
+        if kind_of(key) in _FEATURE_CUES:
             out.append(f"s:{key}")
     for issue in signals.issues:
         state = (

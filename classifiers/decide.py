@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from classifiers.cues import Cue, is_hazard
+from classifiers.issues import Issue, Signals
 from classifiers.models import evidence_item
 from classifiers.ruleset import RuleSet
-from classifiers.signals import RANK, SIGNALS, Issue, Signals
+from classifiers.signals import RANK, SIGNALS
 from classifiers.temperature import temperatures_f
 from classifiers.votes import concept_votes, margin_confidence
 

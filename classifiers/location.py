@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from classifiers.cues import Cue, CueKind, cue_key, kind_of, name_of
 from classifiers.decide import Decision, span_text
+from classifiers.issues import Signals
 from classifiers.models import evidence_item
-from classifiers.signals import Hit, Signals
-from classifiers.spans import Nearby
+from classifiers.spans import Hit, Nearby
 from store.registry import Registry, Tenant
 
 _NOT_A_UNIT = re.compile(

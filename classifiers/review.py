@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from classifiers.cues import Cue
 from classifiers.decide import Decision, span_text
+from classifiers.issues import Signals
 from classifiers.ruleset import RuleSet
-from classifiers.signals import Signals
 
 
 def review_reasons(rules: RuleSet, signals: Signals, category: Decision, urgency: Decision, text: str) -> list[str]:

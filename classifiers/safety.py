@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from classifiers.cues import Cue
 from classifiers.decide import Decision, span_text
+from classifiers.issues import Signals
 from classifiers.review import unexplained_alert
 from classifiers.ruleset import RuleSet
-from classifiers.signals import Signals
 
 
 def emergency_reasons(rules: RuleSet, signals: Signals, urgency: Decision, text: str) -> list[str]:

@@ -1,37 +1,36 @@
 """Read one message into signals: the issues it reports, each with a level, negation and resolution.
 
-Sits between the lexicon (phrase hits) and the decisions (topic, urgency). An *issue* is a concept or
-hazard hit that says something is wrong; its level comes from the concept (`level`), or from a failure /
-impairment word in the same sentence (`failure`, `impaired`). Scopes are sentences (. ! ? ; new line)
-and clauses (also commas and "but"); windows are counted in tokens.
+Sits between the lexicon (phrase hits) and the decisions (topic, urgency). Reading is a list of named steps:
+the hits are split into terms (what issues are about) and cues; terms told in several words (combinations,
+frames) are found; state words and terms give way to one another (states.py); the cue words cancel one
+another (context.py); then one issue per term, and the passes of `ISSUE_PASSES` set its level and flags.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
-from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
 
 from classifiers.combine import find_combinations
+from classifiers.context import Context, Ends, IssuePass, Scopes, read_qualifiers
 from classifiers.cues import Cue, CueKind, cue_key, is_hazard, is_term, kind_of, name_of
 from classifiers.frames import find_frames, frame_concepts, possible_frames
+from classifiers.issues import Issue, Signals
 from classifiers.models import URGENCY_LEVELS
-from classifiers.ruleset import Concept, RuleSet
-from classifiers.spans import (
-    Hit,
-    Nearby,
-    by_start_longest_first,
-    drop_shorter,
-    gap,
-    inside,
-    inside_longer,
-    is_question,
-    overlaps,
-    overlaps_any,
-    segments,
+from classifiers.qualify import (
+    mark_active,
+    mark_asked,
+    mark_benign,
+    mark_minor,
+    mark_negated,
+    mark_resolved,
+    mark_settled,
 )
+from classifiers.ruleset import Concept, RuleSet
+from classifiers.spans import Hit, by_start_longest_first, drop_shorter, segments
+from classifiers.states import drop_state_terms, mark_states
 
 # Cues rules may ask about (`signal: vulnerable` in rules/assignment.yaml), by the name rules use; the other half of
 # this contract is assignment.vocabulary.SIGNALS.
@@ -42,42 +41,19 @@ SIGNALS: dict[str, Cue] = {
     "resolved": Cue.RESOLUTION,
     "vulnerable": Cue.VULNERABLE,
 }
-_COMPOSITE_PARTS = frozenset((CueKind.GROUP, CueKind.SLOT))  # words of a combination's group or a frame's slot
 RANK = {level: len(URGENCY_LEVELS) - i for i, level in enumerate(URGENCY_LEVELS)}  # urgent=4 ... low=1
-
-
-@dataclass(slots=True)
-class Issue:
-    name: str
-    concept: Concept
-    hit: Hit
-    level: str | None  # None: a mention without urgency of its own
-    source: str  # "concept", "hazard", "state:failure", "state:impaired"
-    negated: bool = False
-    resolved: bool = False
-    minor: bool = False
-    in_subject: bool = False
-    state: Hit | None = None
-    active: bool = True  # neither negated nor resolved: set once by read_signals, read by every decision
-    fixed: bool = False  # resolved by a word right next to it ("the door closes properly now")
-    asked: bool = False  # in a request or question sentence ("could you send me the receipts?")
-    settled: bool = False  # a past danger in a message about paying for it: over, and only context
-    contained: bool = False  # an urgent danger held in check ("a bucket catches it"): lowered (frames.py)
-
-
-@dataclass(slots=True)
-class Signals:
-    doc: Doc
-    subject_end: int  # tokens before this index are the subject line
-    issues: list[Issue] = field(default_factory=list)
-    cues: dict[str, list[Hit]] = field(default_factory=dict)  # "s:…", "u:…", "p:…", "b:…" hits by key
-    reply: bool = False  # the subject had a reply/forward prefix
-    resolved_message: bool = False  # a resolution word with no "still"/"again" anywhere
-    texts: dict[tuple[int, int], str] = field(default_factory=dict)  # evidence text of token spans (cache)
-    frames: dict[tuple[int, int, str], list] = field(default_factory=dict)  # frame hit -> its (slot, word hit)s
-
-    def has(self, key: str) -> bool:
-        return bool(self.cues.get(key))
+# The passes over a message's issues, in order: each may read what the ones before it set.
+ISSUE_PASSES: tuple[IssuePass, ...] = (
+    mark_states,
+    mark_negated,
+    mark_benign,
+    mark_resolved,
+    mark_minor,
+    mark_asked,
+    mark_settled,
+    mark_active,
+)
+_COMPOSITE_PARTS = frozenset((CueKind.GROUP, CueKind.SLOT))  # words of a combination's group or a frame's slot
 
 
 def read_signals(
@@ -90,13 +66,55 @@ def read_signals(
     bounds: dict[int, int] | None = None,
 ) -> Signals:
     """Turn phrase hits into issues with levels and scopes; keep every other hit as a cue."""
+    signals, context = gather_issues(rules, doc, orths, hits, subject_end, reply, {} if bounds is None else bounds)
+    if context is not None:
+        for mark in ISSUE_PASSES:
+            mark(signals.issues, context)
+    return signals
+
+
+def gather_issues(
+    rules: RuleSet,
+    doc: Doc,
+    orths: list[int],
+    hits: list[tuple[str, int, int]],
+    subject_end: int,
+    reply: bool,
+    bounds: dict[int, int],
+) -> tuple[Signals, Context | None]:
+    """The message's cues and its issues as the terms give them, and what the issue passes need to qualify them
+    (None when nothing in the message can: about a third of messages, read without scopes)."""
     signals = Signals(doc=doc, subject_end=subject_end, reply=reply)
     cues = signals.cues
-    raw: list[Hit] = []
-    grouped = False  # a word of a combination's group was seen
+    terms, grouped = split_hits(hits, cues)
+    ends = None
+    if grouped:
+        terms, ends = find_composites(rules, signals, terms, orths, bounds)
+    if not terms and not signals.frames:
+        signals.resolved_message = Cue.RESOLUTION in cues and Cue.RECURRENCE not in cues
+        return signals, None
+    terms, failures, impaired = drop_state_terms(drop_shorter(terms), cues)  # "small leak" beats "leak"
+    if signals.frames:  # a frame hides no word inside it: "leak" in "the ceiling is leaking" still votes plumbing,
+        # a state word inside its span still belongs to its own thing; frames come last, so on a tie the stock word
+        # a dispatcher knows ("hazard:leak") is the evidence named first
+        terms += [Hit(cue_key(CueKind.HAZARD, name), start, end) for start, end, name in signals.frames]
+    qualifiers = read_qualifiers(cues, failures, impaired)
+    signals.resolved_message = bool(qualifiers.resolutions) and not qualifiers.recurrences
+    signals.issues = make_issues(rules, terms, subject_end)
+    if not qualifiers.can_qualify() and not any(issue.concept.asked for issue in signals.issues):
+        return signals, None
+    scopes = Scopes.of(ends or segments(doc, orths, bounds))
+    return signals, Context(signals, qualifiers, scopes, rules.urgency)
+
+
+def split_hits(hits: list[tuple[str, int, int]], cues: dict[str, list[Hit]]) -> tuple[list[Hit], bool]:
+    """The terms (concept and hazard hits, in text order); every other hit goes to `cues` by its list key. Also
+    whether a word of a combination's group or a frame's slot was seen (most messages: none)."""
+    terms: list[Hit] = []
+    grouped = False
     for key, start, end in hits:
         if is_term(key):
-            raw.append(Hit(key, start, end))
+            terms.append(Hit(key, start, end))
         else:
             grouped = grouped or kind_of(key) in _COMPOSITE_PARTS
             found = cues.get(key)
@@ -104,149 +122,43 @@ def read_signals(
                 cues[key] = [Hit(key, start, end)]
             else:
                 found.append(Hit(key, start, end))
+    return terms, grouped
+
+
+def find_composites(
+    rules: RuleSet, signals: Signals, terms: list[Hit], orths: list[int], bounds: dict[int, int]
+) -> tuple[list[Hit], Ends | None]:
+    """Concepts and hazards told in several words near each other: combinations join the terms (in text order),
+    frames go to `signals.frames` with their words. Also the scopes, when they had to be found for this."""
     combinations = rules.urgency.combinations
-    bounds = {} if bounds is None else bounds
-    scopes = None
-    framed = possible_frames(rules, cues) if grouped and rules.urgency.frames else None
-    if (combinations and grouped) or framed:
-        scopes = segments(doc, orths, bounds)
-        ends = scopes[0]
-        sentence_of = functools.partial(bisect.bisect_right, ends)
-        combined = find_combinations(combinations, rules.urgency.hazards, cues, sentence_of, Hit)
-        for hit, words in find_frames(rules, cues, sentence_of, framed) if framed else ():
-            signals.frames[hit.start, hit.end, name_of(hit.key)] = words
-        if combined:  # `raw` is already in order otherwise
-            raw += combined
-            raw.sort(key=by_start_longest_first)
-    if not raw and not signals.frames:
-        signals.resolved_message = Cue.RESOLUTION in cues and Cue.RECURRENCE not in cues
-        return signals
-    get = cues.get
-    failures, impaired = get(Cue.FAILURE, []), get(Cue.IMPAIRED, [])
-    raw = drop_shorter(raw)  # "small leak" beats "leak" when both are terms
-    if failures or impaired:  # "dont heat" is a state, not the heating
-        states = Nearby(failures + impaired)
-        raw = [h for h in raw if not inside(h, states.around(h))]
-        # ... and the "out" of "moved out" is part of a longer term, not a state of the keys next to it
-        terms = Nearby(raw)
-        failures = [h for h in failures if not inside_longer(h, terms.around(h))]
-        impaired = [h for h in impaired if not inside_longer(h, terms.around(h))]
-    if signals.frames:  # a frame hides no word inside it: "leak" in "the ceiling is leaking" still votes plumbing,
-        # a state word inside its span still belongs to its own thing; frames come last, so on a tie the stock word
-        # a dispatcher knows ("hazard:leak") is the evidence named first
-        raw += [Hit(cue_key(CueKind.HAZARD, name), start, end) for start, end, name in signals.frames]
-    resolutions = get(Cue.RESOLUTION, [])
-    if resolutions and failures:
-        failing = Nearby(failures)
-        resolutions = [h for h in resolutions if not overlaps_any(h, failing.around(h))]  # "stopped working again"
-    quiet = get(Cue.DEESCALATION, []) + resolutions
-    negations = get(Cue.NEGATION, [])
-    if quiet:
-        calm = Nearby(quiet)
-        failures = [h for h in failures if not inside(h, calm.around(h))]
-        impaired = [h for h in impaired if not inside(h, calm.around(h))]
-        negations = [h for h in negations if not inside(h, calm.around(h))]
-    recurrences = get(Cue.RECURRENCE, [])
-    if recurrences and resolutions:
-        resolving = Nearby(resolutions)
-        recurrences = [h for h in recurrences if not inside(h, resolving.around(h))]
-    minors = get(Cue.MINOR, [])
-    benign = get(Cue.BENIGN, [])
-    signals.resolved_message = bool(resolutions) and not recurrences
-    requests, asides = get(Cue.REQUEST, []), get(Cue.ASIDE, [])  # "also, can you tell me…" is a side question
-    pasts = get(Cue.PAST, []) if Cue.SETTLED in cues and not recurrences else []
-    concept_of = _concepts_by_key(rules)
-    found = [(h, concept_of[h.key]) for h in raw]
-    asking = False
-    for _, concept in found:
-        if concept.asked:
-            asking = True
-            break
-    issues = signals.issues
-    if not (failures or impaired or negations or resolutions or minors or benign or pasts or asking):
-        # Nothing in the message can qualify an issue (about a third of messages): no scopes to read.
-        for hit, concept in found:
-            key = hit.key
-            issues.append(
-                Issue(
-                    name_of(key),
-                    concept,
-                    hit,
-                    concept.level,
-                    "hazard" if is_hazard(key) else "concept",
-                    in_subject=hit.start < subject_end,
-                )
-            )
-        return signals
-    sentence_ends, contrast_ends, clause_ends = scopes or segments(doc, orths, bounds)
-    sentence = functools.partial(bisect.bisect_right, sentence_ends)
-    clause = functools.partial(bisect.bisect_right, clause_ends)
-    span = functools.partial(bisect.bisect_right, contrast_ends)  # resolution scope: "fixed now, but still…"
-    attached = _attach_states(found, failures, impaired, sentence, rules.urgency.state_window)
-    neg_window = rules.urgency.negation_window
-    # Cues are looked up near each issue, and scopes as sets, not compared pairwise (see `Nearby`)
-    negation_cues, resolution_cues, minor_cues, past_cues = map(Nearby, (negations, resolutions, minors, pasts))
-    benign_sentences = {sentence(cue.start) for cue in benign} if benign else ()
-    resolved_spans = {span(cue.start) for cue in resolutions} if resolutions else ()
-    recurring_spans = {span(cue.start) for cue in recurrences} if recurrences else ()
-    aside_sentences = {sentence(cue.start) for cue in asides} if asides else ()
-    request_sentences = {sentence(cue.start) for cue in requests} if requests else ()
-    for hit, concept in found:
-        start = hit.start
-        issue = Issue(
-            name_of(hit.key),
-            concept,
-            hit,
-            concept.level,
-            "hazard" if is_hazard(hit.key) else "concept",
-            in_subject=start < subject_end,
-        )
-        state = attached.get(id(hit)) if attached else None
-        if state is not None:
-            kind, issue.state = state
-            issue.level, issue.source = getattr(concept, kind), f"state:{kind}"
-        elif issue.level and negations:
-            here = clause(start)
-            issue.negated = any(
-                0 <= start - cue.end < neg_window and clause(cue.start) == here and not overlaps(cue, hit)
-                for cue in negation_cues.around(hit, neg_window)
-            )
-        if benign and issue.source == "hazard" and not issue.negated:  # "cigarette smoke", "needs a new battery"
-            issue.negated = sentence(start) in benign_sentences
-        if resolutions:
-            here = span(start)
-            if here in resolved_spans:
-                issue.resolved = here not in recurring_spans
-                # "the door closes properly now": the resolution says what the thing was about
-                issue.fixed = issue.resolved and any(gap(cue, hit) <= 3 for cue in resolution_cues.around(hit, 3))
-            elif issue.in_subject:
-                issue.resolved = signals.resolved_message
-        if minors:
-            here = clause(start)
-            issue.minor = any(gap(cue, hit) <= 3 and clause(cue.start) == here for cue in minor_cues.around(hit, 3))
-        if asking and concept.asked:
-            here = sentence(start)
-            issue.asked = here not in aside_sentences and (
-                here in request_sentences or is_question(doc, sentence_ends, here)
-            )
-        if pasts and issue.level and not issue.resolved:  # "water was backing up … I paid the plumber's invoice"
-            # a frame is told in the past when any of its words is ("the drain … water was backing up")
-            words = signals.frames.get((start, hit.end, issue.name)) if signals.frames else None
-            starts = [w.start for _, w in words] if words else [start]
-            issue.resolved = issue.settled = any(
-                0 <= at - cue.end <= 1 and clause(cue.start) == clause(at)
-                for at in starts
-                for cue in past_cues.around(hit, 1)
-            )
-        issue.active = not issue.negated and not issue.resolved
-        issues.append(issue)
-    return signals
+    framed = possible_frames(rules, signals.cues) if rules.urgency.frames else None
+    if not combinations and not framed:
+        return terms, None
+    ends = segments(signals.doc, orths, bounds)
+    sentence_of = functools.partial(bisect.bisect_right, ends[0])
+    combined = find_combinations(combinations, rules.urgency.hazards, signals.cues, sentence_of, Hit)
+    for hit, words in find_frames(rules, signals.cues, sentence_of, framed) if framed else ():
+        signals.frames[hit.start, hit.end, name_of(hit.key)] = words
+    if combined:  # the terms are already in order otherwise
+        terms = sorted(terms + combined, key=by_start_longest_first)
+    return terms, ends
+
+
+def make_issues(rules: RuleSet, terms: list[Hit], subject_end: int) -> list[Issue]:
+    """One issue per term, with its concept's level: a mention, not yet qualified by anything around it."""
+    concept_of = concepts_by_key(rules)
+    issues = []
+    for hit in terms:
+        concept = concept_of[hit.key]
+        source = "hazard" if is_hazard(hit.key) else "concept"
+        issues.append(Issue(name_of(hit.key), concept, hit, concept.level, source, in_subject=hit.start < subject_end))
+    return issues
 
 
 _CONCEPTS: dict[int, tuple[RuleSet, dict[str, Concept]]] = {}
 
 
-def _concepts_by_key(rules: RuleSet) -> dict[str, Concept]:
+def concepts_by_key(rules: RuleSet) -> dict[str, Concept]:
     """Lexicon key ("c:heating", "h:leak") -> its concept or hazard, built once per rule set."""
     entry = _CONCEPTS.get(id(rules))
     if entry is None or entry[0] is not rules:  # the rule set is kept in the entry, so its id is not reused
@@ -257,32 +169,3 @@ def _concepts_by_key(rules: RuleSet) -> dict[str, Concept]:
             _CONCEPTS.clear()
         entry = _CONCEPTS[id(rules)] = (rules, mapping)
     return entry[1]
-
-
-def _attach_states(found, failures, impaired, sentence, window) -> dict[int, tuple[str, Hit]]:
-    """A state word belongs to the nearest thing it can describe ("the thermostat doesn't respond"), unless
-    it negates the danger right after it ("no gas smell, just checking the boiler" is not "no boiler")."""
-    attached: dict[int, tuple[str, Hit]] = {}
-    if not failures and not impaired:
-        return attached
-    hazard_starts = {h.start for h, _ in found if is_hazard(h.key)}
-    for kind, cue_list in (("impaired", impaired), ("failure", failures)):
-        if not cue_list:
-            continue
-        targets: dict[int, list[Hit]] = {}  # by sentence, in text order: once per kind
-        for h, concept in found:
-            if getattr(concept, kind):
-                targets.setdefault(sentence(h.start), []).append(h)
-        if not targets:
-            continue
-        for cue in cue_list:
-            start, end = cue.start, cue.end
-            if end in hazard_starts:
-                continue
-            here = sentence(start)
-            # In the same sentence, not overlapping the cue, and at most `window` tokens before or after it.
-            near = [h for h in targets.get(here, ()) if 0 <= h.start - end <= window or 0 <= start - h.end <= window]
-            if near:
-                target = near[0] if len(near) == 1 else min(near, key=lambda h: (gap(cue, h), h.start > start))
-                attached.setdefault(id(target), (kind, cue))
-    return attached

@@ -8,8 +8,8 @@ is over and paid for (`settled`) its `settled_share`. A concept the message keep
 
 from __future__ import annotations
 
+from classifiers.issues import Issue, Signals
 from classifiers.ruleset import Voting
-from classifiers.signals import Issue, Signals
 
 _LEVEL_BONUS = {"urgent": 3.0, "high": 2.0, "standard": 1.0, "low": 0.0}
 _NEGATED_SHARE = 0.3

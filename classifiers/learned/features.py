@@ -9,9 +9,35 @@ their state (`i:`), the lists that fired (`s:`), and the rules' own urgency, its
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from classifiers.cues import CueKind, kind_of
 
 PREFIX = 5  # letters of the stem feature; shorter words are their own stem
+
+
+class FeatureKind(StrEnum):
+    """What a feature name stands for (its first letter; the names are the shipped model's, kept as they are)."""
+
+    WORD = "w"
+    STEM = "p"
+    PAIR = "b"
+    RULES = "r"  # what the rules decided: urgency, category, the urgency's source, flagged
+    SIGNAL = "s"  # a cue list that matched, by its key ("s:s:failure", "s:k:gas-smell:0")
+    ISSUE = "i"  # an issue with its state ("i:gas-smell:negated")
+
+
+def feature(kind: FeatureKind, name: str) -> str:
+    """The feature name of `name` as a `kind`."""
+    return f"{kind.value}:{name}"
+
+
+def kind_of_feature(name: str) -> FeatureKind:
+    """The kind of a feature name."""
+    return _FEATURE_KINDS[name[0]]
+
+
+_FEATURE_KINDS = {kind.value: kind for kind in FeatureKind}
 # The cues that are features: state words, frame slots, combination groups, alert words, beyond-home words.
 _FEATURE_CUES = frozenset((CueKind.STATE, CueKind.SLOT, CueKind.GROUP, CueKind.ALERT, CueKind.BEYOND))
 
@@ -21,8 +47,8 @@ def token_features(word: str) -> tuple[str, ...]:
     if not word.isalpha():
         return ()
     if len(word) > PREFIX:
-        return (f"w:{word}", f"p:{word[:PREFIX]}")
-    return (f"w:{word}",)
+        return (feature(FeatureKind.WORD, word), feature(FeatureKind.STEM, word[:PREFIX]))
+    return (feature(FeatureKind.WORD, word),)
 
 
 def is_word(word: str) -> bool:
@@ -31,7 +57,8 @@ def is_word(word: str) -> bool:
 
 
 def bigram(first: str, second: str) -> str:
-    return f"b:{first} {second}"
+    """The feature of two neighbouring words."""
+    return feature(FeatureKind.PAIR, f"{first} {second}")
 
 
 def text_features(words: list[str]) -> list[str]:
@@ -51,14 +78,15 @@ def text_features(words: list[str]) -> list[str]:
 
 def signal_features(signals, urgency, category: str | None, flagged: bool) -> list[str]:
     """What the rules saw and decided, as feature names (a few a message)."""
-    out = [f"r:urgency:{urgency.value}", f"r:category:{category}"]
+    rules = FeatureKind.RULES
+    out = [feature(rules, f"urgency:{urgency.value}"), feature(rules, f"category:{category}")]
     if urgency.evidence:
-        out.append(f"r:source:{urgency.evidence[0]['source'].partition(':')[0]}")
+        out.append(feature(rules, f"source:{urgency.evidence[0]['source'].partition(':')[0]}"))
     if flagged:
-        out.append("r:flagged")
+        out.append(feature(rules, "flagged"))
     for key in signals.cues:
         if kind_of(key) in _FEATURE_CUES:
-            out.append(f"s:{key}")
+            out.append(feature(FeatureKind.SIGNAL, key))
     for issue in signals.issues:
         state = (
             "negated"
@@ -69,7 +97,7 @@ def signal_features(signals, urgency, category: str | None, flagged: bool) -> li
             if issue.contained
             else issue.level or "mention"
         )
-        out.append(f"i:{issue.name}:{state}")
+        out.append(feature(FeatureKind.ISSUE, f"{issue.name}:{state}"))
         if issue.source == "hazard" and issue.active:
-            out.append("i:hazard-active")
+            out.append(feature(FeatureKind.ISSUE, "hazard-active"))
     return out

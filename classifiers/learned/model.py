@@ -21,10 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.learned.features import is_word, token_features
+from classifiers.cues import CueKind, kind_of, name_of
+from classifiers.learned.features import FeatureKind, is_word, kind_of_feature, token_features
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "model" / "urgency.npz"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries dated alike: the same weights give the same bytes
+_TEXT = frozenset((FeatureKind.WORD, FeatureKind.PAIR, FeatureKind.STEM))  # the message's own words
+_SAID = {FeatureKind.RULES: "rules ", FeatureKind.SIGNAL: "signal ", FeatureKind.ISSUE: "issue "}
 
 
 @dataclass(frozen=True)
@@ -113,8 +116,9 @@ class BoundModel:
         index = model.index
         self._pairs = {}
         for name, row in index.items():
-            if name.startswith("b:"):
-                first, _, second = name[2:].partition(" ")
+            kind, _, pair = name.partition(":")
+            if kind == FeatureKind.PAIR:
+                first, _, second = pair.partition(" ")
                 self._pairs[strings.add(first), strings.add(second)] = row
         self._tokens: dict[int, tuple[tuple[int, ...], bool]] = {}  # token id -> (rows, is a word)
 
@@ -175,15 +179,17 @@ def explain(model: UrgencyModel, unique: list[int], column: int) -> tuple[str, .
     push = picked[:, column] - picked.mean(axis=1)
     ranked = [int(i) for i in np.argsort(-push, kind="stable") if push[i] > 0]
     # the message's own words first: a dispatcher reads "'ascensor', 'no puedo'" faster than a rule's name
-    words = [i for i in ranked if model.features[unique[i]][0] in "wbp"]
+    words = [i for i in ranked if kind_of_feature(model.features[unique[i]]) in _TEXT]
     return tuple(describe(model.features[unique[i]]) for i in (words or ranked)[:3])
 
 
 def describe(feature: str) -> str:
     """A feature as a dispatcher reads it: 'no puedo', 'ascen…', rules: frame trapped-in-lift."""
-    kind, _, name = feature.partition(":")
-    if kind == "w" or kind == "b":
+    kind, name = kind_of_feature(feature), feature[2:]
+    if kind is FeatureKind.WORD or kind is FeatureKind.PAIR:
         return repr(name)
-    if kind == "p":
+    if kind is FeatureKind.STEM:
         return repr(name + "…")
-    return {"r": "rules ", "s": "signal ", "i": "issue "}.get(kind, "") + name.removeprefix("s:")
+    if kind is FeatureKind.SIGNAL and kind_of(name) is CueKind.STATE:  # "signal failure", not "signal s:failure"
+        name = name_of(name)
+    return _SAID[kind] + name

@@ -252,6 +252,9 @@ def read_ruleset(rules_dir: Path) -> tuple[RuleSet | None, list[Problem]]:
     return (None, problems) if problems else (ruleset, [])
 
 
+_UNIQUE = "names must be unique"
+
+
 def _cross_checks(ruleset: RuleSet, taxonomy: Marks, urgency: Marks) -> list[Problem]:
     """Topics name real categories, hazard and concept names are unique, combinations raise something known."""
     problems = []
@@ -267,38 +270,23 @@ def _cross_checks(ruleset: RuleSet, taxonomy: Marks, urgency: Marks) -> list[Pro
         except ValueError as exc:
             problems.append(urgency.problem(("hazards", name), f"hazards.{name}: {exc}", key=True))
         if name in ruleset.taxonomy.concepts:
-            problems.append(
-                urgency.problem(
-                    ("hazards", name),
-                    f"hazard {name!r} is also a concept in taxonomy.yaml",
-                    "names must be unique",
-                    key=True,
-                )
-            )
+            message = f"hazard {name!r} is also a concept in taxonomy.yaml"
+            problems.append(urgency.problem(("hazards", name), message, _UNIQUE, key=True))
     for name in ruleset.urgency.combinations:
         if name not in ruleset.urgency.hazards and name not in ruleset.taxonomy.concepts:
-            problems.append(
-                urgency.problem(
-                    ("combinations", name),
-                    f"combinations.{name}: not a hazard here nor a "
-                    "concept in taxonomy.yaml (a combination raises one of those)",
-                    key=True,
-                )
+            message = (
+                f"combinations.{name}: not a hazard here nor a concept in taxonomy.yaml "
+                "(a combination raises one of those)"
             )
+            problems.append(urgency.problem(("combinations", name), message, key=True))
     for name, frame in ruleset.urgency.frames.items():
         try:
             check_topic(categories, name, frame.topic)
         except ValueError as exc:
             problems.append(urgency.problem(("frames", name), f"frames.{name}: {exc}", key=True))
         if name in ruleset.urgency.hazards or name in ruleset.taxonomy.concepts:
-            problems.append(
-                urgency.problem(
-                    ("frames", name),
-                    f"frames.{name}: a hazard or concept has the same name",
-                    "names must be unique",
-                    key=True,
-                )
-            )
+            message = f"frames.{name}: a hazard or concept has the same name"
+            problems.append(urgency.problem(("frames", name), message, _UNIQUE, key=True))
     return problems
 
 

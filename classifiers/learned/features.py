@@ -12,6 +12,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from classifiers.cues import CueKind, kind_of
+from classifiers.decide import Decision
+from classifiers.issues import Signals
 
 PREFIX = 5  # letters of the stem feature; shorter words are their own stem
 
@@ -76,7 +78,7 @@ def text_features(words: list[str]) -> list[str]:
     return out
 
 
-def signal_features(signals, urgency, category: str | None, flagged: bool) -> list[str]:
+def signal_features(signals: Signals, urgency: Decision, category: str | None, flagged: bool) -> list[str]:
     """What the rules saw and decided, as feature names (a few a message)."""
     rules = FeatureKind.RULES
     out = [feature(rules, f"urgency:{urgency.value}"), feature(rules, f"category:{category}")]

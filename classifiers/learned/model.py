@@ -18,8 +18,10 @@ import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from spacy.strings import StringStore
 
 from classifiers.cues import CueKind, kind_of, name_of
 from classifiers.learned.features import FeatureKind, is_word, kind_of_feature, token_features
@@ -37,7 +39,7 @@ class UrgencyModel:
     bias: np.ndarray  # (levels,)
     levels: tuple[str, ...]
     thresholds: dict[str, float]
-    meta: dict
+    meta: dict[str, Any]
 
     @functools.cached_property
     def index(self) -> dict[str, int]:
@@ -90,7 +92,7 @@ class Prediction:
         reasons: tuple[str, ...] | None = None,
         model: UrgencyModel | None = None,
         rows: list[int] | None = None,
-    ):
+    ) -> None:
         self.probabilities, self._reasons, self._model, self._rows = probabilities, reasons, model, rows
 
     @property
@@ -100,7 +102,8 @@ class Prediction:
     @property
     def reasons(self) -> tuple[str, ...]:
         if self._reasons is None:
-            self._reasons = explain(self._model, self._rows, self.model_levels.index(self.level)) if self._rows else ()
+            model, rows = self._model, self._rows
+            self._reasons = explain(model, rows, self.model_levels.index(self.level)) if model and rows else ()
         return self._reasons
 
     @property
@@ -111,10 +114,10 @@ class Prediction:
 class BoundModel:
     """A model keyed by one vocabulary's token ids (built per classifier, cheap)."""
 
-    def __init__(self, model: UrgencyModel, strings):
+    def __init__(self, model: UrgencyModel, strings: StringStore) -> None:
         self.model, self.strings = model, strings
         index = model.index
-        self._pairs = {}
+        self._pairs: dict[tuple[int, int], int] = {}
         for name, row in index.items():
             kind, _, pair = name.partition(":")
             if kind == FeatureKind.PAIR:

@@ -9,8 +9,11 @@ predictions, the fold models' average), and only then is the outer fold classifi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from classifiers.learned.train import FOLDS, Example, fit, group_of, outcome, predict
+from classifiers.learned.example import Example
+from classifiers.learned.model import Prediction
+from classifiers.learned.train import FOLDS, fit, group_of, outcome, predict
 
 
 @dataclass
@@ -19,14 +22,18 @@ class OuterFold:
     thresholds: dict[str, float]  # settled without them
 
 
-def nested_outcomes(examples: list[Example], seed: int) -> tuple[list[dict], list, list[OuterFold]]:
+# Every example's combined outcome and the model's prediction of it, and the outer folds (nested_outcomes).
+Nested = tuple[list[dict[str, Any]], list[Prediction], list[OuterFold]]
+
+
+def nested_outcomes(examples: list[Example], seed: int) -> Nested:
     """(combined outcome of every example, the model's prediction of it, the outer folds), each example scored
     by a model and thresholds that never saw it."""
-    from sklearn.model_selection import GroupKFold
+    from sklearn.model_selection import GroupKFold  # scikit-learn is the `train` extra: only training needs it
 
     folds = GroupKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
-    outcomes: list[dict | None] = [None] * len(examples)
-    predictions: list = [None] * len(examples)
+    outcomes: dict[int, dict[str, Any]] = {}  # by example: every example is in one outer fold
+    predictions: dict[int, Prediction] = {}
     outer: list[OuterFold] = []
     for train, test in folds.split(examples, groups=[group_of(e.id) for e in examples]):
         model, _ = fit([examples[i] for i in train], seed)
@@ -34,4 +41,5 @@ def nested_outcomes(examples: list[Example], seed: int) -> tuple[list[dict], lis
             predictions[i] = predict(model, examples[i])
             outcomes[i] = outcome(examples[i], predictions[i], model.thresholds)
         outer.append(OuterFold(sorted(int(i) for i in test), model.thresholds))
-    return outcomes, predictions, outer
+    order = range(len(examples))
+    return [outcomes[i] for i in order], [predictions[i] for i in order], outer

@@ -4,13 +4,20 @@ out-of-fold table scores the thresholds on the predictions they were settled on,
 
 from __future__ import annotations
 
+from typing import Any
+
 from classifiers.evaluate import Scores
-from classifiers.learned.train import Example, outcome
+from classifiers.learned.example import Example
+from classifiers.learned.model import Prediction
+from classifiers.learned.nested import Nested
+from classifiers.learned.train import outcome
 
 MODES = ("rules alone", "model alone", "combined")
 
 
-def mode_scores(examples: list[Example], predictions: list, combined: list[dict]) -> dict[str, dict[str, Scores]]:
+def mode_scores(
+    examples: list[Example], predictions: list[Prediction], combined: list[dict[str, Any]]
+) -> dict[str, dict[str, Scores]]:
     """{mode: {"all" | split name: Scores}}: the rules, the model's `predictions` and the `combined` outcomes."""
     out: dict[str, dict[str, Scores]] = {mode: {} for mode in MODES}
     for example, prediction, both in zip(examples, predictions, combined):
@@ -24,16 +31,20 @@ def mode_scores(examples: list[Example], predictions: list, combined: list[dict]
 def summary(scores: Scores) -> str:
     """One line: urgency exact, within one, urgent recall/precision, missed emergencies, false alarms, category."""
     recall, precision = scores.urgent_recall_precision()
-    fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
     alarms = f" ({len(scores.false_alarms) / scores.calm:.1%})" if scores.calm else ""
     return (
-        f"urgency {fmt(scores.accuracy('urgency'))}, within one {fmt(scores.accuracy('urgency_within_one'))}, "
-        f"urgent recall {fmt(recall)} precision {fmt(precision)}, missed {len(scores.missed)}/{scores.emergencies}, "
-        f"false alarms {len(scores.false_alarms)}/{scores.calm}{alarms}, category {fmt(scores.accuracy('category'))}"
+        f"urgency {_fmt(scores.accuracy('urgency'))}, within one {_fmt(scores.accuracy('urgency_within_one'))}, "
+        f"urgent recall {_fmt(recall)} precision {_fmt(precision)}, missed {len(scores.missed)}/{scores.emergencies}, "
+        f"false alarms {len(scores.false_alarms)}/{scores.calm}{alarms}, category {_fmt(scores.accuracy('category'))}"
     )
 
 
-def table(title: str, examples: list[Example], predictions: list, combined: list[dict]) -> str:
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def table(title: str, examples: list[Example], predictions: list[Prediction], combined: list[dict[str, Any]]) -> str:
+    """The figures of every mode, on all lines and on each split."""
     scores = mode_scores(examples, predictions, combined)
     lines = [title]
     for group in ["all", *sorted(k for k in scores[MODES[0]] if k != "all")]:
@@ -42,7 +53,7 @@ def table(title: str, examples: list[Example], predictions: list, combined: list
     return "\n".join(lines)
 
 
-def cross_validated_report(examples: list[Example], predictions: list, thresholds: dict[str, float]) -> str:
+def cross_validated_report(examples: list[Example], predictions: list[Prediction], thresholds: dict[str, float]) -> str:
     """The out-of-fold table: thresholds scored on the predictions they were settled on (optimistic)."""
     combined = [outcome(e, p, thresholds) for e, p in zip(examples, predictions)]
     return table(
@@ -54,7 +65,7 @@ def cross_validated_report(examples: list[Example], predictions: list, threshold
     )
 
 
-def nested_report(examples: list[Example], nested) -> str:
+def nested_report(examples: list[Example], nested: Nested) -> str:
     """The nested table (nested.nested_outcomes): each outer fold scored by thresholds settled without it."""
     combined, predictions, outer = nested
     lines = [

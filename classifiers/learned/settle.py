@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from classifiers.learned.example import Example
+from classifiers.learned.model import Prediction
 from classifiers.learned.policy import THRESHOLDS
 from classifiers.models import URGENCY_LEVELS
 
@@ -48,9 +51,9 @@ class PolicyTable:
     groups: dict[str, np.ndarray]  # "all" and each constrained split -> mask
 
 
-def policy_table(examples, predictions) -> PolicyTable:
-    """The arrays of `examples` (train.Example) and their `predictions` (model.Prediction)."""
-    rank = {level: i for i, level in enumerate(URGENCY_LEVELS)}
+def policy_table(examples: Sequence[Example], predictions: Sequence[Prediction]) -> PolicyTable:
+    """The arrays of `examples` and their `predictions`."""
+    rank: dict[str | None, int] = {level: i for i, level in enumerate(URGENCY_LEVELS)}
     splits = np.array([e.split for e in examples])
     groups = {"all": np.ones(len(examples), bool)} | {s: splits == s for s in CONSTRAINED_SPLITS if (splits == s).any()}
     return PolicyTable(
@@ -95,7 +98,7 @@ def precision(table: PolicyTable, ranks: np.ndarray, mask: np.ndarray) -> float:
     return float((said & (table.want == 0)).sum() / max(said.sum(), 1))
 
 
-def holds(table: PolicyTable, ranks, flagged, floors: dict[str, float]) -> bool:
+def holds(table: PolicyTable, ranks: np.ndarray, flagged: np.ndarray, floors: dict[str, float]) -> bool:
     """Whether the constraints hold on every group (`floors`: the precision each group must keep)."""
     calm = table.want != 0
     for name, mask in table.groups.items():
@@ -106,7 +109,7 @@ def holds(table: PolicyTable, ranks, flagged, floors: dict[str, float]) -> bool:
     return True
 
 
-def settle_thresholds(examples, predictions) -> dict[str, float]:
+def settle_thresholds(examples: Sequence[Example], predictions: Sequence[Prediction]) -> dict[str, float]:
     """The thresholds that hold the constraints and miss the fewest emergencies (see the module docstring);
     the rules alone (`FALLBACK`) when no grid point holds."""
     table = policy_table(examples, predictions)

@@ -15,12 +15,13 @@ import hashlib
 import json
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from classifiers.decide import Decision
+from classifiers.classifier import Classifier
+from classifiers.learned.example import Example
 from classifiers.learned.model import Prediction, UrgencyModel, predict_rows
 from classifiers.learned.policy import combine
 from classifiers.learned.settle import CEILING, CONSTRAINED_SPLITS, settle_thresholds
@@ -31,24 +32,13 @@ C = 4.0  # inverse regularisation strength (chosen by the same cross-validation,
 FOLDS = 5
 
 
-@dataclass
-class Example:
-    id: str
-    split: str
-    expect: dict
-    features: list[str]
-    rules: Decision  # the rules' urgency
-    flagged: bool  # the rules' possible_emergency
-    category: str | None
-
-
 def group_of(item_id: str) -> str:
     """Fold group of a labelled line: its id prefix and its number in runs of 25 (a writer's near-copies)."""
     match = re.match(r"^(.*?)(\d+)$", item_id)
     return f"{match.group(1)}{int(match.group(2)) // 25}" if match else item_id
 
 
-def read_examples(classifier, labeled: Path) -> list[Example]:
+def read_examples(classifier: Classifier, labeled: Path) -> list[Example]:
     """Every labelled line through the rules alone (`classifier` has no model): features and the rules' view."""
     from intake.cli.classify import _to_input
 
@@ -84,6 +74,7 @@ def vocabulary(examples: list[Example]) -> tuple[str, ...]:
 def fit_weights(examples: list[Example], features: tuple[str, ...], seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression over the examples' features (binary, scaled to unit length):
     (weights (features, levels), bias (levels,))."""
+    # scipy and scikit-learn are the `train` extra: only training needs them
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
@@ -111,10 +102,10 @@ def fit_committee(
     message (one vocabulary, a linear model). Thresholds settled on the out-of-fold predictions thus ship with
     the very kind of model they were settled for: a model fitted on every line is surer than its folds, and at
     the same threshold flags more calm messages than cross-validation saw."""
-    from sklearn.model_selection import GroupKFold
+    from sklearn.model_selection import GroupKFold  # the `train` extra, as above
 
     folds = GroupKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
-    out: list[Prediction | None] = [None] * len(examples)
+    out: dict[int, Prediction] = {}  # by example: every example is in one test fold
     weights, biases = [], []
     for train, test in folds.split(examples, groups=[group_of(e.id) for e in examples]):
         weight, bias = fit_weights([examples[i] for i in train], features, seed)
@@ -123,10 +114,17 @@ def fit_committee(
         fold_model = _rounded(features, weight, bias)
         for i in test:
             out[i] = predict(fold_model, examples[i])
-    return _rounded(features, np.mean(weights, axis=0), np.mean(biases, axis=0)), out
+    model = _rounded(features, np.mean(weights, axis=0), np.mean(biases, axis=0))
+    return model, [out[i] for i in range(len(examples))]
 
 
-def _rounded(features, weights, bias, thresholds=None, meta=None) -> UrgencyModel:
+def _rounded(
+    features: tuple[str, ...],
+    weights: np.ndarray,
+    bias: np.ndarray,
+    thresholds: dict[str, float] | None = None,
+    meta: dict[str, Any] | None = None,
+) -> UrgencyModel:
     """The model as the file stores it (float32, rounded: the same fit gives the same bytes)."""
     weights = np.round(weights, 5).astype(np.float32).astype(np.float64)
     bias = np.round(bias, 5).astype(np.float32).astype(np.float64)
@@ -138,7 +136,7 @@ def predict(model: UrgencyModel, example: Example) -> Prediction:
     return predict_rows(model, [index[f] for f in example.features if f in index])
 
 
-def outcome(example: Example, prediction: Prediction | None, thresholds: dict[str, float] | None) -> dict:
+def outcome(example: Example, prediction: Prediction | None, thresholds: dict[str, float] | None) -> dict[str, Any]:
     """What the classifier says of one example: the rules alone (no prediction), the model alone (no thresholds)
     or combined; as the dict `evaluate.Scores` reads."""
     if prediction is None:
@@ -159,7 +157,7 @@ def fit(examples: list[Example], seed: int) -> tuple[UrgencyModel, list[Predicti
     return _rounded(features, model.weights, model.bias, thresholds), predictions
 
 
-def train(classifier, labeled: Path, seed: int) -> tuple[UrgencyModel, list[Example], list[Prediction]]:
+def train(classifier: Classifier, labeled: Path, seed: int) -> tuple[UrgencyModel, list[Example], list[Prediction]]:
     """The shipped model: `fit` on every labelled line, with how it was trained in its meta."""
     examples = read_examples(classifier, labeled)
     model, predictions = fit(examples, seed)

@@ -12,12 +12,13 @@ from click.testing import CliRunner
 
 from classifiers import Classifier, ClassifyInput
 from classifiers.decide import Decision
+from classifiers.learned.example import Example
 from classifiers.learned.model import DEFAULT_MODEL, Prediction, UrgencyModel, load_model, save_model
 from classifiers.learned.nested import nested_outcomes
 from classifiers.learned.policy import combine
 from classifiers.learned.report import nested_report
 from classifiers.learned.settle import NEVER, decide, policy_table, settle_thresholds
-from classifiers.learned.train import Example, fit, group_of, outcome, read_examples, train
+from classifiers.learned.train import fit, group_of, outcome, read_examples, train
 from classifiers.models import URGENCY_LEVELS
 from intake.cli.classify import _to_input
 from intake.cli.main import cli

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from classifiers.models import evidence_item
+from classifiers.models import EvidenceItem, evidence_item
 from classifiers.ruleset import Billing
 from store.registry import Registry
 
@@ -20,7 +20,7 @@ class BillingDecision:
     estimated_cost: float | None = None
     currency: str | None = None
     confidence: float = 1.0
-    evidence: list[dict] = field(default_factory=list)
+    evidence: list[EvidenceItem] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
 
 
@@ -73,5 +73,5 @@ def _billable(
     return decision
 
 
-def _evidence(source: str, text: str) -> dict:
+def _evidence(source: str, text: str) -> EvidenceItem:
     return evidence_item(field="billing_type", source=source, text=text)

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Literal
+
+from spacy.tokens import Doc
 
 from classifiers.billing import BillingDecision, decide_billing
 from classifiers.cues import CueKind, kind_of
 from classifiers.decide import Decision, decide_topic, decide_urgency, flag_evidence
 from classifiers.frames import apply_containment, frame_evidence
+from classifiers.issues import Signals
 from classifiers.learned.features import signal_features, text_features
 from classifiers.learned.model import DEFAULT_MODEL, BoundModel, UrgencyModel, load_model
 from classifiers.learned.policy import combine
@@ -26,7 +30,7 @@ from classifiers.ruleset import RuleSet, load_ruleset
 from classifiers.safety import emergency_reasons
 from classifiers.signals import read_signals
 from classifiers.term_lists import term_lists
-from store.registry import Registry
+from store.registry import Registry, Tenant
 
 # The classifier reads at most this many characters of a body: mail may be 40 MB, and what matters for the topic
 # and urgency is at the start. The rest is kept on the message but not read (an evidence item says so).
@@ -41,14 +45,18 @@ class Reading:
     text: str
     normalized: str
     orths: list[int]
-    signals: object
+    signals: Signals
     category: Decision
     subcategory: Decision
     urgency: Decision
     emergency: list[str]
 
 
-def _first_line_end(doc) -> int:
+# What billing depends on: category, subcategory, urgency, property, unit, and the day.
+BillingKey = tuple[str | None, str | None, str | None, str | None, str | None, date]
+
+
+def _first_line_end(doc: Doc) -> int:
     """Index of the token holding the new line that ends the subject line (subjects are one line)."""
     for token in doc:
         if "\n" in token.text:
@@ -64,8 +72,8 @@ class Classifier:
         rules: RuleSet,
         registry: Registry,
         review_threshold: float = 0.6,
-        model: UrgencyModel | None | str = "shipped",
-    ):
+        model: UrgencyModel | None | Literal["shipped"] = "shipped",
+    ) -> None:
         """`model`: the urgency model to combine with the rules (classifiers/learned), "shipped" for the one
         in the package (when it exists), None for the rules alone."""
         self.rules, self.registry, self.review_threshold = rules, registry, review_threshold
@@ -73,10 +81,10 @@ class Classifier:
         self._property_keys = frozenset(key for key in lists if kind_of(key) is CueKind.PROPERTY)  # name a property
         self.lexicon = Lexicon(lists)
         strings = self.lexicon.vocab.strings
-        self._tenancy_cache: dict[str, list] = {}
+        self._tenancy_cache: dict[str, list[Tenant]] = {}
         # Billing depends only on these six values, and a home's location only on the sender when the text
         # names no property and no unit: remembered, as the rules and registry do not change once loaded.
-        self._billing_cache: dict[tuple, BillingDecision] = {}
+        self._billing_cache: dict[BillingKey, BillingDecision] = {}
         self._location_cache: dict[str | None, tuple[Decision, Decision]] = {}
         self._newline = self.lexicon.vocab.strings.add("\n")
         self._bounds: dict[int, int] = {}  # ORTH id -> 0 word, 1 clause break, 2 contrast, 3 sentence end (cache)
@@ -85,17 +93,17 @@ class Classifier:
             for unit in prop.units:
                 self.units.setdefault(strings.add(unit.lower()), []).append((prop.id, unit))
         self._unit_orths = frozenset(self.units)
-        if model == "shipped":
+        if isinstance(model, str):  # "shipped"
             model = load_model() if DEFAULT_MODEL.exists() else None
         self.model = BoundModel(model, strings) if model is not None else None
 
-    def _subject_end(self, doc, orths: list[int]) -> int:
+    def _subject_end(self, doc: Doc, orths: list[int]) -> int:
         try:  # subject and body are joined by exactly one "\n", which the tokenizer keeps as its own token
             return orths.index(self._newline)
         except ValueError:
             return _first_line_end(doc)
 
-    def _tenancies(self, sender: str | None) -> list:
+    def _tenancies(self, sender: str | None) -> list[Tenant]:
         """The sender's tenancies, remembered: the registry does not change under a loaded classifier."""
         if not sender:
             return []
@@ -106,7 +114,7 @@ class Classifier:
                 self._tenancy_cache.clear()
         return found
 
-    def _billing(self, key: tuple) -> BillingDecision:
+    def _billing(self, key: BillingKey) -> BillingDecision:
         found = self._billing_cache.get(key)
         if found is None:
             found = self._billing_cache[key] = decide_billing(self.rules.billing, self.registry, *key)
@@ -114,7 +122,9 @@ class Classifier:
                 self._billing_cache.clear()
         return found
 
-    def _location(self, signals, orths: list[int], sender: str | None, text: str, normalized: str):
+    def _location(
+        self, signals: Signals, orths: list[int], sender: str | None, text: str, normalized: str
+    ) -> tuple[Decision, Decision]:
         """Property and unit; by sender alone (remembered) when the text names no property and no unit id."""
         if not self._unit_orths.isdisjoint(orths) or not self._property_keys.isdisjoint(signals.cues):
             return decide_location(self.registry, signals, orths, self.units, self._tenancies(sender), text, normalized)
@@ -134,7 +144,7 @@ class Classifier:
         rules_dir: Path,
         registry: Registry,
         review_threshold: float = 0.6,
-        model: UrgencyModel | None | str = "shipped",
+        model: UrgencyModel | None | Literal["shipped"] = "shipped",
     ) -> Classifier:
         """Read and validate `rules_dir`; invalid YAML raises ClassifierConfigError naming file:line."""
         return cls(load_ruleset(Path(rules_dir)), registry, review_threshold, model)
@@ -157,7 +167,7 @@ class Classifier:
         signals = read_signals(self.rules, doc, orths, hits, subject_end, reply, self._bounds)
         apply_containment(self.rules, signals, orths, self._bounds)
         category, subcategory = decide_topic(self.rules, signals, text)
-        urgency = decide_urgency(self.rules, signals, category.value, text, normalized)
+        urgency = decide_urgency(self.rules, signals, category.value or self.rules.taxonomy.fallback, text, normalized)
         if signals.frames:
             urgency.evidence += [evidence_item("urgency", source, words) for source, words in frame_evidence(signals)]
         if cut:

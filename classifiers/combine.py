@@ -10,11 +10,11 @@ order, the message has that hazard or concept, with the whole span as evidence. 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 
 from classifiers.cues import CueKind, cue_key
 from classifiers.ruleset import Combination
-from classifiers.spans import Nearby
+from classifiers.spans import Hit, Nearby
 
 
 def group_key(name: str, index: int) -> str:
@@ -29,18 +29,17 @@ def _group_keys(name: str, size: int) -> tuple[str, ...]:
 
 def find_combinations(
     combinations: Mapping[str, Combination],
-    hazards: Mapping,
-    cues: Mapping[str, list],
+    hazards: Container[str],
+    cues: Mapping[str, list[Hit]],
     sentence: Callable[[int], int],
-    make_hit: Callable[[str, int, int], object],
-) -> list:
+) -> list[Hit]:
     """Hits (hazard or concept keys) of every combination whose word groups all occur close together."""
-    found = []
+    found: list[Hit] = []
     for name, combo in combinations.items():
         keys = _group_keys(name, len(combo.all_of))
         if keys[0] not in cues:  # most messages: skip before looking at the other groups
             continue
-        groups = [cues.get(key) for key in keys]
+        groups = [cues.get(key) or [] for key in keys]
         if not all(groups):
             continue
         key = cue_key(CueKind.HAZARD if name in hazards else CueKind.CONCEPT, name)
@@ -48,11 +47,11 @@ def find_combinations(
         for anchor in groups[0]:
             span = _span(anchor, others, combo.window, sentence)
             if span is not None:
-                found.append(make_hit(key, *span))
+                found.append(Hit(key, *span))
     return found
 
 
-def _span(anchor, groups: list[Nearby], window: int, sentence: Callable[[int], int]) -> tuple[int, int] | None:
+def _span(anchor: Hit, groups: list[Nearby], window: int, sentence: Callable[[int], int]) -> tuple[int, int] | None:
     start, end = anchor.start, anchor.end
     here = sentence(start)
     for group in groups:
@@ -70,5 +69,5 @@ def _span(anchor, groups: list[Nearby], window: int, sentence: Callable[[int], i
     return start, end
 
 
-def _gap(a, b) -> int:
+def _gap(a: Hit, b: Hit) -> int:
     return max(b.start - a.end, a.start - b.end, 0)

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from classifiers.cues import Cue, is_hazard
 from classifiers.issues import Issue, Signals
-from classifiers.models import evidence_item
+from classifiers.models import EvidenceItem, evidence_item
 from classifiers.ruleset import RuleSet
-from classifiers.signals import RANK, SIGNALS
+from classifiers.signals import RANK, SIGNALS, rank
 from classifiers.temperature import temperatures_f
 from classifiers.votes import concept_votes, margin_confidence
 
@@ -22,7 +22,7 @@ from classifiers.votes import concept_votes, margin_confidence
 class Decision:
     value: str | None
     confidence: float
-    evidence: list[dict] = field(default_factory=list)
+    evidence: list[EvidenceItem] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)  # why a human should look, if anything
 
 
@@ -43,6 +43,8 @@ def decide_topic(rules: RuleSet, signals: Signals, text: str) -> tuple[Decision,
     best: dict[str, tuple[float, Issue]] = {}  # topic -> its strongest vote
     for vote, issue in votes.values():
         topic = issue.concept.topic
+        if topic is None:  # only concepts with a topic vote
+            continue
         scores[topic] = scores.get(topic, 0.0) + vote
         if topic not in best or vote > best[topic][0]:
             best[topic] = (vote, issue)
@@ -65,7 +67,7 @@ def decide_topic(rules: RuleSet, signals: Signals, text: str) -> tuple[Decision,
     single = len(categories) == 1  # most messages: no runner-up to look for
     category = next(iter(categories)) if single else max(categories, key=categories.__getitem__)
     top = categories[category]
-    asking = [i for _, i in votes.values() if i.asked and i.concept.topic.partition("/")[0] == category]
+    asking = [i for _, i in votes.values() if i.asked and (i.concept.topic or "").partition("/")[0] == category]
     asked = sum(i.concept.asked for i in asking) if asking else 0
     runner_up = 0.0 if single else max((v for c, v in categories.items() if c != category), default=0.0)
     confidence = margin_confidence(top, runner_up, top - asked)  # being asked about a topic is no evidence of it
@@ -102,7 +104,7 @@ def _utility_outage(signals: Signals) -> Issue | None:
     )
 
 
-def _evidence(field_name: str, issue: Issue, signals: Signals, text: str) -> dict:
+def _evidence(field_name: str, issue: Issue, signals: Signals, text: str) -> EvidenceItem:
     source = f"{'hazard' if issue.source == 'hazard' else 'concept'}:{issue.name}"
     start, end = issue.hit.start, issue.hit.end
     if issue.state is not None:
@@ -126,29 +128,26 @@ def decide_urgency(rules: RuleSet, signals: Signals, category: str, text: str, n
         elif issue.level is None and concept.climate and (concept.topic or "").partition("/")[0] == category:
             mentions.append(issue)
     for issue in counted:
-        if issue.minor and not issue.concept.steady and RANK[issue.level] > RANK[urgency.minor_to]:
+        if issue.minor and not issue.concept.steady and rank(issue.level) > RANK[urgency.minor_to]:
             issue.level = urgency.minor_to
     _apply_temperatures(rules, signals, counted, mentions, normalized)
     reasons: list[str] = []
     if counted:
-        top = counted[0] if len(counted) == 1 else max(counted, key=lambda i: (RANK[i.level], i.source == "hazard"))
+        top = counted[0] if len(counted) == 1 else max(counted, key=lambda i: (rank(i.level), i.source == "hazard"))
         level, confidence = top.level, 0.85 if top.source != "concept" else 0.75
         evidence = [_evidence("urgency", top, signals, text)]
     elif any(i.resolved for i in signals.issues) or signals.resolved_message:
         level, confidence = "low", 0.75
-        cue = (signals.cues.get(Cue.RESOLUTION) or [None])[0]
-        evidence = (
-            [evidence_item(field="urgency", source="resolution", text=span_text(signals, cue.start, cue.end, text))]
-            if cue
-            else []
-        )
+        cues = signals.cues.get(Cue.RESOLUTION)
+        said = span_text(signals, cues[0].start, cues[0].end, text) if cues else ""
+        evidence = [evidence_item(field="urgency", source="resolution", text=said)] if cues else []
     else:
         level = rules.taxonomy.categories[category].default_urgency
         confidence = 0.65
         evidence = [evidence_item(field="urgency", source=f"default:{category}", text="")]
     calm = signals.cues.get(Cue.DEESCALATION)
-    if calm and RANK[level] > RANK[urgency.deescalate_to]:
-        steady = counted and max(counted, key=lambda i: RANK[i.level]).concept.steady
+    if calm and rank(level) > RANK[urgency.deescalate_to]:
+        steady = counted and max(counted, key=lambda i: rank(i.level)).concept.steady
         calm_text = span_text(signals, calm[0].start, calm[0].end, text)
         if steady:
             reasons.append(f"danger reported but sender says {calm_text!r}")
@@ -198,10 +197,10 @@ def _apply_temperatures(
             counted.append(issue)
 
 
-def flag_evidence(signals: Signals, text: str) -> list[dict]:
+def flag_evidence(signals: Signals, text: str) -> list[EvidenceItem]:
     """Evidence of every hazard the message reports (`hazard:NAME`, neither negated nor resolved) and of every
     signal (`signal:NAME`, see SIGNALS), first mention each: what assignment rules see as `hazard` / `signal`."""
-    found: list[dict] = []
+    found: list[EvidenceItem] = []
     seen: set[str] = set()
     for issue in signals.issues:
         if issue.active and is_hazard(issue.hit.key) and issue.name not in seen:  # a hazard, with a state or not

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from intake.core.problems import Problem
+
 
 class ClassifierError(Exception):
     """Base class of classifier errors."""
@@ -11,6 +15,6 @@ class ClassifierConfigError(ClassifierError):
     """The rules files are invalid: `problems` locates each mistake; the message lists them, one a line,
     each starting with `file:line:column:`."""
 
-    def __init__(self, problems: list):
+    def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems) or "invalid classifier rules")

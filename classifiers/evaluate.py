@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from classifiers.models import FIELDS, URGENCY_LEVELS
 
@@ -20,17 +21,19 @@ class Scores:
     """Running totals over (expected, predicted) pairs."""
 
     total: int = 0
-    correct: Counter = field(default_factory=Counter)
-    seen: Counter = field(default_factory=Counter)
-    confusion: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    correct: Counter[str] = field(default_factory=Counter)
+    seen: Counter[str] = field(default_factory=Counter)
+    confusion: dict[str, Counter[tuple[Any, Any]]] = field(default_factory=lambda: defaultdict(Counter))
     misses: list[tuple[str, str, object, object]] = field(default_factory=list)
     emergencies: int = 0
     missed: list[str] = field(default_factory=list)
     calm: int = 0  # labelled below urgent
     false_alarms: list[str] = field(default_factory=list)
 
-    def add(self, item_id: str, expect: dict, got: dict) -> None:
+    def add(self, item_id: str, expect: dict[str, Any], got: dict[str, Any]) -> None:
         self.total += 1
+        want: Any
+        have: Any
         for name in FIELDS + ("location",):
             if name == "location":
                 if "unit" not in expect or "property" not in expect:
@@ -102,12 +105,12 @@ class Scores:
         return "\n".join(lines)
 
 
-def is_raised(got: dict) -> bool:
+def is_raised(got: dict[str, Any]) -> bool:
     """Whether a person is alerted to this message: classified urgent, or flagged as a possible emergency."""
     return got.get("urgency") == "urgent" or bool(got.get("possible_emergency"))
 
 
-def _matrix(name: str, pairs: Counter) -> list[str]:
+def _matrix(name: str, pairs: Counter[tuple[Any, Any]]) -> list[str]:
     if not pairs:
         return []
     labels = sorted({w for w, _ in pairs} | {h for _, h in pairs}, key=lambda v: (_RANK.get(v, 9), str(v)))

@@ -19,6 +19,7 @@ import functools
 from collections.abc import Callable
 
 from classifiers.cues import Cue, CueKind, cue_key
+from classifiers.issues import FrameWords, Signals
 from classifiers.ruleset import Concept, Frame, RuleSet
 from classifiers.spans import Hit, Nearby, gap, segments
 
@@ -67,10 +68,12 @@ def frame_concepts(rules: RuleSet) -> dict[str, Concept]:
     return entry[1]
 
 
-_KEYS: dict[int, tuple[RuleSet, list]] = {}
+# A frame by name, with the cue keys each of its slots is filled from.
+SlotKeys = tuple[str, Frame, list[tuple[str, ...]]]
+_KEYS: dict[int, tuple[RuleSet, list[SlotKeys]]] = {}
 
 
-def _slot_keys(rules: RuleSet) -> list[tuple[str, Frame, list[tuple[str, ...]]]]:
+def _slot_keys(rules: RuleSet) -> list[SlotKeys]:
     """Per frame, the cue keys each slot is filled from (its own words, the `@lists`), built once per rule set."""
     entry = _KEYS.get(id(rules))
     if entry is None or entry[0] is not rules:
@@ -91,14 +94,14 @@ def _slot_keys(rules: RuleSet) -> list[tuple[str, Frame, list[tuple[str, ...]]]]
     return entry[1]
 
 
-def possible_frames(rules: RuleSet, cues: dict[str, list[Hit]]) -> list:
+def possible_frames(rules: RuleSet, cues: dict[str, list[Hit]]) -> list[SlotKeys]:
     """The frames every slot of which has a word somewhere in the message (most messages: none)."""
     return [entry for entry in _slot_keys(rules) if all(any(k in cues for k in keys) for keys in entry[2])]
 
 
 def find_frames(
-    rules: RuleSet, cues: dict[str, list[Hit]], sentence: Callable[[int], int], candidates: list
-) -> list[tuple[Hit, list[tuple[str, Hit]]]]:
+    rules: RuleSet, cues: dict[str, list[Hit]], sentence: Callable[[int], int], candidates: list[SlotKeys]
+) -> list[tuple[Hit, FrameWords]]:
     """Hits (`h:<frame>`) of the `candidates` whose slots all occur close together, each with its slot words."""
     found = []
     negations = Nearby(cues.get(Cue.NEGATION, []))  # looked up by position: scanning all was quadratic
@@ -131,7 +134,8 @@ def _slot_hits(keys: tuple[str, ...], cues: dict[str, list[Hit]]) -> list[Hit]:
 
 
 def _nearest(anchor: Hit, others: list[Nearby], window: int, sentence: Callable[[int], int]) -> list[Hit] | None:
-    here, words = sentence(anchor.start), []
+    here = sentence(anchor.start)
+    words: list[Hit] = []
     for group in others:
         near = [
             h
@@ -160,7 +164,7 @@ def _overlap(a: Hit, b: Hit) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def apply_containment(rules: RuleSet, signals, orths: list[int], bounds: dict[int, int]) -> None:
+def apply_containment(rules: RuleSet, signals: Signals, orths: list[int], bounds: dict[int, int]) -> None:
     """Lower each active urgent danger with a containment word in its sentence or the next to `contained_to`."""
     cues = signals.cues.get(Cue.CONTAINMENT)
     if not cues:
@@ -175,7 +179,7 @@ def apply_containment(rules: RuleSet, signals, orths: list[int], bounds: dict[in
                 issue.level, issue.contained = lower, True
 
 
-def frame_evidence(signals) -> list[tuple[str, str]]:
+def frame_evidence(signals: Signals) -> list[tuple[str, str]]:
     """(`frame:<name>`, "slot=words; …") for every active frame hit: why a dispatcher sees a danger."""
     out = []
     for issue in signals.issues:

@@ -15,13 +15,14 @@ import importlib.util
 import operator
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import spacy
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 _STOP_LANGS = ("en", "es", "pt", "fr", "de", "it")
@@ -65,7 +66,7 @@ def normalize(text: str) -> str:
     return _ELISION.sub(_unelide, folded) if "'" in folded else folded
 
 
-def _unelide(match: re.Match) -> str:
+def _unelide(match: re.Match[str]) -> str:
     return match.group(0)[:-1] + " "
 
 
@@ -75,6 +76,8 @@ def _stop_words() -> set[str]:
     root = Path(spacy.__file__).parent / "lang"
     for lang in _STOP_LANGS:
         spec = importlib.util.spec_from_file_location(f"_stop_{lang}", root / lang / "stop_words.py")
+        if spec is None or spec.loader is None:  # spaCy ships a stop-word file for each of these languages
+            raise ImportError(f"spaCy has no stop words for {lang!r}")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         words |= {normalize(w) for w in module.STOP_WORDS}
@@ -101,10 +104,10 @@ def sort_by_start_longest_first(hits: list[tuple[str, int, int]]) -> None:
 class Lexicon:
     """All term lists compiled into one PhraseMatcher; `match(text)` returns the doc and the hits."""
 
-    def __init__(self, lists: dict[str, Iterable[str]]):
+    def __init__(self, lists: Mapping[str, Iterable[str]]) -> None:
         self.nlp = spacy.blank("en")
         self.vocab = self.nlp.vocab
-        self.tokenizer = self.nlp.tokenizer
+        self.tokenizer: Tokenizer = self.nlp.tokenizer
         self._stop = _stop_words()
         self._seen: set[int] = set()
         self._warm: set[str] = set()  # chunks already in the tokenizer's cache (or never cacheable)

@@ -12,10 +12,12 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from spacy.tokens import Doc
+
 from classifiers.cues import Cue, CueKind, cue_key, kind_of, name_of
 from classifiers.decide import Decision, span_text
 from classifiers.issues import Signals
-from classifiers.models import evidence_item
+from classifiers.models import EvidenceItem, evidence_item
 from classifiers.spans import Hit, Nearby
 from store.registry import Registry, Tenant
 
@@ -41,7 +43,7 @@ def _ends_near(hits: Nearby, token: int, before: int) -> Hit | None:
     return next((h for h in hits.near(token, token, before) if 0 <= token - h.end <= before), None)
 
 
-def _crosses_sentence(doc, start: int, end: int) -> bool:
+def _crosses_sentence(doc: Doc, start: int, end: int) -> bool:
     return any(doc[j].text in {".", "!", "?", ";"} or "\n" in doc[j].text for j in range(start, end))
 
 
@@ -129,7 +131,15 @@ def decide_location(
     return Decision(props[0], conf, prop_ev), Decision(_canonical_unit(registry, props[0], best.unit), conf, unit_ev)
 
 
-def _from_tenancy(registry, tenancies: list[Tenant], mentions, named, signals, text, prop_ev):
+def _from_tenancy(
+    registry: Registry,
+    tenancies: list[Tenant],
+    mentions: list[UnitMention],
+    named: str | None,
+    signals: Signals,
+    text: str,
+    prop_ev: list[EvidenceItem],
+) -> tuple[Decision, Decision]:
     own = [m for m in mentions if m.role == "own"]
     candidates = [t for t in tenancies if named in (None, t.property)] or tenancies
     for mention in own + mentions:
@@ -165,7 +175,7 @@ def _from_tenancy(registry, tenancies: list[Tenant], mentions, named, signals, t
     )
 
 
-def _property_evidence(signals: Signals, named: str | None, text: str) -> list[dict]:
+def _property_evidence(signals: Signals, named: str | None, text: str) -> list[EvidenceItem]:
     if not named:
         return []
     hit = signals.cues[cue_key(CueKind.PROPERTY, named)][0]

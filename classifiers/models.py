@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -50,7 +51,7 @@ class Classification(BaseModel):
     emergency_reasons: list[str] = Field(default_factory=list)
 
 
-def names_in(evidence: list, field: str) -> list[str]:
+def names_in(evidence: list[Evidence] | list[dict[str, Any]] | None, field: str) -> list[str]:
     """The NAMEs of `field:NAME` evidence (Evidence objects or stored dicts), in order, once each: with "hazard"
     the hazards found, with "signal" the signals; what rules match with `hazard:` and `signal:`."""
     prefix, names = f"{field}:", []
@@ -73,6 +74,10 @@ def priority_of(urgency: str | None) -> str | None:
     return PRIORITY_BY_URGENCY.get(urgency or "")
 
 
-def evidence_item(field: str, source: str, text: str) -> dict:
+# Evidence as plain data (field, source, text), before `Classification` validates it.
+EvidenceItem = dict[str, str]
+
+
+def evidence_item(field: str, source: str, text: str) -> EvidenceItem:
     """One piece of evidence as plain data; `Classification` validates them all at once (cheaper)."""
     return {"field": field, "source": source, "text": text}

@@ -11,6 +11,7 @@ from classifiers.cues import Cue
 from classifiers.decide import Decision, span_text
 from classifiers.issues import Signals
 from classifiers.ruleset import RuleSet
+from classifiers.spans import Hit
 
 
 def review_reasons(rules: RuleSet, signals: Signals, category: Decision, urgency: Decision, text: str) -> list[str]:
@@ -34,7 +35,7 @@ def review_reasons(rules: RuleSet, signals: Signals, category: Decision, urgency
     return reasons
 
 
-def unexplained_alert(signals: Signals, window: int):
+def unexplained_alert(signals: Signals, window: int) -> Hit | None:
     """The first alert word not negated and not part of a longer known phrase ("gas bill", "smoke alarm")."""
     negations = signals.cues.get(Cue.NEGATION, [])
     for cue in signals.cues.get(Cue.ALERT, []):

@@ -209,9 +209,7 @@ class Units(_Strict):
 
 class Billing(_Strict):
     billed_categories: list[str] = Field(default_factory=lambda: ["maintenance"])
-    order: list[Literal["guarantee", "sla", "billable"]] = Field(
-        default_factory=lambda: ["guarantee", "sla", "billable"]
-    )
+    order: list[Literal["guarantee", "sla", "billable"]] = ["guarantee", "sla", "billable"]  # copied per instance
     billable_requires_approval: bool = True
     review_when_no_fee: bool = True
 

@@ -56,6 +56,11 @@ ISSUE_PASSES: tuple[IssuePass, ...] = (
 _COMPOSITE_PARTS = frozenset((CueKind.GROUP, CueKind.SLOT))  # words of a combination's group or a frame's slot
 
 
+def rank(level: str | None) -> int:
+    """How urgent a level is: urgent 4 … low 1, and 0 for no level (a mere mention)."""
+    return RANK[level] if level else 0
+
+
 def read_signals(
     rules: RuleSet,
     doc: Doc,
@@ -136,7 +141,7 @@ def find_composites(
         return terms, None
     ends = segments(signals.doc, orths, bounds)
     sentence_of = functools.partial(bisect.bisect_right, ends[0])
-    combined = find_combinations(combinations, rules.urgency.hazards, signals.cues, sentence_of, Hit)
+    combined = find_combinations(combinations, rules.urgency.hazards, signals.cues, sentence_of)
     for hit, words in find_frames(rules, signals.cues, sentence_of, framed) if framed else ():
         signals.frames[hit.start, hit.end, name_of(hit.key)] = words
     if combined:  # the terms are already in order otherwise

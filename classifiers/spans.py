@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from typing import cast
 
 from spacy.tokens import Doc
 
@@ -26,11 +27,12 @@ def segments(doc: Doc, orths: list[int], bounds: dict[int, int]) -> tuple[list[i
     """Token indexes where sentences, contrasts ("but") and clauses end, each list including the coarser ends."""
     # `bounds` remembers each word's kind (0 word, 1 clause break, 2 contrast, 3 sentence end): one lookup per
     # token, then comprehensions over the few break tokens instead of one branching loop over every token.
-    kinds = list(map(bounds.get, orths))
-    if None in kinds:  # a word not classified yet
-        for i, kind in enumerate(kinds):
+    found = list(map(bounds.get, orths))
+    if None in found:  # a word not classified yet
+        for i, kind in enumerate(found):
             if kind is None:
-                kinds[i] = bounds[orths[i]] = _boundary_kind(doc[i].text)
+                found[i] = bounds[orths[i]] = _boundary_kind(doc[i].text)
+    kinds = cast(list[int], found)  # every token's kind is known now
     clause_ends = [i for i, kind in enumerate(kinds) if kind]
     contrast_ends = [i for i in clause_ends if kinds[i] >= 2]
     sentence_ends = [i for i in contrast_ends if kinds[i] == 3]

@@ -187,6 +187,7 @@ class Classifier:
         )
 
     def classify(self, item: ClassifyInput) -> Classification:
+        """Every decision about one message, with confidences, evidence and the reasons to review it."""
         reading = self.read(item)
         text, normalized, orths, signals = reading.text, reading.normalized, reading.orths, reading.signals
         category, subcategory, urgency, emergency = (

@@ -20,6 +20,8 @@ from classifiers.votes import concept_votes, margin_confidence
 
 @dataclass(slots=True)
 class Decision:
+    """One field's value with its confidence, evidence and reasons for review."""
+
     value: str | None
     confidence: float
     evidence: list[EvidenceItem] = field(default_factory=list)

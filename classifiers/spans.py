@@ -18,6 +18,8 @@ _CLAUSE_BREAKS = {",", "-", "—", ":"} | _CONTRASTS
 
 @dataclass(slots=True)
 class Hit:
+    """A phrase hit: the list it matched (a cue key, cues.py) and its token span."""
+
     key: str  # lexicon list key, e.g. "c:heating", "h:gas-smell", "s:failure"
     start: int
     end: int
@@ -72,6 +74,7 @@ class Nearby:
 
 
 def inside(hit: Hit, spans: list[Hit]) -> bool:
+    """Within one of `spans` (the same length included), other than itself."""
     start, end = hit.start, hit.end
     for span in spans:  # a plain loop: this runs for every hit of every message
         if span.start <= start and end <= span.end and span is not hit:
@@ -94,6 +97,7 @@ def is_question(doc: Doc, sentence_ends: list[int], sentence: int) -> bool:
 
 
 def by_start_longest_first(hit: Hit) -> tuple[int, int]:
+    """Sort key: text order, the longest hit first at a start."""
     return hit.start, -hit.end
 
 
@@ -115,6 +119,7 @@ def drop_shorter(hits: list[Hit]) -> list[Hit]:
 
 
 def overlaps(a: Hit, b: Hit) -> bool:
+    """The two spans share a token."""
     return a.start < b.end and b.start < a.end
 
 
@@ -129,6 +134,7 @@ def overlaps_any(hit: Hit, others: list[Hit]) -> bool:
 
 
 def gap(a: Hit, b: Hit) -> int:
+    """Tokens between the two spans (0 when they touch or overlap)."""
     if a.end <= b.start:
         return b.start - a.end
     if b.end <= a.start:

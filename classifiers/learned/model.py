@@ -188,7 +188,7 @@ def explain(model: UrgencyModel, unique: list[int], column: int) -> tuple[str, .
 
 def describe(feature: str) -> str:
     """A feature as a dispatcher reads it: 'no puedo', 'ascen…', rules: frame trapped-in-lift."""
-    kind, name = kind_of_feature(feature), feature[2:]
+    kind, name = kind_of_feature(feature), feature.partition(":")[2]
     if kind is FeatureKind.WORD or kind is FeatureKind.PAIR:
         return repr(name)
     if kind is FeatureKind.STEM:

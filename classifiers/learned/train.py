@@ -132,6 +132,7 @@ def _rounded(
 
 
 def predict(model: UrgencyModel, example: Example) -> Prediction:
+    """The model's prediction for one example's features."""
     index = model.index
     return predict_rows(model, [index[f] for f in example.features if f in index])
 

@@ -1,8 +1,8 @@
 """State words: a failure or impairment word ("broken", "doesn't respond", "weak") gives a thing its level.
 
 Two steps of reading a message (signals.py): before the issues exist, a term inside a state phrase is the state
-and not the thing ("dont heat" is not the heating), and a state word inside a longer term is the term's ("the
-out of "moved out"); then the first pass over the issues gives each state word to the nearest thing of its
+and not the thing ("dont heat" is not the heating), and a state word inside a longer term is the term's (the
+"out" of "moved out"); then the first pass over the issues gives each state word to the nearest thing of its
 sentence that it can describe.
 """
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tomllib
 
 import click
 
@@ -96,7 +97,27 @@ def cli(config_file: str | None, verbose: bool) -> None:
     """Intake: turn tenants' emails and chat messages into classified, assigned tickets."""
     if config_file:
         os.environ["INTAKE_CONFIG"] = config_file
+    check_settings()
     setup_logging(logging.DEBUG if verbose else None)
+
+
+def check_settings() -> None:
+    """Read the configuration once, before any command: a missing file named by INTAKE_CONFIG is a usage error
+    (exit 2, as a missing `--config` file is); a file that is not TOML, or a value the settings refuse, is a
+    one-line error (exit 1) instead of a traceback."""
+    # Imported here, not at the top: pydantic-settings is the largest import left, and `intake --help` needs none.
+    from intake.core.settings import get_settings
+
+    try:
+        get_settings()
+    except FileNotFoundError as exc:
+        raise click.UsageError(str(exc)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise click.ClickException(
+            f"{os.environ.get('INTAKE_CONFIG') or 'intake.toml'}: not valid TOML: {exc}"
+        ) from None
+    except ValueError as exc:  # pydantic's ValidationError: every refused value, with its setting's name
+        raise click.ClickException(f"invalid configuration: {exc}") from None
 
 
 if __name__ == "__main__":

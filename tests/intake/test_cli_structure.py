@@ -1,5 +1,5 @@
-"""The command line's structure: commands are imported only when they run, and `--help` lists them from the
-tables without importing them."""
+"""The command line's structure: commands are imported only when they run, `--help` lists them from the tables
+without importing them, and a configuration that cannot be read is a clear error, not a traceback."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import subprocess
 import sys
 
 import click
+import pytest
+from click.testing import CliRunner
 
 from intake.cli.lazy import LazyGroup
 from intake.cli.main import cli
+from intake.core.settings import get_settings
 
 
 def _lazy_groups(group: LazyGroup, path: str = "intake"):
@@ -45,3 +48,45 @@ def test_help_imports_no_command_and_no_heavy_library():
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert "beat" in result.stdout and "worker" in result.stdout
     assert result.stderr.strip() == "[] []"
+
+
+@pytest.fixture
+def fresh_settings():
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_a_missing_config_file_is_a_usage_error(tmp_path, fresh_settings):
+    result = CliRunner().invoke(cli, ["--config", str(tmp_path / "missing.toml"), "tickets", "list"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "Invalid value for '--config'" in result.output and "missing.toml' does not exist" in result.output
+
+
+def test_a_missing_file_named_by_intake_config_is_a_usage_error(tmp_path, monkeypatch, fresh_settings):
+    monkeypatch.setenv("INTAKE_CONFIG", str(tmp_path / "missing.toml"))
+    result = CliRunner().invoke(cli, ["config", "show"])
+    assert result.exit_code == 2
+    assert (
+        result.output.splitlines()[-1]
+        == f"Error: INTAKE_CONFIG names {tmp_path / 'missing.toml'}, which does not exist"
+    )
+
+
+def test_a_config_file_that_is_not_toml_is_one_line(tmp_path, monkeypatch, fresh_settings):
+    config = tmp_path / "intake.toml"
+    config.write_text("log_level = [\n")
+    monkeypatch.setenv("INTAKE_CONFIG", str(config))
+    result = CliRunner().invoke(cli, ["--config", str(config), "config", "show"])
+    assert result.exit_code == 1
+    (line,) = result.output.splitlines()
+    assert line.startswith(f"Error: {config}: not valid TOML: ")
+
+
+def test_a_refused_setting_is_named(tmp_path, monkeypatch, fresh_settings):
+    config = tmp_path / "intake.toml"
+    config.write_text('limits = "none"\n')
+    monkeypatch.setenv("INTAKE_CONFIG", str(config))
+    result = CliRunner().invoke(cli, ["config", "show"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith("Error: invalid configuration: 1 validation error for Settings\nlimits\n")

@@ -2,15 +2,13 @@
 decision, SLA plan and timers.
 
 A stored ticket is explained from its facts now, as of its arrival, with the workload and the timers the service
-scheduled. A message file gives the facts: a mail (.eml) its subject, sender and text, a .yaml/.json file the
-fields. `--set` overrides any fact.
+scheduled. A mail file (.eml) is parsed by the email channel and classified by the real classifier (rules folder
+and registry file), so the rules see the facts a new ticket of it would have (see `message_facts.py`); a
+.yaml/.json file gives the facts directly. `--set` overrides any fact.
 """
 
 from __future__ import annotations
 
-import email
-import email.policy
-import email.utils
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from sqlalchemy import select
 from assignment import Decision, RuleEngine, TicketFacts, Workload
 from assignment.timers import stored_facts
 from intake.cli.common import found, open_runtime
+from intake.cli.message_facts import describe_facts, message_file_facts
 from intake.cli.rules import DirPath, FilePath, first_inbound_text, load_engine, parse_at
 from intake.core.settings import get_settings
 from intake.pipeline.decide import current_workload
@@ -36,9 +35,15 @@ FACTS_SUFFIXES = {".yaml", ".yml", ".json"}
     "--message",
     "message_file",
     type=FilePath,
-    help="A message (.eml) or ticket facts (.yaml/.json) to run through the rules.",
+    help="A mail (.eml), classified as a new ticket would be, or ticket facts (.yaml/.json) to run through the rules.",
 )
 @click.option("--rules", "rules_dir", type=DirPath, help="Rules directory (default: the configured one).")
+@click.option(
+    "--registry",
+    "registry_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Registry YAML a mail is classified with (default: the configured registry_file).",
+)
 @click.option("--at", "at", help="Decide as of this ISO time (default: a ticket's arrival; a message's now).")
 @click.option(
     "--set",
@@ -51,6 +56,7 @@ def explain_command(
     ticket: str | None,
     message_file: Path | None,
     rules_dir: Path | None,
+    registry_file: str | None,
     at: str | None,
     assignments: tuple[str, ...],
 ) -> None:
@@ -62,8 +68,12 @@ def explain_command(
     overrides = overrides_of(assignments)
     now = parse_at(at)
     stored_timers = None
-    if message_file:
+    if message_file and message_file.suffix.lower() in FACTS_SUFFIXES:
         facts, workload = facts_from_file(message_file, now), Workload()
+    elif message_file:
+        facts, notes = message_file_facts(message_file, now, rules_dir, registry_file)
+        workload = Workload()
+        click.echo("\n".join([*describe_facts(message_file.name, facts), *notes, ""]))
     else:
         facts, workload, stored_timers = stored_ticket_facts(ticket)
         now = now if at else facts.created_at  # why it was decided so: as of its arrival, unless asked otherwise
@@ -74,19 +84,8 @@ def explain_command(
 
 
 def facts_from_file(path: Path, at: datetime) -> TicketFacts:
-    """TicketFacts from a YAML/JSON file of fields, or from an email (.eml): its subject, sender and text."""
-    if path.suffix.lower() in FACTS_SUFFIXES:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    else:
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        body = message.get_body(preferencelist=("plain", "html"))
-        sender = email.utils.parseaddr(str(message.get("from") or ""))[1]
-        data = {
-            "channel": "email",
-            "subject": message.get("subject"),
-            "sender": sender or None,
-            "text": body.get_content() if body is not None else "",
-        }
+    """TicketFacts from a YAML/JSON file of fields (`created_at` defaults to `at`)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     data.setdefault("created_at", at)
     return TicketFacts.model_validate(data)
 

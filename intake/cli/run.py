@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 
@@ -16,8 +15,6 @@ from intake.cli.rules_gate import refuse_broken_rules
 from intake.pollers import start_pollers
 from intake.runtime import Runtime
 from intake.web.app import create_app
-
-log = logging.getLogger(__name__)
 
 
 @click.command("run")

@@ -8,41 +8,24 @@ an error line and the rest go on.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import click
 
-_QUOTE_HEADER = re.compile(
-    r"^\s*(?:on\b.*\bwrote:|am\b.*\bschrieb.*:|el\b.*\bescribi[oó]:|le\b.*\ba [ée]crit ?:"
-    r"|-{3,}\s*original message\s*-{3,}|-{5,}\s*forwarded message|from:\s.*)\s*$",
-    re.IGNORECASE,
-)
+from classifiers import Classifier, ClassifierConfigError, ClassifyInput
+from classifiers.evaluate import Scores
+from intake.channels.email.quotes import extract_new_text
+from intake.core.settings import get_settings
+from store.errors import RegistryError
+from store.registry import Registry, load_registry
 
 
 def strip_quotes(text: str) -> str:
-    """New text of a message body: the email channel's quote stripper, or a plain fallback."""
-    try:
-        from intake.channels.email.quotes import extract_new_text
-    except ImportError:
-        return _cut_at_quote(text)
+    """New text of a message body: quoted history cut off by the email channel's quote stripper."""
     return extract_new_text(text)
 
 
-def _cut_at_quote(text: str) -> str:
-    kept = []
-    for line in text.splitlines():
-        if line.lstrip().startswith(">") or _QUOTE_HEADER.match(line):
-            break
-        kept.append(line)
-    return "\n".join(kept).strip() or text
-
-
-def _load(registry_file: str | None, rules_dir: str | None, model: str | None = "shipped"):
-    from classifiers import Classifier
-    from intake.core.settings import get_settings
-    from store.registry import Registry, load_registry
-
+def _load(registry_file: str | None, rules_dir: str | None, model: str | None = "shipped") -> Classifier:
     settings = get_settings()
     registry_path = registry_file or settings.registry_file
     registry = load_registry(registry_path) if registry_path else Registry()
@@ -50,21 +33,16 @@ def _load(registry_file: str | None, rules_dir: str | None, model: str | None = 
     return Classifier.load(rules, registry, settings.classification.review_threshold, model)
 
 
-def _load_or_fail(registry_file: str | None, rules_dir: str | None, model: str | None = "shipped"):
+def load_classifier(registry_file: str | None, rules_dir: str | None, model: str | None = "shipped") -> Classifier:
     """The classifier (`model` None: the rules alone), or a clean command-line error naming the bad file."""
-    from classifiers import ClassifierConfigError
-    from store.errors import RegistryError
-
     try:
         return _load(registry_file, rules_dir, model)
     except (ClassifierConfigError, RegistryError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
-def _to_input(record: dict):
+def _to_input(record: dict) -> ClassifyInput:
     """The classifier's input for one line; raises ValueError when a field has the wrong type."""
-    from classifiers import ClassifyInput
-
     item = ClassifyInput.model_validate(
         {
             "id": None if record.get("id") is None else str(record["id"]),
@@ -121,7 +99,7 @@ def _output(record: dict, result) -> dict:
 @click.argument("input_file", type=click.File("r", encoding="utf-8"))
 def classify_command(registry_file, rules_dir, input_file) -> None:
     """Classify JSON-lines messages (INPUT, or - for stdin); one JSON line out per line in."""
-    classifier = _load_or_fail(registry_file, rules_dir)
+    classifier = load_classifier(registry_file, rules_dir)
     for number, record, error in _records(input_file, blank_is_error=True):
         if error is not None:
             out = {"id": None, "error": error, "line": number}
@@ -143,9 +121,7 @@ def classify_command(registry_file, rules_dir, input_file) -> None:
 def eval_command(registry_file, rules_dir, misses, rules_only, labeled) -> None:
     """Accuracy of the classifier on LABELED.jsonl (lines with an `expect` object; `split` and `language`
     group them); with --misses, every wrong field and every missed emergency or false alarm by id."""
-    from classifiers.evaluate import Scores
-
-    classifier = _load_or_fail(registry_file, rules_dir, None if rules_only else "shipped")
+    classifier = load_classifier(registry_file, rules_dir, None if rules_only else "shipped")
     overall, by_split, by_language = Scores(), {}, {}
     for number, record, error in _records(labeled):
         if error is not None or not isinstance(record.get("expect"), dict):
@@ -175,8 +151,3 @@ def eval_command(registry_file, rules_dir, misses, rules_only, labeled) -> None:
             click.echo(f"  missed emergency {item_id}")
         for item_id in overall.false_alarms:
             click.echo(f"  false alarm {item_id}")
-
-
-def register(group: click.Group) -> None:
-    group.add_command(classify_command)
-    group.add_command(eval_command)

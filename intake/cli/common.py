@@ -1,17 +1,25 @@
-"""What the commands share: building the process runtime, and draining the in-process broker."""
+"""What the commands share: building the process runtime, draining the in-process broker, one-line errors."""
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import click
 import dramatiq
+from sqlalchemy import select
 
+from intake.broker import is_in_process
 from intake.core.settings import Settings, get_settings
 from intake.runtime import Runtime, set_runtime
 from store.db import Database
 from store.migrate import upgrade
+from store.models import RawItem
+
+T = TypeVar("T")
 
 
 def open_runtime(settings: Settings | None = None, *, migrate: bool = True, needs_rules: bool = True) -> Runtime:
@@ -48,8 +56,9 @@ def in_process_worker(threads: int = 1) -> Iterator[dramatiq.Worker | None]:
     One thread by default: a batch import is then processed in arrival order, so a reply never
     overtakes the message it answers.
     """
-    from intake import actors  # noqa: F401  (declares the actors on the process broker)
-    from intake.broker import is_in_process
+    # Imported when a worker is wanted, not at the top: importing it reads the settings (after `--config`) and
+    # declares the actors on the broker the command has set up by then (the demo's in-process one).
+    from intake import actors  # noqa: F401
 
     broker = dramatiq.get_broker()
     if not is_in_process(broker):
@@ -80,12 +89,6 @@ def drain(worker: dramatiq.Worker | None) -> None:
 
 def wait_for_processing(runtime: Runtime, raw_ids: list[int], timeout: float = 600) -> bool:
     """On Redis, wait until other processes' workers have processed or quarantined `raw_ids`; False on timeout."""
-    import time
-
-    from sqlalchemy import select
-
-    from store.models import RawItem
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with runtime.db.session() as session:
@@ -98,7 +101,13 @@ def wait_for_processing(runtime: Runtime, raw_ids: list[int], timeout: float = 6
     return False
 
 
-def echo_json(data) -> None:
-    import json
-
+def echo_json(data: Any) -> None:
+    """One JSON line on standard output (dates and other values as text)."""
     click.echo(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def found(value: T | None, what: str) -> T:
+    """`value`, or the one-line command error `no WHAT` when the store had none."""
+    if value is None:
+        raise click.ClickException(f"no {what}")
+    return value

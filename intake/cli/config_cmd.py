@@ -49,7 +49,3 @@ def config_warnings(settings: Settings) -> list[str]:
             "until it is (or waha.allow_unsigned = true on purpose)"
         )
     return warnings
-
-
-def register(group: click.Group) -> None:
-    group.add_command(config_group)

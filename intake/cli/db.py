@@ -28,7 +28,3 @@ def db_current() -> None:
     """Show the database's revision and the newest one."""
     db = Database(get_settings().database_url)
     click.echo(f"current: {current_revision(db)}  head: {head_revision(db)}")
-
-
-def register(group: click.Group) -> None:
-    group.add_command(db_group)

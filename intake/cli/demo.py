@@ -11,10 +11,11 @@ from pathlib import Path
 
 import click
 
+from intake.broker import build_broker, use_broker
 from intake.cli.common import drain, in_process_worker, open_runtime
 from intake.cli.ingest import format_summary, ingest_paths, summarize
 from intake.cli.rules_gate import refuse_broken_rules
-from intake.cli.tickets import format_table
+from intake.cli.ticket_table import format_table
 from intake.core.settings import Settings, get_settings
 from intake.runtime import REGISTRY_VERSION
 from intake.views import ticket_summary
@@ -133,10 +134,4 @@ def _empty_workdir(workdir: Path) -> None:
 
 
 def _use_in_process_broker(settings: Settings) -> None:
-    from intake.broker import build_broker, use_broker
-
     use_broker(build_broker(settings))
-
-
-def register(group: click.Group) -> None:
-    group.add_command(demo_command)

@@ -11,14 +11,19 @@ from pathlib import Path
 
 import click
 
+from intake.channels.base import ParseError
+from intake.channels.email.auto import detect_automatic
+from intake.channels.email.channel import to_inbound
+from intake.channels.email.parse import parse_email
+from intake.core.models import InboundMessage
+from intake.core.settings import Settings, get_settings
+
 
 @click.command("parse-email")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def parse_email_command(files: tuple[Path, ...]) -> None:
     """Parse raw RFC 5322 mail FILES (a folder stands for the files in it) and print one JSON object per file;
     a file that cannot be parsed gets {"file", "error"} and the rest go on. Exits 1 only when none parsed."""
-    from intake.core.settings import get_settings
-
     settings = get_settings()
     results = [_parse_one(path, settings) for path in expand(files)]
     if all("error" in result for result in results):
@@ -39,26 +44,20 @@ def _is_hidden(relative: Path) -> bool:
     return any(part.startswith(".") for part in relative.parts)
 
 
-def _parse_one(path: Path, settings) -> dict:
+def _parse_one(path: Path, settings: Settings) -> dict:
     """Print one file's JSON line and return it; whatever goes wrong with this file, the run goes on."""
     try:
-        result = describe(_display(path), _parse_file(path, settings))
+        result = describe(_display(path), read_mail_file(path, settings))
         _print(result)
     except Exception as exc:  # one bad file is a line of output, never the end of the run
-        from intake.channels.base import ParseError
-
         reason = str(exc) if isinstance(exc, (ParseError, OSError)) else f"{type(exc).__name__}: {exc}"
         result = {"file": _display(path), "error": reason}
         _print(result)
     return result
 
 
-def _parse_file(path: Path, settings):
-    from intake.channels.base import ParseError
-    from intake.channels.email.auto import detect_automatic
-    from intake.channels.email.channel import to_inbound
-    from intake.channels.email.parse import parse_email
-
+def read_mail_file(path: Path, settings: Settings) -> InboundMessage:
+    """The message the email channel makes of a mail file, offline; ParseError (or OSError) when it cannot."""
     if path.is_dir():
         raise ParseError("a folder with no files in it")
     limit = settings.limits.raw_max_bytes
@@ -95,7 +94,3 @@ def describe(file: str, message) -> dict:
         "attachments": [{"name": a.name, "content_type": a.content_type, "size": a.size} for a in message.attachments],
         "auto": message.auto,
     }
-
-
-def register(group: click.Group) -> None:
-    group.add_command(parse_email_command)

@@ -20,14 +20,13 @@ from assignment.timers import replan, send_messages, stored_facts
 from intake.cli.common import open_runtime
 from intake.cli.settle import settled_messages
 from intake.cli.staff import StaffError, _ticket
+from intake.pipeline.decide import LazyWorkload, _apply_decision
 from intake.pipeline.safety_net import CLEARED, CONFIRMED, OPEN
 from store import tickets as ticket_store
 
 
 def confirm(runtime, number: str, *, actor: str, reason: str | None = None) -> str:
     """The person says it is an emergency: urgent, re-decided by the rules, unpinned."""
-    from intake.pipeline.decide import LazyWorkload, _apply_decision
-
     with runtime.db.locked() as session:
         ticket, now, engine = _ticket(session, number), runtime.clock(), runtime.rules().current()
         _check_settleable(ticket, CONFIRMED)
@@ -108,9 +107,3 @@ def emergency_command(number: str, action: str, actor: str, reason: str | None) 
     with settled_messages(runtime):  # without Redis, the re-planned timers are handed to the sweeper
         settle = confirm if action == "confirm" else clear
         click.echo(settle(runtime, number, actor=actor, reason=reason))
-
-
-def register(group: click.Group) -> None:
-    from intake.cli.tickets import tickets_group
-
-    tickets_group.add_command(emergency_command)

@@ -7,10 +7,12 @@ described in samples/README.md.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import click
 
+from intake.core.settings import Settings, get_settings
 from intake.threading_eval.cases import CaseError, load_cases
 from intake.threading_eval.run import Report, evaluate
 
@@ -38,10 +40,8 @@ def format_report(report: Report, title: str) -> str:
     return "\n".join(lines)
 
 
-def evaluate_files(paths: list[Path], settings=None) -> dict[Path, Report]:
+def evaluate_files(paths: list[Path], settings: Settings | None = None) -> dict[Path, Report]:
     """Each file's report, with the project's registry and rules (`samples/registry.yaml`, `rules/`)."""
-    from intake.core.settings import get_settings
-
     settings = settings or get_settings()
     rules_dir = settings.rules_dir if Path(settings.rules_dir).is_dir() else PROJECT_ROOT / "rules"
     registry = Path("samples/registry.yaml")
@@ -54,8 +54,6 @@ def evaluate_files(paths: list[Path], settings=None) -> dict[Path, Report]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def eval_threading_command(files: tuple[Path, ...], fmt: str) -> None:
     """Run labelled threading cases (JSONL) through the pipeline; print precision/recall of "follow-up"."""
-    import logging
-
     logging.getLogger("intake").setLevel(logging.WARNING)  # one line per processed item is noise here
     try:
         reports = evaluate_files(list(files))
@@ -83,7 +81,3 @@ def eval_threading_command(files: tuple[Path, ...], fmt: str) -> None:
         return
     for path, report in reports.items():
         click.echo(format_report(report, str(path)))
-
-
-def register(group: click.Group) -> None:
-    group.add_command(eval_threading_command)

@@ -10,8 +10,11 @@ import asyncio
 
 import click
 
+from intake.channels.email.imap import poll_once, run_mailbox
+from intake.channels.email.imap_state import read_position
 from intake.cli.common import drain, echo_json, in_process_worker, open_runtime
 from intake.core.settings import MailboxSettings, Settings
+from intake.runtime import Runtime
 
 
 @click.group("imap")
@@ -25,8 +28,6 @@ def imap_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="With --once: one JSON object per mailbox.")
 def poll_command(once: bool, names: tuple[str, ...], as_json: bool) -> None:
     """Store new mail of the configured mailboxes, then flag it \\Seen or move it, as configured."""
-    from intake.channels.email.imap import poll_once, run_mailbox
-
     runtime = open_runtime()
     mailboxes = _selected(runtime.settings, names)
     failed = []
@@ -34,7 +35,7 @@ def poll_command(once: bool, names: tuple[str, ...], as_json: bool) -> None:
         if not once:
             click.echo(f"polling {', '.join(m.name for m in mailboxes)}; Ctrl-C to stop", err=True)
             try:
-                asyncio.run(_run_all(run_mailbox, runtime, mailboxes))
+                asyncio.run(_run_all(runtime, mailboxes))
             except KeyboardInterrupt:
                 pass
             return
@@ -62,8 +63,6 @@ def poll_command(once: bool, names: tuple[str, ...], as_json: bool) -> None:
 @imap_group.command("status")
 def status_command() -> None:
     """Each configured mailbox: its folder, stored UIDVALIDITY, last stored UID, and UIDs still to mark."""
-    from intake.channels.email.imap_state import read_position
-
     runtime = open_runtime(needs_rules=False)
     for mailbox in _selected(runtime.settings, ()):
         position = read_position(runtime.db, mailbox.name)
@@ -87,9 +86,5 @@ def _selected(settings: Settings, names: tuple[str, ...]) -> list[MailboxSetting
     return [configured[n] for n in names] if names else list(configured.values())
 
 
-async def _run_all(run_mailbox, runtime, mailboxes: list[MailboxSettings]) -> None:
+async def _run_all(runtime: Runtime, mailboxes: list[MailboxSettings]) -> None:
     await asyncio.gather(*(run_mailbox(runtime, m) for m in mailboxes))
-
-
-def register(group: click.Group) -> None:
-    group.add_command(imap_group)

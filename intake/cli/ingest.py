@@ -175,7 +175,3 @@ def format_summary(counts: Counter) -> str:
         "pending",
     ]
     return "  ".join(f"{name}: {counts.get(name, 0)}" for name in order if counts.get(name) or name in order[:4])
-
-
-def register(group: click.Group) -> None:
-    group.add_command(ingest_command)

@@ -144,10 +144,3 @@ def unlink_command(number: str, other: str | None, actor: str) -> None:
     runtime = open_runtime()
     with settled_messages(runtime):  # without Redis, the routing back by the rules is done before the command exits
         click.echo(unlink(runtime, number, other.upper() if other else None, actor=actor))
-
-
-def register(group: click.Group) -> None:
-    from intake.cli.tickets import tickets_group
-
-    for command in (merge_command, unlink_command):
-        tickets_group.add_command(command)

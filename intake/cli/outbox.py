@@ -55,7 +55,3 @@ def outbox_show(message_id: int) -> None:
         if message is None or message.direction != "outbound":
             raise click.ClickException(f"no outbound message {message_id}")
         click.echo(json.dumps(outbound_summary(message) | {"text": message.text}, ensure_ascii=False, indent=2))
-
-
-def register(group: click.Group) -> None:
-    group.add_command(outbox_group)

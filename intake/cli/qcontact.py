@@ -5,7 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 
+import aiohttp
 import click
+
+from intake.channels.qcontact.client import QContactClient, QContactError
+from intake.channels.qcontact.mapping import load_mapping
+from intake.channels.qcontact.poller import poll_once
+from intake.cli.common import drain, in_process_worker, open_runtime
+from intake.core.settings import get_settings
 
 
 @click.group("qcontact")
@@ -16,12 +23,6 @@ def qcontact_group() -> None:
 @qcontact_group.command("poll")
 def poll_command() -> None:
     """Fetch the cases changed since the stored cursor once, store and process them, print what happened."""
-    import aiohttp
-
-    from intake.channels.qcontact.poller import poll_once
-    from intake.cli.common import drain, in_process_worker, open_runtime
-    from intake.core.settings import get_settings
-
     if not get_settings().qcontact.base_url:
         raise click.ClickException("qcontact.base_url is not configured (INTAKE_QCONTACT__BASE_URL)")
     runtime = open_runtime()
@@ -43,12 +44,6 @@ def poll_command() -> None:
 @click.argument("status")
 def set_status_command(case_id: str, status: str) -> None:
     """Set CASE_ID's status in QContact (the call outbound will make), e.g. `set-status 48213 resolved`."""
-    import aiohttp
-
-    from intake.channels.qcontact.client import QContactClient, QContactError
-    from intake.channels.qcontact.mapping import load_mapping
-    from intake.core.settings import get_settings
-
     settings = get_settings()
 
     async def run():
@@ -60,7 +55,3 @@ def set_status_command(case_id: str, status: str) -> None:
         click.echo(json.dumps(asyncio.run(run()), indent=2, default=str))
     except QContactError as exc:
         raise click.ClickException(str(exc)) from None
-
-
-def register(group: click.Group) -> None:
-    group.add_command(qcontact_group)

@@ -7,7 +7,7 @@ import json
 import click
 from sqlalchemy import select
 
-from intake.cli.common import drain, in_process_worker, open_runtime
+from intake.cli.common import drain, found, in_process_worker, open_runtime
 from intake.ingest import send_for_processing
 from intake.views import raw_summary
 from store.models import RawItem
@@ -46,9 +46,7 @@ def quarantine_show(raw_id: int, show_raw: bool) -> None:
     """Show one item: where it came from, the full error, and optionally its raw content."""
     runtime = open_runtime(needs_rules=False)
     with runtime.db.session() as session:
-        item = session.get(RawItem, raw_id)
-        if item is None:
-            raise click.ClickException(f"no raw item {raw_id}")
+        item = found(session.get(RawItem, raw_id), f"raw item {raw_id}")
         data = raw_summary(item) | {"error": item.error}
         payload = item.payload
     click.echo(json.dumps(data, indent=2))
@@ -78,7 +76,3 @@ def quarantine_retry(raw_ids: tuple[int, ...], retry_all: bool) -> None:
         f"retried {released}: {done} processed, {sum(1 for s in states.values() if s == QUARANTINED)} quarantined again, "
         f"{sum(1 for s in states.values() if s == 'pending')} pending"
     )
-
-
-def register(group: click.Group) -> None:
-    group.add_command(quarantine_group)

@@ -31,7 +31,3 @@ def registry_import(file: str) -> None:
         counts = registry_db.import_registry(session, registry)
         set_cursor(session, REGISTRY_VERSION, utcnow().isoformat())  # workers rebuild their classifier
     click.echo("imported " + ", ".join(f"{n} {what}" for what, n in counts.items()))
-
-
-def register(group: click.Group) -> None:
-    group.add_command(registry_group)

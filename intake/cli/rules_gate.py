@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import click
 
+from intake.cli.common import require_rules_dir
 from intake.core.settings import Settings, get_settings
+from intake.rules_folder import RulesInvalid, require_valid_rules
 
 
 def refuse_broken_rules(settings: Settings | None = None) -> None:
     """Raise a ClickException (exit 1) listing every problem of the rules folder the command would use."""
-    from intake.cli.common import require_rules_dir
-    from intake.rules_folder import RulesInvalid, require_valid_rules
-
     settings = settings or get_settings()
     require_rules_dir(settings)  # a missing folder is one line, not a "file is missing" for each rules file
     try:

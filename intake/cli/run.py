@@ -1,18 +1,20 @@
-"""`intake run | serve | worker | beat`: the service in one process, or its parts for scale-out."""
+"""`intake run | serve | beat`: the service in one process, or its web and beat parts for scale-out."""
 
 from __future__ import annotations
 
-import logging
-import os
-import sys
+import signal
+import threading
 
 import click
+import dramatiq
+from aiohttp import web
 
+from intake.beat import start_beat
 from intake.cli.common import open_runtime
 from intake.cli.rules_gate import refuse_broken_rules
-from intake.core.settings import get_settings
-
-log = logging.getLogger(__name__)
+from intake.pollers import start_pollers
+from intake.runtime import Runtime
+from intake.web.app import create_app
 
 
 @click.command("run")
@@ -21,11 +23,6 @@ log = logging.getLogger(__name__)
 @click.option("--threads", default=4, show_default=True, help="Worker threads in this process.")
 def run_command(host: str | None, port: int | None, threads: int) -> None:
     """The whole service in one process: web server, pollers, workers and the periodic beat."""
-    from aiohttp import web
-
-    from intake.beat import start_beat
-    from intake.web.app import create_app
-
     refuse_broken_rules()
     runtime = open_runtime()
     settings = runtime.settings
@@ -44,10 +41,6 @@ def run_command(host: str | None, port: int | None, threads: int) -> None:
 @click.option("--port", default=None, type=int)
 def serve_command(host: str | None, port: int | None) -> None:
     """The web process alone (webhooks); needs Redis so that separate workers receive the work."""
-    from aiohttp import web
-
-    from intake.web.app import create_app
-
     runtime = open_runtime()
     if not runtime.settings.redis_url:
         click.echo("note: no INTAKE_REDIS_URL: stored items are processed by the reconciler of `intake run`", err=True)
@@ -59,30 +52,9 @@ def serve_command(host: str | None, port: int | None) -> None:
     )
 
 
-@click.command("worker")
-@click.option("--processes", default=os.cpu_count() or 2, show_default=True)
-@click.option("--threads", default=4, show_default=True)
-def worker_command(processes: int, threads: int) -> None:
-    """Dramatiq worker processes only (scale-out on Redis): run as many as the load needs. Supervised: when a
-    worker process dies (Dramatiq then stops the others), they are all started again."""
-    from intake.cli.supervise import supervise
-
-    if not get_settings().redis_url:
-        raise click.ClickException("`intake worker` needs INTAKE_REDIS_URL; without Redis use `intake run`")
-    refuse_broken_rules()
-    open_runtime()  # migrate once before the workers start
-    args = [sys.executable, "-m", "dramatiq", "intake.actors", "--processes", str(processes), "--threads", str(threads)]
-    sys.exit(supervise(args))
-
-
 @click.command("beat")
 def beat_command() -> None:
     """The periodic beat alone (reconciler, SLA sweeper): sends messages for workers on Redis."""
-    import signal
-    import threading
-
-    from intake.beat import start_beat
-
     runtime = open_runtime()
     beat = start_beat(runtime.settings)
     stop = threading.Event()
@@ -100,9 +72,8 @@ class _worker_threads:
     def __init__(self, threads: int) -> None:
         self.threads = threads
 
-    def __enter__(self):
-        import dramatiq
-
+    def __enter__(self) -> dramatiq.Worker:
+        # Imported here, not at the top: importing it reads the settings (after `--config`) and declares the actors.
         from intake import actors  # noqa: F401
 
         self.worker = dramatiq.Worker(dramatiq.get_broker(), worker_threads=self.threads)
@@ -113,13 +84,6 @@ class _worker_threads:
         self.worker.stop()
 
 
-def _add_pollers(app, runtime) -> None:
+def _add_pollers(app: web.Application, runtime: Runtime) -> None:
     """Pull channels (IMAP, QContact) run as background tasks of the web app's event loop."""
-    from intake.pollers import start_pollers
-
     app.cleanup_ctx.append(start_pollers(runtime))
-
-
-def register(group: click.Group) -> None:
-    for command in (run_command, serve_command, worker_command, beat_command):
-        group.add_command(command)

@@ -17,8 +17,11 @@ import dramatiq
 from dramatiq.common import join_queue
 from sqlalchemy import select
 
+from assignment.timers import SCHEDULED
+from intake.broker import is_in_process
 from intake.cli.common import BACKGROUND_QUEUES
 from intake.runtime import Runtime
+from store.models import SlaTimer
 
 log = logging.getLogger(__name__)
 TIMER_ACTOR = "check_sla"
@@ -55,8 +58,8 @@ class DelayedTimers(dramatiq.Middleware):
 def settled_messages(runtime: Runtime) -> Iterator[None]:
     """Run the body (a command that sends broker messages), then settle what it sent before the process exits:
     ready messages are processed here, delayed timers are handed back to the sweeper. No-op on Redis."""
-    from intake import actors  # noqa: F401  (declares the actors on the process broker)
-    from intake.broker import is_in_process
+    # Imported here, not at the top: importing it reads the settings (after `--config`) and declares the actors.
+    from intake import actors  # noqa: F401
 
     broker = dramatiq.get_broker()
     if not is_in_process(broker):
@@ -105,9 +108,6 @@ def _join_ready(broker) -> None:
 def hand_back_timers(runtime: Runtime, messages: Iterable[tuple]) -> int:
     """Mark the timers these `check_sla` messages were for as not sent, so that the sweeper arms them again;
     returns how many rows it changed (a timer fired, cancelled or re-planned since is left alone)."""
-    from assignment.timers import SCHEDULED
-    from store.models import SlaTimer
-
     wanted = {(ticket_id, kind, datetime.fromisoformat(due)) for ticket_id, kind, due in messages}
     if not wanted:
         return 0

@@ -9,7 +9,9 @@ from __future__ import annotations
 import click
 
 from assignment.conditions import suggest
+from assignment.followup import is_rules_actor, last_setter
 from assignment.pauses import ClockStops
+from assignment.routing import is_awaiting_routing, routing_after_triage
 from assignment.timers import replan, send_messages, ticket_waiting_on
 from intake.cli.common import open_runtime
 from intake.cli.settle import settled_messages
@@ -88,8 +90,6 @@ def _check_waiting_on(number: str, status: str, waiting_on: str | None, stops: C
 def _finish_triage(session, ticket: Ticket, engine, *, actor: str, now) -> None:
     """A dispatcher checked the classification: it no longer needs review (confidence counts as certain), and
     the triage queue's rule-made assignment is handed back to the rules (`assign_ticket`). A person's stays."""
-    from assignment.followup import is_rules_actor, last_setter
-
     values = {"needs_review": False, "confidence": {field: 1.0 for field in ticket.confidence}}
     if is_rules_actor(last_setter(ticket, "team", "assignee"), engine):
         values |= {"team": None, "assignee": None}
@@ -194,8 +194,6 @@ def assign_command(number: str, to: str, actor: str) -> None:
 
 def routing_note(runtime, number: str) -> str:
     """Who the rules gave a triaged ticket to, that the routing is still to come, or whose assignment stayed."""
-    from assignment.routing import is_awaiting_routing, routing_after_triage
-
     with runtime.db.session() as session:
         ticket = _ticket(session, number)
         routed, on_it = routing_after_triage(ticket), f"team {ticket.team}, assignee {ticket.assignee}"
@@ -205,11 +203,3 @@ def routing_note(runtime, number: str) -> str:
         if is_awaiting_routing(ticket):
             return f"{ticket.number}: not routed yet: a worker (or the service's sweeper) routes it by the rules"
         return f"{ticket.number}: kept {on_it} (assigned by a person)"
-
-
-def register(group: click.Group) -> None:
-    # `tickets` may not be registered yet (modules load alphabetically): add to its group object directly
-    from intake.cli.tickets import tickets_group
-
-    for command in (status_command, respond_command, assign_command):
-        tickets_group.add_command(command)

@@ -1,20 +1,51 @@
-"""`intake tickets list|show|create`: the tickets, their thread, classification and timeline; staff-made tickets."""
+"""`intake tickets list|show|create`: the tickets, their thread, classification and timeline; staff-made tickets.
+
+What staff do to a ticket (status, respond, assign, merge, unlink, emergency) lives in its own modules, imported
+when that command runs.
+"""
 
 from __future__ import annotations
 
 import json
 
 import click
+from pydantic import ValidationError
 
-from intake.cli.common import drain, in_process_worker, open_runtime, wait_for_processing
+from intake.channels.internal import StaffReport, report_to_raw
+from intake.cli.common import drain, found, in_process_worker, open_runtime, wait_for_processing
+from intake.cli.lazy import LazyCommand, LazyGroup
+from intake.cli.rules_gate import refuse_broken_rules
 from intake.cli.ticket_table import format_table
 from intake.cli.ticket_text import format_detail
+from intake.ingest import accept
 from intake.views import ticket_detail, ticket_summary
 from store import tickets as ticket_store
+from store.models import RawItem, Ticket
 from store.review_queue import review_queue
 
+STAFF_COMMANDS = {
+    "assign": LazyCommand("intake.cli.staff:assign_command", "Assign a ticket to a person or a team."),
+    "emergency": LazyCommand(
+        "intake.cli.emergency:emergency_command",
+        "Settle a possible emergency: confirm it (urgent, re-routed) or clear it; either unpins it from triage.",
+    ),
+    "merge": LazyCommand("intake.cli.links:merge_command", "Move FROM's messages to INTO and close FROM as merged."),
+    "respond": LazyCommand(
+        "intake.cli.staff:respond_command",
+        "Record a staff message on a ticket (the first one to the tenant stops the first-response timers).",
+    ),
+    "status": LazyCommand(
+        "intake.cli.staff:status_command",
+        "Change a ticket's status (new, triaged, assigned, in_progress, pending, resolved, closed, cancelled).",
+    ),
+    "unlink": LazyCommand(
+        "intake.cli.links:unlink_command",
+        'Say two tickets are not related: clear the probable-follow-up / "may relate to" link and its triage reason.',
+    ),
+}
 
-@click.group("tickets")
+
+@click.group("tickets", cls=LazyGroup, lazy=STAFF_COMMANDS)
 def tickets_group() -> None:
     """Tickets."""
 
@@ -45,10 +76,7 @@ def tickets_show(number: str, fmt: str) -> None:
     """Show one ticket: fields, classification with evidence, thread and timeline."""
     runtime = open_runtime(needs_rules=False)
     with runtime.db.session() as session:
-        ticket = ticket_store.get_by_number(session, number)
-        if ticket is None:
-            raise click.ClickException(f"no ticket {number}")
-        data = ticket_detail(ticket)
+        data = ticket_detail(found(ticket_store.get_by_number(session, number), f"ticket {number}"))
     click.echo(
         json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else format_detail(data, runtime.clock())
     )
@@ -66,13 +94,6 @@ def tickets_create(
     created_by: str, requester: str, requester_name: str | None, subject: str | None, text: str | None
 ) -> None:
     """Open a ticket for a report taken by phone or in person (numbered INT-…), classified and assigned like any."""
-    from pydantic import ValidationError
-
-    from intake.channels.internal import StaffReport, report_to_raw
-    from intake.cli.rules_gate import refuse_broken_rules
-    from intake.ingest import accept
-    from store.models import RawItem, Ticket
-
     refuse_broken_rules()
     runtime = open_runtime()
     try:
@@ -110,7 +131,3 @@ def format_outbound(rows: list[dict]) -> str:
             f"{row['state']} ({row['attempts']} attempts)" + (f" — {row['error']}" if row["error"] else "")
         )
     return "\n".join(out)
-
-
-def register(group: click.Group) -> None:
-    group.add_command(tickets_group)

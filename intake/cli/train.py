@@ -12,6 +12,15 @@ from pathlib import Path
 
 import click
 
+from classifiers import Classifier, ClassifierConfigError
+from classifiers.learned.model import DEFAULT_MODEL, save_model
+from classifiers.learned.nested import nested_outcomes
+from classifiers.learned.report import cross_validated_report, nested_report
+from classifiers.learned.train import train
+from intake.core.settings import get_settings
+from store.errors import RegistryError
+from store.registry import load_registry
+
 _ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -42,17 +51,8 @@ _ROOT = Path(__file__).resolve().parents[2]
 )
 def train_command(labeled: Path, out: Path | None, seed: int, rules_dir, registry_file, nested: bool) -> None:
     """Train the urgency model on LABELED lines (an `expect.urgency` each) and write it to OUT."""
-    from classifiers import Classifier, ClassifierConfigError
-    from classifiers.learned.model import DEFAULT_MODEL, save_model
-    from classifiers.learned.nested import nested_outcomes
-    from classifiers.learned.report import cross_validated_report, nested_report
-    from classifiers.learned.train import train
-    from intake.core.settings import get_settings
-    from store.errors import RegistryError
-    from store.registry import load_registry
-
-    try:
-        import sklearn  # noqa: F401  (training only: classifying needs numpy alone)
+    try:  # an optional dependency (`intake[train]`): classifying needs numpy alone
+        import sklearn  # noqa: F401
     except ImportError as exc:
         raise click.ClickException("intake train needs scikit-learn: pip install 'intake[train]'") from exc
     settings = get_settings()
@@ -72,7 +72,3 @@ def train_command(labeled: Path, out: Path | None, seed: int, rules_dir, registr
     click.echo(cross_validated_report(examples, predictions, model.thresholds))
     click.echo(f"thresholds: {', '.join(f'{k} {v}' for k, v in model.thresholds.items())}")
     click.echo(f"wrote {target}: {len(model.features)} features, {target.stat().st_size:,} bytes")
-
-
-def register(group: click.Group) -> None:
-    group.add_command(train_command)

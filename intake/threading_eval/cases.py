@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from intake.channels.whatsapp.payload import split_cloud_payload
 from intake.core.models import RawInput
 from intake.sources import email_raw
 
@@ -89,8 +90,6 @@ def to_raw(side: Side, key: str) -> RawInput:
     """The raw item the channel would store for this message; `key` makes its channel id unique."""
     if side.channel == "email":
         return email_raw(_mail_bytes(side, key), "eval-threading").model_copy(update={"received_at": side.received_at})
-    from intake.channels.whatsapp.payload import split_cloud_payload
-
     (raw,) = split_cloud_payload(_cloud_payload(side, key), "eval-threading")
     return raw.model_copy(update={"received_at": side.received_at})
 

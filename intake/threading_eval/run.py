@@ -13,8 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import delete, select
 
+from intake.broker import use_broker
+from intake.core.settings import Settings
 from intake.ingest import accept
 from intake.pipeline.process import process_raw
 from intake.runtime import REGISTRY_VERSION, Runtime
@@ -81,7 +84,7 @@ class Report:
 class EvalDatabase:
     """A private SQLite database with the registry, emptied of tickets before each case."""
 
-    def __init__(self, registry_file: Path, rules_dir: Path, base_settings) -> None:
+    def __init__(self, registry_file: Path, rules_dir: Path, base_settings: Settings) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="intake-eval-threading-")
         folder = Path(self._folder.name)
         self.db = Database(f"sqlite:///{folder / 'intake.db'}")
@@ -144,12 +147,11 @@ def _deliver(rt: Runtime, raw):
     return process_raw(rt, accepted.raw_id)
 
 
-def evaluate(cases: list[Case], registry_file: Path, rules_dir: Path, settings) -> Report:
+def evaluate(cases: list[Case], registry_file: Path, rules_dir: Path, settings: Settings) -> Report:
     """Every case on one private database, with an in-process broker for the timers the rules arm."""
-    from dramatiq.brokers.stub import StubBroker
-
-    from intake import actors  # noqa: F401  (the timer actors the decide stage sends to)
-    from intake.broker import use_broker
+    # Imported here, not at the top: importing it reads the process settings and declares the timer actors the
+    # decide stage sends to; `use_broker` re-binds them to this run's stub broker.
+    from intake import actors  # noqa: F401
 
     broker = use_broker(StubBroker())  # left in place, as the tests' fixtures do: never a closed broker
     edb = EvalDatabase(registry_file, rules_dir, settings)

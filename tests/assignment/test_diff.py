@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from assignment import RuleEngine, diff_decisions
 from intake.cli.main import cli
 from tests.assignment.conftest import RULES_DIR, TUESDAY_10, make_facts, write
+from tests.conftest import SAMPLES
 
 TICKETS = [
     make_facts(
@@ -116,6 +117,8 @@ def test_cli_explain_message(tmp_path):
             str(eml),
             "--rules",
             str(RULES_DIR),
+            "--registry",  # the mail is classified first: Maria is a tenant there
+            str(SAMPLES / "registry.yaml"),
             "--at",
             TUESDAY_10.isoformat(),
             "--set",
@@ -125,7 +128,9 @@ def test_cli_explain_message(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    classified, explained = result.output.split("\n\n", 1)  # what the classifier made of the mail, then the rules
+    assert classified.startswith("leak.eml classified as a new ticket: ")
+    lines = explained.splitlines()
     assert lines[0] == "MATCH gas-or-fire-emergency"
     assert lines[1] == "        hazard=gas-smell matched"  # the hazard the classifier found, not a phrase
     assert "  -   low-confidence-to-triage" in lines

@@ -20,7 +20,7 @@ from pathlib import Path
 import redis
 
 from tests.conftest import ROOT, SAMPLES
-from tests.intake.test_worker_supervision import descendants
+from tests.intake.workers.test_worker_supervision import descendants
 
 
 def free_port() -> int:

@@ -16,7 +16,7 @@ from intake.pipeline.process import process_raw
 from intake.sources import email_raw
 from outbound.service import send_outbound
 from store.models import Ticket, TicketEvent, TicketMessage
-from tests.intake.test_pipeline import make_email
+from tests.intake.pipeline.test_pipeline import make_email
 
 
 class Inbox:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from intake.core.settings import get_settings
 from intake.reconciler import reconcile_pending, resend_queued_outbound
 from outbound.service import send_outbound
-from tests.intake.test_pipeline import make_email
+from tests.intake.pipeline.test_pipeline import make_email
 from tests.outbound.test_acknowledgements import events, ingest, outbound_rows
 
 

@@ -1,0 +1,92 @@
+"""`intake worker` outlives its worker processes: one killed (SIGKILL) and the work goes on (#18 defect 10)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from intake.core.models import ChannelName, RawInput
+from intake.ingest import accept, send_for_processing
+from store.models import RawItem
+from tests.conftest import REDIS_URL, ROOT
+from tests.intake.workers.test_service import wait_until
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`, from /proc (parents before their children)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def mail(n: int) -> RawInput:
+    data = (
+        f"From: Tenant {n} <tenant{n}@example.org>\r\nTo: maintenance@intake.example\r\nSubject: Leak {n}\r\n"
+        f"Message-ID: <leak-{n}@example.org>\r\n\r\nThe tap in flat {n} drips.\r\n"
+    ).encode()
+    return RawInput(
+        channel=ChannelName.EMAIL, channel_id=f"<leak-{n}@example.org>", payload=data, content_type="message/rfc822"
+    )
+
+
+def test_a_killed_worker_process_is_replaced_and_the_work_goes_on(sqlite_db, redis_broker, tmp_path):
+    env = os.environ | {
+        "INTAKE_DATABASE_URL": sqlite_db.url,
+        "INTAKE_REDIS_URL": REDIS_URL,
+        "INTAKE_REDIS_NAMESPACE": redis_broker.namespace,
+        "INTAKE_DATA_DIR": str(tmp_path / "data"),
+        "INTAKE_RULES_DIR": str(ROOT / "rules"),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "intake.cli.main", "worker", "--processes", "2", "--threads", "1"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+    def processed(raw_id: int):
+        def check() -> bool:
+            with sqlite_db.session() as session:
+                return session.execute(select(RawItem.state).where(RawItem.id == raw_id)).scalar() == "processed"
+
+        return check
+
+    try:
+        [first] = accept(sqlite_db, [mail(1)], enqueue=False)
+        send_for_processing([first.raw_id])
+        wait_until(processed(first.raw_id), timeout=90, what="the first item (the workers are up)")
+        before = descendants(worker.pid)
+        leaves = [pid for pid in before if not descendants(pid)]
+        os.kill(leaves[-1], signal.SIGKILL)  # one worker process dies; Dramatiq then stops all of them
+        wait_until(
+            lambda: not set(before) & set(descendants(worker.pid)),
+            timeout=60,
+            what="every process of the first generation to end",
+        )
+        [second] = accept(sqlite_db, [mail(2)], enqueue=False)
+        send_for_processing([second.raw_id])
+        wait_until(processed(second.raw_id), timeout=120, what="the item sent after a worker process was killed")
+        assert worker.poll() is None  # `intake worker` itself is still running
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        output = worker.communicate(timeout=60)[0].decode()
+    print(output)
+    assert "starting them again" in output

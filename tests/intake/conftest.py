@@ -1,13 +1,18 @@
-"""Fixtures for the intake tests: the web app with its webhook routes on a real aiohttp server on loopback, and
-helpers to read what it stored."""
+"""Fixtures for the intake tests: the web app with its webhook routes on a real aiohttp server on loopback,
+`intake` commands run in this process, and helpers to read what they stored."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from click.testing import CliRunner, Result
 from sqlalchemy import select
 
+from intake.cli.main import cli
+from intake.core.settings import get_settings
 from store.models import RawItem
 from tests.conftest import make_settings
 
@@ -51,3 +56,35 @@ def stored(db, channel: str | None = None) -> list[RawItem]:
         if channel:
             query = query.where(RawItem.channel == channel)
         return list(session.execute(query).scalars())
+
+
+@pytest.fixture
+def cli_on(tmp_path, monkeypatch, stub_broker):
+    """`cli_on(database_url, **env)`: `intake` commands on that database, run in this process by click's runner
+    with the in-process broker (no Redis) and data under tmp_path; returns `invoke(*args) -> Result`."""
+
+    def use(database_url: str, **env: str) -> Callable[..., Result]:
+        monkeypatch.setenv("INTAKE_DATABASE_URL", database_url)
+        monkeypatch.setenv("INTAKE_DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.delenv("INTAKE_REDIS_URL", raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        runner = CliRunner()
+        return lambda *args: runner.invoke(cli, [str(arg) for arg in args], catch_exceptions=False)
+
+    yield use
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def ingest(cli_on, db):
+    """The real `intake ingest` on the test database (SQLite and PostgreSQL), the WhatsApp app secret set:
+    `ingest(*paths) -> (exit code, stdout, stderr)`."""
+    invoke = cli_on(db.url, INTAKE_WHATSAPP__APP_SECRET=APP_SECRET)
+
+    def run(*paths) -> tuple[int, str, str]:
+        result = invoke("ingest", *paths)
+        return result.exit_code, result.stdout, result.stderr
+
+    return run

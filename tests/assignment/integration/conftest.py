@@ -3,14 +3,10 @@ may shut it down without touching the shared one) and helpers that create ticket
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 import uuid
 from datetime import datetime, timedelta
 
 import pytest
-import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import select
@@ -40,69 +36,6 @@ def clock(runtime):
     fake = FakeClock(datetime.fromisoformat("2026-11-30T14:00:00+00:00"))
     runtime.clock = fake  # before the first `runtime.rules()`: the rules holder keeps this clock
     return fake
-
-
-class PrivateRedis:
-    """A redis-server of this test alone, in memory only (`--save "" --appendonly no`), on a free port."""
-
-    def __init__(self, workdir):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.workdir, self.process = workdir, None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 10
-        while True:  # waiting for a server process to listen, not for application time
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def shutdown_nosave(self) -> None:
-        try:
-            redis.Redis.from_url(self.url).shutdown(nosave=True)
-        except redis.ConnectionError:  # the server closes the connection as it exits
-            pass
-        self.process.wait(timeout=10)
-
-    def keys(self, pattern: str) -> list[bytes]:
-        return list(redis.Redis.from_url(self.url).scan_iter(pattern))
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -6,32 +6,10 @@ from __future__ import annotations
 
 import hashlib
 
-import pytest
-from click.testing import CliRunner
-
-from intake.cli.main import cli
-from intake.core.settings import get_settings
-from tests.intake.conftest import APP_SECRET, stored
+from tests.intake.conftest import stored
 from tests.intake.web.test_hostile_input import cloud, post
 
 LONE_SURROGATE = cloud(id="wamid.SURROGATE", text={"body": "leak \ud800"})  # JSON-escaped: valid JSON text
-
-
-@pytest.fixture
-def ingest(db, tmp_path, monkeypatch, stub_broker):
-    """The real `intake ingest` on the test database, with the in-process broker."""
-    monkeypatch.setenv("INTAKE_DATABASE_URL", db.url)
-    monkeypatch.setenv("INTAKE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("INTAKE_WHATSAPP__APP_SECRET", APP_SECRET)
-    monkeypatch.delenv("INTAKE_REDIS_URL", raising=False)
-    get_settings.cache_clear()
-
-    def run(*paths) -> tuple[int, str, str]:
-        result = CliRunner().invoke(cli, ["ingest", *map(str, paths)], catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
-
-    yield run
-    get_settings.cache_clear()
 
 
 async def test_an_unforeseen_shape_is_quarantined_once_by_ingest_and_webhook(ingest, server, http, db, tmp_path):

@@ -5,30 +5,11 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from click.testing import CliRunner
 
 from intake.cli.main import cli
 from intake.core.settings import get_settings
 from tests.conftest import SAMPLES
-
-
-@pytest.fixture
-def cli_env(tmp_path, monkeypatch, stub_broker):
-    """Run commands against a private SQLite database with the in-process broker."""
-    monkeypatch.setenv("INTAKE_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("INTAKE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("INTAKE_REDIS_URL", raising=False)
-    get_settings.cache_clear()
-    runner = CliRunner()
-
-    def run(*args: str, expect: int = 0):
-        result = runner.invoke(cli, list(args), catch_exceptions=False)
-        assert result.exit_code == expect, result.output
-        return result.stdout
-
-    yield run
-    get_settings.cache_clear()
 
 
 def test_demo_from_a_fresh_checkout_prints_tickets_for_the_samples(tmp_path, monkeypatch):

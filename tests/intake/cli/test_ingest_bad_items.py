@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
-from intake.cli.main import cli
-from intake.core.settings import get_settings
 from store.models import RawItem, Ticket
 
 
@@ -17,22 +13,6 @@ def mail(number: int, message_id: str, body: str = "The kitchen tap is dripping.
         f"Subject: Tap {number}\r\nMessage-ID: {message_id}\r\nDate: Mon, 7 Dec 2026 10:00:00 +0000\r\n"
         f"\r\n{body}\r\n"
     ).encode()
-
-
-@pytest.fixture
-def ingest(db, tmp_path, monkeypatch, stub_broker):
-    """`intake ingest` against the test database (SQLite and PostgreSQL) with the in-process broker."""
-    monkeypatch.setenv("INTAKE_DATABASE_URL", db.url)
-    monkeypatch.setenv("INTAKE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("INTAKE_REDIS_URL", raising=False)
-    get_settings.cache_clear()
-
-    def run(*paths) -> tuple[int, str, str]:
-        result = CliRunner().invoke(cli, ["ingest", *map(str, paths)], catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
-
-    yield run
-    get_settings.cache_clear()
 
 
 def _items(db) -> list[tuple[str, str]]:

@@ -10,16 +10,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.intake.workers.test_service import wait_until
+from tests.waits import output_of
 
+# Each line the child records it also prints, for the test to wait on; it ends when its input closes.
 CHILD = """
-import signal, sys, time
+import signal, sys
 from pathlib import Path
-log, release = Path(sys.argv[1]), Path(sys.argv[2])
-signal.signal(signal.SIGTERM, lambda *_: log.open("a").write("SIGTERM\\n"))
-log.write_text("ready\\n")
-while not release.exists():
-    time.sleep(0.05)
+log = Path(sys.argv[1])
+def note(line):
+    log.open("a").write(line + "\\n")
+    print("child:", line, flush=True)
+signal.signal(signal.SIGTERM, lambda *_: note("SIGTERM"))
+note("ready")
+sys.stdin.read()
 """
 SUPERVISOR = """
 import logging, sys
@@ -30,32 +33,30 @@ sys.exit(supervise(sys.argv[1:]))
 
 
 def test_the_supervisor_passes_a_stop_on_once(tmp_path: Path):
-    received, release = tmp_path / "received", tmp_path / "release"
+    received = tmp_path / "received"
     (tmp_path / "child.py").write_text(CHILD)
-    output = tmp_path / "supervisor.out"
-    with output.open("w") as out:
-        supervisor = subprocess.Popen(
-            [sys.executable, "-c", SUPERVISOR, sys.executable, str(tmp_path / "child.py"), str(received), str(release)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    supervisor = subprocess.Popen(
+        [sys.executable, "-c", SUPERVISOR, sys.executable, str(tmp_path / "child.py"), str(received)],
+        stdin=subprocess.PIPE,  # the child's too: closing it lets the child end
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    output = output_of(supervisor)
     try:
-        wait_until(
-            lambda: received.exists() and received.read_text().startswith("ready"),
-            timeout=60,
-            what="the child to start",
-        )
+        output.wait_for("child: ready", timeout=60)  # the child started
         os.killpg(supervisor.pid, signal.SIGTERM)  # what systemd's KillMode=control-group sends to each process
-        wait_until(lambda: "SIGTERM" in received.read_text(), timeout=30, what="the child to be told to stop")
+        output.wait_for("child: SIGTERM", timeout=30)  # the child was told to stop
         os.kill(supervisor.pid, signal.SIGTERM)  # a second stop request
-        wait_until(
-            lambda: "SIGTERM again" in output.read_text() or received.read_text().count("SIGTERM") > 1,
+        output.wait_until(
+            lambda lines: (
+                any("SIGTERM again" in line for line in lines) or sum("child: SIGTERM" in line for line in lines) > 1
+            ),
+            what="the second signal handled",
             timeout=30,
-            what="the second signal to be handled",
         )
     finally:
-        release.touch()
+        supervisor.stdin.close()
         supervisor.wait(timeout=60)
-    assert received.read_text().splitlines() == ["ready", "SIGTERM"], output.read_text()
+    assert received.read_text().splitlines() == ["ready", "SIGTERM"], output.all()
     assert supervisor.returncode == 0

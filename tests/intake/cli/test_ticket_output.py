@@ -11,16 +11,10 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
-
 from intake.cli.display import format_age, format_due
-from intake.cli.main import cli
 from intake.cli.ticket_table import format_table
 from intake.core.models import utcnow
-from intake.core.settings import get_settings
 from store import tickets as ticket_store
-from store.db import Database
 from store.models import Ticket
 from store.review_queue import review_queue
 from tests.conftest import SAMPLES
@@ -104,26 +98,6 @@ def test_the_review_queue_is_ordered_by_urgency_then_due_time_then_age(db):
     with db.session() as session:
         order = [ticket.number for ticket in review_queue(session)]
     assert order == EXPECTED_ORDER
-
-
-@pytest.fixture
-def cli_db(tmp_path, monkeypatch, stub_broker):
-    """A private SQLite database for the CLI, migrated by a first command; returns (run, database)."""
-    monkeypatch.setenv("INTAKE_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("INTAKE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("INTAKE_REDIS_URL", raising=False)
-    get_settings.cache_clear()
-
-    def run(*args: str) -> str:
-        result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-        return result.stdout
-
-    run("tickets", "list")
-    database = Database(f"sqlite:///{tmp_path / 'cli.db'}")
-    yield run, database
-    database.dispose()
-    get_settings.cache_clear()
 
 
 def test_list_review_shows_the_queue_in_order_with_age_due_time_reason_and_whole_names(cli_db):

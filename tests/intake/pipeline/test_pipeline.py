@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import UTC, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -23,6 +22,7 @@ from intake.pipeline import stages
 from intake.pipeline.process import process_raw
 from intake.sources import email_raw
 from store.models import RawItem, Ticket, TicketEvent, TicketMessage
+from tests.waits import log_lines
 
 
 def make_email(
@@ -234,7 +234,7 @@ def test_on_redis_the_brokers_retries_end_in_quarantine_and_the_others_go_on(
 ):
     """Dramatiq's own retries (max_attempts - 1 of them, with backoff) drive a failing item into quarantine."""
     poison_the_classifier(monkeypatch)
-    worker = worker_factory(redis_broker)
+    worker_factory(redis_broker)  # runs the first attempts and the broker's retries
     poison = make_email(subject="Poison", body="this one breaks the classifier")
     healthy = make_email(
         sender="j.carter@example.com",
@@ -242,12 +242,14 @@ def test_on_redis_the_brokers_retries_end_in_quarantine_and_the_others_go_on(
         subject="Broken window latch",
         body="The window latch in my bedroom is broken, unit 102.",
     )
-    poison_id, healthy_id = (r.raw_id for r in accept(runtime.db, [email_raw(poison, "t"), email_raw(healthy, "t")]))
-    # A join can return while a retry moves between Redis' queues; the database says when the work is done.
-    deadline = time.monotonic() + 60
-    while count(runtime.db, RawItem, RawItem.state == "pending") and time.monotonic() < deadline:
-        drain(redis_broker, worker)
-        time.sleep(0.2)
+    with log_lines("intake.pipeline.process") as pipeline_log:
+        poison_id, healthy_id = (
+            r.raw_id for r in accept(runtime.db, [email_raw(poison, "t"), email_raw(healthy, "t")])
+        )
+        # A join can return while a retry waits in Redis' delay queue: the pipeline's log line says when each
+        # item is settled (it is written after the commit).
+        pipeline_log.wait_for(f"raw {poison_id} quarantined", timeout=60)
+        pipeline_log.wait_for(f"raw {healthy_id} processed", timeout=60)
     with runtime.db.session() as session:
         item = session.get(RawItem, poison_id)
         assert item.state == "quarantined" and "RuntimeError: classifier exploded" in item.error

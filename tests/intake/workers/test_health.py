@@ -17,7 +17,7 @@ from intake.heartbeat import check_workers
 from intake.ingest import accept
 from store.db import Database
 from tests.conftest import REDIS_URL, make_settings
-from tests.intake.workers.test_service import free_port
+from tests.servers import free_port
 
 
 async def health(settings, db) -> tuple[int, dict]:

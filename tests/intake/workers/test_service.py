@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 
 from sqlalchemy import select
@@ -16,29 +14,14 @@ from intake.channels.whatsapp.signature import sign_meta_payload
 from store.db import Database
 from store.models import Ticket
 from tests.conftest import ROOT, SAMPLES
+from tests.servers import free_port
+from tests.waits import output_of
 
 SECRET = "service-test-app-secret"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(predicate, timeout: float = 30.0, what: str = "condition"):
-    """Poll a process we do not control (no broker to join): bounded, and says what it waited for."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 def is_healthy(port: int, server: subprocess.Popen) -> bool:
-    """Whether the web server answers /healthz yet; fails the test at once if its process has exited."""
+    """Whether the web server answers /healthz with 200; fails the test at once if its process has exited."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
             return response.status == 200
@@ -71,8 +54,10 @@ def test_intake_run_serves_webhooks_and_processes_them(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+    service_output = output_of(server)
     try:
-        wait_until(lambda: is_healthy(port, server), what="the web server")
+        service_output.wait_for("Running on http://", timeout=30)  # the web server listens
+        assert is_healthy(port, server)
         body = (SAMPLES / "whatsapp" / "01-text-sink-leak.json").read_bytes()
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/webhooks/whatsapp",
@@ -82,19 +67,17 @@ def test_intake_run_serves_webhooks_and_processes_them(tmp_path):
         )
         with urllib.request.urlopen(request, timeout=5) as response:
             assert response.status == 200
+        service_output.wait_for("processed: new ticket WA-000001", timeout=30)
         db = Database(env["INTAKE_DATABASE_URL"])
-
-        def ticket():
-            with db.session() as session:
-                return session.execute(select(Ticket)).scalar_one_or_none()
-
-        created = wait_until(ticket, what="the ticket")
+        with db.session() as session:
+            created = session.execute(select(Ticket)).scalar_one_or_none()
         assert created.number == "WA-000001" and created.channel == "whatsapp"
         assert created.requester.startswith("+") and created.category == "maintenance"
         db.dispose()
     finally:
         server.send_signal(signal.SIGINT)
-        output = server.communicate(timeout=30)[0].decode()
+        server.wait(timeout=30)
+    output = service_output.all()
     print(output)
     assert "processed: new ticket WA-000001" in output  # the service logged the item…
     assert "15550100101" not in output  # …but never a full phone number
@@ -141,8 +124,10 @@ def test_scale_out_serve_and_worker_processes_on_redis_and_postgresql(tmp_path, 
         start_new_session=True,
     )
     db = Database(pg_url)
+    web_output, worker_output = output_of(web), output_of(worker)
     try:
-        wait_until(lambda: is_healthy(port, web), what="the web server")
+        web_output.wait_for("Running on http://", timeout=30)  # the web server listens
+        assert is_healthy(port, web)
         body = (SAMPLES / "whatsapp" / "01-text-sink-leak.json").read_bytes()
         for _ in range(2):  # Meta's retry of the same delivery
             request = urllib.request.Request(
@@ -154,16 +139,14 @@ def test_scale_out_serve_and_worker_processes_on_redis_and_postgresql(tmp_path, 
             with urllib.request.urlopen(request, timeout=5) as response:
                 assert response.status == 200
 
-        def tickets():
-            with db.session() as session:
-                return session.execute(select(Ticket)).scalars().all()
-
-        [created] = wait_until(tickets, timeout=60, what="the worker process to make the ticket")
+        worker_output.wait_for("processed: new ticket WA-000001", timeout=60)  # the worker process made it
+        with db.session() as session:
+            [created] = session.execute(select(Ticket)).scalars().all()
         assert created.number == "WA-000001" and created.category == "maintenance"
     finally:
         db.dispose()
         web.send_signal(signal.SIGINT)
         os.killpg(worker.pid, signal.SIGTERM)  # dramatiq's parent and its worker processes
-        web.communicate(timeout=30)
-        worker_output = worker.communicate(timeout=60)[0].decode()
-    assert "15550100101" not in worker_output
+        web.wait(timeout=30)
+        worker.wait(timeout=60)
+    assert "15550100101" not in worker_output.all()

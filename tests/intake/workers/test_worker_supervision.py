@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,8 +11,7 @@ from sqlalchemy import select
 from intake.core.models import ChannelName, RawInput
 from intake.ingest import accept, send_for_processing
 from store.models import RawItem
-from tests.conftest import REDIS_URL, ROOT
-from tests.intake.workers.test_service import wait_until
+from tests.waits import poll_until
 
 
 def descendants(pid: int) -> list[int]:
@@ -45,48 +42,33 @@ def mail(n: int) -> RawInput:
     )
 
 
-def test_a_killed_worker_process_is_replaced_and_the_work_goes_on(sqlite_db, redis_broker, tmp_path):
-    env = os.environ | {
-        "INTAKE_DATABASE_URL": sqlite_db.url,
-        "INTAKE_REDIS_URL": REDIS_URL,
-        "INTAKE_REDIS_NAMESPACE": redis_broker.namespace,
-        "INTAKE_DATA_DIR": str(tmp_path / "data"),
-        "INTAKE_RULES_DIR": str(ROOT / "rules"),
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "intake.cli.main", "worker", "--processes", "2", "--threads", "1"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+def test_a_killed_worker_process_is_replaced_and_the_work_goes_on(sqlite_db, intake_worker):
+    worker = intake_worker(sqlite_db.url, processes=2, threads=1)
 
-    def processed(raw_id: int):
-        def check() -> bool:
-            with sqlite_db.session() as session:
-                return session.execute(select(RawItem.state).where(RawItem.id == raw_id)).scalar() == "processed"
-
-        return check
+    def processed(raw_id: int, timeout: float) -> bool:
+        """Whether the item is processed, once a worker process said so."""
+        worker.output.wait_for(f"raw {raw_id} processed", timeout=timeout)
+        with sqlite_db.session() as session:
+            return session.execute(select(RawItem.state).where(RawItem.id == raw_id)).scalar() == "processed"
 
     try:
         [first] = accept(sqlite_db, [mail(1)], enqueue=False)
         send_for_processing([first.raw_id])
-        wait_until(processed(first.raw_id), timeout=90, what="the first item (the workers are up)")
-        before = descendants(worker.pid)
+        assert processed(first.raw_id, timeout=90)  # the workers are up
+        before = descendants(worker.process.pid)
         leaves = [pid for pid in before if not descendants(pid)]
         os.kill(leaves[-1], signal.SIGKILL)  # one worker process dies; Dramatiq then stops all of them
-        wait_until(
-            lambda: not set(before) & set(descendants(worker.pid)),
+        # a process's end is announced only to its parent: polled, as /proc shows it
+        poll_until(
+            lambda: not set(before) & set(descendants(worker.process.pid)),
             timeout=60,
             what="every process of the first generation to end",
         )
         [second] = accept(sqlite_db, [mail(2)], enqueue=False)
         send_for_processing([second.raw_id])
-        wait_until(processed(second.raw_id), timeout=120, what="the item sent after a worker process was killed")
-        assert worker.poll() is None  # `intake worker` itself is still running
+        assert processed(second.raw_id, timeout=120)  # sent after a worker process was killed
+        assert worker.process.poll() is None  # `intake worker` itself is still running
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        output = worker.communicate(timeout=60)[0].decode()
+        output = worker.stop()
     print(output)
     assert "starting them again" in output

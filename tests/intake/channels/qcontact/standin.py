@@ -13,6 +13,29 @@ import secrets
 from aiohttp import web
 
 EMAIL, PASSWORD = "intake@harbor.example", "correct horse"
+PROBLEMS = [
+    "Kitchen sink leaking under the cabinet",
+    "No heat in the bedroom since last night",
+    "Front door lock is jammed",
+    "Mice in the pantry",
+    "Bathroom fan stopped working",
+    "Water stain spreading on the ceiling",
+    "Oven does not heat up",
+]
+
+
+def case(n: int) -> dict:
+    """Case number `n` as QContact lists it: one of a few problems, updated at 08:nn."""
+    return {
+        "id": 48200 + n,
+        "case_number": f"FT{48200 + n:07d}",
+        "subject": PROBLEMS[n % len(PROBLEMS)],
+        "description": f"{PROBLEMS[n % len(PROBLEMS)]}. Unit 101, Harbor View.",
+        "status": "open",
+        "created_at": f"2026-11-20T08:{n:02d}:00Z",
+        "updated_at": f"2026-11-20T08:{n:02d}:00Z",
+        "contact": {"id": 9900 + n, "first_name": "Maria", "last_name": "Lopez", "phone_number": "+15550100101"},
+    }
 
 
 class QContactStandIn:

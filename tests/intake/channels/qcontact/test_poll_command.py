@@ -8,30 +8,17 @@ import os
 import sys
 from pathlib import Path
 
-import pytest
-from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from store.models import RawItem
 from tests.conftest import ROOT
-from tests.intake.channels.qcontact.standin import EMAIL, PASSWORD, QContactStandIn
-from tests.intake.channels.qcontact.test_poller import _case
+from tests.intake.channels.qcontact.standin import EMAIL, PASSWORD, case
 
 INTAKE = str(Path(sys.executable).with_name("intake"))
 
 
-@pytest.fixture
-async def standin():
-    fake = QContactStandIn()
-    server = TestServer(fake.app(), host="127.0.0.1")
-    await server.start_server()
-    fake.base_url = str(server.make_url("/api/v2/"))
-    yield fake
-    await server.close()
-
-
 async def test_the_poll_command_processes_what_it_stored_before_it_exits(db, tmp_path, standin):
-    standin.cases = [_case(n) for n in range(3)]
+    standin.cases = [case(n) for n in range(3)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")} | {
         "INTAKE_DATABASE_URL": db.url,
         "INTAKE_RULES_DIR": str(ROOT / "rules"),

@@ -13,41 +13,9 @@ from intake.channels.qcontact.poller import CURSOR_NAME, poll_once
 from store.cursors import get_cursor
 from store.db import Database
 from tests.conftest import make_settings
-from tests.intake.channels.qcontact.standin import EMAIL, PASSWORD, QContactStandIn
+from tests.intake.channels.qcontact.standin import EMAIL, PASSWORD, case
 from tests.intake.conftest import stored
-
-PROBLEMS = [
-    "Kitchen sink leaking under the cabinet",
-    "No heat in the bedroom since last night",
-    "Front door lock is jammed",
-    "Mice in the pantry",
-    "Bathroom fan stopped working",
-    "Water stain spreading on the ceiling",
-    "Oven does not heat up",
-]
-
-
-def _case(n: int) -> dict:
-    return {
-        "id": 48200 + n,
-        "case_number": f"FT{48200 + n:07d}",
-        "subject": PROBLEMS[n % len(PROBLEMS)],
-        "description": f"{PROBLEMS[n % len(PROBLEMS)]}. Unit 101, Harbor View.",
-        "status": "open",
-        "created_at": f"2026-11-20T08:{n:02d}:00Z",
-        "updated_at": f"2026-11-20T08:{n:02d}:00Z",
-        "contact": {"id": 9900 + n, "first_name": "Maria", "last_name": "Lopez", "phone_number": "+15550100101"},
-    }
-
-
-@pytest.fixture
-async def standin():
-    fake = QContactStandIn()
-    server = TestServer(fake.app(), host="127.0.0.1")
-    await server.start_server()
-    fake.base_url = str(server.make_url("/api/v2/"))
-    yield fake
-    await server.close()
+from tests.waits import log_lines
 
 
 def _settings(db, tmp_path, standin, **qcontact):
@@ -59,7 +27,7 @@ def _settings(db, tmp_path, standin, **qcontact):
 
 
 async def test_poll_stores_every_case_and_a_restart_resumes_from_the_cursor(db, tmp_path, standin, stub_broker):
-    standin.cases = [_case(n) for n in range(5)]
+    standin.cases = [case(n) for n in range(5)]
     settings = _settings(db, tmp_path, standin)
     async with aiohttp.ClientSession() as http:
         first = await poll_once(settings, db, http)
@@ -72,7 +40,7 @@ async def test_poll_stores_every_case_and_a_restart_resumes_from_the_cursor(db, 
     restarted = Database(db.url)
     with restarted.session() as session:
         assert get_cursor(session, CURSOR_NAME) == "2026-11-20T08:04:00Z"
-    standin.cases += [_case(7), _case(8)]
+    standin.cases += [case(7), case(8)]
     standin.requests.clear()
     async with aiohttp.ClientSession() as http:
         second = await poll_once(settings, restarted, http)
@@ -84,12 +52,12 @@ async def test_poll_stores_every_case_and_a_restart_resumes_from_the_cursor(db, 
 
 
 async def test_expired_token_signs_in_again_and_bad_records_are_quarantined(db, tmp_path, standin, stub_broker):
-    standin.cases = [_case(1), {"subject": "no id at all", "updated_at": "2026-11-20T08:02:00Z"}]
+    standin.cases = [case(1), {"subject": "no id at all", "updated_at": "2026-11-20T08:02:00Z"}]
     settings = _settings(db, tmp_path, standin, page_size=10)
     async with aiohttp.ClientSession() as http:
         await poll_once(settings, db, http)
         standin.expire_tokens()
-        standin.cases.append(_case(3))
+        standin.cases.append(case(3))
         result = await poll_once(settings, db, http)
     assert standin.sign_ins == 2 and result.accepted == 1
     states = sorted((i.state, i.channel_id.split(":")[0]) for i in stored(db, "qcontact"))
@@ -97,7 +65,7 @@ async def test_expired_token_signs_in_again_and_bad_records_are_quarantined(db, 
 
 
 async def test_client_update_status_and_refused_sign_in(tmp_path, standin, sqlite_db):
-    standin.cases = [_case(1)]
+    standin.cases = [case(1)]
     settings = _settings(sqlite_db, tmp_path, standin)
     async with aiohttp.ClientSession() as http:
         client = QContactClient(settings.qcontact, http, load_mapping())
@@ -115,19 +83,17 @@ async def test_run_poller_keeps_polling_and_survives_an_outage(db, tmp_path, sta
 
     from intake.channels.qcontact.poller import run_poller
 
-    standin.cases = [_case(1)]
+    standin.cases = [case(1)]
     settings = _settings(db, tmp_path, standin, poll_interval_seconds=0)
     away = settings.qcontact.model_copy(update={"base_url": standin.base_url + "nowhere/"})
     broken = settings.model_copy(update={"qcontact": away})
-    outage = asyncio.create_task(run_poller(SimpleNamespace(settings=broken, db=db)))
-    await asyncio.sleep(0.2)
-    assert not outage.done()  # 404s are logged and retried, the task lives on
-    outage.cancel()
-    task = asyncio.create_task(run_poller(SimpleNamespace(settings=settings, db=db)))
-    for _ in range(100):
-        if stored(db, "qcontact"):
-            break
-        await asyncio.sleep(0.02)
+    with log_lines("intake.channels.qcontact") as poller_log:
+        outage = asyncio.create_task(run_poller(SimpleNamespace(settings=broken, db=db)))
+        await poller_log.wait_for_async("qcontact poll failed", timeout=30)
+        assert not outage.done()  # 404s are logged and retried, the task lives on
+        outage.cancel()
+        task = asyncio.create_task(run_poller(SimpleNamespace(settings=settings, db=db)))
+        await poller_log.wait_for_async("qcontact poll: 1 cases fetched, 1 new", timeout=30)
     task.cancel()
     await asyncio.gather(task, outage, return_exceptions=True)
     assert [i.channel_id for i in stored(db, "qcontact")] == ["case:48201"]
@@ -135,7 +101,7 @@ async def test_run_poller_keeps_polling_and_survives_an_outage(db, tmp_path, sta
 
 async def test_the_order_is_asked_for_and_an_unsorted_answer_loses_nothing(db, tmp_path, standin, stub_broker):
     standin.honours_sort = False
-    standin.cases = [_case(n) for n in (4, 0, 1, 3, 2)]  # newest first on page 1, the oldest left for page 3
+    standin.cases = [case(n) for n in (4, 0, 1, 3, 2)]  # newest first on page 1, the oldest left for page 3
     short = _settings(db, tmp_path, standin, max_pages_per_poll=2)
     async with aiohttp.ClientSession() as http:
         cut = await poll_once(short, db, http)
@@ -147,7 +113,7 @@ async def test_the_order_is_asked_for_and_an_unsorted_answer_loses_nothing(db, t
 
 
 async def test_a_sorted_answer_moves_the_cursor_page_by_page(db, tmp_path, standin, stub_broker):
-    standin.cases = [_case(n) for n in (4, 0, 1, 3, 2)]  # stored unsorted, answered sorted as asked
+    standin.cases = [case(n) for n in (4, 0, 1, 3, 2)]  # stored unsorted, answered sorted as asked
     async with aiohttp.ClientSession() as http:
         cut = await poll_once(_settings(db, tmp_path, standin, max_pages_per_poll=2), db, http)
     assert cut.cursor == "2026-11-20T08:02:00Z"  # [0,1] then [1,2], oldest first: safe to resume from there
@@ -155,7 +121,7 @@ async def test_a_sorted_answer_moves_the_cursor_page_by_page(db, tmp_path, stand
 
 async def test_a_changed_case_is_not_stored_again(db, tmp_path, standin, stub_broker):
     """Documented behaviour: edits to a case we hold are dropped (tenant additions come as interactions)."""
-    standin.cases = [_case(1)]
+    standin.cases = [case(1)]
     settings = _settings(db, tmp_path, standin)
     async with aiohttp.ClientSession() as http:
         await poll_once(settings, db, http)
@@ -168,7 +134,7 @@ async def test_a_changed_case_is_not_stored_again(db, tmp_path, standin, stub_br
 async def test_a_case_changed_mid_pass_cannot_slip_between_pages(db, tmp_path, standin, stub_broker):
     """Page numbers over a moving result would skip: case 0 changes after page 1, moves to the end, and
     case 2 would shift onto the page already read. Asking each page from the newest value seen loses none."""
-    standin.cases = [_case(n) for n in range(5)]
+    standin.cases = [case(n) for n in range(5)]
     answer = standin.list_cases
 
     async def change_case_0_after_the_first_page(request):
@@ -192,7 +158,7 @@ async def test_a_case_changed_mid_pass_cannot_slip_between_pages(db, tmp_path, s
 
 
 async def test_more_cases_at_one_value_than_a_page_are_paged_by_number(db, tmp_path, standin, stub_broker):
-    standin.cases = [_case(n) | {"updated_at": "2026-11-20T08:00:00Z"} for n in range(5)]  # a bulk import
+    standin.cases = [case(n) | {"updated_at": "2026-11-20T08:00:00Z"} for n in range(5)]  # a bulk import
     async with aiohttp.ClientSession() as http:
         result = await poll_once(_settings(db, tmp_path, standin), db, http)
     assert result.accepted == 5 and result.cursor == "2026-11-20T08:00:00Z"

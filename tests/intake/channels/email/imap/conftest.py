@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import threading
-
 import pytest
 from sqlalchemy import select
 
@@ -23,6 +19,7 @@ from tests.dovecot import (  # noqa: F401  (fixtures)
     own_dovecot,
     tls_dovecot,
 )
+from tests.waits import log_lines
 
 TENANT_PROBLEMS = [
     "The kitchen tap drips all night",
@@ -109,54 +106,11 @@ def changed(mailbox: MailboxSettings, **changes) -> MailboxSettings:
     return MailboxSettings.model_validate(mailbox.model_dump() | changes)
 
 
-async def until(predicate, what: str, timeout: float = 20) -> None:
-    """Wait for the poller thread to reach a state (it runs on its own clock: IDLE, intervals, backoff)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
-class PollerLog(logging.Handler):
-    """The poller thread's log lines as events a test waits on: no polling, no sleeps, one generous timeout."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.messages: list[str] = []
-        self.changed = threading.Condition()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        with self.changed:
-            self.messages.append(record.getMessage())
-            self.changed.notify_all()
-
-    def count(self, text: str) -> int:
-        with self.changed:
-            return sum(text in message for message in self.messages)
-
-    async def wait_for(self, text: str, count: int = 1, timeout: float = 120) -> None:
-        """Until `count` log lines contain `text` (lines logged earlier count too)."""
-
-        def reached() -> bool:
-            with self.changed:
-                return self.changed.wait_for(lambda: sum(text in m for m in self.messages) >= count, timeout)
-
-        if not await asyncio.to_thread(reached):
-            raise AssertionError(f"no {count} log lines with {text!r} in {timeout} s; last: {self.messages[-8:]}")
-
-
 @pytest.fixture
 def poller_log():
-    """Every log line of the email channel, debug ones included, as a `PollerLog`."""
-    logger = logging.getLogger("intake.channels.email")
-    handler, level = PollerLog(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+    """Every log line of the email channel, debug ones included: the poller thread's steps, as events to wait on."""
+    with log_lines("intake.channels.email") as lines:
+        yield lines
 
 
 def folder_bodies(dovecot: Dovecot, user: str, folder: str) -> list[bytes]:

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from intake.cli.main import cli
 from intake.core.settings import get_settings
 from tests.conftest import ROOT, SAMPLES
-from tests.dovecot import free_port
 from tests.intake.channels.email.imap.conftest import append, server_flags, tenant_mail
+from tests.servers import free_port
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from tests.intake.channels.email.imap.conftest import (
     server_flags,
     stored,
     tenant_mail,
-    until,
 )
 from tests.intake.channels.email.imap.proxy import CuttingProxy
 
@@ -90,17 +89,17 @@ async def test_the_loop_idles_reconnects_after_a_server_restart_and_stops_when_c
     user, password = own_dovecot.add_user()
     mailbox = changed(mailbox, port=own_dovecot.port, username=user, password=password)
     task = asyncio.create_task(run_mailbox(imap_runtime, mailbox))
-    await poller_log.wait_for(": idling")  # the first pass is done and the server accepted IDLE
+    await poller_log.wait_for_async(": idling")  # the first pass is done and the server accepted IDLE
 
     append(own_dovecot, user, [tenant_mail(0)])  # IDLE reports it: no poll interval to wait out
-    await poller_log.wait_for("1 stored, 0 duplicates, 0 quarantined, 1 marked; last UID 1")
-    await poller_log.wait_for(": idling", count=2)
+    await poller_log.wait_for_async("1 stored, 0 duplicates, 0 quarantined, 1 marked; last UID 1")
+    await poller_log.wait_for_async(": idling", count=2)
     assert len(stored(db)) == 1 and _all_seen(own_dovecot, user)
     own_dovecot.stop()  # the server goes away under the idling connection, then comes back
     own_dovecot.start()
     append(own_dovecot, user, [tenant_mail(1)])  # while the poller waits to reconnect, or just after
-    await poller_log.wait_for("reconnecting in")
-    await poller_log.wait_for("marked; last UID 2")  # the pass that stored and marked it
+    await poller_log.wait_for_async("reconnecting in")
+    await poller_log.wait_for_async("marked; last UID 2")  # the pass that stored and marked it
     assert len(stored(db)) == 2 and _all_seen(own_dovecot, user)
 
     [thread] = [t for t in threading.enumerate() if t.name == "imap:tenants"]
@@ -114,20 +113,20 @@ async def test_the_loop_idles_reconnects_after_a_server_restart_and_stops_when_c
     assert password not in caplog.text
 
 
-async def test_without_idle_the_loop_polls_at_the_interval(dovecot, mailbox, imap_runtime, db):
+async def test_without_idle_the_loop_polls_at_the_interval(dovecot, mailbox, imap_runtime, db, poller_log):
     mailbox = changed(mailbox, use_idle=False, poll_interval_seconds=1)
     task = asyncio.create_task(run_mailbox(imap_runtime, mailbox))
     try:
         append(dovecot, mailbox.username, [tenant_mail(n) for n in range(2)])
-        await until(lambda: len(stored(db)) == 2, "two mails by polling")
-        await until(lambda: _all_seen(dovecot, mailbox.username), "both mails flagged")
+        await poller_log.wait_for_async("marked; last UID 2", timeout=20)  # two mails by polling
+        assert len(stored(db)) == 2 and _all_seen(dovecot, mailbox.username)  # both mails flagged
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
 
 
 async def test_a_server_without_idle_or_move_is_polled_and_stored_mail_is_copied_and_flagged(
-    basic_dovecot, mailbox, imap_runtime, db, caplog
+    basic_dovecot, mailbox, imap_runtime, db, caplog, poller_log
 ):
     caplog.set_level(logging.INFO, logger="intake.channels.email")
     user, password = basic_dovecot.add_user()
@@ -145,10 +144,11 @@ async def test_a_server_without_idle_or_move_is_polled_and_stored_mail_is_copied
     append(basic_dovecot, user, [], folder="Processed")
     task = asyncio.create_task(run_mailbox(imap_runtime, mailbox))
     try:
-        await until(lambda: len(stored(db)) == 1, "the first mail")
+        await poller_log.wait_for_async("marked; last UID 1", timeout=20)
+        assert len(stored(db)) == 1  # the first mail
         append(basic_dovecot, user, mails[1:])
-        await until(lambda: len(stored(db)) == 2, "the second mail, at the next poll")
-        await until(lambda: _all_seen(basic_dovecot, user), "both mails flagged")
+        await poller_log.wait_for_async("marked; last UID 2", timeout=20)  # the second mail, at the next poll
+        assert len(stored(db)) == 2 and _all_seen(basic_dovecot, user)  # both mails flagged
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -15,6 +16,7 @@ from store.models import RawItem
 from tests.intake.cli.test_ingest_bad_items import mail
 
 
+@pytest.mark.slow  # waits out the store's 30 s lock timeout
 def test_a_locked_database_ends_the_run_without_quarantining_good_mail(sqlite_db, tmp_path, monkeypatch, stub_broker):
     db = sqlite_db  # the write lock another process holds is SQLite's
     monkeypatch.setenv("INTAKE_DATABASE_URL", db.url)

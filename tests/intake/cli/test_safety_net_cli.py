@@ -7,10 +7,14 @@ from __future__ import annotations
 import json
 from email.utils import make_msgid
 
+import pytest
+
 from tests.conftest import ROOT
 from tests.intake.channels.email.threading.test_pipeline import eml
 from tests.intake.cli.test_staff_cli import intake
 from tests.intake.pipeline.test_safety_net import DRIP, HINGE, TENANT, classifier, flagged  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.slow  # each `intake` command its own process
 
 
 def ingest(tmp_path, db, mails: dict[str, bytes]) -> None:

@@ -10,9 +10,12 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
 import redis
 
 from tests.conftest import REDIS_URL, ROOT
+
+pytestmark = pytest.mark.slow  # each `intake` command its own process
 
 INTAKE = str(Path(sys.executable).with_name("intake"))
 REPORT = (

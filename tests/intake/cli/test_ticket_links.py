@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 from email.utils import make_msgid
 
+import pytest
 from sqlalchemy import select
 
 from assignment.routing import sweep_unrouted
@@ -106,6 +107,7 @@ def parked_followup(runtime):
     return second
 
 
+@pytest.mark.slow  # each `intake` command its own process
 def test_unlink_in_its_own_process_without_redis_routes_the_ticket_by_the_rules(runtime, stub_broker, tmp_path):
     number = parked_followup(runtime).number
     said = intake(tmp_path, runtime.db.url, "tickets", "unlink", number, "--by", "dora-dispatch")

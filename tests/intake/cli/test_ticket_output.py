@@ -11,6 +11,8 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from intake.cli.display import format_age, format_due
 from intake.cli.ticket_table import format_table
 from intake.core.models import utcnow
@@ -206,6 +208,7 @@ def test_show_prints_no_none_and_a_timeline_of_readable_lines(cli_db):
     assert as_json["timeline"][0]["changes"]["team"] == {"from": None, "to": "dispatch"}  # JSON keeps its shape
 
 
+@pytest.mark.slow  # the demo and its commands as real processes
 def test_demo_ends_with_commands_that_work_pasted_as_printed(tmp_path):
     intake = Path(sys.executable).parent / "intake"  # the venv's script, as the README's command installs it
     env = {key: value for key, value in os.environ.items() if not key.startswith("INTAKE_")}

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from intake.core.settings import Settings
 
 PROJECT = Path(__file__).resolve().parents[3]
@@ -68,6 +70,7 @@ def test_other_database_urls_are_left_alone(tmp_path, monkeypatch):
     assert Settings().database_url == "sqlite:///:memory:"
 
 
+@pytest.mark.slow  # `intake` commands as real processes
 def test_ingest_from_another_folder_uses_the_files_rules_data_and_database(tmp_path):
     home = tmp_path / "srv"
     shutil.copytree(PROJECT / "rules", home / "rules")

@@ -9,9 +9,13 @@ figures are printed and never fall below the best score reached.
 
 from __future__ import annotations
 
+import pytest
+
 from intake.cli.eval_threading import evaluate_files, format_report
 from intake.core.settings import Settings
 from tests.conftest import ROOT, SAMPLES
+
+pytestmark = pytest.mark.slow  # the whole labelled threading sets
 
 
 def _check(path, capsys, at_least: int, precision: float, recall: float):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import urllib.request
 
+import pytest
 from sqlalchemy import select
 
 from intake.channels.whatsapp.signature import sign_meta_payload
@@ -16,6 +17,8 @@ from store.models import Ticket
 from tests.conftest import ROOT, SAMPLES
 from tests.servers import free_port
 from tests.waits import output_of
+
+pytestmark = pytest.mark.slow  # `intake run`, `serve` and `worker` as real processes
 
 SECRET = "service-test-app-secret"
 

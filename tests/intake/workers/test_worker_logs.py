@@ -3,11 +3,14 @@ traceback, never the tenant's words, name, address or phone number (#18 defect 7
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select, text
 
 from intake.core.models import ChannelName, RawInput
 from intake.ingest import accept, send_for_processing
 from store.models import RawItem
+
+pytestmark = pytest.mark.slow  # a real `intake worker`
 
 NAME, ADDRESS, PHONE = "Marisol Quintanilla", "marisol.quintanilla@tenant.example", "+34 612 345 678"
 WORDS = "the boiler in flat 4B hisses like a kettle"

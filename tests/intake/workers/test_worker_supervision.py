@@ -6,12 +6,15 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from intake.core.models import ChannelName, RawInput
 from intake.ingest import accept, send_for_processing
 from store.models import RawItem
 from tests.waits import poll_until
+
+pytestmark = pytest.mark.slow  # a real `intake worker`, killed and restarted
 
 
 def descendants(pid: int) -> list[int]:

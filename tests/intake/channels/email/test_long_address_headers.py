@@ -51,6 +51,7 @@ def _parse_email(tmp_path: Path, raw: bytes) -> dict:
     ],
     ids=["address-first", "address-past-the-cut"],
 )
+@pytest.mark.slow  # megabyte headers
 def test_a_megabyte_from_header_is_parsed_in_bounded_time(tmp_path, from_value, expected):
     result = _parse_email(tmp_path, _mail(from_value))
     assert {key: result.get(key) for key in expected} == expected

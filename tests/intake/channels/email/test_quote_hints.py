@@ -29,6 +29,7 @@ def corpus_texts(name: str) -> list[str]:
 
 
 @pytest.mark.parametrize("name", CORPORA)
+@pytest.mark.slow  # every line of every corpus mail
 def test_hinted_patterns_agree_with_the_patterns_alone(name):
     texts = corpus_texts(name)
     lines = {line for text in texts for line in text.split("\n") if line.strip() and not BASE64_LINE.match(line)}

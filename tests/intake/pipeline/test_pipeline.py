@@ -108,6 +108,7 @@ def test_lost_broker_message_is_redriven_by_the_reconciler(runtime, stub_broker,
     assert count(runtime.db, RawItem, RawItem.state == "processed") == 1
 
 
+@pytest.mark.slow  # a worker process killed mid-item
 def test_worker_killed_mid_item_loses_nothing_and_duplicates_nothing(runtime, stub_broker, worker_factory, tmp_path):
     """A real process dies inside the processing transaction (ticket flushed, not committed)."""
     ((raw_id, _),) = [

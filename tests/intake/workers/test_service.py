@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -21,6 +22,31 @@ from tests.waits import output_of
 pytestmark = pytest.mark.slow  # `intake run`, `serve` and `worker` as real processes
 
 SECRET = "service-test-app-secret"
+
+
+def import_registry(env: dict[str, str], cwd: Path) -> None:
+    """`intake registry import` of the sample registry, as an operator runs it before the service."""
+    command = [sys.executable, "-m", "intake.cli.main", "registry", "import", str(SAMPLES / "registry.yaml")]
+    subprocess.run(command, env=env, check=True, capture_output=True, cwd=cwd)
+
+
+def intake(env: dict[str, str], cwd: Path, *args: str, **popen) -> subprocess.Popen:
+    """An `intake` command as its own process, its output (stderr included) on a pipe."""
+    command = [sys.executable, "-m", "intake.cli.main", *args]
+    return subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **popen)
+
+
+def deliver_sample(port: int) -> int:
+    """POST the sample WhatsApp delivery, signed, to the service's webhook; returns the HTTP status."""
+    body = (SAMPLES / "whatsapp" / "01-text-sink-leak.json").read_bytes()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/webhooks/whatsapp",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign_meta_payload(body, SECRET)},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return response.status
 
 
 def is_healthy(port: int, server: subprocess.Popen) -> bool:
@@ -43,33 +69,13 @@ def test_intake_run_serves_webhooks_and_processes_them(tmp_path):
         "INTAKE_WHATSAPP__APP_SECRET": SECRET,
     }
     env.pop("INTAKE_REDIS_URL", None)
-    subprocess.run(
-        [sys.executable, "-m", "intake.cli.main", "registry", "import", str(SAMPLES / "registry.yaml")],
-        env=env,
-        check=True,
-        capture_output=True,
-        cwd=tmp_path,
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "intake.cli.main", "run", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    import_registry(env, tmp_path)
+    server = intake(env, tmp_path, "run", "--port", str(port))
     service_output = output_of(server)
     try:
         service_output.wait_for("Running on http://", timeout=30)  # the web server listens
         assert is_healthy(port, server)
-        body = (SAMPLES / "whatsapp" / "01-text-sink-leak.json").read_bytes()
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/webhooks/whatsapp",
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign_meta_payload(body, SECRET)},
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            assert response.status == 200
+        assert deliver_sample(port) == 200
         service_output.wait_for("processed: new ticket WA-000001", timeout=30)
         db = Database(env["INTAKE_DATABASE_URL"])
         with db.session() as session:
@@ -104,43 +110,16 @@ def test_scale_out_serve_and_worker_processes_on_redis_and_postgresql(tmp_path, 
         "INTAKE_RULES_DIR": str(ROOT / "rules"),
         "INTAKE_WHATSAPP__APP_SECRET": SECRET,
     }
-    subprocess.run(
-        [sys.executable, "-m", "intake.cli.main", "registry", "import", str(SAMPLES / "registry.yaml")],
-        env=env,
-        check=True,
-        capture_output=True,
-        cwd=tmp_path,
-    )
-    web = subprocess.Popen(
-        [sys.executable, "-m", "intake.cli.main", "serve", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "intake.cli.main", "worker", "--processes", "1", "--threads", "2"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    import_registry(env, tmp_path)
+    web = intake(env, tmp_path, "serve", "--port", str(port))
+    worker = intake(env, tmp_path, "worker", "--processes", "1", "--threads", "2", start_new_session=True)
     db = Database(pg_url)
     web_output, worker_output = output_of(web), output_of(worker)
     try:
         web_output.wait_for("Running on http://", timeout=30)  # the web server listens
         assert is_healthy(port, web)
-        body = (SAMPLES / "whatsapp" / "01-text-sink-leak.json").read_bytes()
         for _ in range(2):  # Meta's retry of the same delivery
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{port}/webhooks/whatsapp",
-                data=body,
-                method="POST",
-                headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign_meta_payload(body, SECRET)},
-            )
-            with urllib.request.urlopen(request, timeout=5) as response:
-                assert response.status == 200
+            assert deliver_sample(port) == 200
 
         worker_output.wait_for("processed: new ticket WA-000001", timeout=60)  # the worker process made it
         with db.session() as session:

@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from store.models import RawItem
@@ -17,6 +18,7 @@ from tests.intake.channels.qcontact.standin import EMAIL, PASSWORD, case
 INTAKE = str(Path(sys.executable).with_name("intake"))
 
 
+@pytest.mark.slow  # `intake qcontact poll` as its own process
 async def test_the_poll_command_processes_what_it_stored_before_it_exits(db, tmp_path, standin):
     standin.cases = [case(n) for n in range(3)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")} | {

@@ -30,6 +30,7 @@ from store.migrate import upgrade
 from store.models import Base
 from store.registry import load_registry
 from tests.corpora import MISSING_CORPUS_MARK, check_missing_corpus
+from tests.servers import PrivateRedis
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -158,6 +159,15 @@ def redis_broker():
     use_broker(StubBroker())
     for key in client.scan_iter(f"{namespace}*"):
         client.delete(key)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of this test alone, which it may shut down, hang or restart; killed at the end."""
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

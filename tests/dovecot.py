@@ -16,12 +16,14 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 from imapclient import IMAPClient
+
+from tests.servers import free_port
+from tests.waits import poll_until
 
 CANDIDATES = ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot")
 PASSWORD = "test-password"
@@ -41,12 +43,6 @@ def require_dovecot() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return binary
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Dovecot:
@@ -97,17 +93,20 @@ class Dovecot:
             stderr=open(self.root / "stderr.log", "ab"),
             start_new_session=True,
         )
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"dovecot exited with {self.process.returncode}:\n{self.log_tail()}")
-            try:
-                with socket.create_connection((self.host, self.port), timeout=1) as sock:
-                    if sock.recv(100).startswith(b"* OK"):
-                        return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"dovecot did not answer on {self.host}:{self.port}:\n{self.log_tail()}")
+        # dovecot announces nothing when it starts to listen: its greeting is polled for
+        try:
+            poll_until(self._greets, f"dovecot to answer on {self.host}:{self.port}", timeout=15)
+        except AssertionError as exc:
+            raise RuntimeError(f"{exc}:\n{self.log_tail()}") from None
+
+    def _greets(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"dovecot exited with {self.process.returncode}:\n{self.log_tail()}")
+        try:
+            with socket.create_connection((self.host, self.port), timeout=1) as sock:
+                return sock.recv(100).startswith(b"* OK")
+        except OSError:
+            return False
 
     def stop(self) -> None:
         """Stop the server like a crash would look to clients: every connection is cut."""

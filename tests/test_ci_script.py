@@ -4,6 +4,7 @@ fails CI instead of skipping; its collection check runs as a user's clone does, 
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -12,8 +13,8 @@ PYTEST = ".venv/bin/pytest"
 
 
 def pytest_lines() -> tuple[list[str], str]:
-    """(the test runs: the README's test command and the fault suite's step, the collection check) as .ci/run
-    runs them."""
+    """(the test runs: the README's test command, the slow tests' and the fault suite's steps; the collection
+    check) as .ci/run runs them."""
     lines = [
         line
         for line in (ROOT / ".ci" / "run").read_text().splitlines()
@@ -31,10 +32,19 @@ def test_the_test_runs_have_ci_true_when_the_runner_did_not_set_it(tmp_path):
     fake.write_text('#!/bin/sh\necho "CI=${CI-unset}"\n')
     fake.chmod(0o755)
     env = {key: value for key, value in os.environ.items() if key != "CI"}
-    assert len(tests) == 2  # everything but the fault suite, then the fault suite with its counts shown
+    assert len(tests) == 3  # the quick run, then the slow tests, then the fault suite with its counts shown
     for line in tests:
         command = line.split("&&")[-1].strip()  # the pytest run, after the venv's set-up
         assert PYTEST in command, command
         ran = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
         assert ran.stdout.strip() == "CI=true", command + "\n" + ran.stdout + ran.stderr
     assert collection.lstrip().startswith("env -u CI ")  # the collection check stays a user's view
+
+
+def test_ci_runs_the_readmes_command_and_then_every_test_it_leaves_out():
+    readme = (ROOT / "README.md").read_text().splitlines()
+    [command] = [line for line in readme if line.startswith("python3 -m venv") and PYTEST in line]
+    tests, _ = pytest_lines()
+    assert tests[0].split(PYTEST)[1].strip() == command.split(PYTEST)[1].strip()  # the same quick run
+    markers = [(words := shlex.split(line.split(PYTEST)[1]))[words.index("-m") + 1] for line in tests]
+    assert markers == ["not slow and not faults", "slow and not faults", "faults"]  # together: every test

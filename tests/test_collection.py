@@ -12,7 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # the whole suite collected in another pytest process
 
 
 def test_a_clone_without_the_corpora_collects_every_module(tmp_path):

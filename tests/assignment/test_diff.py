@@ -92,7 +92,7 @@ def test_cli_diff_with_facts_file(rules_copy, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "4 tickets replayed, 2 would change" in result.output and "  assignee: 1" in result.output
-    # `diff --since` on stored tickets: tests/assignment_integration/test_rules_service.py
+    # `diff --since` on stored tickets: tests/assignment/integration/test_rules_service.py
 
 
 def test_cli_explain_message(tmp_path):
@@ -148,4 +148,4 @@ def test_cli_explain_facts_file_and_stored_ticket(tmp_path):
     assert (
         "assigned to billing / bea-billing because rule `payment-questions` matched category=payment" in result.output
     )
-    # `explain TICKET` on a stored ticket: tests/assignment_integration/test_rules_service.py
+    # `explain TICKET` on a stored ticket: tests/assignment/integration/test_rules_service.py

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from intake.cli.main import cli
@@ -75,6 +76,7 @@ def test_classify_rejects_invalid_rules_with_file_and_line(tmp_path):
     assert f"{tmp_path / 'units.yaml'}:" in result.output
 
 
+@pytest.mark.slow  # scores the whole labelled set
 def test_eval_prints_accuracy_recall_and_confusion():
     result = CliRunner().invoke(cli, ["eval", str(LABELED), "--registry", str(REGISTRY)])
     assert result.exit_code == 0, result.output

@@ -8,6 +8,7 @@ import json
 import zipfile
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from classifiers import Classifier, ClassifyInput
@@ -32,6 +33,7 @@ def prediction(urgent: float, rest: str = "standard") -> Prediction:
     return Prediction(probabilities, ("'ascensor'", "'no puedo'"))
 
 
+@pytest.mark.slow  # trains twice
 def test_training_on_a_slice_twice_gives_the_same_bytes(rules_only, tmp_path):
     lines = LABELED.read_text(encoding="utf-8").splitlines()
     labeled = tmp_path / "slice.jsonl"
@@ -44,6 +46,7 @@ def test_training_on_a_slice_twice_gives_the_same_bytes(rules_only, tmp_path):
     assert load_model(second).meta["seed"] == 8
 
 
+@pytest.mark.slow  # trains on the whole labelled set
 def test_the_shipped_model_is_what_intake_train_writes_from_the_labelled_set(tmp_path):
     out = tmp_path / "urgency.npz"
     result = CliRunner().invoke(
@@ -177,6 +180,7 @@ def prediction_of(model, example):
     return predict(model, example)
 
 
+@pytest.mark.slow  # trains once per fold
 def test_nested_cross_validation_scores_each_fold_with_thresholds_settled_without_it(rules_only, tmp_path):
     lines = LABELED.read_text(encoding="utf-8").splitlines()
     labeled = tmp_path / "slice.jsonl"

@@ -10,23 +10,14 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import redis
-
 from tests.conftest import ROOT, SAMPLES
-from tests.intake.test_worker_supervision import descendants
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.intake.workers.test_worker_supervision import descendants
+from tests.servers import PrivateRedis, free_port
 
 
 def _pg_bin(name: str) -> str:
@@ -81,62 +72,6 @@ class PrivatePostgres:
                 self.stop_immediate()
         finally:
             shutil.rmtree(self.home, ignore_errors=True)
-
-
-class PrivateRedis:
-    """A redis-server in memory only (`--save "" --appendonly no`) on a free loopback port, restartable there."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.workdir, self.port, self.process = workdir, free_port(), None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client, deadline = redis.Redis.from_url(self.url, socket_timeout=1), time.monotonic() + 15
-        while True:  # waiting for a server process to listen
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def shutdown_nosave(self) -> None:
-        """SHUTDOWN NOSAVE: every queued broker message is lost."""
-        try:
-            redis.Redis.from_url(self.url, socket_timeout=5).shutdown(nosave=True)
-        except redis.ConnectionError:  # the server closes the connection as it exits
-            pass
-        self.process.wait(timeout=15)
-
-    def hang(self) -> None:
-        self.process.send_signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)
-            self.process.kill()
-            self.process.wait(timeout=15)
 
 
 def intake_env(pg: PrivatePostgres, rd: PrivateRedis, workdir: Path, **extra: str) -> dict[str, str]:

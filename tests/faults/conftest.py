@@ -1,3 +1,3 @@
 """The webhook fuzzing reuses the chat tests' real aiohttp server on loopback and its settings."""
 
-from tests.channels.chat.conftest import chat_settings, server  # noqa: F401
+from tests.intake.conftest import chat_settings, server  # noqa: F401

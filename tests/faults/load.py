@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from intake.channels.whatsapp.signature import sign_meta_payload
-from tests.faults.cluster import PrivatePostgres, PrivateRedis, Services, intake
+from tests.faults.cluster import PrivatePostgres, Services, intake
+from tests.servers import PrivateRedis
 
 APP_SECRET = "faults-app-secret-0123456789"
 

@@ -7,8 +7,9 @@ import time
 from pathlib import Path
 
 from tests.faults.account import Account, wait_for_processing
-from tests.faults.cluster import PrivatePostgres, PrivateRedis, Services, free_port, intake_env
+from tests.faults.cluster import PrivatePostgres, Services, intake_env
 from tests.faults.load import APP_SECRET, Run, deliver, delivery, faults, ingest_emails, write_emails
+from tests.servers import PrivateRedis, free_port
 
 
 def fault_run(

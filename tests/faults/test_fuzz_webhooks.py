@@ -18,9 +18,9 @@ from sqlalchemy import select
 
 from intake.pipeline.process import RetryableFailure, process_raw
 from store.models import RawItem
-from tests.channels.chat.test_hostile_input import signed
 from tests.conftest import SAMPLES
 from tests.faults.strategies import FUZZ, mutated_json
+from tests.intake.web.test_hostile_input import signed
 
 pytestmark = pytest.mark.faults
 BASES = {

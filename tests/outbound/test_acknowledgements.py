@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import email
-import socket
-from email.message import EmailMessage
-from email.policy import default as default_policy
-
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from intake.ingest import accept
@@ -16,31 +10,7 @@ from intake.pipeline.process import process_raw
 from intake.sources import email_raw
 from outbound.service import send_outbound
 from store.models import Ticket, TicketEvent, TicketMessage
-from tests.intake.test_pipeline import make_email
-
-
-class Inbox:
-    """An SMTP handler that keeps every message it is given."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.original_content, policy=default_policy))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_inbox():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    inbox.port = port
-    yield inbox
-    controller.stop()
+from tests.intake.pipeline.test_pipeline import make_email
 
 
 @pytest.fixture

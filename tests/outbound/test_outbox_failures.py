@@ -5,42 +5,16 @@ from __future__ import annotations
 
 import json
 import smtplib
-import socket
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
 from intake.core.settings import get_settings
 from intake.reconciler import reconcile_pending, resend_queued_outbound
 from outbound.service import send_outbound
-from tests.intake.test_pipeline import make_email
+from tests.intake.pipeline.test_pipeline import make_email
 from tests.outbound.test_acknowledgements import events, ingest, outbound_rows
-
-
-class Refuser:
-    """An SMTP handler that answers every message with a temporary failure, counting the tries."""
-
-    def __init__(self) -> None:
-        self.tries = 0
-
-    async def handle_DATA(self, server, session, envelope):
-        self.tries += 1
-        return "451 4.3.0 Mailbox temporarily unavailable"
-
-
-@pytest.fixture
-def refusing_smtp():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    refuser = Refuser()
-    controller = Controller(refuser, hostname="127.0.0.1", port=port)
-    controller.start()
-    refuser.port = port
-    yield refuser
-    controller.stop()
 
 
 @pytest.fixture

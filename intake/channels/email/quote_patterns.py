@@ -25,7 +25,7 @@ class WordHint:
     """A cheap superset test in front of a costly pattern: whether the lowercased text holds one of `words`.
     Python's re tries every alternative of a pattern like `_ORIGINAL` at every position (and backtracks over
     long "_____" lines); plain substring tests in C skip the pattern for the many lines that cannot match.
-    Each pattern's words must cover all its alternatives: tests/channels/email/test_quote_hints.py checks
+    Each pattern's words must cover all its alternatives: tests/intake/channels/email/test_quote_hints.py checks
     that the labels are the same with and without the hints over every corpus text."""
 
     def __init__(self, *words: str) -> None:

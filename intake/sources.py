@@ -17,10 +17,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from intake.channels.payload import MAX_CHANNEL_ID, PayloadError, rejected_raw, split_or_reject
 from intake.core.models import ChannelName, RawInput
 from intake.pipeline.clean import has_control_characters
-
-MAX_CHANNEL_ID = 998  # as RawInput.channel_id and the raw_items column
 
 
 class SourceError(Exception):
@@ -123,9 +122,6 @@ def _starts_with(path: Path, prefix: bytes) -> bool:
 
 
 def _payload(path: Path, channel: ChannelName) -> Iterator[SourceItem]:
-    from intake.channels.chat import PayloadError
-    from intake.channels.split_payload import split_or_reject
-
     module_name, function_name = PAYLOAD_READERS[channel].split(":")
     from intake.core.settings import get_settings
 
@@ -143,17 +139,6 @@ def _payload(path: Path, channel: ChannelName) -> Iterator[SourceItem]:
         yield SourceItem(
             raw=rejected_raw(channel, rejected.channel_id, rejected.payload, source), problem=rejected.reason
         )
-
-
-def rejected_raw(
-    channel: ChannelName, channel_id: str | None, payload: bytes, source: str, content_type: str = "application/json"
-) -> RawInput:
-    """A raw input for quarantine; without a usable channel id the content hash keeps redeliveries deduplicated."""
-    from intake.channels.split_payload import rejected_key
-
-    usable = channel_id and len(channel_id) <= MAX_CHANNEL_ID and not has_control_characters(channel_id)
-    key = channel_id if usable else rejected_key(payload)
-    return RawInput(channel=channel, channel_id=key, payload=payload, content_type=content_type, source=source)
 
 
 def _mbox(path: Path) -> Iterator[SourceItem]:

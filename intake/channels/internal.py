@@ -15,7 +15,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field, field_validator
 
 from intake.channels.base import ParseError, RawRecord
-from intake.channels.chat import normalize_phone
+from intake.channels.phone import normalize_phone
 from intake.core.models import ChannelName, InboundMessage, RawInput
 from intake.core.settings import Settings
 

@@ -97,7 +97,7 @@ def match_thread(ctx: Runtime, session: Session, work: Work, candidates) -> Thre
         tenancies = classifier_of(ctx, session, work).registry.tenants_for_sender(message.sender)
         homes = {(t.property, t.unit) for t in tenancies}
         return score_email_thread(message, candidates, ctx.settings.email.instance_marker, homes=homes)
-    from intake.channels.chat import match_conversation
+    from intake.channels.conversation import match_conversation
 
     window = timedelta(hours=ctx.settings.pipeline.conversation_window_hours)
     return match_conversation(message, candidates, window, ctx.clock())

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from intake.channels.chat import PayloadError, Split
+from intake.channels.payload import PayloadError, Split, rejected_raw, split_or_reject
 from intake.channels.qcontact.mapping import load_mapping
 from intake.channels.qcontact.payload import read_qcontact_payload
-from intake.channels.split_payload import split_or_reject
 from intake.channels.waha.payload import read_waha_payload
 from intake.channels.waha.signature import verify_waha_hmac
 from intake.channels.whatsapp.payload import read_cloud_payload
@@ -33,7 +32,6 @@ from intake.core.models import ChannelName, RawInput
 from intake.core.settings import Settings
 from intake.ingest import quarantine_input
 from intake.logs import describe_error
-from intake.sources import rejected_raw
 from intake.web.batching import AcceptBatcher
 
 log = logging.getLogger(__name__)

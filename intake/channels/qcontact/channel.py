@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime
 
 from intake.channels.base import ParseError, RawRecord
-from intake.channels.chat import normalize_phone
+from intake.channels.phone import normalize_phone
 from intake.channels.qcontact.mapping import MappingError, QContactMapping, load_mapping, pick_text
 from intake.core.models import ChannelName, InboundMessage, ThreadHints
 from intake.core.settings import Settings

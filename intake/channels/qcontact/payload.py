@@ -6,7 +6,14 @@ Interactions written by agents (direction outbound) are ours and are ignored.
 
 from __future__ import annotations
 
-from intake.channels.chat import DEFAULT_JSON_MAX_DEPTH, PayloadError, Rejected, Split, envelope_bytes, load_json_object
+from intake.channels.payload import (
+    DEFAULT_JSON_MAX_DEPTH,
+    PayloadError,
+    Rejected,
+    Split,
+    envelope_bytes,
+    load_json_object,
+)
 from intake.channels.qcontact.mapping import QContactMapping, pick, pick_text
 from intake.core.models import ChannelName, RawInput
 from intake.pipeline.clean import has_control_characters

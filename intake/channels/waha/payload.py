@@ -7,7 +7,7 @@ WAHA posts one event per request. `message` / `message.any` (incoming only: our 
 
 from __future__ import annotations
 
-from intake.channels.chat import (
+from intake.channels.payload import (
     DEFAULT_JSON_MAX_DEPTH,
     PayloadError,
     Rejected,

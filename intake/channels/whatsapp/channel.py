@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 
 from intake.channels.base import ParseError, RawRecord
-from intake.channels.chat import normalize_phone
+from intake.channels.phone import normalize_phone
 from intake.core.models import AttachmentRef, ChannelName, DeliveryReport, InboundMessage, ThreadHints
 from intake.core.settings import Settings
 from intake.media import FAILED_PREFIX

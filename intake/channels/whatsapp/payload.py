@@ -7,7 +7,7 @@ Each item's payload is a small envelope: the message (or status) plus the metada
 
 from __future__ import annotations
 
-from intake.channels.chat import (
+from intake.channels.payload import (
     DEFAULT_JSON_MAX_DEPTH,
     PayloadError,
     Rejected,

@@ -1,173 +1,17 @@
-"""Helpers shared by the chat channels (WhatsApp Cloud API, WAHA, QContact).
+"""Which of the sender's open tickets a chat message joins: the conversation window (WhatsApp, WAHA, QContact).
 
-Two jobs: turn whatever a provider calls a sender into an E.164 phone number, and decide in the
-"find thread" stage whether a chat message joins one of the sender's open tickets (the conversation
-window) or opens a new one. Both are plain functions; the matcher explains itself through `ThreadMatch`.
+Runs in the pipeline's thread stage for every channel without mail headers to score (see `BaseChannel`). A
+provider's own case id decides first, then a quoted message, then time: inside the window a message joins the
+sender's latest ticket unless it announces a different problem; outside it, one that reads like a follow-up is
+a probable follow-up only. The matcher explains itself through `ThreadMatch`.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import phonenumbers
-
-from intake.core.models import InboundMessage, RawInput, ThreadCandidate, ThreadMatch
-
-
-class PayloadError(ValueError):
-    """A webhook body or polled record that cannot be split into items; the text names the problem."""
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """One item of an otherwise good payload that cannot be taken: kept in quarantine with the reason."""
-
-    channel_id: str | None
-    reason: str
-    payload: bytes
-
-
-@dataclass
-class Split:
-    """What one webhook body or poll page holds: items to store, items to quarantine, events we ignore."""
-
-    items: list[RawInput] = field(default_factory=list)
-    rejected: list[Rejected] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)  # e.g. "account_update": events that are not messages
-
-
-DEFAULT_JSON_MAX_DEPTH = 64  # as `limits.json_max_depth`; provider payloads nest about 8 deep
-# Brackets, and the quote that opens a string (whose brackets do not count): a string is then skipped to its
-# closing quote in one possessive match, so no position is scanned twice (a regex for whole strings restarted
-# at every quote of an unterminated `"\"\"…` and took 38 s for 80 KB).
-_BRACKET_OR_QUOTE = re.compile(r'[\[\]{}"]')
-_STRING_REST = re.compile(r'[^"\\]*+(?:\\.[^"\\]*+)*+"', re.DOTALL)
-
-
-def load_json_object(raw: bytes, max_depth: int = DEFAULT_JSON_MAX_DEPTH) -> dict:
-    """The body as a JSON object, or PayloadError saying why not (encoding, syntax, top-level type, nesting).
-
-    Nesting deeper than `max_depth` is refused before parsing: the parser (and every later `json.dumps`
-    of the item) would otherwise end in a RecursionError, which is no reason a sender can act on."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PayloadError(f"body is not UTF-8 (byte {exc.start})") from None
-    depth = json_depth(text, max_depth)
-    if depth > max_depth:
-        raise PayloadError(f"JSON nested more than {max_depth} levels deep (limits.json_max_depth)")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PayloadError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    if not isinstance(data, dict):
-        raise PayloadError(f"expected a JSON object, got {type(data).__name__}")
-    return data
-
-
-def json_depth(text: str, stop_after: int) -> int:
-    """How deep arrays and objects nest in JSON `text` (counting stops once past `stop_after`)."""
-    if text.count("[") + text.count("{") <= stop_after:  # cannot nest deeper than it has openers: no scan
-        return 0
-    depth = deepest = position = 0
-    while match := _BRACKET_OR_QUOTE.search(text, position):
-        token, position = match.group(), match.end()
-        if token == '"':
-            rest = _STRING_REST.match(text, position)
-            if rest is None:  # an unterminated string: the parser reports the syntax error
-                break
-            position = rest.end()
-        elif token == "[" or token == "{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > stop_after:
-                    break
-        elif token == "]" or token == "}":
-            depth -= 1
-    return deepest
-
-
-_TYPE_LABELS = {str: "a string", dict: "an object", list: "a list", bool: "true or false"}
-
-
-def type_problem(value: object, spec: object, where: str) -> str | None:
-    """The first field of `value` whose JSON type differs from `spec`, named with its path, or None.
-
-    `spec` is a type (or tuple of types) for a scalar, a dict of field specs for an object, and a one-item
-    list `[spec]` for a list of such items. Absent (or null) fields are fine: only present ones are checked."""
-    if value is None:
-        return None
-    if isinstance(spec, dict):
-        if not isinstance(value, dict):
-            return _wrong(where, dict, value)
-        for name, inner in spec.items():
-            problem = type_problem(value.get(name), inner, f"{where}.{name}" if where else name)
-            if problem:
-                return problem
-        return None
-    if isinstance(spec, list):
-        if not isinstance(value, list):
-            return _wrong(where, list, value)
-        for index, item in enumerate(value):
-            problem = type_problem(item, spec[0], f"{where}[{index}]")
-            if problem:
-                return problem
-        return None
-    kinds = spec if isinstance(spec, tuple) else (spec,)
-    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-        return _wrong(where, kinds, value)
-    return None
-
-
-def _wrong(where: str, kinds: tuple | type, value: object) -> str:
-    labels = [_TYPE_LABELS.get(kind, "a number") for kind in (kinds if isinstance(kinds, tuple) else (kinds,))]
-    return f"field '{where}' must be {' or '.join(dict.fromkeys(labels))}, got {type(value).__name__}"
-
-
-def envelope_bytes(envelope: dict) -> bytes:
-    """The stored form of one split item: compact UTF-8 JSON (the original body stays the signed one)."""
-    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
-
-
-def normalize_phone(value: str | None, default_region: str = "US", *, international: bool = False) -> str | None:
-    """E.164 form of a phone number, else None.
-
-    `international=True` for provider ids (WhatsApp `wa_id`, WAHA `1650…@c.us`): digits that always start
-    with the country code, without '+'. Otherwise the text is read as a person typed it ('(555) 010-0101',
-    '07700 900123') in `default_region`, falling back to reading the digits as international. Possible
-    (not necessarily assigned) numbers are accepted, so that test ranges such as 555 work.
-    """
-    if not value:
-        return None
-    text = str(value).strip()
-    if "@" in text:
-        text, domain = text.split("@", 1)
-        if domain not in {"c.us", "s.whatsapp.net"}:  # groups (@g.us), linked ids (@lid) are not phones
-            return None
-        international = True
-    text = text.split(":", 1)[0]  # multi-device suffix: 15551234567:12@s.whatsapp.net
-    digits = re.sub(r"[^\d+]", "", text)
-    if not re.fullmatch(r"\+?\d{6,17}", digits):
-        return None
-    if digits.startswith("+"):
-        attempts = [(digits, None)]
-    elif international:
-        attempts = [("+" + digits, None)]
-    else:
-        attempts = [(text, default_region), ("+" + digits, None)]
-    for candidate, region in attempts:
-        try:
-            number = phonenumbers.parse(candidate, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_possible_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return None
-
+from intake.core.models import InboundMessage, ThreadCandidate, ThreadMatch
 
 # Openings that announce a different problem. A strong cue says so outright ("another problem", "new issue");
 # a weak one ("also", "something else", "también") just as often adds to the open problem ("Also, it's still
@@ -191,42 +35,18 @@ _FOLLOW_UP = re.compile(  # see `_reads_as_follow_up`: these, or any continuatio
     re.IGNORECASE,
 )
 # Just enough vocabulary to notice "a different problem after a long pause"; the real classifier runs later.
+# Just enough vocabulary to notice "a different problem after a long pause"; the real classifier runs later.
 _TOPICS: dict[str, tuple[str, ...]] = {
-    "plumbing": (
-        "leak",
-        "sink",
-        "tap",
-        "faucet",
-        "toilet",
-        "drain",
-        "pipe",
-        "water",
-        "shower",
-        "fuga",
-        "agua",
-        "grifo",
-        "inodoro",
-        "tubería",
-        "wasser",
-        "geyser",
-    ),
-    "hvac": (
-        "heat",
-        "heating",
-        "boiler",
-        "radiator",
-        "furnace",
-        "air con",
-        "a/c",
-        "calefacción",
-        "calefaccion",
-        "heizung",
-    ),
-    "electrical": ("power", "electric", "outlet", "socket", "light", "breaker", "fuse", "luz", "enchufe", "strom"),
-    "appliance": ("fridge", "oven", "stove", "washer", "dryer", "dishwasher", "microwave", "nevera", "horno"),
-    "pest": ("mice", "mouse", "rat", "cockroach", "roach", "bugs", "ants", "ratones", "cucarachas"),
-    "security": ("lock", "key", "locked out", "intercom", "llave", "cerradura"),
-    "noise": ("noise", "loud", "party", "ruido"),
+    topic: tuple(words.split(","))
+    for topic, words in {
+        "plumbing": "leak,sink,tap,faucet,toilet,drain,pipe,water,shower,fuga,agua,grifo,inodoro,tubería,wasser,geyser",
+        "hvac": "heat,heating,boiler,radiator,furnace,air con,a/c,calefacción,calefaccion,heizung",
+        "electrical": "power,electric,outlet,socket,light,breaker,fuse,luz,enchufe,strom",
+        "appliance": "fridge,oven,stove,washer,dryer,dishwasher,microwave,nevera,horno",
+        "pest": "mice,mouse,rat,cockroach,roach,bugs,ants,ratones,cucarachas",
+        "security": "lock,key,locked out,intercom,llave,cerradura",
+        "noise": "noise,loud,party,ruido",
+    }.items()
 }
 
 
@@ -361,6 +181,8 @@ def match_conversation(
 def _reads_as_follow_up(text: str | None) -> bool:
     """A follow-up word ("still", "same") or a continuation cue in any of the six languages ("de novo", "il
     tecnico", "any update"; intake/pipeline/continuation.py)."""
+    # Here, not at the top: continuation reads through classifiers.lexicon, which loads spaCy (about 2 s); the
+    # web process imports every channel but never threads a message.
     from intake.pipeline.continuation import says_continues
 
     return bool(_FOLLOW_UP.search(text or "") or says_continues(text or ""))

@@ -1,18 +1,25 @@
-"""The one interface every channel sits behind.
+"""The contract every channel meets (`Channel`), and the defaults most channels keep (`BaseChannel`).
 
 Pull channels (IMAP, QContact poller) and push channels (webhooks) both end in `intake.ingest.accept(raw)`;
-later the worker asks the channel to `parse` the stored item into an `InboundMessage`.
+later the worker asks the channel to `parse` the stored item into an `InboundMessage` and to find the ticket
+it continues. A channel is one package under `intake/channels/` whose `CHANNEL` is an object meeting
+`Channel` (see `registry.py`): the pipeline, the web app, the pollers and `intake ingest` loop over them.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from intake.core.models import ChannelName, InboundMessage
+from intake.channels.conversation import match_conversation
+from intake.core.models import ChannelName, InboundMessage, ThreadCandidate, ThreadMatch
 from intake.core.settings import Settings
+
+AttachmentContents = dict[str, bytes]  # sha256 → the bytes of an attachment the raw item carries
 
 
 class RawRecord(BaseModel):
@@ -33,15 +40,63 @@ class ParseError(Exception):
     """The raw item cannot become a message; the text says why (it is stored as the quarantine reason)."""
 
 
+@dataclass(frozen=True)
+class ThreadContext:
+    """What the thread stage knows beyond the message and its candidates."""
+
+    settings: Settings
+    clock: Callable[[], datetime]  # read by the matchers that weigh time since the last message
+    homes: Callable[[], set[tuple[str, str]]]  # the sender's registered (property, unit); read only when asked
+
+
 class Channel(Protocol):
-    """What the pipeline needs from a channel."""
+    """What the rest of intake needs from a channel."""
 
     name: ChannelName
     ticket_prefix: str  # e.g. "EML": tickets opened from this channel are numbered EML-000123
+    threads: bool  # False: every message opens a new ticket (staff reports)
+    sender: object | None  # outbound's sender for this channel (issue #19); None: it cannot send yet
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
-        """Turn one stored raw item into a message; raise `ParseError` with a reason when it cannot.
-
-        A channel whose raw item carries attachment bytes (email) also offers `parse_with_contents`, which
-        returns `(message, {sha256: bytes})` for the attachments within the limits, so they are stored."""
+        """Turn one stored raw item into a message; raise `ParseError` with a reason when it cannot."""
         ...
+
+    def parse_with_contents(self, raw: RawRecord, settings: Settings) -> tuple[InboundMessage, AttachmentContents]:
+        """`parse`, with the bytes of the attachments the raw item carries within the limits (for the file
+        store); empty for channels whose media are fetched later."""
+        ...
+
+    def subject_filter(self, message: InboundMessage) -> Callable[[str], bool] | None:
+        """Which recent tickets of other senders are candidates by their subject; None: none are."""
+        ...
+
+    def match_thread(
+        self, message: InboundMessage, candidates: list[ThreadCandidate], context: ThreadContext
+    ) -> ThreadMatch:
+        """The ticket among `candidates` (never empty) this message continues, with the signal and evidence."""
+        ...
+
+
+class BaseChannel:
+    """The defaults: a chat channel that threads by the conversation window, carries no attachment bytes,
+    and sends nothing. A channel overrides what differs."""
+
+    name: ChannelName
+    ticket_prefix: str
+    threads = True
+    sender: object | None = None
+
+    def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
+        raise NotImplementedError
+
+    def parse_with_contents(self, raw: RawRecord, settings: Settings) -> tuple[InboundMessage, AttachmentContents]:
+        return self.parse(raw, settings), {}
+
+    def subject_filter(self, message: InboundMessage) -> Callable[[str], bool] | None:
+        return None
+
+    def match_thread(
+        self, message: InboundMessage, candidates: list[ThreadCandidate], context: ThreadContext
+    ) -> ThreadMatch:
+        window = timedelta(hours=context.settings.pipeline.conversation_window_hours)
+        return match_conversation(message, candidates, window, context.clock())

@@ -111,7 +111,7 @@ def match_conversation(
                     sure=True,
                     signal="external-ticket-id",
                     score=1.0,
-                    evidence=[f"provider ticket id {message.external_ticket_id}"],
+                    evidence=[f"provider ticket {message.external_ticket_id}"],
                 )
         # A provider case (QContact) is its own ticket: it never joins a conversation by time alone.
         return ThreadMatch(

@@ -5,3 +5,7 @@ Parsing, by stage: `parse` (mail-parser + our MIME walk in `parts`: bodies, atta
 `quote_patterns` (new text of a reply), `auto` + `bounces` + `bounce_text` (automatic mail, delivery reports),
 `threading` (which ticket a mail joins) and `channel` (the `Channel` the pipeline calls).
 """
+
+from intake.channels.email.channel import EmailChannel
+
+CHANNEL = EmailChannel()

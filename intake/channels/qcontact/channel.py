@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from intake.channels.base import ParseError, RawRecord
+from intake.channels.base import BaseChannel, ParseError, RawRecord
 from intake.channels.phone import normalize_phone
 from intake.channels.qcontact.mapping import MappingError, QContactMapping, load_mapping, pick_text
 from intake.core.models import ChannelName, InboundMessage, ThreadHints
 from intake.core.settings import Settings
 
 
-class QContactChannel:
+class QContactChannel(BaseChannel):
     """Cases and interactions from a QContact contact centre (tickets numbered QC-…)."""
 
     name = ChannelName.QCONTACT

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from intake.channels.base import ParseError, RawRecord
+from intake.channels.base import BaseChannel, ParseError, RawRecord
 from intake.channels.phone import normalize_phone
 from intake.channels.whatsapp.channel import location_text
 from intake.core.models import AttachmentRef, ChannelName, DeliveryReport, InboundMessage, ThreadHints
@@ -32,7 +32,7 @@ ACK_STATUS = {
 }
 
 
-class WahaChannel:
+class WahaChannel(BaseChannel):
     """WhatsApp through a self-hosted WAHA server (tickets numbered WA-… like the Cloud API)."""
 
     name = ChannelName.WAHA

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from intake.channels.base import ParseError, RawRecord
+from intake.channels.base import BaseChannel, ParseError, RawRecord
 from intake.channels.phone import normalize_phone
 from intake.core.models import AttachmentRef, ChannelName, DeliveryReport, InboundMessage, ThreadHints
 from intake.core.settings import Settings
@@ -29,7 +29,7 @@ _EXTENSIONS = {
 }
 
 
-class WhatsAppChannel:
+class WhatsAppChannel(BaseChannel):
     """The WhatsApp Business Cloud API channel (tickets numbered WA-…)."""
 
     name = ChannelName.WHATSAPP

@@ -29,12 +29,12 @@ _STRONG_CUE = re.compile(
 _WEAK_CUE = re.compile(
     _GREETING + r"(?:(?:and\s+)?also\b|something\s+else|también|tambien|además|ademas)", re.IGNORECASE
 )
-_FOLLOW_UP = re.compile(  # see `_reads_as_follow_up`: these, or any continuation cue of the six languages
-    r"\b(still|again|same|any\s+update|update\s+on|not\s+fixed|came\s+back|sigue|todav[ií]a|mismo|misma"
-    r"|otra\s+vez|de\s+nuevo|immer\s+noch|wieder|gleiche[nr]?)\b",
-    re.IGNORECASE,
+# The continuation cues are intake/pipeline/continuation.py's (see `_reads_as_follow_up`); a chat message also
+# reads as a follow-up with a bare "same" (continuation.py wants "same problem"), and with its phrases broken
+# over a line or by extra spaces (continuation.py spells them with one space).
+_FOLLOW_UP = re.compile(
+    r"\b(same|mismo|misma|gleiche[nr]?|not\s+fixed|came\s+back|otra\s+vez|de\s+nuevo|immer\s+noch)\b", re.IGNORECASE
 )
-# Just enough vocabulary to notice "a different problem after a long pause"; the real classifier runs later.
 # Just enough vocabulary to notice "a different problem after a long pause"; the real classifier runs later.
 _TOPICS: dict[str, tuple[str, ...]] = {
     topic: tuple(words.split(","))
@@ -179,8 +179,8 @@ def match_conversation(
 
 
 def _reads_as_follow_up(text: str | None) -> bool:
-    """A follow-up word ("still", "same") or a continuation cue in any of the six languages ("de novo", "il
-    tecnico", "any update"; intake/pipeline/continuation.py)."""
+    """A continuation cue in any of the six languages ("still", "de novo", "il tecnico", "any update";
+    intake/pipeline/continuation.py), or one of chat's own (`_FOLLOW_UP`)."""
     # Here, not at the top: continuation reads through classifiers.lexicon, which loads spaCy (about 2 s); the
     # web process imports every channel but never threads a message.
     from intake.pipeline.continuation import says_continues

@@ -16,6 +16,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict
 
 from intake.channels.conversation import match_conversation
+from intake.channels.webhook import Webhook
 from intake.core.models import ChannelName, InboundMessage, ThreadCandidate, ThreadMatch
 from intake.core.settings import Settings
 
@@ -76,10 +77,14 @@ class Channel(Protocol):
         """The ticket among `candidates` (never empty) this message continues, with the signal and evidence."""
         ...
 
+    def webhooks(self, settings: Settings) -> list[Webhook]:
+        """The routes this channel adds to the web app (push channels); raises when its configuration is unusable."""
+        ...
+
 
 class BaseChannel:
     """The defaults: a chat channel that threads by the conversation window, carries no attachment bytes,
-    and sends nothing. A channel overrides what differs."""
+    adds no web routes and sends nothing. A channel overrides what differs."""
 
     name: ChannelName
     ticket_prefix: str
@@ -100,3 +105,6 @@ class BaseChannel:
     ) -> ThreadMatch:
         window = timedelta(hours=context.settings.pipeline.conversation_window_hours)
         return match_conversation(message, candidates, window, context.clock())
+
+    def webhooks(self, settings: Settings) -> list[Webhook]:
+        return []

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from intake.channels.base import BaseChannel, ParseError, RawRecord
 from intake.channels.phone import normalize_phone
 from intake.channels.qcontact.mapping import MappingError, QContactMapping, load_mapping, pick_text
+from intake.channels.qcontact.webhook import qcontact_webhook
+from intake.channels.webhook import Webhook
 from intake.core.models import ChannelName, InboundMessage, ThreadHints
 from intake.core.settings import Settings
 
@@ -21,6 +23,9 @@ class QContactChannel(BaseChannel):
 
     name = ChannelName.QCONTACT
     ticket_prefix = "QC"
+
+    def webhooks(self, settings: Settings) -> list[Webhook]:
+        return [qcontact_webhook(settings)]
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
         try:

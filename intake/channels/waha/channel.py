@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 from intake.channels.base import BaseChannel, ParseError, RawRecord
 from intake.channels.phone import normalize_phone
+from intake.channels.waha.webhook import waha_webhook
+from intake.channels.webhook import Webhook
 from intake.channels.whatsapp.channel import location_text
 from intake.core.models import AttachmentRef, ChannelName, DeliveryReport, InboundMessage, ThreadHints
 from intake.core.settings import Settings
@@ -37,6 +39,9 @@ class WahaChannel(BaseChannel):
 
     name = ChannelName.WAHA
     ticket_prefix = "WA"
+
+    def webhooks(self, settings: Settings) -> list[Webhook]:
+        return [waha_webhook(settings)]
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
         try:

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 
 from intake.channels.base import BaseChannel, ParseError, RawRecord
 from intake.channels.phone import normalize_phone
+from intake.channels.webhook import Webhook
+from intake.channels.whatsapp.webhook import cloud_webhook
 from intake.core.models import AttachmentRef, ChannelName, DeliveryReport, InboundMessage, ThreadHints
 from intake.core.settings import Settings
 from intake.media import FAILED_PREFIX
@@ -34,6 +36,9 @@ class WhatsAppChannel(BaseChannel):
 
     name = ChannelName.WHATSAPP
     ticket_prefix = "WA"
+
+    def webhooks(self, settings: Settings) -> list[Webhook]:
+        return [cloud_webhook(settings)]
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
         try:

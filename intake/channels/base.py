@@ -8,10 +8,10 @@ it continues. A channel is one package under `intake/channels/` whose `CHANNEL` 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -19,8 +19,10 @@ from intake.channels.conversation import match_conversation
 from intake.channels.webhook import Webhook
 from intake.core.models import ChannelName, InboundMessage, ThreadCandidate, ThreadMatch
 from intake.core.settings import Settings
+from intake.runtime import Runtime
 
 AttachmentContents = dict[str, bytes]  # sha256 → the bytes of an attachment the raw item carries
+Poller = tuple[str, Coroutine[Any, Any, None]]  # a task name, and the loop it runs until cancelled
 
 
 class RawRecord(BaseModel):
@@ -81,10 +83,14 @@ class Channel(Protocol):
         """The routes this channel adds to the web app (push channels); raises when its configuration is unusable."""
         ...
 
+    def pollers(self, runtime: Runtime) -> list[Poller]:
+        """The loops `intake run` keeps going for this channel (pull channels), as configured."""
+        ...
+
 
 class BaseChannel:
     """The defaults: a chat channel that threads by the conversation window, carries no attachment bytes,
-    adds no web routes and sends nothing. A channel overrides what differs."""
+    adds no web routes, polls nothing and sends nothing. A channel overrides what differs."""
 
     name: ChannelName
     ticket_prefix: str
@@ -107,4 +113,7 @@ class BaseChannel:
         return match_conversation(message, candidates, window, context.clock())
 
     def webhooks(self, settings: Settings) -> list[Webhook]:
+        return []
+
+    def pollers(self, runtime: Runtime) -> list[Poller]:
         return []

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from intake.channels.base import AttachmentContents, BaseChannel, ParseError, RawRecord, ThreadContext
+from intake.channels.base import AttachmentContents, BaseChannel, ParseError, Poller, RawRecord, ThreadContext
 from intake.channels.email.auto import AutoVerdict, detect_automatic
 from intake.channels.email.html import sanitize_html
+from intake.channels.email.imap import run_mailbox
 from intake.channels.email.parse import ParsedEmail, parse_email, sent_at
 from intake.channels.email.parts import to_refs
 from intake.channels.email.threading import is_similar_subject, score_email_thread
 from intake.core.models import ChannelName, DeliveryReport, InboundMessage, ThreadCandidate, ThreadMatch
 from intake.core.settings import Settings
+from intake.runtime import Runtime
 
 
 class EmailChannel(BaseChannel):
@@ -26,6 +28,10 @@ class EmailChannel(BaseChannel):
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
         return self.parse_with_contents(raw, settings)[0]
+
+    def pollers(self, runtime: Runtime) -> list[Poller]:
+        """One IMAP loop per configured mailbox."""
+        return [(f"imap:{mailbox.name}", run_mailbox(runtime, mailbox)) for mailbox in runtime.settings.email.mailboxes]
 
     def parse_with_contents(self, raw: RawRecord, settings: Settings) -> tuple[InboundMessage, AttachmentContents]:
         """The message, and the bytes of its attachments within the limits by sha256 (for the file store)."""

@@ -20,10 +20,10 @@ from datetime import datetime
 import aiohttp
 from pydantic import BaseModel
 
-from intake.channels.qcontact.channel import parse_time
 from intake.channels.qcontact.client import QContactClient
 from intake.channels.qcontact.mapping import load_mapping, pick_text
 from intake.channels.qcontact.payload import case_input
+from intake.channels.qcontact.record import parse_time
 from intake.core.models import ChannelName, RawInput
 from intake.core.settings import Settings
 from intake.ingest import accept, quarantine_input

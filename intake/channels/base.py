@@ -8,16 +8,18 @@ it continues. A channel is one package under `intake/channels/` whose `CHANNEL` 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from intake.channels.conversation import match_conversation
+from intake.channels.payload import PayloadError, Split, rejected_raw, split_or_reject
 from intake.channels.webhook import Webhook
-from intake.core.models import ChannelName, InboundMessage, ThreadCandidate, ThreadMatch
+from intake.core.models import ChannelName, InboundMessage, RawInput, ThreadCandidate, ThreadMatch
 from intake.core.settings import Settings
 from intake.runtime import Runtime
 
@@ -43,6 +45,17 @@ class ParseError(Exception):
     """The raw item cannot become a message; the text says why (it is stored as the quarantine reason)."""
 
 
+class SourceError(Exception):
+    """Files cannot be read as asked (the operator's to fix: a channel to name, a broken mapping)."""
+
+
+class SourceItem(BaseModel):
+    """One raw input found in a file, or the reason a part of the file is unusable (kept in quarantine)."""
+
+    raw: RawInput
+    problem: str | None = None
+
+
 @dataclass(frozen=True)
 class ThreadContext:
     """What the thread stage knows beyond the message and its candidates."""
@@ -59,6 +72,7 @@ class Channel(Protocol):
     ticket_prefix: str  # e.g. "EML": tickets opened from this channel are numbered EML-000123
     threads: bool  # False: every message opens a new ticket (staff reports)
     sender: object | None  # outbound's sender for this channel (issue #19); None: it cannot send yet
+    file_suffixes: frozenset[str]  # the files of a folder `intake ingest` reads as this channel's
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
         """Turn one stored raw item into a message; raise `ParseError` with a reason when it cannot."""
@@ -87,15 +101,25 @@ class Channel(Protocol):
         """The loops `intake run` keeps going for this channel (pull channels), as configured."""
         ...
 
+    def read_file(self, path: Path, settings: Settings) -> Iterator[SourceItem]:
+        """The raw items of one saved file of this channel (`intake ingest`, `intake demo`)."""
+        ...
+
+    def read_folder(self, path: Path, settings: Settings) -> Iterator[SourceItem] | None:
+        """The raw items of a folder that is this channel's as a whole (a maildir); None for any other folder."""
+        ...
+
 
 class BaseChannel:
-    """The defaults: a chat channel that threads by the conversation window, carries no attachment bytes,
-    adds no web routes, polls nothing and sends nothing. A channel overrides what differs."""
+    """The defaults: a chat channel that threads by the conversation window, carries no attachment bytes, adds
+    no web routes, polls nothing, reads no folder of its own and sends nothing; its files, if it has any, are
+    saved webhook bodies. A channel overrides what differs."""
 
     name: ChannelName
     ticket_prefix: str
     threads = True
     sender: object | None = None
+    file_suffixes: frozenset[str] = frozenset()
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
         raise NotImplementedError
@@ -117,3 +141,26 @@ class BaseChannel:
 
     def pollers(self, runtime: Runtime) -> list[Poller]:
         return []
+
+    def read_file(self, path: Path, settings: Settings) -> Iterator[SourceItem]:
+        """A payload file, split as its webhook would split the body (`read_payload`); a file that cannot be
+        split is kept whole, with the reason."""
+        data, source = path.read_bytes(), f"file:{path}"
+        try:
+            split = split_or_reject(lambda raw: self.read_payload(raw, source, settings), data, self.name)
+        except PayloadError as exc:
+            yield SourceItem(raw=rejected_raw(self.name, None, data, source), problem=str(exc))
+            return
+        for raw in split.items:
+            yield SourceItem(raw=raw)
+        for rejected in split.rejected:
+            yield SourceItem(
+                raw=rejected_raw(self.name, rejected.channel_id, rejected.payload, source), problem=rejected.reason
+            )
+
+    def read_payload(self, data: bytes, source: str, settings: Settings) -> Split:
+        """One saved webhook body (or poll page) split into items; raises PayloadError when it is unusable."""
+        raise SourceError(f"channel {self.name.value} has no payload files")
+
+    def read_folder(self, path: Path, settings: Settings) -> Iterator[SourceItem] | None:
+        return None

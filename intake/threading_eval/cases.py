@@ -15,8 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from intake.channels.email.files import email_raw
 from intake.core.models import RawInput
-from intake.sources import email_raw
 
 MAILBOX = "maintenance@intake.example"
 KINDS = (

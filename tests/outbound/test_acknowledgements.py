@@ -11,9 +11,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from intake.channels.email.files import email_raw
 from intake.ingest import accept
 from intake.pipeline.process import process_raw
-from intake.sources import email_raw
 from outbound.service import send_outbound
 from store.models import Ticket, TicketEvent, TicketMessage
 from tests.intake.test_pipeline import make_email

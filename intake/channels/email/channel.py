@@ -6,10 +6,20 @@ stage decides; bounces carry a `DeliveryReport` about our original message so it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
-from intake.channels.base import AttachmentContents, BaseChannel, ParseError, Poller, RawRecord, ThreadContext
+from intake.channels.base import (
+    AttachmentContents,
+    BaseChannel,
+    ParseError,
+    Poller,
+    RawRecord,
+    SourceItem,
+    ThreadContext,
+)
 from intake.channels.email.auto import AutoVerdict, detect_automatic
+from intake.channels.email.files import SUFFIXES, is_maildir, read_mail_file, read_maildir
 from intake.channels.email.html import sanitize_html
 from intake.channels.email.imap import run_mailbox
 from intake.channels.email.parse import ParsedEmail, parse_email, sent_at
@@ -26,12 +36,21 @@ class EmailChannel(BaseChannel):
     name = ChannelName.EMAIL
     ticket_prefix = "EML"
 
+    file_suffixes = SUFFIXES
+
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
         return self.parse_with_contents(raw, settings)[0]
 
     def pollers(self, runtime: Runtime) -> list[Poller]:
         """One IMAP loop per configured mailbox."""
         return [(f"imap:{mailbox.name}", run_mailbox(runtime, mailbox)) for mailbox in runtime.settings.email.mailboxes]
+
+    def read_file(self, path: Path, settings: Settings) -> Iterator[SourceItem]:
+        """An mbox, or one mail."""
+        return read_mail_file(path)
+
+    def read_folder(self, path: Path, settings: Settings) -> Iterator[SourceItem] | None:
+        return read_maildir(path) if is_maildir(path) else None
 
     def parse_with_contents(self, raw: RawRecord, settings: Settings) -> tuple[InboundMessage, AttachmentContents]:
         """The message, and the bytes of its attachments within the limits by sha256 (for the file store)."""

@@ -15,13 +15,13 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 from pydantic import BaseModel, ValidationError
 
+from intake.channels.email.files import email_raw
 from intake.channels.email.imap_session import MailboxError, error_text, is_connection_error
 from intake.channels.email.imap_state import Position, load_position, record_broken_fetch, record_marked, record_stored
 from intake.core.models import ChannelName, RawInput
 from intake.core.settings import MailboxSettings
 from intake.ingest import accept, quarantine_input
 from intake.runtime import Runtime
-from intake.sources import email_raw
 
 log = logging.getLogger(__name__)
 SEEN = b"\\Seen"

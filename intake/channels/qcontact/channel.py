@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 
-from intake.channels.base import BaseChannel, ParseError, Poller, RawRecord
+from intake.channels.base import BaseChannel, ParseError, Poller, RawRecord, SourceError
+from intake.channels.payload import Split
 from intake.channels.qcontact.mapping import MappingError, load_mapping
+from intake.channels.qcontact.payload import read_qcontact_payload
 from intake.channels.qcontact.poller import run_poller
 from intake.channels.qcontact.record import record_to_message
 from intake.channels.qcontact.webhook import qcontact_webhook
@@ -22,8 +24,18 @@ class QContactChannel(BaseChannel):
     name = ChannelName.QCONTACT
     ticket_prefix = "QC"
 
+    file_suffixes = frozenset({".json"})
+
     def webhooks(self, settings: Settings) -> list[Webhook]:
         return [qcontact_webhook(settings)]
+
+    def read_payload(self, data: bytes, source: str, settings: Settings) -> Split:
+        """A webhook body, or a saved page of `GET entities/Case`."""
+        try:
+            mapping = load_mapping(settings.qcontact.mapping_file)
+        except MappingError as exc:
+            raise SourceError(f"QContact mapping unusable: {exc}") from None
+        return read_qcontact_payload(data, mapping, source, settings.limits.json_max_depth)
 
     def pollers(self, runtime: Runtime) -> list[Poller]:
         """The REST poller, for teams whose QContact cannot call our webhook (when qcontact.base_url is set)."""

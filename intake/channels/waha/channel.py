@@ -10,7 +10,9 @@ import json
 from datetime import UTC, datetime
 
 from intake.channels.base import BaseChannel, ParseError, RawRecord
+from intake.channels.payload import Split
 from intake.channels.phone import normalize_phone
+from intake.channels.waha.payload import read_waha_payload
 from intake.channels.waha.webhook import waha_webhook
 from intake.channels.webhook import Webhook
 from intake.channels.whatsapp.channel import location_text
@@ -40,8 +42,13 @@ class WahaChannel(BaseChannel):
     name = ChannelName.WAHA
     ticket_prefix = "WA"
 
+    file_suffixes = frozenset({".json"})
+
     def webhooks(self, settings: Settings) -> list[Webhook]:
         return [waha_webhook(settings)]
+
+    def read_payload(self, data: bytes, source: str, settings: Settings) -> Split:
+        return read_waha_payload(data, source, max_depth=settings.limits.json_max_depth)
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
         try:

@@ -11,8 +11,10 @@ import json
 from datetime import UTC, datetime
 
 from intake.channels.base import BaseChannel, ParseError, RawRecord
+from intake.channels.payload import Split
 from intake.channels.phone import normalize_phone
 from intake.channels.webhook import Webhook
+from intake.channels.whatsapp.payload import read_cloud_payload
 from intake.channels.whatsapp.webhook import cloud_webhook
 from intake.core.models import AttachmentRef, ChannelName, DeliveryReport, InboundMessage, ThreadHints
 from intake.core.settings import Settings
@@ -37,8 +39,13 @@ class WhatsAppChannel(BaseChannel):
     name = ChannelName.WHATSAPP
     ticket_prefix = "WA"
 
+    file_suffixes = frozenset({".json"})
+
     def webhooks(self, settings: Settings) -> list[Webhook]:
         return [cloud_webhook(settings)]
+
+    def read_payload(self, data: bytes, source: str, settings: Settings) -> Split:
+        return read_cloud_payload(data, source, max_depth=settings.limits.json_max_depth)
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
         try:

@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from intake.core.models import ChannelName, RawInput
@@ -59,6 +59,30 @@ def split_or_reject(split: Callable[[bytes], Split], raw: bytes, channel: Channe
     except UNFORESEEN_SHAPE_ERRORS as exc:
         log.warning("%s payload: unexpected shape: %s", channel.value, describe_error(exc))
         raise PayloadError(f"malformed payload ({type(exc).__name__})") from None
+
+
+def items_or_raise(split: Split) -> list[RawInput]:
+    """The items of a split that must be wholly good (tests, tools): PayloadError naming every rejected item."""
+    if split.rejected:
+        raise PayloadError("; ".join(item.reason for item in split.rejected))
+    return split.items
+
+
+def json_item(channel: ChannelName, channel_id: str, payload: bytes, source: str) -> RawInput:
+    """The raw item for one split-off JSON envelope."""
+    return RawInput(
+        channel=channel, channel_id=channel_id, payload=payload, content_type="application/json", source=source
+    )
+
+
+def shape_problem(item: dict, checks: Iterable[tuple[Iterable[str], type]], where: str = "") -> str | None:
+    """The first optional field of `item` (checked in order) that is present with another JSON type than its
+    check's (`(("context", "referral"), dict)`), named with `where` before it; None when all fit."""
+    for names, kind in checks:
+        for name in names:
+            if item.get(name) is not None and not isinstance(item[name], kind):
+                return f"field '{where}{name}' must be {_TYPE_LABELS[kind]}, got {type(item[name]).__name__}"
+    return None
 
 
 def rejected_key(payload: bytes) -> str:

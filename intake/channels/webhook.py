@@ -46,6 +46,12 @@ def configured_secret(secret: SecretStr | None, setting: str, channel: ChannelNa
     return secret
 
 
+def secret_bytes(secret: str | SecretStr) -> bytes:
+    """A configured secret as the key bytes an HMAC is made with."""
+    value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
+    return value.encode("utf-8")
+
+
 def refuse_signature(header_name: str, header: str | None) -> NoReturn:
     """401 for a body whose signature header is missing or does not match."""
     raise Refused(401, f"missing {header_name}" if not header else f"invalid {header_name}")

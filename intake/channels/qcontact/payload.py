@@ -12,10 +12,11 @@ from intake.channels.payload import (
     Rejected,
     Split,
     envelope_bytes,
+    json_item,
     load_json_object,
 )
 from intake.channels.qcontact.mapping import QContactMapping, pick, pick_text
-from intake.core.models import ChannelName, RawInput
+from intake.core.models import ChannelName
 from intake.pipeline.clean import has_control_characters
 
 PROVIDER = "qcontact"
@@ -96,15 +97,7 @@ def _add(split: Split, kind: str, record: dict, mapping: QContactMapping, event:
     if problem:
         split.rejected.append(Rejected(None, f"{kind} {record_id}: {problem}", envelope))
         return
-    split.items.append(
-        RawInput(
-            channel=ChannelName.QCONTACT,
-            channel_id=f"{kind}:{record_id}",
-            payload=envelope,
-            content_type="application/json",
-            source=source,
-        )
-    )
+    split.items.append(json_item(ChannelName.QCONTACT, f"{kind}:{record_id}", envelope, source))
 
 
 _TEXT_FIELDS = (

@@ -14,12 +14,14 @@ QContact (including our own status updates, later). What a tenant adds to a case
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from datetime import datetime
 
 import aiohttp
 from pydantic import BaseModel
 
+from intake.channels.payload import rejected_raw
 from intake.channels.qcontact.client import QContactClient
 from intake.channels.qcontact.mapping import load_mapping, pick_text
 from intake.channels.qcontact.payload import case_input
@@ -142,16 +144,8 @@ def _store_page(db, cases: list, mapping, newest: str | None, enqueue: bool) -> 
 
 
 def _rejected_input(payload: bytes) -> RawInput:
-    import hashlib
-
     digest = hashlib.sha256(payload).hexdigest()[:40]
-    return RawInput(
-        channel=ChannelName.QCONTACT,
-        channel_id=f"rejected:{digest}",
-        payload=payload,
-        content_type="application/json",
-        source="poller:qcontact",
-    )
+    return rejected_raw(ChannelName.QCONTACT, f"rejected:{digest}", payload, "poller:qcontact")
 
 
 def _newest(cases: list, field: str, current: str | None) -> str | None:

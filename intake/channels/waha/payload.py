@@ -13,7 +13,10 @@ from intake.channels.payload import (
     Rejected,
     Split,
     envelope_bytes,
+    items_or_raise,
+    json_item,
     load_json_object,
+    shape_problem,
     type_problem,
 )
 from intake.core.models import ChannelName, RawInput
@@ -26,10 +29,7 @@ ACK_EVENTS = frozenset({"message.ack", "message.ack.group"})
 
 def split_waha_payload(raw: bytes, source: str = "webhook:waha") -> list[RawInput]:
     """The items of one WAHA event; raises PayloadError when the body or its item is unusable."""
-    split = read_waha_payload(raw, source)
-    if split.rejected:
-        raise PayloadError("; ".join(item.reason for item in split.rejected))
-    return split.items
+    return items_or_raise(read_waha_payload(raw, source))
 
 
 def read_waha_payload(raw: bytes, source: str = "webhook:waha", max_depth: int = DEFAULT_JSON_MAX_DEPTH) -> Split:
@@ -91,15 +91,7 @@ def read_waha_payload(raw: bytes, source: str = "webhook:waha", max_depth: int =
             )
         )
         return split
-    split.items.append(
-        RawInput(
-            channel=ChannelName.WAHA,
-            channel_id=channel_id,
-            payload=envelope_bytes(envelope),
-            content_type="application/json",
-            source=source,
-        )
-    )
+    split.items.append(json_item(ChannelName.WAHA, channel_id, envelope_bytes(envelope), source))
     return split
 
 
@@ -121,8 +113,6 @@ _INNER = {
 
 def _shape_problem(payload: dict) -> str | None:
     """Fields the worker reads must have WAHA's JSON types when present (a list `from` is the sender's fault)."""
-    for names, kind, label in ((_OBJECTS, dict, "an object"), (_STRINGS, str, "a string")):
-        for name in names:
-            if payload.get(name) is not None and not isinstance(payload[name], kind):
-                return f"field 'payload.{name}' must be {label}, got {type(payload[name]).__name__}"
-    return type_problem(payload, _INNER, "payload")
+    return shape_problem(payload, ((_OBJECTS, dict), (_STRINGS, str)), "payload.") or type_problem(
+        payload, _INNER, "payload"
+    )

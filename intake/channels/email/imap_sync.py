@@ -30,15 +30,15 @@ HEADER_MAX_BYTES = 256 * 1024  # what an oversized mail keeps: its header, at mo
 
 
 class PollResult(BaseModel):
-    """What one pass did; `stored` counts new raw items, `duplicates` mails the store already had."""
+    """What one pass did."""
 
-    fetched: int = 0
-    stored: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
-    marked: int = 0
+    fetched: int = 0  # messages read from the server
+    stored: int = 0  # new raw items
+    duplicates: int = 0  # mails the store already had
+    quarantined: int = 0  # kept in quarantine with the reason (unfetchable, over the size limit…)
+    marked: int = 0  # flagged \Seen or moved on the server once stored
     uidvalidity: int | None = None
-    last_uid: int = 0
+    last_uid: int = 0  # the position the next pass starts after
     resynced: bool = False  # UIDVALIDITY changed: the folder was read again from the start
 
 

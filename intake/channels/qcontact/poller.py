@@ -36,12 +36,14 @@ CURSOR_NAME = "qcontact:cases"
 
 
 class PollResult(BaseModel):
-    fetched: int = 0
-    accepted: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
+    """What one pass did."""
+
+    fetched: int = 0  # cases in the answers, over all pages
+    accepted: int = 0  # new raw items
+    duplicates: int = 0  # cases the store already had (changes to a known case are dropped on purpose)
+    quarantined: int = 0  # cases it cannot take (no usable id, a field of the wrong type), kept with the reason
     pages: int = 0
-    cursor: str | None = None
+    cursor: str | None = None  # where the next pass starts
 
 
 async def poll_once(settings: Settings, db, http: aiohttp.ClientSession, *, enqueue: bool = True) -> PollResult:

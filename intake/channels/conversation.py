@@ -103,32 +103,9 @@ def match_conversation(
     (`new_issue_reason`), or names a different problem after `long_pause` of silence.
     Outside it, a message that reads like a follow-up ("still leaking") is a probable follow-up only.
     """
-    if message.external_ticket_id:
-        for candidate in candidates:
-            if candidate.external_ticket_id == message.external_ticket_id:
-                return ThreadMatch(
-                    ticket_number=candidate.ticket_number,
-                    sure=True,
-                    signal="external-ticket-id",
-                    score=1.0,
-                    evidence=[f"provider ticket {message.external_ticket_id}"],
-                )
-        # A provider case (QContact) is its own ticket: it never joins a conversation by time alone.
-        return ThreadMatch(
-            signal="external-ticket-id",
-            evidence=[f"provider ticket {message.external_ticket_id} has no ticket here yet"],
-        )
-    quoted = message.thread.reply_to_channel_id
-    if quoted:
-        for candidate in candidates:
-            if quoted in candidate.channel_message_ids:
-                return ThreadMatch(
-                    ticket_number=candidate.ticket_number,
-                    sure=True,
-                    signal="reply-context",
-                    score=1.0,
-                    evidence=[f"replies to message {quoted} on {candidate.ticket_number}"],
-                )
+    linked = _linked(message, candidates)
+    if linked is not None:
+        return linked
     candidates = [c for c in candidates if not c.external_ticket_id]  # those follow their provider's case
     if not candidates:
         return ThreadMatch(evidence=["no open conversation ticket for this sender"])
@@ -169,12 +146,31 @@ def match_conversation(
                     f"names {new_topic}, {latest.ticket_number} is about {old_topic}, after {_hours(pause)} of silence"
                 ],
             )
+    evidence = f"{_minutes(pause)} after the last message on {latest.ticket_number} (window {_hours(window)})"
+    return _joins(latest, "conversation-window", evidence, score=0.9)
+
+
+def _linked(message: InboundMessage, candidates: list[ThreadCandidate]) -> ThreadMatch | None:
+    """What a link the message carries decides: the provider's case id, or a quoted message on a ticket."""
+    if message.external_ticket_id:
+        case = next((c for c in candidates if c.external_ticket_id == message.external_ticket_id), None)
+        if case is not None:
+            return _joins(case, "external-ticket-id", f"provider ticket {message.external_ticket_id}")
+        # A provider case (QContact) is its own ticket: it never joins a conversation by time alone.
+        return ThreadMatch(
+            signal="external-ticket-id",
+            evidence=[f"provider ticket {message.external_ticket_id} has no ticket here yet"],
+        )
+    quoted = message.thread.reply_to_channel_id
+    on_ticket = next((c for c in candidates if quoted and quoted in c.channel_message_ids), None)
+    if on_ticket is None:
+        return None
+    return _joins(on_ticket, "reply-context", f"replies to message {quoted} on {on_ticket.ticket_number}")
+
+
+def _joins(candidate: ThreadCandidate, signal: str, evidence: str, score: float = 1.0) -> ThreadMatch:
     return ThreadMatch(
-        ticket_number=latest.ticket_number,
-        sure=True,
-        signal="conversation-window",
-        score=0.9,
-        evidence=[f"{_minutes(pause)} after the last message on {latest.ticket_number} (window {_hours(window)})"],
+        ticket_number=candidate.ticket_number, sure=True, signal=signal, score=score, evidence=[evidence]
     )
 
 

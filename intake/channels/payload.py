@@ -96,7 +96,7 @@ def rejected_raw(
 ) -> RawInput:
     """A raw input for quarantine; without a usable channel id the content hash keeps redeliveries deduplicated."""
     usable = channel_id and len(channel_id) <= MAX_CHANNEL_ID and not has_control_characters(channel_id)
-    key = channel_id if usable else rejected_key(payload)
+    key = channel_id if channel_id and usable else rejected_key(payload)
     return RawInput(channel=channel, channel_id=key, payload=payload, content_type=content_type, source=source)
 
 

@@ -28,6 +28,7 @@ def normalize_phone(value: str | None, default_region: str = "US", *, internatio
     digits = re.sub(r"[^\d+]", "", text)
     if not re.fullmatch(r"\+?\d{6,17}", digits):
         return None
+    attempts: list[tuple[str, str | None]]
     if digits.startswith("+"):
         attempts = [(digits, None)]
     elif international:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -42,17 +43,17 @@ def add_routes(app: web.Application, settings: Settings, db) -> None:
     for channel in channels():
         for route in channel.webhooks(settings):  # a channel whose configuration is unusable fails start-up here
             if route.handshake is not None:
-                app.router.add_get(route.path, _handshake_handler(route, stats))
+                app.router.add_get(route.path, _handshake_handler(route.channel, route.handshake, stats))
             app.router.add_post(route.path, _receive_handler(route, settings, db, stats, batcher))
 
 
-def _handshake_handler(route: Webhook, stats: Counter):
+def _handshake_handler(channel: ChannelName, answer: Callable[[web.Request], str | None], stats: Counter):
     async def handshake(request: web.Request) -> web.Response:
-        answer = route.handshake(request)
-        if answer is not None:
-            return web.Response(text=answer, content_type="text/plain")
-        stats[f"{route.channel.value}:verify-refused"] += 1
-        log.info("%s verification refused from %s", route.channel.value, request.remote)
+        text = answer(request)
+        if text is not None:
+            return web.Response(text=text, content_type="text/plain")
+        stats[f"{channel.value}:verify-refused"] += 1
+        log.info("%s verification refused from %s", channel.value, request.remote)
         return web.json_response({"error": "verification failed"}, status=403)
 
     return handshake
@@ -101,11 +102,11 @@ async def _read_capped(request: web.Request, limit: int) -> bytes:
 async def _store(db, batcher: AcceptBatcher, route: Webhook, raw: bytes) -> dict:
     """Split, store the good items (group commit), quarantine the bad ones; the answer's JSON body."""
 
-    def split(body: bytes) -> Split:  # an unforeseen shape is the sender's too: a 503 would be retried for ever
+    def split_body(body: bytes) -> Split:  # an unforeseen shape is the sender's too: a 503 would be retried for ever
         return split_or_reject(route.split, body, route.channel)
 
     try:
-        split = split(raw) if len(raw) <= INLINE_SPLIT_BYTES else await asyncio.to_thread(split, raw)
+        split = split_body(raw) if len(raw) <= INLINE_SPLIT_BYTES else await asyncio.to_thread(split_body, raw)
     except PayloadError as exc:
         raise Refused(400, str(exc), keep=True) from None
     if split.rejected and not split.items:
@@ -132,7 +133,7 @@ def _quarantine_items(db, channel: ChannelName, split: Split) -> list[dict]:
 
 async def _refuse(db, stats: Counter, channel: ChannelName, raw: bytes, refused: Refused, keep: bool) -> web.Response:
     stats[f"{channel.value}:{refused.status}"] += 1
-    body = {"error": refused.reason}
+    body: dict[str, object] = {"error": refused.reason}
     if keep:
         try:
             body["quarantined"] = await asyncio.to_thread(

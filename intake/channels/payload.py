@@ -48,6 +48,10 @@ class Split:
     rejected: list[Rejected] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # e.g. "account_update": events that are not messages
 
+    def reject(self, channel_id: str | None, reason: str, payload: bytes) -> None:
+        """Keep one item for quarantine, with the reason."""
+        self.rejected.append(Rejected(channel_id, reason, payload))
+
 
 def split_or_reject(split: Callable[[bytes], Split], raw: bytes, channel: ChannelName) -> Split:
     """`split(raw)`, with an unforeseen shape turned into PayloadError("malformed payload (…Error)"); the

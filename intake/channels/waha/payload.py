@@ -10,7 +10,6 @@ from __future__ import annotations
 from intake.channels.payload import (
     DEFAULT_JSON_MAX_DEPTH,
     PayloadError,
-    Rejected,
     Split,
     envelope_bytes,
     items_or_raise,
@@ -59,11 +58,11 @@ def read_waha_payload(raw: bytes, source: str = "webhook:waha", max_depth: int =
     }
     message_id = payload.get("id")
     if not isinstance(message_id, str) or not message_id or len(message_id) > 900:
-        split.rejected.append(Rejected(None, f"event {event!r}: missing field 'payload.id'", envelope_bytes(envelope)))
+        split.reject(None, f"event {event!r}: missing field 'payload.id'", envelope_bytes(envelope))
         return split
     problem = _shape_problem(payload)
     if problem:
-        split.rejected.append(Rejected(message_id, f"event {event!r}: {problem}", envelope_bytes(envelope)))
+        split.reject(message_id, f"event {event!r}: {problem}", envelope_bytes(envelope))
         return split
     if event in ACK_EVENTS:
         if not payload.get("fromMe"):  # acks of the tenant's own messages say nothing about ours
@@ -78,18 +77,11 @@ def read_waha_payload(raw: bytes, source: str = "webhook:waha", max_depth: int =
         channel_id = f"edit:{message_id}" if event == "message.edited" else message_id
         sender = payload.get("participant") if str(payload.get("from", "")).endswith("@g.us") else payload.get("from")
         if not sender:
-            split.rejected.append(
-                Rejected(message_id, f"event {event!r}: missing field 'payload.from'", envelope_bytes(envelope))
-            )
+            split.reject(message_id, f"event {event!r}: missing field 'payload.from'", envelope_bytes(envelope))
             return split
     if has_control_characters(channel_id):  # the dedupe key: refused (422, kept), an escaped key would match nothing
-        split.rejected.append(
-            Rejected(
-                None,
-                f"event {event!r}: field 'payload.id' or 'payload.ackName' contains a control character",
-                envelope_bytes(envelope),
-            )
-        )
+        reason = f"event {event!r}: field 'payload.id' or 'payload.ackName' contains a control character"
+        split.reject(None, reason, envelope_bytes(envelope))
         return split
     split.items.append(json_item(ChannelName.WAHA, channel_id, envelope_bytes(envelope), source))
     return split

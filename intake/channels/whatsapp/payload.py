@@ -10,7 +10,6 @@ from __future__ import annotations
 from intake.channels.payload import (
     DEFAULT_JSON_MAX_DEPTH,
     PayloadError,
-    Rejected,
     Split,
     envelope_bytes,
     items_or_raise,
@@ -105,7 +104,7 @@ def read_cloud_payload(raw: bytes, source: str = "webhook:whatsapp", max_depth: 
 def _split_change(value: dict, context: dict, where: str, source: str, split: Split, seen: set[str]) -> None:
     problem = _value_problem(value)
     if problem:  # the whole change is unusable: one rejected item naming the field
-        split.rejected.append(Rejected(None, f"{where}.value: {problem}", envelope_bytes({**context, "value": value})))
+        split.reject(None, f"{where}.value: {problem}", envelope_bytes({**context, "value": value}))
         return
     contacts = {c.get("wa_id"): c for c in value.get("contacts") or []}
     messages, statuses = value.get("messages") or [], value.get("statuses") or []
@@ -167,7 +166,7 @@ def _add(
 ) -> None:
     payload = envelope_bytes(envelope)
     if problem:
-        split.rejected.append(Rejected(channel_id=channel_id, reason=problem, payload=payload))
+        split.reject(channel_id, problem, payload)
         return
     if channel_id in seen:  # the same message twice in one batch: the first one is enough
         return

@@ -207,8 +207,8 @@ class CpuSplit:
 
 def warm_up(stack: Stack, tmp: Path) -> None:
     """One mail through the workers first, so spaCy loading and connection set-up are not timed."""
+    from intake.channels.email.files import email_raw
     from intake.ingest import accept
-    from intake.sources import email_raw
 
     accept(stack.runtime.db, [email_raw(load_mails(1, "warm-up")[0], "bench:warm-up")])
     stack.wait_processed(timeout=300)

@@ -81,8 +81,8 @@ def backends_cpu(stack: Stack) -> float:
 
 def store_pending(stack: Stack, mails: list[bytes], label: str) -> list[int]:
     """Store mails raw as the edge does, without sending them to any worker; their raw ids in order."""
+    from intake.channels.email.files import email_raw
     from intake.ingest import accept
-    from intake.sources import email_raw
 
     ids = []
     for start in range(0, len(mails), 100):

@@ -1,10 +1,11 @@
-"""Pull channels inside `intake run`: each configured poller runs as a task of the web app's event loop."""
+"""Pull channels inside `intake run`: every registered channel's pollers run as tasks of the web app's event loop."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
+from intake.channels.registry import channels
 from intake.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -14,7 +15,8 @@ def start_pollers(runtime: Runtime):
     """An aiohttp cleanup context that starts the pollers with the app and cancels them at shutdown."""
 
     async def context(app):
-        tasks = [asyncio.create_task(coro, name=name) for name, coro in _poller_coroutines(runtime)]
+        pollers = [poller for channel in channels() for poller in channel.pollers(runtime)]
+        tasks = [asyncio.create_task(coro, name=name) for name, coro in pollers]
         for task in tasks:
             log.info("poller %s started", task.get_name())
         yield
@@ -23,16 +25,3 @@ def start_pollers(runtime: Runtime):
         await asyncio.gather(*tasks, return_exceptions=True)
 
     return context
-
-
-def _poller_coroutines(runtime: Runtime):
-    settings = runtime.settings
-    if settings.email.mailboxes:
-        from intake.channels.email.imap import run_mailbox
-
-        for mailbox in settings.email.mailboxes:
-            yield f"imap:{mailbox.name}", run_mailbox(runtime, mailbox)
-    if settings.qcontact.base_url:
-        from intake.channels.qcontact.poller import run_poller
-
-        yield "qcontact", run_poller(runtime)

@@ -14,8 +14,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
-from intake.channels.base import ParseError, RawRecord
-from intake.channels.chat import normalize_phone
+from intake.channels.base import BaseChannel, ParseError, RawRecord
+from intake.channels.phone import normalize_phone
 from intake.core.models import ChannelName, InboundMessage, RawInput
 from intake.core.settings import Settings
 
@@ -66,11 +66,12 @@ def report_to_raw(report: StaffReport, region: str, now: datetime) -> RawInput:
     )
 
 
-class InternalChannel:
-    """Reports entered by staff (tickets numbered INT-…)."""
+class InternalChannel(BaseChannel):
+    """Reports entered by staff (tickets numbered INT-…); never threaded."""
 
     name = ChannelName.INTERNAL
     ticket_prefix = "INT"
+    threads = False
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
         try:
@@ -89,3 +90,6 @@ class InternalChannel:
             received_at=raw.received_at,
             extra={"created_by": report.created_by},
         )
+
+
+CHANNEL = InternalChannel()

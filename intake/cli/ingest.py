@@ -10,13 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from tqdm import tqdm
 
+from intake.channels.base import SourceError
+from intake.channels.payload import rejected_raw
 from intake.cli.common import drain, in_process_worker, open_runtime, wait_for_processing
 from intake.cli.rules_gate import refuse_broken_rules
 from intake.core.models import ChannelName
 from intake.ingest import accept, quarantine_input
 from intake.logs import describe_error
 from intake.runtime import Runtime
-from intake.sources import SourceError, read_paths, rejected_raw
+from intake.sources import read_paths
 from store.models import RawItem
 
 BATCH = 100

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from intake.channels import TICKET_PREFIXES
+from intake.channels.registry import ticket_prefix
 from intake.core.models import InboundMessage
 from intake.pipeline.safety_net import flag_ticket
 from intake.pipeline.work import Work
@@ -28,7 +28,7 @@ def open_ticket(ctx: Runtime, session: Session, work: Work) -> Ticket:
     """Create the ticket, its first message and the timeline entries that explain the classification."""
     message, result, now = work.message, work.classification, ctx.clock()
     ticket = Ticket(
-        number=ticket_store.next_number(session, TICKET_PREFIXES[message.channel]),
+        number=ticket_store.next_number(session, ticket_prefix(message.channel)),
         channel=message.channel.value,
         status="new",
         subject=message.subject or _first_line(message.text or message.full_text),

@@ -11,8 +11,9 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from intake.channels import get_channel
-from intake.core.models import ChannelName, ThreadMatch
+from intake.channels.base import ThreadContext
+from intake.channels.registry import get_channel
+from intake.core.models import ChannelName, ThreadCandidate, ThreadMatch
 from intake.pipeline.clean import clean_message
 from intake.pipeline.delivery import record_delivery_report
 from intake.pipeline.work import Verdict, Work, classifier_of
@@ -27,10 +28,7 @@ def parse(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     a channel that carries attachment bytes (email) hands them over from the same parse. Control
     characters (NUL above all) are removed from the message's text fields here, for every channel."""
     channel = get_channel(work.raw.channel)
-    if hasattr(channel, "parse_with_contents"):
-        message, work.attachment_contents = channel.parse_with_contents(work.raw, ctx.settings)
-    else:
-        message = channel.parse(work.raw, ctx.settings)
+    message, work.attachment_contents = channel.parse_with_contents(work.raw, ctx.settings)
     work.message = clean_message(message).model_copy(update={"raw_id": work.raw.id})
     return None
 
@@ -50,7 +48,8 @@ def guard(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
 def thread(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     """Find the ticket this message continues, from every signal the channel gave us."""
     message, now = work.message, ctx.clock()
-    if message.channel == ChannelName.INTERNAL:  # staff asked for a new ticket: never threaded
+    channel = get_channel(message.channel)
+    if not channel.threads:  # e.g. staff asked for a new ticket
         return None
     ticket_store.lock_sender(session, message.channel.value, message.sender)
     hints = message.thread
@@ -62,45 +61,24 @@ def thread(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
         ticket_reference=hints.ticket_reference,
         external_ticket_id=message.external_ticket_id,
         since=now - timedelta(days=90),
-        subject_matches=_subject_filter(message),
+        subject_matches=channel.subject_filter(message),
     )
     work.thread, work.candidates = match_thread(ctx, session, work, candidates), candidates
     return None
 
 
-def _subject_filter(message):
-    """Email also looks at recent tickets with the same subject (a stranger's mail may be a follow-up)."""
-    if message.channel != ChannelName.EMAIL or not message.subject:
-        return None
-    from intake.channels.email.threading import is_similar_subject
-
-    return lambda subject: is_similar_subject(message.subject, subject)
-
-
-def match_thread(ctx: Runtime, session: Session, work: Work, candidates) -> ThreadMatch:
-    message = work.message
+def match_thread(ctx: Runtime, session: Session, work: Work, candidates: list[ThreadCandidate]) -> ThreadMatch:
+    """The channel weighs the candidates: email scores its headers and subject, chat the conversation window."""
     if not candidates:
         return ThreadMatch()
-    if message.external_ticket_id:
-        for candidate in candidates:
-            if candidate.external_ticket_id == message.external_ticket_id:
-                return ThreadMatch(
-                    ticket_number=candidate.ticket_number,
-                    sure=True,
-                    signal="external-ticket-id",
-                    score=1.0,
-                    evidence=[f"provider ticket {message.external_ticket_id}"],
-                )
-    if message.channel == ChannelName.EMAIL:
-        from intake.channels.email.threading import score_email_thread
+    context = ThreadContext(settings=ctx.settings, clock=ctx.clock, homes=lambda: _homes(ctx, session, work))
+    return get_channel(work.message.channel).match_thread(work.message, candidates, context)
 
-        tenancies = classifier_of(ctx, session, work).registry.tenants_for_sender(message.sender)
-        homes = {(t.property, t.unit) for t in tenancies}
-        return score_email_thread(message, candidates, ctx.settings.email.instance_marker, homes=homes)
-    from intake.channels.chat import match_conversation
 
-    window = timedelta(hours=ctx.settings.pipeline.conversation_window_hours)
-    return match_conversation(message, candidates, window, ctx.clock())
+def _homes(ctx: Runtime, session: Session, work: Work) -> set[tuple[str, str]]:
+    """The sender's registered (property, unit) tenancies."""
+    tenancies = classifier_of(ctx, session, work).registry.tenants_for_sender(work.message.sender)
+    return {(t.property, t.unit) for t in tenancies}
 
 
 def classify(ctx: Runtime, session: Session, work: Work) -> Verdict | None:

@@ -15,9 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from intake.channels.email.files import email_raw
 from intake.channels.whatsapp.payload import split_cloud_payload
 from intake.core.models import RawInput
-from intake.sources import email_raw
 
 MAILBOX = "maintenance@intake.example"
 KINDS = (

@@ -7,8 +7,12 @@ import asyncio
 import gc
 
 from aiohttp import web
+from sqlalchemy import text
 
+from intake.broker import redis_client
 from intake.core.settings import Settings
+from intake.heartbeat import read_health
+from intake.web import webhooks
 from store.db import Database
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
@@ -17,8 +21,6 @@ DB_KEY = web.AppKey("db", Database)
 
 def create_app(settings: Settings, db: Database) -> web.Application:
     """The web application: `/healthz` plus every channel's webhook routes."""
-    from intake.web import webhooks
-
     app = web.Application(client_max_size=settings.limits.webhook_body_max_bytes)
     app[SETTINGS_KEY] = settings
     app[DB_KEY] = db
@@ -64,16 +66,11 @@ async def _health(request: web.Request) -> web.Response:
 
 
 def _ping_database(db: Database) -> None:
-    from sqlalchemy import text
-
     with db.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
 
 
 def _redis_health(settings: Settings) -> dict:
-    from intake.broker import redis_client
-    from intake.heartbeat import read_health
-
     client = redis_client(settings)
     try:
         client.ping()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from intake.channels.email.files import email_raw
 from intake.ingest import accept
 from intake.pipeline.process import process_raw
-from intake.sources import email_raw
 from outbound.service import send_outbound
 from store.models import Ticket, TicketEvent, TicketMessage
 from tests.intake.pipeline.test_pipeline import make_email

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from email import message_from_string
 from email.message import Message
 
-from intake.channels.email.headers import addresses, decode_bytes, message_ids
+from intake.channels.email.charsets import decode_bytes
+from intake.channels.email.headers import addresses, message_ids
 
 # Lines that name the failed address by their layout: "<a@b>:" (qmail, Postfix), the address alone,
 # "a@b... User unknown" (sendmail), "Recipient address: a@b" / "Original address:" (PMDF).

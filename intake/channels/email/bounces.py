@@ -23,7 +23,8 @@ from intake.channels.email.bounce_text import (
     recipients_from_text,
     report_text_parts,
 )
-from intake.channels.email.headers import addresses, decode_bytes, header_text
+from intake.channels.email.charsets import decode_bytes
+from intake.channels.email.headers import addresses, header_text
 
 _BOUNCE_SENDER = re.compile(
     r"^(mailer-daemon|postmaster|mail-daemon|maildaemon|mailerdaemon|mdaemon|"

@@ -6,25 +6,53 @@ stage decides; bounces carry a `DeliveryReport` about our original message so it
 
 from __future__ import annotations
 
-from intake.channels.base import ParseError, RawRecord
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from intake.channels.base import (
+    AttachmentContents,
+    BaseChannel,
+    ParseError,
+    Poller,
+    RawRecord,
+    SourceItem,
+    ThreadContext,
+)
 from intake.channels.email.auto import AutoVerdict, detect_automatic
+from intake.channels.email.files import SUFFIXES, is_maildir, read_mail_file, read_maildir
 from intake.channels.email.html import sanitize_html
+from intake.channels.email.imap import run_mailbox
 from intake.channels.email.parse import ParsedEmail, parse_email, sent_at
 from intake.channels.email.parts import to_refs
-from intake.core.models import ChannelName, DeliveryReport, InboundMessage
+from intake.channels.email.threading import is_similar_subject, score_email_thread
+from intake.core.models import ChannelName, DeliveryReport, InboundMessage, ThreadCandidate, ThreadMatch
 from intake.core.settings import Settings
+from intake.runtime import Runtime
 
 
-class EmailChannel:
+class EmailChannel(BaseChannel):
     """Mail from IMAP mailboxes (tickets numbered EML-…)."""
 
     name = ChannelName.EMAIL
     ticket_prefix = "EML"
 
+    file_suffixes = SUFFIXES
+
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
         return self.parse_with_contents(raw, settings)[0]
 
-    def parse_with_contents(self, raw: RawRecord, settings: Settings) -> tuple[InboundMessage, dict[str, bytes]]:
+    def pollers(self, runtime: Runtime) -> list[Poller]:
+        """One IMAP loop per configured mailbox."""
+        return [(f"imap:{mailbox.name}", run_mailbox(runtime, mailbox)) for mailbox in runtime.settings.email.mailboxes]
+
+    def read_file(self, path: Path, settings: Settings) -> Iterator[SourceItem]:
+        """An mbox, or one mail."""
+        return read_mail_file(path)
+
+    def read_folder(self, path: Path, settings: Settings) -> Iterator[SourceItem] | None:
+        return read_maildir(path) if is_maildir(path) else None
+
+    def parse_with_contents(self, raw: RawRecord, settings: Settings) -> tuple[InboundMessage, AttachmentContents]:
         """The message, and the bytes of its attachments within the limits by sha256 (for the file store)."""
         if len(raw.payload) > settings.limits.raw_max_bytes:
             raise ParseError(f"mail of {len(raw.payload)} bytes is over the raw_max_bytes limit")
@@ -46,6 +74,18 @@ class EmailChannel:
             refs=[ref for ref, _ in pairs],
         )
         return message, {ref.sha256: data for ref, data in pairs if ref.stored and ref.sha256}
+
+    def subject_filter(self, message: InboundMessage) -> Callable[[str], bool] | None:
+        """Recent tickets with the same subject are candidates too (a stranger's mail may be a follow-up)."""
+        if not message.subject:
+            return None
+        return lambda subject: is_similar_subject(message.subject, subject)
+
+    def match_thread(
+        self, message: InboundMessage, candidates: list[ThreadCandidate], context: ThreadContext
+    ) -> ThreadMatch:
+        """Scored from the mail's headers, subject, participants and the sender's homes (see `threading`)."""
+        return score_email_thread(message, candidates, context.settings.email.instance_marker, homes=context.homes())
 
 
 def to_inbound(

@@ -1,14 +1,39 @@
-"""Which charset undeclared 8-bit text is in: charset-normalizer's guess, with legacy CJK told apart.
+"""Text from bytes whose charset may be missing or wrong (`decode_bytes`), and which charset undeclared 8-bit
+text is in (`guess_encoding`: charset-normalizer's guess, with legacy CJK told apart).
 
-Used by `headers.decode_bytes` when the bytes are not UTF-8 and no declared charset reads them. On short
-texts charset-normalizer finds several CJK encodings equally clean (GB2312 bytes read as Korean, EUC-JP as
-Chinese): among those, the reading that looks like one script wins (kana means Japanese; Hangul mixed
-with Han characters, half-width katakana and jamo are what a wrong reading produces).
+Charset aliases that Python lacks (ks_c_5601-1987, unicode-1-1-utf-7…) are mapped here. The guess is taken
+when the bytes are not UTF-8 and no declared charset reads them. On short texts charset-normalizer finds
+several CJK encodings equally clean (GB2312 bytes read as Korean, EUC-JP as Chinese): among those, the
+reading that looks like one script wins (kana means Japanese; Hangul mixed with Han characters, half-width
+katakana and jamo are what a wrong reading produces).
 """
 
 from __future__ import annotations
 
+import codecs
+import re
+
 from charset_normalizer import from_bytes
+
+_ALIASES = {
+    "ks_c_5601-1987": "cp949",
+    "ks_c_5601": "cp949",
+    "unicode-1-1-utf-7": "utf-7",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "iso-2022-jp": "iso2022_jp_ext",
+    "x-sjis": "shift_jis",
+    "windows-874": "cp874",
+    "iso-8859-8-i": "iso-8859-8",
+    "x-mac-roman": "mac_roman",
+    "ansi_x3.4-1968": "ascii",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+}
 
 _WIDE = ["utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le"]
 # The legacy CJK mail charsets, in the order a tie is settled.
@@ -52,3 +77,72 @@ def _script_score(text: str, encoding: str) -> int:
     if hangul and han:  # Korean mail is Hangul; Han characters among it mean Chinese bytes read as Korean
         score -= 2 * min(hangul, han)
     return score
+
+
+def codec_for(charset: str | None) -> str | None:
+    """A Python codec name for a declared charset, or None when it is unknown."""
+    if not charset:
+        return None
+    name = charset.strip().strip('"').lower()
+    name = _ALIASES.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except (LookupError, ValueError):  # unknown, or garbage such as an embedded NUL
+        return None
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> str:
+    """Text from bytes whose charset may be missing or wrong.
+
+    Valid UTF-8 with 8-bit bytes is taken as UTF-8 whatever the label says (mislabelled UTF-8 is the common
+    fault); then the declared charset; then charset-normalizer's guess; then cp1252 with replacements.
+    """
+    if not data:
+        return ""
+    codec = codec_for(declared)
+    if max(data) < 0x80:  # 7-bit: only stateful encodings (ISO-2022-*, UTF-7) change anything
+        if codec and codec.startswith(("iso2022", "utf_7", "utf-7", "hz")):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                pass
+        return data.decode("ascii")
+    for candidate in ("utf-8", codec):
+        if candidate:
+            try:
+                return data.decode(candidate)
+            except (UnicodeDecodeError, LookupError):
+                pass
+    # Undeclared legacy CJK often holds byte pairs that are valid UTF-8 too (GB2312 "水" is U+02EE in UTF-8):
+    # a clean CJK reading is taken before the mostly-UTF-8 repair could turn it into Latin mojibake.
+    guess = guess_encoding(data) if codec is None else None
+    if guess in CJK_ENCODINGS:
+        try:
+            return data.decode(guess)
+        except UnicodeDecodeError:
+            pass
+    mixed = _decode_mixed(data, codec)
+    if mixed is not None:
+        return mixed
+    guess = guess or guess_encoding(data)
+    if guess:
+        return data.decode(guess, errors="replace")
+    return data.decode(codec or "cp1252", errors="replace")
+
+
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")  # bytes that were not UTF-8, as surrogateescape keeps them
+_NON_ASCII = re.compile("[^\x00-\x7f]+")
+
+
+def _decode_mixed(data: bytes, codec: str | None) -> str | None:
+    """Mostly UTF-8 with a few runs in another charset (pasted or re-quoted text): decode the runs apart."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    bad = len(text) - len(_ESCAPED_BYTES.sub("", text))  # counted by re in C: bodies run to megabytes
+    good = len(text) - len(_NON_ASCII.sub("", text)) - bad
+    if good == 0 or bad > good * 2:
+        return None
+
+    def redecode(match: re.Match) -> str:
+        return match.group(0).encode("utf-8", "surrogateescape").decode(codec or "cp1252", errors="replace")
+
+    return _ESCAPED_BYTES.sub(redecode, text)

@@ -1,41 +1,20 @@
 """Header decoding that survives real mail: RFC 2047 words in odd charsets, raw 8-bit headers, bad dates.
 
-Used by `channel` after mail-parser has split the message. Charset aliases that Python lacks (ks_c_5601-1987,
-unicode-1-1-utf-7…) are mapped here; raw 8-bit header bytes are decoded as UTF-8, else with the
-message's declared charset, else by charset-normalizer's guess.
+Used by `channel` after mail-parser has split the message. Raw 8-bit header bytes are decoded as UTF-8, else
+with the message's declared charset, else by charset-normalizer's guess (see `charsets`).
 """
 
 from __future__ import annotations
 
 import bisect
-import codecs
 import re
 from datetime import UTC, datetime
 from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
-from intake.channels.email.charsets import CJK_ENCODINGS, guess_encoding
+from intake.channels.email.charsets import codec_for, decode_bytes
 
-_ALIASES = {
-    "ks_c_5601-1987": "cp949",
-    "ks_c_5601": "cp949",
-    "unicode-1-1-utf-7": "utf-7",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "x-gbk": "gb18030",
-    "iso-2022-jp": "iso2022_jp_ext",
-    "x-sjis": "shift_jis",
-    "windows-874": "cp874",
-    "iso-8859-8-i": "iso-8859-8",
-    "x-mac-roman": "mac_roman",
-    "ansi_x3.4-1968": "ascii",
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
-    "iso-8859-1": "cp1252",
-    "latin1": "cp1252",
-    "latin-1": "cp1252",
-}
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*(?:\?(?![=])[^?]*)*?)\?=")
 _MSGID = re.compile(r"<[^<>\s]+>")
 MAX_MESSAGE_ID = 998
@@ -44,75 +23,6 @@ _DATE = re.compile(
     r"^\s*(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
     r"(?:\s*(?:[+-]\d{4}|(?:UT|GMT|[ECMP][SD]T|Z)(?![A-Za-z])))?"
 )
-
-
-def codec_for(charset: str | None) -> str | None:
-    """A Python codec name for a declared charset, or None when it is unknown."""
-    if not charset:
-        return None
-    name = charset.strip().strip('"').lower()
-    name = _ALIASES.get(name, name)
-    try:
-        return codecs.lookup(name).name
-    except (LookupError, ValueError):  # unknown, or garbage such as an embedded NUL
-        return None
-
-
-def decode_bytes(data: bytes, declared: str | None = None) -> str:
-    """Text from bytes whose charset may be missing or wrong.
-
-    Valid UTF-8 with 8-bit bytes is taken as UTF-8 whatever the label says (mislabelled UTF-8 is the common
-    fault); then the declared charset; then charset-normalizer's guess; then cp1252 with replacements.
-    """
-    if not data:
-        return ""
-    codec = codec_for(declared)
-    if max(data) < 0x80:  # 7-bit: only stateful encodings (ISO-2022-*, UTF-7) change anything
-        if codec and codec.startswith(("iso2022", "utf_7", "utf-7", "hz")):
-            try:
-                return data.decode(codec)
-            except UnicodeDecodeError:
-                pass
-        return data.decode("ascii")
-    for candidate in ("utf-8", codec):
-        if candidate:
-            try:
-                return data.decode(candidate)
-            except (UnicodeDecodeError, LookupError):
-                pass
-    # Undeclared legacy CJK often holds byte pairs that are valid UTF-8 too (GB2312 "水" is U+02EE in UTF-8):
-    # a clean CJK reading is taken before the mostly-UTF-8 repair could turn it into Latin mojibake.
-    guess = guess_encoding(data) if codec is None else None
-    if guess in CJK_ENCODINGS:
-        try:
-            return data.decode(guess)
-        except UnicodeDecodeError:
-            pass
-    mixed = _decode_mixed(data, codec)
-    if mixed is not None:
-        return mixed
-    guess = guess or guess_encoding(data)
-    if guess:
-        return data.decode(guess, errors="replace")
-    return data.decode(codec or "cp1252", errors="replace")
-
-
-_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")  # bytes that were not UTF-8, as surrogateescape keeps them
-_NON_ASCII = re.compile("[^\x00-\x7f]+")
-
-
-def _decode_mixed(data: bytes, codec: str | None) -> str | None:
-    """Mostly UTF-8 with a few runs in another charset (pasted or re-quoted text): decode the runs apart."""
-    text = data.decode("utf-8", errors="surrogateescape")
-    bad = len(text) - len(_ESCAPED_BYTES.sub("", text))  # counted by re in C: bodies run to megabytes
-    good = len(text) - len(_NON_ASCII.sub("", text)) - bad
-    if good == 0 or bad > good * 2:
-        return None
-
-    def redecode(match: re.Match) -> str:
-        return match.group(0).encode("utf-8", "surrogateescape").decode(codec or "cp1252", errors="replace")
-
-    return _ESCAPED_BYTES.sub(redecode, text)
 
 
 def raw_header(msg: Message, name: str) -> str | None:

@@ -3,9 +3,8 @@
 Used by `channel` for HTML-only mail and for the sanitized copy kept on the message (`sanitize_html`), and
 by `quotes`: the HTML shows where the quoted history starts more reliably than the plain text does.
 
-The HTML is parsed once by lxml (libxml2) into a flat list of events in document order (element start/end,
-strings). Both the text rendering and the quote cutter walk that list without recursion, so absurdly deep
-nesting costs no stack, and cutting the quote is "stop rendering at the marker" instead of editing a tree.
+Both the text rendering and the quote cutter walk the flat event list of `html_events` without recursion, and
+cutting the quote is "stop rendering at the marker" instead of editing a tree.
 """
 
 from __future__ import annotations
@@ -14,56 +13,22 @@ import re
 from functools import lru_cache
 
 import nh3
-from lxml import etree
+
+from intake.channels.email.html_events import END, START, TEXT, Element, parse_events
 
 _DROP = {"script", "style", "head", "title", "meta", "link", "template", "noscript", "xml", "o:p"}
-_BLOCK = {
-    "p",
-    "div",
-    "section",
-    "article",
-    "header",
-    "footer",
-    "table",
-    "tr",
-    "ul",
-    "ol",
-    "li",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "pre",
-    "blockquote",
-    "address",
-    "dl",
-    "dt",
-    "dd",
-    "form",
-    "fieldset",
-    "center",
-}
-_PARAGRAPH_GAP = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table"}  # blocks followed by a blank line
-_QUOTE_CLASSES = (
-    "gmail_quote",
-    "gmail_extra",
-    "yahoo_quoted",
-    "moz-cite-prefix",
-    "divRplyFwdMsg",
-    "OutlookMessageHeader",
-    "mail_quote",
-    "protonmail_quote",
-    "zmail_extra",
+_BLOCK = set(
+    "p div section article header footer table tr ul ol li h1 h2 h3 h4 h5 h6 pre blockquote address dl dt dd form"
+    " fieldset center".split()
 )
-_QUOTE_IDS = (
-    "divRplyFwdMsg",
-    "appendonsend",
-    "mail-editor-reference-message-container",
-    "OLK_SRC_BODY_SECTION",
-    "isForwardContent",
-    "reply-intro",
+_PARAGRAPH_GAP = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table"}  # blocks followed by a blank line
+_QUOTE_CLASSES = frozenset(
+    "gmail_quote gmail_extra yahoo_quoted moz-cite-prefix divRplyFwdMsg OutlookMessageHeader mail_quote"
+    " protonmail_quote zmail_extra".split()
+)
+_QUOTE_IDS = frozenset(
+    "divRplyFwdMsg appendonsend mail-editor-reference-message-container OLK_SRC_BODY_SECTION isForwardContent"
+    " reply-intro".split()
 )
 # Outlook's separator paragraph: <div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">
 _OUTLOOK_BORDER = re.compile(r"border-top:\s*solid\s+#?[0-9a-f]{3,6}\s+1(\.0)?pt", re.I)
@@ -73,16 +38,7 @@ _ATTRIBUTION_END = re.compile(
 )
 _SPACES = re.compile(r"[ \t\u00a0\u200b\u3000]+")
 _SOURCE_SPACES = re.compile(r"[\r\n\t ]+")
-_SURROGATES = re.compile("[\ud800-\udfff]")
-
-# Strings inside these elements are code or annotations, never body text (nor a link's label).
-_NON_TEXT_CONTAINERS = {"rt", "rp", "style", "script", "template"}
-_KEEP_WHITESPACE = {"pre", "textarea"}
-_ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"
 _OUTER = ("body", "html", "[document]")  # an attribution directly in these is not a container worth cutting
-
-# Event kinds. A start/end event is (kind, element); a string event is (kind, text, parent element).
-_START, _END, _TEXT, _OTHER = 0, 1, 2, 3  # _OTHER: comments, doctype, processing instructions, script/style…
 
 
 def sanitize_html(html: str | None) -> str | None:
@@ -99,7 +55,7 @@ def html_to_text(html: str) -> str:
     """Readable plain text of an HTML body: blocks become lines, links keep their target, no markup."""
     if not html or not html.strip():
         return ""
-    return _render(_parse(html))
+    return _render(parse_events(html))
 
 
 def strip_html_quotes(html: str) -> str | None:
@@ -108,7 +64,7 @@ def strip_html_quotes(html: str) -> str | None:
     Everything from the first quote container onwards is dropped (top-posting is the norm in HTML mail);
     an Outlook header block opened by a bordered div also counts as the start of the quote.
     """
-    events = _parse(html)
+    events = parse_events(html)
     marker = _first_quote_marker(events)
     if marker is None:
         return None
@@ -125,126 +81,6 @@ def soup_lines(text: str) -> list[str]:
     return lines
 
 
-class _Element:
-    __slots__ = ("name", "lname", "attrs", "start")
-
-    def __init__(self, name: str, attrs: dict, start: int) -> None:
-        self.name = name
-        self.lname = name.lower()
-        self.attrs = attrs
-        self.start = start  # index of its start event
-
-
-class _EventBuilder:
-    """lxml parser target collecting a flat event list.
-
-    A target keeps every node however deep (lxml's own tree builder stops at depth 256 and drops the
-    rest of the document). Strings follow the BeautifulSoup conventions these rules were tuned on, so the
-    text stays the same: consecutive character data is one string, an all-whitespace string outside
-    <pre>/<textarea> becomes one space or newline, strings inside script/style/template/rt/rp are not text,
-    and an end tag closes every element opened after the matching start tag.
-    """
-
-    def __init__(self) -> None:
-        self.events: list[tuple] = []
-        self.open: list[_Element] = [_Element("[document]", {}, -1)]
-        self.open_names: dict[str, int] = {}
-        self.pending: list[str] = []
-        self.keep_whitespace = 0  # open <pre>/<textarea>
-        self.non_text = 0  # open script/style/template/rt/rp
-
-    def _flush(self, kind: int = _TEXT) -> None:
-        if not self.pending:
-            return
-        text = "".join(self.pending)
-        self.pending = []
-        if not self.keep_whitespace and not text.strip(_ASCII_SPACES):
-            text = "\n" if "\n" in text else " "
-        if kind == _TEXT and self.non_text:
-            kind = _OTHER
-        self.events.append((kind, text, self.open[-1]))
-
-    def start(self, tag: str, attrib) -> None:
-        if self.pending:
-            self._flush()
-        if type(attrib) is not dict:  # lxml passes a read-only mapping for an element without attributes
-            attrib = dict(attrib) if len(attrib) else {}
-        element = _Element(tag, attrib, len(self.events))
-        self.events.append((_START, element))
-        self.open.append(element)
-        self.open_names[tag] = self.open_names.get(tag, 0) + 1
-        self.keep_whitespace += tag in _KEEP_WHITESPACE
-        self.non_text += tag in _NON_TEXT_CONTAINERS
-
-    def end(self, tag: str) -> None:
-        if self.pending:
-            self._flush()
-        if not self.open_names.get(tag):  # a stray end tag closes nothing
-            return
-        while True:  # close everything up to the most recent element of that name
-            element = self._pop()
-            if element.name == tag:
-                return
-
-    def _pop(self) -> _Element:
-        element = self.open.pop()
-        self.open_names[element.name] -= 1
-        self.keep_whitespace -= element.name in _KEEP_WHITESPACE
-        self.non_text -= element.name in _NON_TEXT_CONTAINERS
-        self.events.append((_END, element))
-        return element
-
-    def data(self, text: str) -> None:
-        self.pending.append(text)
-
-    def comment(self, text: str) -> None:
-        self._other(text)
-
-    def pi(self, target: str, data: str) -> None:
-        self._other(f"{target} {data}")
-
-    def doctype(self, name: str | None, public_id: str | None, system_id: str | None) -> None:
-        text = name or ""
-        if public_id is not None:
-            text += f' PUBLIC "{public_id}"' + (f' "{system_id}"' if system_id is not None else "")
-        elif system_id is not None:
-            text += f' SYSTEM "{system_id}"'
-        self._other(text)
-
-    def _other(self, text: str) -> None:
-        self._flush()
-        self.pending.append(text)
-        self._flush(_OTHER)
-
-    def close(self) -> tuple:
-        self._flush()
-        while len(self.open) > 1:
-            self._pop()
-        return tuple(self.events)
-
-
-@lru_cache(maxsize=32)  # html_to_text and strip_html_quotes read the same body: parse it once
-def _parse(html: str) -> tuple:
-    if html[:1] == "\ufeff":
-        html = html[1:]
-    # lxml is fed the str itself: a str with an <?xml … encoding=…?> declaration is fine on this path (only
-    # lxml's fromstring() refuses it). If lxml refuses the str, it gets UTF-8 bytes declared as UTF-8.
-    try:
-        return _feed(html, None)
-    except (UnicodeError, LookupError, etree.ParserError):
-        pass
-    try:
-        return _feed(_SURROGATES.sub("\ufffd", html).encode("utf-8"), "utf-8")
-    except (UnicodeError, LookupError, etree.ParserError):
-        return ()  # libxml2 rejected it both ways: no text rather than a failed mail
-
-
-def _feed(markup: str | bytes, encoding: str | None) -> tuple:
-    parser = etree.HTMLParser(target=_EventBuilder(), recover=True, encoding=encoding)
-    parser.feed(markup)
-    return parser.close()
-
-
 def _render(events: tuple, stop: int | None = None) -> str:
     """Readable text of the events before `stop` (all of them by default); elements still open there are
     closed as if the document ended."""
@@ -254,11 +90,11 @@ def _render(events: tuple, stop: int | None = None) -> str:
     skip = 0  # depth inside an element whose content is not rendered (dropped, br, hr, img)
     for event in events if stop is None else events[:stop]:
         kind = event[0]
-        if kind == _TEXT:
+        if kind == TEXT:
             strings.append(event[1])
             if not skip:
                 out.append(_SOURCE_SPACES.sub(" ", event[1]))
-        elif kind == _START:
+        elif kind == START:
             if skip:
                 skip += 1
                 continue
@@ -285,7 +121,7 @@ def _render(events: tuple, stop: int | None = None) -> str:
                 frames.append((element, out, len(strings)))
                 if name == "blockquote":
                     out = []
-        elif kind == _END:
+        elif kind == END:
             if skip:
                 skip -= 1
                 continue
@@ -318,19 +154,19 @@ def _close(frame: tuple, out: list[str], strings: list[str]) -> list[str]:
     return out
 
 
-def _first_quote_marker(events: tuple) -> _Element | None:
+def _first_quote_marker(events: tuple) -> Element | None:
     """The element where the quoted history starts, in document order; None when there is none."""
     last_header = None  # index of the last string that looks like a quoted "From:" line; found at the first <hr>
     previous = None  # the last string with visible characters (comments and doctype count, as text before)
-    ancestors: list[_Element] = []
+    ancestors: list[Element] = []
     for index, event in enumerate(events):
         kind = event[0]
-        if kind >= _TEXT:
+        if kind >= TEXT:
             if event[1].strip():
                 previous = event
             continue
         element = event[1]
-        if kind == _END:
+        if kind == END:
             ancestors.pop()
             continue
         name, attrs = element.name, element.attrs
@@ -352,12 +188,12 @@ def _first_quote_marker(events: tuple) -> _Element | None:
 
 def _last_header_line(events: tuple) -> int:
     for index in range(len(events) - 1, -1, -1):
-        if events[index][0] >= _TEXT and _HEADER_LINE.search(events[index][1]):
+        if events[index][0] >= TEXT and _HEADER_LINE.search(events[index][1]):
             return index
     return -1
 
 
-def _with_attribution(blockquote: _Element, previous: tuple | None, ancestors: list[_Element]) -> _Element:
+def _with_attribution(blockquote: Element, previous: tuple | None, ancestors: list[Element]) -> Element:
     """A blockquote's "On … wrote:" line sits just before it; cut from the element holding that line."""
     if previous is not None and _is_attribution(previous[1].strip()):
         parent = previous[2]

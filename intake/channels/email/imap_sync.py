@@ -15,13 +15,13 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 from pydantic import BaseModel, ValidationError
 
+from intake.channels.email.files import email_raw
 from intake.channels.email.imap_session import MailboxError, error_text, is_connection_error
 from intake.channels.email.imap_state import Position, load_position, record_broken_fetch, record_marked, record_stored
 from intake.core.models import ChannelName, RawInput
 from intake.core.settings import MailboxSettings
 from intake.ingest import accept, quarantine_input
 from intake.runtime import Runtime
-from intake.sources import email_raw
 
 log = logging.getLogger(__name__)
 SEEN = b"\\Seen"
@@ -30,15 +30,15 @@ HEADER_MAX_BYTES = 256 * 1024  # what an oversized mail keeps: its header, at mo
 
 
 class PollResult(BaseModel):
-    """What one pass did; `stored` counts new raw items, `duplicates` mails the store already had."""
+    """What one pass did."""
 
-    fetched: int = 0
-    stored: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
-    marked: int = 0
+    fetched: int = 0  # messages read from the server
+    stored: int = 0  # new raw items
+    duplicates: int = 0  # mails the store already had
+    quarantined: int = 0  # kept in quarantine with the reason (unfetchable, over the size limit…)
+    marked: int = 0  # flagged \Seen or moved on the server once stored
     uidvalidity: int | None = None
-    last_uid: int = 0
+    last_uid: int = 0  # the position the next pass starts after
     resynced: bool = False  # UIDVALIDITY changed: the folder was read again from the start
 
 

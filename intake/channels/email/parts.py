@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 from email.message import Message
 
-from intake.channels.email.headers import body_charset, decode_bytes, decode_header_value, header_text
+from intake.channels.email.charsets import decode_bytes
+from intake.channels.email.headers import body_charset, decode_header_value, header_text
 from intake.core.models import AttachmentRef
 
 _TNEF = ("application/ms-tnef", "application/vnd.ms-tnef")

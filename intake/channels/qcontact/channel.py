@@ -1,26 +1,45 @@
-"""Parse one stored QContact case or interaction into an `InboundMessage` (worker's parse stage).
-
-The field mapping decides where each value comes from. QContact's own ticket number (`FT…`) is kept as
-`external_ticket_id`, and the case id is the conversation, so every interaction joins the case's ticket.
-"""
+"""The QContact `Channel`: its webhook, its REST poller, and the parse of one stored case or interaction
+(worker's parse stage; the field mapping decides where each value comes from, see `record.py`)."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
-from intake.channels.base import ParseError, RawRecord
-from intake.channels.chat import normalize_phone
-from intake.channels.qcontact.mapping import MappingError, QContactMapping, load_mapping, pick_text
-from intake.core.models import ChannelName, InboundMessage, ThreadHints
+from intake.channels.base import BaseChannel, ParseError, Poller, RawRecord, SourceError
+from intake.channels.payload import Split
+from intake.channels.qcontact.mapping import MappingError, load_mapping
+from intake.channels.qcontact.payload import read_qcontact_payload
+from intake.channels.qcontact.poller import run_poller
+from intake.channels.qcontact.record import record_to_message
+from intake.channels.qcontact.webhook import qcontact_webhook
+from intake.channels.webhook import Webhook
+from intake.core.models import ChannelName, InboundMessage
 from intake.core.settings import Settings
+from intake.runtime import Runtime
 
 
-class QContactChannel:
+class QContactChannel(BaseChannel):
     """Cases and interactions from a QContact contact centre (tickets numbered QC-…)."""
 
     name = ChannelName.QCONTACT
     ticket_prefix = "QC"
+
+    file_suffixes = frozenset({".json"})
+
+    def webhooks(self, settings: Settings) -> list[Webhook]:
+        return [qcontact_webhook(settings)]
+
+    def read_payload(self, data: bytes, source: str, settings: Settings) -> Split:
+        """A webhook body, or a saved page of `GET entities/Case`."""
+        try:
+            mapping = load_mapping(settings.qcontact.mapping_file)
+        except MappingError as exc:
+            raise SourceError(f"QContact mapping unusable: {exc}") from None
+        return read_qcontact_payload(data, mapping, source, settings.limits.json_max_depth)
+
+    def pollers(self, runtime: Runtime) -> list[Poller]:
+        """The REST poller, for teams whose QContact cannot call our webhook (when qcontact.base_url is set)."""
+        return [("qcontact", run_poller(runtime))] if runtime.settings.qcontact.base_url else []
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
         try:
@@ -33,59 +52,3 @@ class QContactChannel:
         except (ValueError, UnicodeDecodeError, KeyError, TypeError) as exc:
             raise ParseError(f"stored QContact item is unreadable: {exc}") from None
         return record_to_message(raw, kind, record, mapping, settings.whatsapp.default_region)
-
-
-def record_to_message(raw: RawRecord, kind: str, record: dict, mapping: QContactMapping, region: str) -> InboundMessage:
-    """One case or interaction as a message; ParseError when it names no sender at all."""
-    fields = mapping.interaction if kind == "interaction" else mapping.case
-    phone = normalize_phone(pick_text(record, fields.phone), region)
-    email = pick_text(record, fields.email)
-    contact_id = pick_text(record, fields.contact_id)
-    sender = phone or (email.strip().lower() if email else None) or (f"qcontact:{contact_id}" if contact_id else None)
-    if sender is None:
-        raise ParseError(
-            f"QContact {kind} {pick_text(record, fields.id)} names no sender "
-            f"(looked at: {', '.join(fields.phone + fields.email + fields.contact_id)})"
-        )
-    case_id = pick_text(record, fields.case_id) if kind == "interaction" else pick_text(record, fields.id)
-    ticket_id = pick_text(record, fields.ticket_id)
-    text = pick_text(record, fields.text) or ""
-    extra = {
-        "type": kind,
-        "qcontact_id": pick_text(record, fields.id),
-        "case_id": case_id,
-        "status": pick_text(record, fields.status),
-        "source_channel": pick_text(record, fields.source_channel),
-    }
-    if phone and email:
-        extra["email"] = email
-    return InboundMessage(
-        channel=ChannelName.QCONTACT,
-        channel_message_id=raw.channel_id,
-        raw_id=raw.id,
-        sender=sender,
-        sender_name=pick_text(record, fields.name),
-        subject=pick_text(record, fields.subject),
-        text=text,
-        full_text=text,
-        thread=ThreadHints(message_id=raw.channel_id, conversation_id=case_id, ticket_reference=ticket_id),
-        received_at=raw.received_at,
-        sent_at=parse_time(pick_text(record, fields.created_at)),
-        external_ticket_id=ticket_id,
-        extra={k: v for k, v in extra.items() if v is not None},
-    )
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """ISO 8601 (with 'Z') or unix seconds, as UTC; None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        return datetime.fromtimestamp(float(value), tz=UTC)
-    except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

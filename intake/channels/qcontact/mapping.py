@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 DEFAULT_MAPPING = Path(__file__).with_name("default_mapping.yaml")
 _TEMPLATE_PART = re.compile(r"\{([^{}]+)\}")
+Paths = list[str]  # JSON paths, dotted ("contact.phone"), or templates ("{first} {last}")
 
 
 class MappingError(ValueError):
@@ -47,27 +48,33 @@ class ApiMapping(_Strict):
 
 
 class WebhookMapping(_Strict):
-    event: list[str] = Field(default_factory=list)
-    interaction: list[str] = Field(default_factory=list)
-    case: list[str] = Field(default_factory=list)
-    ignore_directions: list[str] = Field(default_factory=list)
+    event: Paths = []
+    interaction: Paths = []
+    case: Paths = []
+    ignore_directions: list[str] = []  # interactions in these directions are ours (agents' replies)
 
 
 class RecordMapping(_Strict):
+    """Where a case's or an interaction's fields are: for each, the JSON paths tried in order (see `pick`)."""
+
+    # the record, its case and the provider's ticket number
     id: list[str]
-    case_id: list[str] = Field(default_factory=list)
-    ticket_id: list[str] = Field(default_factory=list)
-    subject: list[str] = Field(default_factory=list)
-    text: list[str] = Field(default_factory=list)
-    status: list[str] = Field(default_factory=list)
-    direction: list[str] = Field(default_factory=list)
-    phone: list[str] = Field(default_factory=list)
-    email: list[str] = Field(default_factory=list)
-    contact_id: list[str] = Field(default_factory=list)
-    name: list[str] = Field(default_factory=list)
-    created_at: list[str] = Field(default_factory=list)
-    updated_at: list[str] = Field(default_factory=list)
-    source_channel: list[str] = Field(default_factory=list)
+    case_id: Paths = []
+    ticket_id: Paths = []
+    # what it says
+    subject: Paths = []
+    text: Paths = []
+    status: Paths = []
+    direction: Paths = []
+    # who sent it
+    phone: Paths = []
+    email: Paths = []
+    contact_id: Paths = []
+    name: Paths = []
+    # when, and through which of QContact's own channels
+    created_at: Paths = []
+    updated_at: Paths = []
+    source_channel: Paths = []
 
 
 class QContactMapping(_Strict):

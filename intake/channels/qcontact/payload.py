@@ -6,9 +6,16 @@ Interactions written by agents (direction outbound) are ours and are ignored.
 
 from __future__ import annotations
 
-from intake.channels.chat import DEFAULT_JSON_MAX_DEPTH, PayloadError, Rejected, Split, envelope_bytes, load_json_object
-from intake.channels.qcontact.mapping import QContactMapping, pick, pick_text
-from intake.core.models import ChannelName, RawInput
+from intake.channels.payload import (
+    DEFAULT_JSON_MAX_DEPTH,
+    PayloadError,
+    Split,
+    envelope_bytes,
+    json_item,
+    load_json_object,
+)
+from intake.channels.qcontact.mapping import QContactMapping, RecordMapping, pick, pick_text
+from intake.core.models import ChannelName
 from intake.pipeline.clean import has_control_characters
 
 PROVIDER = "qcontact"
@@ -51,7 +58,7 @@ def case_input(case: dict, mapping: QContactMapping, source: str = "poller:qcont
     """The raw item for one case from `GET entities/Case` (rejected with a reason when it has no id)."""
     split = Split()
     if not isinstance(case, dict):
-        split.rejected.append(Rejected(None, "case is not an object", envelope_bytes({"record": case})))
+        split.reject(None, "case is not an object", envelope_bytes({"record": case}))
         return split
     _add(split, "case", case, mapping, None, source)
     return split
@@ -60,44 +67,29 @@ def case_input(case: dict, mapping: QContactMapping, source: str = "poller:qcont
 def _add(split: Split, kind: str, record: dict, mapping: QContactMapping, event: str | None, source: str) -> None:
     fields = mapping.interaction if kind == "interaction" else mapping.case
     envelope = envelope_bytes({"provider": PROVIDER, "kind": kind, "event": event, "record": record})
+    problem = _record_problem(kind, record, fields)
+    if problem:
+        split.reject(None, problem, envelope)
+        return
+    split.items.append(json_item(ChannelName.QCONTACT, f"{kind}:{pick_text(record, fields.id)}", envelope, source))
+
+
+def _record_problem(kind: str, record: dict, fields: RecordMapping) -> str | None:
+    """Why a case or interaction cannot be taken (its id is the dedupe key), or None."""
     record_id = pick_text(record, fields.id)
     if not record_id:
-        split.rejected.append(Rejected(None, f"{kind} has no id (looked at: {', '.join(fields.id)})", envelope))
-        return
+        return f"{kind} has no id (looked at: {', '.join(fields.id)})"
     if not _is_scalar_id(pick(record, fields.id)):
-        split.rejected.append(Rejected(None, f"{kind} id must be a string or an integer", envelope))
-        return
-    if has_control_characters(record_id):  # the dedupe key: refused, not escaped
-        split.rejected.append(Rejected(None, f"{kind} id contains a control character", envelope))
-        return
-    if len(record_id) > 900:  # the dedupe key: cut short, two long ids would collide as "duplicates"
-        split.rejected.append(
-            Rejected(None, f"{kind} id is too long ({len(record_id)} characters, 900 at most)", envelope)
-        )
-        return
+        return f"{kind} id must be a string or an integer"
+    if has_control_characters(record_id):  # refused, not escaped
+        return f"{kind} id contains a control character"
+    if len(record_id) > 900:  # cut short, two long ids would collide as "duplicates"
+        return f"{kind} id is too long ({len(record_id)} characters, 900 at most)"
     if kind == "interaction" and not _is_scalar_id(pick(record, fields.case_id)):
-        split.rejected.append(
-            Rejected(
-                None,
-                f"interaction {record_id} has no case id (a string or an integer; "
-                f"looked at: {', '.join(fields.case_id)})",
-                envelope,
-            )
-        )
-        return
+        looked = ", ".join(fields.case_id)
+        return f"interaction {record_id} has no case id (a string or an integer; looked at: {looked})"
     problem = _text_field_problem(record, fields)
-    if problem:
-        split.rejected.append(Rejected(None, f"{kind} {record_id}: {problem}", envelope))
-        return
-    split.items.append(
-        RawInput(
-            channel=ChannelName.QCONTACT,
-            channel_id=f"{kind}:{record_id}",
-            payload=envelope,
-            content_type="application/json",
-            source=source,
-        )
-    )
+    return f"{kind} {record_id}: {problem}" if problem else None
 
 
 _TEXT_FIELDS = (
@@ -114,7 +106,7 @@ _TEXT_FIELDS = (
 )
 
 
-def _text_field_problem(record: dict, fields) -> str | None:
+def _text_field_problem(record: dict, fields: RecordMapping) -> str | None:
     """A mapped field the worker reads as text holding an object or a list (its repr would become the text)."""
     for name in _TEXT_FIELDS:
         value = pick(record, getattr(fields, name))

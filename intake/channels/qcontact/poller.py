@@ -14,16 +14,18 @@ QContact (including our own status updates, later). What a tenant adds to a case
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from datetime import datetime
 
 import aiohttp
 from pydantic import BaseModel
 
-from intake.channels.qcontact.channel import parse_time
+from intake.channels.payload import rejected_raw
 from intake.channels.qcontact.client import QContactClient
 from intake.channels.qcontact.mapping import load_mapping, pick_text
 from intake.channels.qcontact.payload import case_input
+from intake.channels.qcontact.record import parse_time
 from intake.core.models import ChannelName, RawInput
 from intake.core.settings import Settings
 from intake.ingest import accept, quarantine_input
@@ -34,12 +36,14 @@ CURSOR_NAME = "qcontact:cases"
 
 
 class PollResult(BaseModel):
-    fetched: int = 0
-    accepted: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
+    """What one pass did."""
+
+    fetched: int = 0  # cases in the answers, over all pages
+    accepted: int = 0  # new raw items
+    duplicates: int = 0  # cases the store already had (changes to a known case are dropped on purpose)
+    quarantined: int = 0  # cases it cannot take (no usable id, a field of the wrong type), kept with the reason
     pages: int = 0
-    cursor: str | None = None
+    cursor: str | None = None  # where the next pass starts
 
 
 async def poll_once(settings: Settings, db, http: aiohttp.ClientSession, *, enqueue: bool = True) -> PollResult:
@@ -142,16 +146,8 @@ def _store_page(db, cases: list, mapping, newest: str | None, enqueue: bool) -> 
 
 
 def _rejected_input(payload: bytes) -> RawInput:
-    import hashlib
-
     digest = hashlib.sha256(payload).hexdigest()[:40]
-    return RawInput(
-        channel=ChannelName.QCONTACT,
-        channel_id=f"rejected:{digest}",
-        payload=payload,
-        content_type="application/json",
-        source="poller:qcontact",
-    )
+    return rejected_raw(ChannelName.QCONTACT, f"rejected:{digest}", payload, "poller:qcontact")
 
 
 def _newest(cases: list, field: str, current: str | None) -> str | None:

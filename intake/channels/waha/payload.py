@@ -7,13 +7,15 @@ WAHA posts one event per request. `message` / `message.any` (incoming only: our 
 
 from __future__ import annotations
 
-from intake.channels.chat import (
+from intake.channels.payload import (
     DEFAULT_JSON_MAX_DEPTH,
     PayloadError,
-    Rejected,
     Split,
     envelope_bytes,
+    items_or_raise,
+    json_item,
     load_json_object,
+    shape_problem,
     type_problem,
 )
 from intake.core.models import ChannelName, RawInput
@@ -26,10 +28,7 @@ ACK_EVENTS = frozenset({"message.ack", "message.ack.group"})
 
 def split_waha_payload(raw: bytes, source: str = "webhook:waha") -> list[RawInput]:
     """The items of one WAHA event; raises PayloadError when the body or its item is unusable."""
-    split = read_waha_payload(raw, source)
-    if split.rejected:
-        raise PayloadError("; ".join(item.reason for item in split.rejected))
-    return split.items
+    return items_or_raise(read_waha_payload(raw, source))
 
 
 def read_waha_payload(raw: bytes, source: str = "webhook:waha", max_depth: int = DEFAULT_JSON_MAX_DEPTH) -> Split:
@@ -59,11 +58,11 @@ def read_waha_payload(raw: bytes, source: str = "webhook:waha", max_depth: int =
     }
     message_id = payload.get("id")
     if not isinstance(message_id, str) or not message_id or len(message_id) > 900:
-        split.rejected.append(Rejected(None, f"event {event!r}: missing field 'payload.id'", envelope_bytes(envelope)))
+        split.reject(None, f"event {event!r}: missing field 'payload.id'", envelope_bytes(envelope))
         return split
     problem = _shape_problem(payload)
     if problem:
-        split.rejected.append(Rejected(message_id, f"event {event!r}: {problem}", envelope_bytes(envelope)))
+        split.reject(message_id, f"event {event!r}: {problem}", envelope_bytes(envelope))
         return split
     if event in ACK_EVENTS:
         if not payload.get("fromMe"):  # acks of the tenant's own messages say nothing about ours
@@ -78,28 +77,13 @@ def read_waha_payload(raw: bytes, source: str = "webhook:waha", max_depth: int =
         channel_id = f"edit:{message_id}" if event == "message.edited" else message_id
         sender = payload.get("participant") if str(payload.get("from", "")).endswith("@g.us") else payload.get("from")
         if not sender:
-            split.rejected.append(
-                Rejected(message_id, f"event {event!r}: missing field 'payload.from'", envelope_bytes(envelope))
-            )
+            split.reject(message_id, f"event {event!r}: missing field 'payload.from'", envelope_bytes(envelope))
             return split
     if has_control_characters(channel_id):  # the dedupe key: refused (422, kept), an escaped key would match nothing
-        split.rejected.append(
-            Rejected(
-                None,
-                f"event {event!r}: field 'payload.id' or 'payload.ackName' contains a control character",
-                envelope_bytes(envelope),
-            )
-        )
+        reason = f"event {event!r}: field 'payload.id' or 'payload.ackName' contains a control character"
+        split.reject(None, reason, envelope_bytes(envelope))
         return split
-    split.items.append(
-        RawInput(
-            channel=ChannelName.WAHA,
-            channel_id=channel_id,
-            payload=envelope_bytes(envelope),
-            content_type="application/json",
-            source=source,
-        )
-    )
+    split.items.append(json_item(ChannelName.WAHA, channel_id, envelope_bytes(envelope), source))
     return split
 
 
@@ -121,8 +105,6 @@ _INNER = {
 
 def _shape_problem(payload: dict) -> str | None:
     """Fields the worker reads must have WAHA's JSON types when present (a list `from` is the sender's fault)."""
-    for names, kind, label in ((_OBJECTS, dict, "an object"), (_STRINGS, str, "a string")):
-        for name in names:
-            if payload.get(name) is not None and not isinstance(payload[name], kind):
-                return f"field 'payload.{name}' must be {label}, got {type(payload[name]).__name__}"
-    return type_problem(payload, _INNER, "payload")
+    return shape_problem(payload, ((_OBJECTS, dict), (_STRINGS, str)), "payload.") or type_problem(
+        payload, _INNER, "payload"
+    )

@@ -7,13 +7,15 @@ Each item's payload is a small envelope: the message (or status) plus the metada
 
 from __future__ import annotations
 
-from intake.channels.chat import (
+from intake.channels.payload import (
     DEFAULT_JSON_MAX_DEPTH,
     PayloadError,
-    Rejected,
     Split,
     envelope_bytes,
+    items_or_raise,
+    json_item,
     load_json_object,
+    shape_problem,
     type_problem,
 )
 from intake.core.models import ChannelName, RawInput
@@ -67,10 +69,7 @@ _MESSAGE_FIELDS = {"context": {"id": str, "forwarded": bool, "frequently_forward
 
 def split_cloud_payload(raw: bytes, source: str = "webhook:whatsapp") -> list[RawInput]:
     """One RawInput per message or status; raises PayloadError when the body or any item is unusable."""
-    split = read_cloud_payload(raw, source)
-    if split.rejected:
-        raise PayloadError("; ".join(item.reason for item in split.rejected))
-    return split.items
+    return items_or_raise(read_cloud_payload(raw, source))
 
 
 def read_cloud_payload(raw: bytes, source: str = "webhook:whatsapp", max_depth: int = DEFAULT_JSON_MAX_DEPTH) -> Split:
@@ -105,7 +104,7 @@ def read_cloud_payload(raw: bytes, source: str = "webhook:whatsapp", max_depth: 
 def _split_change(value: dict, context: dict, where: str, source: str, split: Split, seen: set[str]) -> None:
     problem = _value_problem(value)
     if problem:  # the whole change is unusable: one rejected item naming the field
-        split.rejected.append(Rejected(None, f"{where}.value: {problem}", envelope_bytes({**context, "value": value})))
+        split.reject(None, f"{where}.value: {problem}", envelope_bytes({**context, "value": value}))
         return
     contacts = {c.get("wa_id"): c for c in value.get("contacts") or []}
     messages, statuses = value.get("messages") or [], value.get("statuses") or []
@@ -142,11 +141,9 @@ def _split_change(value: dict, context: dict, where: str, source: str, split: Sp
 
 def _value_problem(value: dict) -> str | None:
     """Wrong JSON shapes in a change's value (`"messages": 5`, `"metadata": []`): the sender's fault, named."""
-    for name in ("messages", "statuses", "contacts", "errors"):
-        if value.get(name) is not None and not isinstance(value[name], list):
-            return f"field '{name}' must be a list, got {type(value[name]).__name__}"
-    if value.get("metadata") is not None and not isinstance(value["metadata"], dict):
-        return f"field 'metadata' must be an object, got {type(value['metadata']).__name__}"
+    problem = shape_problem(value, ((("messages", "statuses", "contacts", "errors"), list), (("metadata",), dict)))
+    if problem:
+        return problem
     for index, contact in enumerate(value.get("contacts") or []):
         if not isinstance(contact, dict) or not isinstance(contact.get("wa_id", ""), str):
             return f"contacts[{index}]: field 'wa_id' must be a string"
@@ -169,20 +166,12 @@ def _add(
 ) -> None:
     payload = envelope_bytes(envelope)
     if problem:
-        split.rejected.append(Rejected(channel_id=channel_id, reason=problem, payload=payload))
+        split.reject(channel_id, problem, payload)
         return
     if channel_id in seen:  # the same message twice in one batch: the first one is enough
         return
     seen.add(channel_id)
-    split.items.append(
-        RawInput(
-            channel=ChannelName.WHATSAPP,
-            channel_id=channel_id,
-            payload=payload,
-            content_type="application/json",
-            source=source,
-        )
-    )
+    split.items.append(json_item(ChannelName.WHATSAPP, channel_id, payload, source))
 
 
 def _message_problem(message: object) -> str | None:
@@ -198,11 +187,9 @@ def _message_problem(message: object) -> str | None:
     if message["type"] not in MESSAGE_TYPES:
         return f"unknown message type {message['type']!r}"
     body_is_list = message["type"] == "contacts"  # the one type whose body is a list
-    return _shape_problem(
-        message,
-        objects=("context", "referral") + (() if body_is_list else (message["type"],)),
-        lists=("errors",) + ((message["type"],) if body_is_list else ()),
-    ) or content_problem(message)
+    objects = ("context", "referral") + (() if body_is_list else (message["type"],))
+    lists = ("errors",) + ((message["type"],) if body_is_list else ())
+    return shape_problem(message, ((objects, dict), (lists, list))) or content_problem(message)
 
 
 def content_problem(message: dict) -> str | None:
@@ -228,18 +215,5 @@ def _status_problem(status: object) -> str | None:
             return f"field '{name}' contains a control character"
     if status["status"] not in STATUS_VALUES:
         return f"unknown status {status['status']!r}"
-    return _shape_problem(
-        status,
-        objects=("conversation", "pricing"),
-        lists=("errors",),
-        strings=("recipient_id", "recipient_participant_id", "recipient_type"),
-    )
-
-
-def _shape_problem(item: dict, objects: tuple = (), lists: tuple = (), strings: tuple = ()) -> str | None:
-    """Optional fields the worker reads must have the documented JSON type when present."""
-    for names, kind, label in ((objects, dict, "an object"), (lists, list, "a list"), (strings, str, "a string")):
-        for name in names:
-            if item.get(name) is not None and not isinstance(item[name], kind):
-                return f"field '{name}' must be {label}, got {type(item[name]).__name__}"
-    return None
+    strings = ("recipient_id", "recipient_participant_id", "recipient_type")
+    return shape_problem(status, ((("conversation", "pricing"), dict), (("errors",), list), (strings, str)))

@@ -12,12 +12,14 @@ import re
 
 from pydantic import SecretStr
 
+from intake.channels.webhook import secret_bytes
+
 _HEADER = re.compile(r"sha256=([0-9a-f]{64})")
 
 
 def sign_meta_payload(raw: bytes, secret: str | SecretStr) -> str:
     """The header value Meta would send for this body: 'sha256=' + lowercase hex."""
-    return "sha256=" + hmac.new(_key(secret), raw, hashlib.sha256).hexdigest()
+    return "sha256=" + hmac.new(secret_bytes(secret), raw, hashlib.sha256).hexdigest()
 
 
 def verify_meta_signature(raw: bytes, header: str | None, secret: str | SecretStr | None) -> bool:
@@ -25,15 +27,10 @@ def verify_meta_signature(raw: bytes, header: str | None, secret: str | SecretSt
 
     Uppercase hex is rejected: Meta always sends lowercase, and a strict form leaves less to argue about.
     """
-    if not header or secret is None or not _key(secret):
+    if not header or secret is None or not secret_bytes(secret):
         return False
     match = _HEADER.fullmatch(header.strip())
     if match is None:
         return False
-    expected = hmac.new(_key(secret), raw, hashlib.sha256).hexdigest()
+    expected = hmac.new(secret_bytes(secret), raw, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, match.group(1))
-
-
-def _key(secret: str | SecretStr) -> bytes:
-    value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
-    return value.encode("utf-8")

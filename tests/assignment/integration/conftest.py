@@ -12,8 +12,8 @@ from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import select
 
 from intake.broker import use_broker
+from intake.channels.email.files import email_raw
 from intake.ingest import accept
-from intake.sources import email_raw
 from store.models import SlaTimer, Ticket, TicketEvent
 from tests.intake.pipeline.test_pipeline import make_email
 

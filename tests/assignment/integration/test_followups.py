@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import shutil
 
+from intake.channels.email.files import email_raw
 from intake.cli.staff import assign, set_status
 from intake.ingest import accept
-from intake.sources import email_raw
 from store.models import Ticket
 from tests.assignment.integration.conftest import MINUTE, at, drain, events_of, new_ticket, timers_of
 from tests.conftest import ROOT

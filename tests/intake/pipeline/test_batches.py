@@ -7,9 +7,9 @@ from dramatiq import Message
 from sqlalchemy import select
 
 from intake import ingest
+from intake.channels.email.files import email_raw
 from intake.ingest import accept
 from intake.pipeline.process import process_batch
-from intake.sources import email_raw
 from store.models import RawItem, Ticket
 from tests.intake.pipeline.test_pipeline import count, drain, make_email, poison_the_classifier
 

@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 
 from classifiers import ClassifyInput
+from intake.channels.email.files import email_raw
 from intake.cli.main import cli
 from intake.core.settings import get_settings
 from intake.ingest import accept
 from intake.pipeline.process import RetryableFailure, process_raw
 from intake.runtime import Runtime, set_runtime
-from intake.sources import email_raw
 from store import raw as raw_store
 from store.models import RawItem
 from tests.assignment.integration.conftest import MINUTE, FakeClock, at

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from intake.channels.chat import match_conversation
+from intake.channels.conversation import match_conversation
 from intake.core.models import ChannelName, InboundMessage, ThreadCandidate
 from intake.pipeline.continuation import read_signs, rooms_named, says_continues, words_in_common
 from tests.intake.channels.helpers import NOW

@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import func, select
 
 from intake import reconciler
+from intake.channels.email.files import email_raw
 from intake.core.models import utcnow
 from intake.ingest import accept
 from intake.pipeline import stages
 from intake.pipeline.process import process_raw
-from intake.sources import email_raw
 from store.models import RawItem, Ticket, TicketEvent, TicketMessage
 from tests.waits import log_lines
 

@@ -15,11 +15,11 @@ from email.utils import make_msgid
 import pytest
 
 from classifiers import Classifier, ClassifyInput
+from intake.channels.email.files import email_raw
 from intake.cli.emergency import clear, confirm
 from intake.cli.staff import StaffError
 from intake.ingest import accept
 from intake.pipeline.process import process_raw
-from intake.sources import email_raw
 from store.review_queue import review_queue
 from tests.conftest import ROOT
 from tests.intake.channels.email.threading.test_pipeline import eml, load

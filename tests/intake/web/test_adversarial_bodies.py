@@ -44,7 +44,7 @@ async def test_an_unterminated_run_of_escaped_quotes_is_answered_promptly(server
 
 @pytest.mark.parametrize("text", ['{"a": "[[[{{{", "b": [1]}', '{"a": "\\\\", "b": {"c": "\\"{"}}'])
 def test_the_depth_scan_skips_brackets_inside_strings(text):
-    from intake.channels.chat import json_depth
+    from intake.channels.payload import json_depth
 
     assert json.loads(text) and json_depth(text, 2) == 2  # more than 2 openers: the scan runs
 

@@ -142,14 +142,14 @@ async def test_an_unforeseen_shape_is_still_the_senders_400_not_our_503(db, tmp_
     """The safety net: a splitter bug on an odd body must not make the provider retry it forever."""
     from aiohttp.test_utils import TestServer
 
-    from intake.web import webhooks
+    from intake.channels.waha import webhook
     from intake.web.app import create_app
     from tests.conftest import make_settings
 
     def broken_split(raw: bytes, **_options):
         return json.loads(raw)["payload"]["id"] + 1  # TypeError: the kind of slip a new field could cause
 
-    monkeypatch.setattr(webhooks, "read_waha_payload", broken_split)
+    monkeypatch.setattr(webhook, "read_waha_payload", broken_split)
     settings = make_settings(db, tmp_path, waha={"hmac_key": WAHA_KEY})
     server = TestServer(create_app(settings, db), host="127.0.0.1")
     await server.start_server()

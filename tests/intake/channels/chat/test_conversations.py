@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from intake.channels.chat import match_conversation, normalize_phone, starts_new_issue
+from intake.channels.conversation import match_conversation, starts_new_issue
+from intake.channels.phone import normalize_phone
 from intake.core.models import ChannelName, InboundMessage, ThreadCandidate, ThreadHints
 from tests.intake.channels.helpers import NOW
 
@@ -167,7 +168,7 @@ def test_a_provider_case_never_joins_a_chat_conversation_by_time():
 
 
 def test_topic_words_are_whole_words():
-    from intake.channels.chat import topic_of
+    from intake.channels.conversation import topic_of
 
     assert topic_of("the kitchen sink is leaking") == "plumbing"
     assert topic_of("the tenants upstairs are separate") is None

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from intake.channels import get_channel
 from intake.channels.base import ParseError, RawRecord
 from intake.channels.email.channel import EmailChannel
+from intake.channels.registry import get_channel
 from intake.cli.main import cli
 from intake.core.models import ChannelName
 from intake.core.settings import LimitsSettings, Settings, get_settings

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from intake.channels.email.files import email_raw
 from intake.channels.email.parse import parse_email
 from intake.ingest import accept
 from intake.pipeline.process import process_raw
-from intake.sources import email_raw
 from store.models import RawItem, Ticket, TicketMessage
 
 

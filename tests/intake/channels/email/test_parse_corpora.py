@@ -39,7 +39,7 @@ def test_the_dedupe_key_reads_the_same_headers_as_a_parse_of_the_whole_mail():
     from email.parser import BytesHeaderParser
     from email.policy import compat32
 
-    from intake.sources import email_channel_id
+    from intake.channels.email.files import email_channel_id
 
     checked = with_id = 0
     for path in _all_mail_files():

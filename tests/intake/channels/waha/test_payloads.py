@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from intake.channels.base import ParseError
-from intake.channels.chat import PayloadError
+from intake.channels.payload import PayloadError
 from intake.channels.waha.channel import WahaChannel
 from intake.channels.waha.payload import read_waha_payload, split_waha_payload
 from intake.core.settings import Settings

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from intake.channels.base import ParseError
-from intake.channels.chat import PayloadError
+from intake.channels.payload import PayloadError
 from intake.channels.whatsapp.channel import WhatsAppChannel
 from intake.channels.whatsapp.payload import read_cloud_payload, split_cloud_payload
 from intake.core.models import ChannelName

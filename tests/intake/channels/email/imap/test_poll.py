@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from intake.channels.email.files import email_raw
 from intake.channels.email.imap import MailboxError, poll_once
 from intake.channels.email.imap_session import is_connection_error
 from intake.channels.email.imap_state import read_position, record_stored
 from intake.ingest import accept
-from intake.sources import email_raw
 from store.db import Database
 from tests.intake.channels.email.imap.conftest import append, changed, folder_bodies, server_flags, stored, tenant_mail
 

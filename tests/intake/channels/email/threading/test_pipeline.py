@@ -14,11 +14,11 @@ from email.utils import format_datetime, make_msgid
 import pytest
 from sqlalchemy import select
 
+from intake.channels.email.files import email_raw
 from intake.core.models import ChannelName, utcnow
 from intake.ingest import accept
 from intake.pipeline.process import process_raw
 from intake.runtime import Runtime
-from intake.sources import email_raw
 from store import tickets as ticket_store
 from store.models import RawItem, Ticket, TicketMessage
 

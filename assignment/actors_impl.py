@@ -14,7 +14,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from assignment.engine import RuleEngine
-from assignment.escalation import DONE_STATUSES, EscalationAction, Timer
+from assignment.escalation import EscalationAction, Timer
 from assignment.timers import (
     CANCELLED,
     FIRED,
@@ -28,6 +28,7 @@ from assignment.timers import (
     stored_facts,
     ticket_waiting_on,
 )
+from intake.core.vocabulary import DONE_STATUSES
 from store import tickets as ticket_store
 from store.models import SlaTimer, Ticket
 

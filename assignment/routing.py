@@ -17,10 +17,10 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from assignment.timers import replan, send_messages, stored_facts
+from intake.core.vocabulary import ROUTABLE_STATUSES
 from store.models import Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
-ROUTABLE_STATUSES = ("new", "triaged")
 SWEEP_GRACE = timedelta(seconds=60)  # a triage finished this long ago and still unrouted lost its message
 BACK_TO_RULES = {"routing": "rules"}  # in an `unlinked` event's changes: the ticket went back to the rules
 
@@ -87,7 +87,7 @@ def sweep_unrouted(runtime, grace: timedelta = SWEEP_GRACE) -> list[str]:
     handed_back = or_(
         Ticket.status == "triaged",
         and_(
-            Ticket.status.in_(ROUTABLE_STATUSES),
+            Ticket.status.in_(sorted(ROUTABLE_STATUSES)),
             Ticket.needs_review.is_(False),
             Ticket.team.is_(None),
             unlinked.exists(),

@@ -14,9 +14,9 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from assignment.engine import RuleEngine
-from assignment.escalation import DONE_STATUSES
 from assignment.facts import Pause, TicketFacts
 from assignment.sla import SlaPlan
+from intake.core.vocabulary import DONE_STATUSES
 from store import tickets as ticket_store
 from store.models import SlaTimer, Ticket
 

@@ -12,16 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from assignment.hours import DAYS, format_clock, parse_clock, parse_window
-from store.lifecycle import TicketStatus
+from intake.core.vocabulary import CHANNELS, STATUSES, URGENCY_LEVELS
 
-URGENCIES = ("urgent", "high", "standard", "low")
-CHANNELS = ("email", "whatsapp", "waha", "qcontact", "internal")
 BILLING_TYPES = ("guarantee", "sla", "billable")
 CONTRACT_STATUSES = ("active", "expired", "upcoming", "none")
 # What the classifier notices besides the hazards (urgency.yaml's word lists), as it reports them in its evidence
 # (`signal:NAME`); classifiers.signals.SIGNALS is the other half of this contract, a test keeps them equal.
 SIGNALS = ("minor", "not-urgent", "recurring", "resolved", "vulnerable")
-STATUSES = tuple(status.value for status in TicketStatus)  # one list: store/lifecycle.py
 
 
 @dataclass(frozen=True)
@@ -39,8 +36,8 @@ FIELDS: dict[str, FieldSpec] = {
             "category", "choice", "classified category (rules/taxonomy.yaml), e.g. maintenance, complaint, payment"
         ),
         FieldSpec("subcategory", "choice", "classified subcategory (rules/taxonomy.yaml), e.g. plumbing, noise"),
-        FieldSpec("urgency", "choice", "classified urgency", URGENCIES),
-        FieldSpec("priority", "choice", "priority already on the ticket (or set by an earlier rule)", URGENCIES),
+        FieldSpec("urgency", "choice", "classified urgency", URGENCY_LEVELS),
+        FieldSpec("priority", "choice", "priority already on the ticket (or set by an earlier rule)", URGENCY_LEVELS),
         FieldSpec("property", "choice", "property id from the registry, e.g. HBR"),
         FieldSpec("unit", "choice", "unit id within the property, e.g. 101"),
         FieldSpec("channel", "choice", "where the message came from", CHANNELS),

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from classifiers.models import FIELDS, URGENCY_LEVELS
+from classifiers.models import FIELDS
+from intake.core.vocabulary import URGENCY_LEVELS
 
 _RANK = {level: i for i, level in enumerate(URGENCY_LEVELS)}
 

@@ -6,8 +6,6 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-URGENCY_LEVELS: tuple[str, ...] = ("urgent", "high", "standard", "low")  # most to least urgent
-PRIORITY_BY_URGENCY: dict[str, str] = {"urgent": "URGENT", "high": "HIGH", "standard": "STANDARD", "low": "LOW"}
 FIELDS: tuple[str, ...] = ("category", "subcategory", "urgency", "property", "unit", "billing_type")
 
 
@@ -66,11 +64,6 @@ def names_in(evidence: list, field: str) -> list[str]:
         ):
             names.append(source[len(prefix) :])
     return names
-
-
-def priority_of(urgency: str | None) -> str | None:
-    """The ticket priority (URGENT/HIGH/STANDARD/LOW) for an urgency level."""
-    return PRIORITY_BY_URGENCY.get(urgency or "")
 
 
 def evidence_item(field: str, source: str, text: str) -> dict:

@@ -16,7 +16,6 @@ from spacy.tokens import Doc
 
 from classifiers.combine import find_combinations
 from classifiers.frames import find_frames, frame_concepts, possible_frames
-from classifiers.models import URGENCY_LEVELS
 from classifiers.ruleset import Concept, RuleSet
 from classifiers.spans import (
     Hit,
@@ -31,6 +30,7 @@ from classifiers.spans import (
     overlaps_any,
     segments,
 )
+from intake.core.vocabulary import URGENCY_LEVELS
 
 # Cues rules may ask about (`signal: vulnerable` in rules/assignment.yaml), by the name rules use; the other half of
 # this contract is assignment.vocabulary.SIGNALS.

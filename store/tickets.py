@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.core.models import ChannelName, ThreadCandidate
+from intake.core.vocabulary import OPEN_STATUSES
 from store.errors import IllegalTransition
-from store.lifecycle import MERGEABLE, OPEN_STATUSES, check_transition, is_reopen
+from store.lifecycle import MERGEABLE, check_transition, is_reopen
 from store.models import Counter, Ticket, TicketEvent, TicketMessage
 
 SYSTEM = "system"

@@ -24,7 +24,7 @@ from classifiers.decide import Decision
 from classifiers.learned.model import Prediction, UrgencyModel, predict_rows
 from classifiers.learned.policy import combine
 from classifiers.learned.settle import CEILING, CONSTRAINED_SPLITS, settle_thresholds
-from classifiers.models import URGENCY_LEVELS
+from intake.core.vocabulary import URGENCY_LEVELS
 
 MIN_LINES = 2  # a feature must occur in this many training messages
 C = 4.0  # inverse regularisation strength (chosen by the same cross-validation, see README)

@@ -18,14 +18,6 @@ _CHANNELS: dict[ChannelName, str] = {
     ChannelName.INTERNAL: "intake.channels.internal:InternalChannel",
 }
 
-TICKET_PREFIXES: dict[ChannelName, str] = {
-    ChannelName.EMAIL: "EML",
-    ChannelName.WHATSAPP: "WA",
-    ChannelName.WAHA: "WA",
-    ChannelName.QCONTACT: "QC",
-    ChannelName.INTERNAL: "INT",
-}
-
 
 def get_channel(name: ChannelName | str) -> Channel:
     """The channel object for a name; raises KeyError naming the channel when there is none."""

@@ -18,6 +18,7 @@ from intake.channels.base import ParseError, RawRecord
 from intake.channels.chat import normalize_phone
 from intake.core.models import ChannelName, InboundMessage, RawInput
 from intake.core.settings import Settings
+from intake.core.vocabulary import TICKET_PREFIXES
 
 
 class StaffReport(BaseModel):
@@ -70,7 +71,7 @@ class InternalChannel:
     """Reports entered by staff (tickets numbered INT-…)."""
 
     name = ChannelName.INTERNAL
-    ticket_prefix = "INT"
+    ticket_prefix = TICKET_PREFIXES[ChannelName.INTERNAL]
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
         try:

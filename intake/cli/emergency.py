@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import click
 
-from assignment.escalation import DONE_STATUSES
 from assignment.followup import allowed_fields, previous_matches
 from assignment.timers import replan, send_messages, stored_facts
 from intake.cli.common import open_runtime
 from intake.cli.settle import settled_messages
 from intake.cli.staff import StaffError, _ticket
+from intake.core.vocabulary import DONE_STATUSES
 from intake.pipeline.safety_net import CLEARED, CONFIRMED, OPEN
 from store import tickets as ticket_store
 

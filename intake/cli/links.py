@@ -18,6 +18,7 @@ from assignment.timers import replan, send_messages
 from intake.cli.common import open_runtime
 from intake.cli.settle import settled_messages
 from intake.cli.staff import StaffError, _ticket
+from intake.core.vocabulary import ROUTABLE_STATUSES
 from store import tickets as ticket_store
 from store.errors import IllegalTransition
 
@@ -106,10 +107,10 @@ def _clear_link(session, ticket, to: str, *, actor: str, now, engine) -> bool:
     values = {"probable_followup_of": None, "review_reasons": [] if only_link else reasons}
     if only_link:
         values["needs_review"] = False
-        if ticket.status in ("new", "triaged") and is_rules_actor(last_setter(ticket, "team", "assignee"), engine):
+        if ticket.status in ROUTABLE_STATUSES and is_rules_actor(last_setter(ticket, "team", "assignee"), engine):
             values |= {"team": None, "assignee": None}
     ticket_store.set_fields(session, ticket, values, actor=actor, at=now, reason=f"not a follow-up of {to}")
-    back_to_rules = only_link and ticket.status in ("new", "triaged")
+    back_to_rules = only_link and ticket.status in ROUTABLE_STATUSES
     # the mark is what the routing sweeper looks for when the `assign_ticket` message is lost
     ticket_store.add_event(
         session,

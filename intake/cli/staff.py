@@ -13,6 +13,7 @@ from assignment.pauses import ClockStops
 from assignment.timers import replan, send_messages, ticket_waiting_on
 from intake.cli.common import open_runtime
 from intake.cli.settle import settled_messages
+from intake.core.vocabulary import ROUTABLE_STATUSES
 from store import tickets as ticket_store
 from store.errors import IllegalTransition
 from store.models import Ticket, TicketMessage
@@ -143,7 +144,7 @@ def assign(runtime, number: str, to: str, *, actor: str) -> str:
         else:
             raise StaffError(f"{to!r} is neither a person nor a team in assignment.yaml")
         ticket_store.set_fields(session, ticket, values, actor=actor, at=now, reason=f"assigned by {actor}")
-        if ticket.status in ("new", "triaged"):
+        if ticket.status in ROUTABLE_STATUSES:
             ticket_store.change_status(session, ticket, "assigned", actor=actor, reason=f"assigned to {to}", at=now)
         messages = replan(session, ticket, engine, now, actor="sla")
     send_messages(messages, number)

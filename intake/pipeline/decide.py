@@ -9,17 +9,15 @@ from sqlalchemy.orm import Session, object_session
 
 from assignment import Decision, TicketFacts, Workload
 from assignment.engine import AFTER_HOURS_RULE
-from assignment.escalation import DONE_STATUSES
 from assignment.timers import replan, schedule_timers, stored_facts
 from classifiers.models import names_in
-from intake.pipeline.persist import PRIORITIES
+from intake.core.vocabulary import DONE_STATUSES, OPEN_STATUSES, PRIORITY_BY_URGENCY, ROUTABLE_STATUSES
 from intake.pipeline.reclassify import reclassify_conversation
 from intake.pipeline.safety_net import flag_ticket
 from intake.pipeline.work import Work, classifier_of
 from intake.runtime import Runtime
 from store import tickets as ticket_store
 from store.cursors import get_cursor, set_cursor
-from store.lifecycle import OPEN_STATUSES
 from store.models import Cursor, PropertyRow, Ticket
 
 RR_PREFIX = "round-robin:"
@@ -213,7 +211,7 @@ def _raise_urgency(ctx: Runtime, session: Session, work: Work) -> str | None:
         return None
     values = {"urgency": result.urgency}
     if is_rules_actor(last_setter(ticket, "priority"), ctx.rules().current()):
-        values["priority"] = PRIORITIES[result.urgency]
+        values["priority"] = PRIORITY_BY_URGENCY[result.urgency]
     proof = next((f"{e.source}: {e.text!r}" for e in result.evidence if e.field == "urgency"), "the new message")
     what = f"urgency {ticket.urgency or 'unset'} → {result.urgency}"
     ticket_store.set_fields(
@@ -320,7 +318,7 @@ def _apply_decision(
                 at=now,
             )
     actor = decision.set_by.get("team") or decision.set_by.get("assignee") or (decision.matched_rules or ["rules"])[0]
-    if ticket.status in ("new", "triaged") and (ticket.assignee or ticket.team) and not ticket.needs_review:
+    if ticket.status in ROUTABLE_STATUSES and (ticket.assignee or ticket.team) and not ticket.needs_review:
         ticket_store.change_status(
             session, ticket, "assigned", actor=actor, reason=decision.explain().splitlines()[0], at=now
         )

@@ -34,8 +34,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from intake.core.models import ThreadCandidate, ThreadMatch
+from intake.core.vocabulary import OPEN_STATUSES
 from intake.pipeline.continuation import Signs, read_signs
-from store.lifecycle import OPEN_STATUSES
 
 EXPLICIT_SIGNALS = frozenset(
     {"in-reply-to", "references", "ticket-reference", "external-ticket-id", "reply-context", "rate-limit"}

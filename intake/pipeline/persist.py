@@ -6,16 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from intake.channels import TICKET_PREFIXES
 from intake.core.models import InboundMessage
+from intake.core.vocabulary import OPEN_STATUSES, TICKET_PREFIXES, priority_of
 from intake.pipeline.safety_net import flag_ticket
 from intake.pipeline.work import Work
 from intake.runtime import Runtime
 from store import tickets as ticket_store
-from store.lifecycle import OPEN_STATUSES
 from store.models import Attachment, Ticket, TicketMessage
-
-PRIORITIES = {"urgent": "URGENT", "high": "HIGH", "standard": "STANDARD", "low": "LOW"}
 
 
 def over_rate_limit(ctx: Runtime, session: Session, sender: str) -> bool:
@@ -46,7 +43,7 @@ def open_ticket(ctx: Runtime, session: Session, work: Work) -> Ticket:
     )
     if result is not None:
         ticket.category, ticket.subcategory, ticket.urgency = result.category, result.subcategory, result.urgency
-        ticket.priority = PRIORITIES.get(result.urgency or "")
+        ticket.priority = priority_of(result.urgency)
         ticket.property_id, ticket.unit = result.property, result.unit
         ticket.billing_type, ticket.requires_approval = result.billing_type, result.requires_approval
         ticket.estimated_cost, ticket.currency = result.estimated_cost, result.currency

@@ -18,9 +18,9 @@ from classifiers.learned.policy import combine
 from classifiers.learned.report import nested_report
 from classifiers.learned.settle import NEVER, decide, policy_table, settle_thresholds
 from classifiers.learned.train import Example, fit, group_of, outcome, read_examples, train
-from classifiers.models import URGENCY_LEVELS
 from intake.cli.classify import _to_input
 from intake.cli.main import cli
+from intake.core.vocabulary import URGENCY_LEVELS
 from tests.classifiers.conftest import LABELED, RULES
 
 THRESHOLDS = {"decide_below": 0.7, "decide_at": 0.6, "raise_at": 0.7, "flag_at": 0.3}

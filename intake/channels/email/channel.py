@@ -13,13 +13,14 @@ from intake.channels.email.parse import ParsedEmail, parse_email, sent_at
 from intake.channels.email.parts import to_refs
 from intake.core.models import ChannelName, DeliveryReport, InboundMessage
 from intake.core.settings import Settings
+from intake.core.vocabulary import TICKET_PREFIXES
 
 
 class EmailChannel:
     """Mail from IMAP mailboxes (tickets numbered EML-…)."""
 
     name = ChannelName.EMAIL
-    ticket_prefix = "EML"
+    ticket_prefix = TICKET_PREFIXES[ChannelName.EMAIL]
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
         return self.parse_with_contents(raw, settings)[0]

@@ -14,13 +14,14 @@ from intake.channels.chat import normalize_phone
 from intake.channels.qcontact.mapping import MappingError, QContactMapping, load_mapping, pick_text
 from intake.core.models import ChannelName, InboundMessage, ThreadHints
 from intake.core.settings import Settings
+from intake.core.vocabulary import TICKET_PREFIXES
 
 
 class QContactChannel:
     """Cases and interactions from a QContact contact centre (tickets numbered QC-…)."""
 
     name = ChannelName.QCONTACT
-    ticket_prefix = "QC"
+    ticket_prefix = TICKET_PREFIXES[ChannelName.QCONTACT]
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
         try:

@@ -14,6 +14,7 @@ from intake.channels.chat import normalize_phone
 from intake.channels.whatsapp.channel import location_text
 from intake.core.models import AttachmentRef, ChannelName, DeliveryReport, InboundMessage, ThreadHints
 from intake.core.settings import Settings
+from intake.core.vocabulary import TICKET_PREFIXES
 
 # WAHA's ackName values, in our delivery vocabulary.
 ACK_STATUS = {
@@ -36,7 +37,7 @@ class WahaChannel:
     """WhatsApp through a self-hosted WAHA server (tickets numbered WA-… like the Cloud API)."""
 
     name = ChannelName.WAHA
-    ticket_prefix = "WA"
+    ticket_prefix = TICKET_PREFIXES[ChannelName.WAHA]
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
         try:

@@ -14,6 +14,7 @@ from intake.channels.base import ParseError, RawRecord
 from intake.channels.chat import normalize_phone
 from intake.core.models import AttachmentRef, ChannelName, DeliveryReport, InboundMessage, ThreadHints
 from intake.core.settings import Settings
+from intake.core.vocabulary import TICKET_PREFIXES
 from intake.media import FAILED_PREFIX
 
 MEDIA_TYPES = ("image", "document", "audio", "video", "sticker")
@@ -33,7 +34,7 @@ class WhatsAppChannel:
     """The WhatsApp Business Cloud API channel (tickets numbered WA-…)."""
 
     name = ChannelName.WHATSAPP
-    ticket_prefix = "WA"
+    ticket_prefix = TICKET_PREFIXES[ChannelName.WHATSAPP]
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:
         try:

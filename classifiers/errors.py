@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from intake.core.errors import OperatorError
 
-class ClassifierError(Exception):
+
+class ClassifierError(OperatorError):
     """Base class of classifier errors."""
 
 

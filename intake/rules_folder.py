@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from intake.core.errors import OperatorError
 from intake.core.problems import Problem, suggest
 
 
@@ -49,7 +50,7 @@ def check_rules_folder(rules_dir: Path) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.file, p.line, p.column))
 
 
-class RulesInvalid(Exception):
+class RulesInvalid(OperatorError):
     """The rules folder has problems and there is no last good version to fall back on."""
 
     def __init__(self, rules_dir: Path, problems: list[Problem]):

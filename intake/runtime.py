@@ -6,16 +6,13 @@ One `Runtime` per process, set by the CLI (or a test) with `set_runtime`; actors
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from intake.core.models import utcnow
+from intake.core.models import Clock, utcnow
 from intake.core.settings import Settings
 from store.db import Database
 from store.files import FileStore
 
-Clock = Callable[[], datetime]
 REGISTRY_VERSION = "registry-version"
 
 

@@ -17,13 +17,14 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from intake.core.errors import OperatorError
 from intake.core.models import ChannelName, RawInput
 from intake.pipeline.clean import has_control_characters
 
 MAX_CHANNEL_ID = 998  # as RawInput.channel_id and the raw_items column
 
 
-class SourceError(Exception):
+class SourceError(OperatorError):
     """The files cannot be read as asked (the operator's to fix: a channel to name, a broken mapping)."""
 
 

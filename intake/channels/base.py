@@ -11,6 +11,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from intake.core.errors import SenderError
 from intake.core.models import ChannelName, InboundMessage
 from intake.core.settings import Settings
 
@@ -29,7 +30,7 @@ class RawRecord(BaseModel):
     received_at: datetime
 
 
-class ParseError(Exception):
+class ParseError(SenderError):
     """The raw item cannot become a message; the text says why (it is stored as the quarantine reason)."""
 
 

@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 
 import phonenumbers
 
+from intake.core.errors import SenderError
 from intake.core.models import InboundMessage, RawInput, ThreadCandidate, ThreadMatch
 
 
-class PayloadError(ValueError):
+class PayloadError(SenderError, ValueError):
     """A webhook body or polled record that cannot be split into items; the text names the problem."""
 
 

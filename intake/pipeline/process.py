@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from intake.channels.base import ParseError, RawRecord
+from intake.core.errors import TransientError
 from intake.core.models import ChannelName
 from intake.pipeline import stages
 from intake.pipeline.work import Verdict, Work
@@ -37,7 +38,7 @@ class ProcessOutcome(BaseModel):
     attempts: int = 0  # processing starts counted so far, when this call claimed the item
 
 
-class RetryableFailure(Exception):
+class RetryableFailure(TransientError):
     """Processing failed but attempts remain: the broker retries the message with backoff."""
 
 

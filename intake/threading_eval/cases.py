@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from intake.core.errors import OperatorError
 from intake.core.models import RawInput
 from intake.sources import email_raw
 
@@ -29,7 +30,7 @@ KINDS = (
 )
 
 
-class CaseError(ValueError):
+class CaseError(OperatorError, ValueError):
     """A case file that cannot be read: the text names the file and line."""
 
 

@@ -29,6 +29,7 @@ from intake.channels.waha.payload import read_waha_payload
 from intake.channels.waha.signature import verify_waha_hmac
 from intake.channels.whatsapp.payload import read_cloud_payload
 from intake.channels.whatsapp.signature import verify_meta_signature
+from intake.core.errors import SenderError
 from intake.core.models import ChannelName, RawInput
 from intake.core.settings import Settings
 from intake.ingest import quarantine_input
@@ -42,7 +43,7 @@ ACCEPT_BATCHER = web.AppKey("accept_batcher", AcceptBatcher)
 INLINE_SPLIT_BYTES = 64 * 1024  # smaller bodies are split on the loop: a thread hop would cost more
 
 
-class Refused(Exception):
+class Refused(SenderError):
     """Ends a request with a JSON error; `keep` says whether the body is quarantined (authenticated only)."""
 
     def __init__(self, status: int, reason: str, keep: bool = False) -> None:

@@ -12,10 +12,11 @@ import asyncio
 import aiohttp
 import yarl
 
+from intake.core.errors import TransientError
 from intake.core.settings import Settings
 
 
-class MediaError(Exception):
+class MediaError(TransientError):
     """The media cannot be fetched; `permanent` says whether retrying could help."""
 
     def __init__(self, message: str, permanent: bool = False) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from assignment.engine import RuleEngine
 from assignment.escalation import EscalationAction, Timer
+from assignment.ticket_facts import stored_facts, ticket_waiting_on
 from assignment.timers import (
     CANCELLED,
     FIRED,
@@ -25,8 +26,6 @@ from assignment.timers import (
     is_ticket_paused,
     replan,
     send_messages,
-    stored_facts,
-    ticket_waiting_on,
 )
 from intake.core.vocabulary import DONE_STATUSES
 from store import tickets as ticket_store

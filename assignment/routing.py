@@ -16,7 +16,10 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from assignment.timers import replan, send_messages, stored_facts
+from assignment.apply import apply_decision
+from assignment.ticket_facts import stored_facts
+from assignment.timers import replan, send_messages
+from assignment.workload import current_workload
 from intake.core.vocabulary import ROUTABLE_STATUSES
 from store.models import Ticket, TicketEvent
 
@@ -61,8 +64,6 @@ def _is_hand_back(event) -> bool:
 
 def assign_ticket(runtime, ticket_id: str) -> str:
     """Run the assignment rules for a ticket awaiting routing (e.g. after triage); a no-op otherwise."""
-    from intake.pipeline.decide import _apply_decision, current_workload
-
     with runtime.db.locked() as session:
         ticket = session.get(Ticket, ticket_id, with_for_update=True)
         if ticket is None or not is_awaiting_routing(ticket):
@@ -70,7 +71,7 @@ def assign_ticket(runtime, ticket_id: str) -> str:
         now, engine = runtime.clock(), runtime.rules().current()
         text = ticket.messages[0].text if ticket.messages else ""
         decision = engine.decide(stored_facts(ticket, text), current_workload(session), now)
-        _apply_decision(session, ticket, decision, now)
+        apply_decision(session, ticket, decision, now)
         messages = replan(session, ticket, engine, now, actor="sla")
         number, outcome = ticket.number, f"team {ticket.team}, assignee {ticket.assignee}"
     send_messages(messages, number)

@@ -14,8 +14,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from assignment.engine import RuleEngine
-from assignment.facts import Pause, TicketFacts
 from assignment.sla import SlaPlan
+from assignment.ticket_facts import stored_facts, ticket_waiting_on
 from intake.core.vocabulary import DONE_STATUSES
 from store import tickets as ticket_store
 from store.models import SlaTimer, Ticket
@@ -23,44 +23,13 @@ from store.models import SlaTimer, Ticket
 log = logging.getLogger(__name__)
 
 SCHEDULED, FIRED, CANCELLED, SKIPPED = "scheduled", "fired", "cancelled", "skipped"
-STATUS_EVENTS = ("status-changed", "reopened")
 Message = tuple  # (actor name, args) or (actor name, args, send options)
 HORIZON = timedelta(seconds=90)  # more than the sweep interval, so the sweeper arms every timer in time
-
-
-def ticket_pauses(ticket: Ticket) -> list[Pause]:
-    """Every stretch the ticket spent in a status, with what it waited on, from its timeline's status events
-    (the engine keeps only the stretches sla.yaml says pause the clock)."""
-    pauses: list[Pause] = []
-    for event in sorted(ticket.events, key=lambda e: (e.at, e.id or 0)):
-        change = (event.changes or {}).get("status") if event.kind in STATUS_EVENTS else None
-        if not change:
-            continue
-        if pauses and pauses[-1].end is None:
-            pauses[-1].end = event.at
-        pauses.append(Pause(status=change["to"], start=event.at, waiting_on=event.changes.get("waiting_on")))
-    return pauses
-
-
-def ticket_waiting_on(ticket: Ticket) -> str | None:
-    """What a pending ticket waits on now (from its last status event), or None."""
-    pauses = ticket_pauses(ticket)
-    last = pauses[-1] if pauses else None
-    return last.waiting_on if last is not None and last.status == ticket.status else None
 
 
 def is_ticket_paused(ticket: Ticket, engine: RuleEngine) -> bool:
     """Whether the ticket's SLA clocks are stopped now, by its status and what it waits on."""
     return engine.sla.pause_statuses.stops(ticket.status, ticket_waiting_on(ticket))
-
-
-def stored_facts(ticket: Ticket, text: str = "") -> TicketFacts:
-    """The ticket's facts as the rules see them, pauses included."""
-    from intake.pipeline.decide import ticket_facts  # the pipeline owns the field mapping
-
-    facts = ticket_facts(ticket, text)
-    facts.pauses = ticket_pauses(ticket)
-    return facts
 
 
 def delay_ms(due_at: datetime, now: datetime) -> int:

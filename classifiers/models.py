@@ -48,24 +48,6 @@ class Classification(BaseModel):
     emergency_reasons: list[str] = Field(default_factory=list)
 
 
-def names_in(evidence: list, field: str) -> list[str]:
-    """The NAMEs of `field:NAME` evidence (Evidence objects or stored dicts), in order, once each: with "hazard"
-    the hazards found, with "signal" the signals; what rules match with `hazard:` and `signal:`."""
-    prefix, names = f"{field}:", []
-    for item in evidence or []:
-        item_field, source = (
-            (item.get("field"), item.get("source")) if isinstance(item, dict) else (item.field, item.source)
-        )
-        if (
-            item_field == field
-            and isinstance(source, str)
-            and source.startswith(prefix)
-            and source[len(prefix) :] not in names
-        ):
-            names.append(source[len(prefix) :])
-    return names
-
-
 def evidence_item(field: str, source: str, text: str) -> dict:
     """One piece of evidence as plain data; `Classification` validates them all at once (cheaper)."""
     return {"field": field, "source": source, "text": text}

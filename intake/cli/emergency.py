@@ -15,7 +15,8 @@ from __future__ import annotations
 import click
 
 from assignment.followup import allowed_fields, previous_matches
-from assignment.timers import replan, send_messages, stored_facts
+from assignment.ticket_facts import stored_facts
+from assignment.timers import replan, send_messages
 from intake.cli.common import open_runtime
 from intake.cli.settle import settled_messages
 from intake.cli.staff import StaffError, _ticket
@@ -26,7 +27,8 @@ from store import tickets as ticket_store
 
 def confirm(runtime, number: str, *, actor: str, reason: str | None = None) -> str:
     """The person says it is an emergency: urgent, re-decided by the rules, unpinned."""
-    from intake.pipeline.decide import LazyWorkload, _apply_decision
+    from assignment.apply import apply_decision
+    from assignment.workload import LazyWorkload
 
     with runtime.db.locked() as session:
         ticket, now, engine = _ticket(session, number), runtime.clock(), runtime.rules().current()
@@ -41,7 +43,7 @@ def confirm(runtime, number: str, *, actor: str, reason: str | None = None) -> s
             decision = engine.decide(stored_facts(ticket, "\n".join(texts)), LazyWorkload(session), now)
             fields, kept = allowed_fields(ticket, decision, engine)
             prefix = f"re-decided after {why}: "
-            _apply_decision(
+            apply_decision(
                 session,
                 ticket,
                 decision,

@@ -62,9 +62,9 @@ def stored_ticket_facts(number: str, overrides: dict[str, str]):
     from sqlalchemy import select
 
     from assignment import TicketFacts
-    from assignment.timers import stored_facts
+    from assignment.ticket_facts import stored_facts
+    from assignment.workload import current_workload
     from intake.cli.common import open_runtime
-    from intake.pipeline.decide import current_workload
     from store import tickets as ticket_store
     from store.models import SlaTimer
 
@@ -92,8 +92,8 @@ def stored_replay_facts(since: datetime | None) -> list:
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
+    from assignment.ticket_facts import ticket_facts
     from intake.cli.common import open_runtime
-    from intake.pipeline.decide import ticket_facts
     from store.models import Ticket
 
     query = select(Ticket).options(selectinload(Ticket.messages)).order_by(Ticket.created_at, Ticket.number)

@@ -10,7 +10,8 @@ import click
 
 from assignment.conditions import suggest
 from assignment.pauses import ClockStops
-from assignment.timers import replan, send_messages, ticket_waiting_on
+from assignment.ticket_facts import ticket_waiting_on
+from assignment.timers import replan, send_messages
 from intake.cli.common import open_runtime
 from intake.cli.settle import settled_messages
 from intake.core.vocabulary import ROUTABLE_STATUSES

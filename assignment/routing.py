@@ -18,8 +18,9 @@ from sqlalchemy.orm import selectinload
 
 from assignment.apply import apply_decision
 from assignment.ticket_facts import stored_facts
-from assignment.timers import replan, send_messages
+from assignment.timers import replan
 from assignment.workload import current_workload
+from intake.core.after_commit import AfterCommit, Kind, send_after_commit
 from intake.core.vocabulary import ROUTABLE_STATUSES
 from store.models import Ticket, TicketEvent
 
@@ -74,7 +75,7 @@ def assign_ticket(runtime, ticket_id: str) -> str:
         apply_decision(session, ticket, decision, now)
         messages = replan(session, ticket, engine, now, actor="sla")
         number, outcome = ticket.number, f"team {ticket.team}, assignee {ticket.assignee}"
-    send_messages(messages, number)
+    send_after_commit(messages, number)
     log.info("ticket %s: routed by the rules: %s", number, outcome)
     return outcome
 
@@ -112,7 +113,7 @@ def sweep_unrouted(runtime, grace: timedelta = SWEEP_GRACE) -> list[str]:
             if is_awaiting_routing(ticket) and (ticket.status == "triaged" or last_hand_back(ticket) is not None)
         ]
         numbers = [ticket.number for ticket in candidates if ticket.id in lost]
-    send_messages([("assign_ticket", (ticket_id,)) for ticket_id in lost], "sweep")
+    send_after_commit([AfterCommit(Kind.ASSIGN_TICKET, (ticket_id,)) for ticket_id in lost], "sweep")
     if lost:
         log.warning("re-sent routing of %d ticket(s) whose broker message was lost: %s", len(lost), numbers)
     return lost

@@ -11,6 +11,7 @@ import logging
 import dramatiq
 
 from intake.broker import ensure_broker, register_actor
+from intake.core.after_commit import Kind, route
 from intake.core.settings import get_settings
 from intake.logs import adopt_handlers
 from intake.runtime import get_runtime
@@ -125,3 +126,15 @@ def sweep_unrouted() -> None:
     from assignment.routing import sweep_unrouted as sweep
 
     sweep(get_runtime())
+
+
+# Every after-commit message kind and its actor, checked now: a process missing one must not start.
+route(
+    {
+        Kind.SEND_OUTBOUND: send_outbound,
+        Kind.FETCH_ATTACHMENT: fetch_attachment,
+        Kind.CHECK_SLA: check_sla,
+        Kind.ESCALATE: escalate,
+        Kind.ASSIGN_TICKET: assign_ticket,
+    }
+)

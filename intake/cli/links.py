@@ -14,10 +14,11 @@ import click
 
 from assignment.followup import is_rules_actor, last_setter
 from assignment.routing import BACK_TO_RULES
-from assignment.timers import replan, send_messages
+from assignment.timers import replan
 from intake.cli.common import open_runtime
 from intake.cli.settle import settled_messages
 from intake.cli.staff import StaffError, _ticket
+from intake.core.after_commit import AfterCommit, Kind, send_after_commit
 from intake.core.vocabulary import ROUTABLE_STATUSES
 from store import tickets as ticket_store
 from store.errors import IllegalTransition
@@ -61,7 +62,7 @@ def merge(runtime, into: str, from_: str, *, actor: str, reason: str | None = No
                 session, source, {"needs_review": False}, actor=actor, at=now, reason=f"merged into {target.number}"
             )
         messages = replan(session, source, engine, now, actor="sla", why=f"merged into {target.number}")
-    send_messages(messages, from_)
+    send_after_commit(messages, from_)
     return f"{from_.upper()} merged into {into.upper()}: {len(moved)} messages moved"
 
 
@@ -81,7 +82,7 @@ def unlink(runtime, number: str, other: str | None = None, *, actor: str) -> str
         messages = []
         for linked, to in pairs:
             if _clear_link(session, linked, to, actor=actor, now=now, engine=runtime.rules().current()):
-                messages.append(("assign_ticket", (linked.id,)))
+                messages.append(AfterCommit(Kind.ASSIGN_TICKET, (linked.id,)))
             peer = ticket_store.get_by_number(session, to)
             if peer is not None:
                 ticket_store.add_event(
@@ -93,7 +94,7 @@ def unlink(runtime, number: str, other: str | None = None, *, actor: str) -> str
                     changes={"from": linked.number},
                     reason=f"not related to {linked.number}, said {actor}",
                 )
-    send_messages(messages, number)
+    send_after_commit(messages, number)
     return ", ".join(f"{linked.number}: no longer linked to {to}" for linked, to in pairs)
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from intake.core.after_commit import AfterCommit, Kind
 from intake.core.models import InboundMessage
 from intake.core.vocabulary import OPEN_STATUSES, TICKET_PREFIXES, priority_of
 from intake.pipeline.safety_net import flag_ticket
@@ -188,7 +189,7 @@ def _add_attachments(ctx: Runtime, session: Session, row: TicketMessage, work: W
         session.add(attachment)
         if ref.media_id and not stored:  # chat media: fetched once the ticket is committed
             session.flush()
-            work.after_commit.append(("fetch_attachment", (attachment.id,)))
+            work.after_commit.append(AfterCommit(Kind.FETCH_ATTACHMENT, (attachment.id,)))
 
 
 def _first_line(text: str) -> str:

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from intake.channels.base import ParseError, RawRecord
+from intake.core.after_commit import send_after_commit
 from intake.core.errors import TransientError
 from intake.core.models import ChannelName
 from intake.pipeline import stages
@@ -190,15 +191,4 @@ def _after_commit(work: Work) -> None:
     the log lines they left for then: a rolled-back attempt must not have logged them)."""
     for call in work.on_commit:
         call()
-    if not work.after_commit:
-        return
-    import dramatiq
-
-    broker = dramatiq.get_broker()
-    for actor_name, args, *options in work.after_commit:  # options: e.g. {"delay": ms} for SLA timers
-        try:
-            broker.get_actor(actor_name).send_with_options(args=args, **(options[0] if options else {}))
-        except Exception as exc:  # the database holds the due work; sweepers re-drive it
-            log.warning(
-                "ticket %s: could not send %s%s (%s)", work.ticket.number if work.ticket else "?", actor_name, args, exc
-            )
+    send_after_commit(work.after_commit, work.ticket.number if work.ticket else "?")

@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from intake.channels import get_channel
+from intake.core.after_commit import AfterCommit, Kind
 from intake.core.models import ChannelName, ThreadMatch
 from intake.pipeline.clean import clean_message
 from intake.pipeline.delivery import record_delivery_report
@@ -197,7 +198,7 @@ def acknowledge(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
 
         row = queue_acknowledgement(ctx, session, work.ticket, work.message)
         if row is not None:
-            work.after_commit.append(("send_outbound", (row.id,)))
+            work.after_commit.append(AfterCommit(Kind.SEND_OUTBOUND, (row.id,)))
     return None
 
 

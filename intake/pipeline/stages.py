@@ -196,7 +196,7 @@ def acknowledge(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     if work.is_new_ticket and work.message.channel == ChannelName.EMAIL and ctx.settings.email.auto_acknowledge:
         from outbound.service import queue_acknowledgement
 
-        row = queue_acknowledgement(ctx, session, work.ticket, work.message)
+        row = queue_acknowledgement(session, work.ticket, work.message, ctx.settings, ctx.clock())
         if row is not None:
             work.after_commit.append(AfterCommit(Kind.SEND_OUTBOUND, (row.id,)))
     return None

@@ -71,8 +71,8 @@ def _ping_database(db: Database) -> None:
 
 
 def _redis_health(settings: Settings) -> dict:
-    from intake.broker import redis_client
     from intake.heartbeat import read_health
+    from intake.redis_client import redis_client
 
     client = redis_client(settings)
     try:

@@ -18,7 +18,6 @@ from aiohttp.test_utils import TestServer
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import func, select
 
-from intake import reconciler
 from intake.broker import build_broker, use_broker
 from intake.channels.whatsapp.signature import sign_meta_payload
 from intake.core.models import utcnow
@@ -131,7 +130,7 @@ async def test_replies_stay_fast_while_redis_hangs_and_all_is_processed_once(
             assert session.scalar(select(func.count()).select_from(RawItem)) == 15  # stored before each reply
         worker = worker_factory(broker)
         runtime.clock = lambda: utcnow() + timedelta(hours=1)  # past the reconciler's wait and the claim lease
-        reconciler.reconcile_pending(runtime)
+        actors.reconcile_pending(runtime)
 
         def all_processed() -> bool:
             with runtime.db.session() as session:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from intake.actors import send_for_processing
 from intake.core.models import ChannelName, RawInput
-from intake.ingest import accept, send_for_processing
+from intake.ingest import accept
 from store.models import RawItem
 from tests.conftest import REDIS_URL, ROOT
 from tests.intake.test_service import wait_until

@@ -8,34 +8,9 @@ an error line and the rest go on.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import click
-
-_QUOTE_HEADER = re.compile(
-    r"^\s*(?:on\b.*\bwrote:|am\b.*\bschrieb.*:|el\b.*\bescribi[oó]:|le\b.*\ba [ée]crit ?:"
-    r"|-{3,}\s*original message\s*-{3,}|-{5,}\s*forwarded message|from:\s.*)\s*$",
-    re.IGNORECASE,
-)
-
-
-def strip_quotes(text: str) -> str:
-    """New text of a message body: the email channel's quote stripper, or a plain fallback."""
-    try:
-        from intake.channels.email.quotes import extract_new_text
-    except ImportError:
-        return _cut_at_quote(text)
-    return extract_new_text(text)
-
-
-def _cut_at_quote(text: str) -> str:
-    kept = []
-    for line in text.splitlines():
-        if line.lstrip().startswith(">") or _QUOTE_HEADER.match(line):
-            break
-        kept.append(line)
-    return "\n".join(kept).strip() or text
 
 
 def _load(registry_file: str | None, rules_dir: str | None, model: str | None = "shipped"):
@@ -59,23 +34,6 @@ def _load_or_fail(registry_file: str | None, rules_dir: str | None, model: str |
         return _load(registry_file, rules_dir, model)
     except (ClassifierConfigError, RegistryError) as exc:
         raise click.ClickException(str(exc)) from exc
-
-
-def _to_input(record: dict):
-    """The classifier's input for one line; raises ValueError when a field has the wrong type."""
-    from classifiers import ClassifyInput
-
-    item = ClassifyInput.model_validate(
-        {
-            "id": None if record.get("id") is None else str(record["id"]),
-            "channel": record.get("channel") or "email",
-            "sender": record.get("from"),
-            "subject": record.get("subject"),
-            "body": record.get("body") or "",
-            "received_at": record.get("received_at"),
-        }
-    )
-    return item.model_copy(update={"body": strip_quotes(item.body)})
 
 
 def _records(stream, blank_is_error: bool = False):
@@ -121,13 +79,15 @@ def _output(record: dict, result) -> dict:
 @click.argument("input_file", type=click.File("r", encoding="utf-8"))
 def classify_command(registry_file, rules_dir, input_file) -> None:
     """Classify JSON-lines messages (INPUT, or - for stdin); one JSON line out per line in."""
+    from classifiers.records import record_input  # classifiers loads spaCy: only the commands that classify
+
     classifier = _load_or_fail(registry_file, rules_dir)
     for number, record, error in _records(input_file, blank_is_error=True):
         if error is not None:
             out = {"id": None, "error": error, "line": number}
         else:
             try:
-                out = _output(record, classifier.classify(_to_input(record)))
+                out = _output(record, classifier.classify(record_input(record)))
             except ValueError as exc:  # pydantic: a field of the wrong type; the rest of the batch goes on
                 reason = " ".join(str(exc).split())[:300]
                 out = {"id": record.get("id"), "error": f"invalid message: {reason}", "line": number}
@@ -144,6 +104,7 @@ def eval_command(registry_file, rules_dir, misses, rules_only, labeled) -> None:
     """Accuracy of the classifier on LABELED.jsonl (lines with an `expect` object; `split` and `language`
     group them); with --misses, every wrong field and every missed emergency or false alarm by id."""
     from classifiers.evaluate import Scores
+    from classifiers.records import record_input
 
     classifier = _load_or_fail(registry_file, rules_dir, None if rules_only else "shipped")
     overall, by_split, by_language = Scores(), {}, {}
@@ -152,7 +113,7 @@ def eval_command(registry_file, rules_dir, misses, rules_only, labeled) -> None:
             click.echo(f"line {number}: skipped ({error or 'no expect object'})", err=True)
             continue
         try:
-            got = classifier.classify(_to_input(record)).model_dump()
+            got = classifier.classify(record_input(record)).model_dump()
         except ValueError as exc:
             click.echo(f"line {number}: skipped ({' '.join(str(exc).split())[:200]})", err=True)
             continue

@@ -106,7 +106,7 @@ def test_a_line_with_wrong_field_types_gets_an_error_and_the_rest_go_on():
 
 
 def test_fallback_quote_cutting():
-    from intake.cli.classify import _cut_at_quote
+    from classifiers.records import _cut_at_quote
 
     body = "New problem: no hot water.\n\nOn Tue, 3 Nov 2026, Maintenance wrote:\n> The leak is fixed.\n"
     assert _cut_at_quote(body) == "New problem: no hot water."

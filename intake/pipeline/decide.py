@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from assignment import Decision
 from assignment.apply import apply_decision
 from assignment.engine import AFTER_HOURS_RULE
+from assignment.followup import allowed_fields, is_more_urgent, is_rules_actor, last_setter, previous_matches
 from assignment.ticket_facts import stored_facts, ticket_facts
 from assignment.timers import replan, schedule_timers
 from assignment.workload import LazyWorkload, save_round_robin
@@ -46,8 +47,6 @@ def redecide(ctx: Runtime, session: Session, work: Work) -> Decision | None:
     """A follow-up on an open ticket: raise its urgency if the new message says so, run the rules again when
     the facts changed (policy in assignment.followup), and re-plan the SLA (a reopened ticket gets its
     timers back). Returns the decision applied, or None when the facts did not change."""
-    from assignment.followup import allowed_fields, previous_matches
-
     ticket, now, engine = work.ticket, ctx.clock(), ctx.rules().current()
     if ticket.status in DONE_STATUSES:
         return None  # a reply to a closed ticket that was not reopened (pipeline.reopen_resolved_on_reply)
@@ -77,7 +76,7 @@ def redecide(ctx: Runtime, session: Session, work: Work) -> Decision | None:
 def _raise_urgency(ctx: Runtime, session: Session, work: Work) -> str | None:
     """Classify the follow-up's own text (the classify stage's result when it ran); a higher urgency (never a
     lower one) goes on the ticket, and its priority follows unless a person set it. Returns what changed."""
-    from assignment.followup import is_more_urgent, is_rules_actor, last_setter
+    # lazy: classifiers loads spaCy, which processes that only enqueue (web, beat) never need
     from classifiers import ClassifyInput
 
     ticket, message = work.ticket, work.message

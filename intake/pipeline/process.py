@@ -18,6 +18,7 @@ from datetime import timedelta
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from assignment.errors import RulesError
 from intake.channels.base import ParseError, RawRecord
 from intake.core.after_commit import send_after_commit
 from intake.core.errors import TransientError
@@ -94,7 +95,7 @@ def rules_unavailable(ctx: Runtime) -> str | None:
     """Why no item can be decided now, or None: the rules and classifier files have no good version in this
     process yet (a broken file with a last good version is no reason: that version stays in force). Cheap once
     loaded. A broken rules file must never quarantine mail, so such items wait for the fix instead."""
-    from assignment.errors import RulesError
+    # lazy: classifiers loads spaCy, which processes that only enqueue (web, beat) never need
     from classifiers.errors import ClassifierConfigError
 
     try:

@@ -12,6 +12,7 @@ from intake.core.vocabulary import OPEN_STATUSES, TICKET_PREFIXES, priority_of
 from intake.pipeline.safety_net import flag_ticket
 from intake.pipeline.work import Work
 from intake.runtime import Runtime
+from store import threads
 from store import tickets as ticket_store
 from store.models import Attachment, Ticket, TicketMessage
 
@@ -97,7 +98,7 @@ def open_ticket(ctx: Runtime, session: Session, work: Work) -> Ticket:
 
 def _note_possible_link(session: Session, ticket: Ticket, work: Work, now) -> None:
     """An urgent message's possible link: a "may relate to" note on both tickets, for a person to merge."""
-    other = ticket_store.for_follow_up(session, work.thread.probable_of)
+    other = threads.for_follow_up(session, work.thread.probable_of)
     evidence = "; ".join(work.thread.evidence)
     ticket_store.add_event(
         session,

@@ -21,6 +21,7 @@ from intake.pipeline.persist import append_to_ticket, open_ticket, over_rate_lim
 from intake.pipeline.work import Verdict, Work, classifier_of
 from intake.runtime import Runtime
 from outbound.service import queue_acknowledgement
+from store import threads
 from store import tickets as ticket_store
 
 log = logging.getLogger(__name__)
@@ -56,9 +57,9 @@ def thread(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     message, now = work.message, ctx.clock()
     if message.channel == ChannelName.INTERNAL:  # staff asked for a new ticket: never threaded
         return None
-    ticket_store.lock_sender(session, message.channel.value, message.sender)
+    threads.lock_sender(session, message.channel.value, message.sender)
     hints = message.thread
-    candidates = ticket_store.thread_candidates(
+    candidates = threads.thread_candidates(
         session,
         channel=message.channel,
         sender=message.sender,
@@ -140,7 +141,7 @@ def persist(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     _follow_merges(session, work)
     if work.thread.joins:
         number = work.thread.ticket_number
-        ticket = ticket_store.lock_for_follow_up(session, number)  # afresh: a merge may have committed since
+        ticket = threads.lock_for_follow_up(session, number)  # afresh: a merge may have committed since
         if ticket is not None and ticket.number != number:
             work.thread = work.thread.model_copy(
                 update={

@@ -3,7 +3,8 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from store.models import Base, UTCDateTime, exists_on
+from store.columns import UTCDateTime, exists_on
+from store.models import Base  # with every table registered on its metadata
 
 config = context.config
 target_metadata = Base.metadata

@@ -11,8 +11,9 @@ from assignment.errors import Problem, RulesError
 from assignment.escalation import EscalationAction, Timer
 from assignment.facts import Pause, TicketFacts, Workload
 from assignment.holder import RulesHolder
+from assignment.operators import OPERATORS
 from assignment.sla import BusinessCalendar, SlaPlan
-from assignment.vocabulary import ACTIONS, FIELDS, OPERATORS, describe_vocabulary
+from assignment.vocabulary import ACTIONS, FIELDS, describe_vocabulary
 
 __all__ = [
     "ACTIONS",

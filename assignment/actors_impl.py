@@ -14,7 +14,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from assignment.engine import RuleEngine
-from assignment.escalation import DONE_STATUSES, EscalationAction, Timer
+from assignment.escalation import EscalationAction, Timer
+from assignment.ticket_facts import stored_facts, ticket_waiting_on
 from assignment.timers import (
     CANCELLED,
     FIRED,
@@ -24,10 +25,9 @@ from assignment.timers import (
     arm,
     is_ticket_paused,
     replan,
-    send_messages,
-    stored_facts,
-    ticket_waiting_on,
 )
+from intake.core.after_commit import AfterCommit, Kind, send_after_commit
+from intake.core.vocabulary import DONE_STATUSES
 from store import tickets as ticket_store
 from store.models import SlaTimer, Ticket
 
@@ -49,7 +49,7 @@ def find_timer(runtime, ticket_id: str, kind: str, due_at: str | datetime) -> in
 
 def fire_timer(runtime, timer_id: int) -> str:
     """Fire one stored timer if it is due and its condition still holds; returns what happened."""
-    messages: list = []
+    messages: list[AfterCommit] = []
     with runtime.db.locked() as session:
         row = session.get(SlaTimer, timer_id, with_for_update=True)
         if row is None:
@@ -83,7 +83,7 @@ def fire_timer(runtime, timer_id: int) -> str:
             escalate(session, ticket, engine, action, now)
             outcome = f"fired {row.kind}"
         number = ticket.number
-    send_messages(messages, number)
+    send_after_commit(messages, number)
     log.info("ticket %s: timer %s %s", number, timer_id, outcome)
     return outcome
 
@@ -164,9 +164,9 @@ def sweep_due_timers(runtime, grace: timedelta = SWEEP_GRACE) -> list[int]:
         for row in rows:
             if row.id in lost:
                 row.sent_at = now
-                messages.append(("escalate", (row.id,)))
+                messages.append(AfterCommit(Kind.ESCALATE, (row.id,)))
         ids = [row.id for row in rows]
-    send_messages(messages, "sweep")
+    send_after_commit(messages, "sweep")
     if lost:
         log.warning("re-sent %d due SLA timer(s) whose broker message was lost: %s", len(lost), lost)
     return ids

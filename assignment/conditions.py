@@ -11,7 +11,8 @@ import re
 from typing import Any
 
 from assignment.errors import Problem
-from assignment.vocabulary import CLOCK_BUILDERS, COMBINATORS, FIELDS, OPERATORS, SET_BUILDERS
+from assignment.operators import CLOCK_BUILDERS, OPERATORS, SET_BUILDERS
+from assignment.vocabulary import COMBINATORS, FIELDS
 from intake.core.marked_yaml import Marks, PathKey
 from intake.core.problems import suggest
 

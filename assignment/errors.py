@@ -6,12 +6,13 @@ so `intake rules check` can show them all at once.
 
 from __future__ import annotations
 
+from intake.core.errors import OperatorError
 from intake.core.problems import Problem
 
 __all__ = ["AssignmentError", "Problem", "RulesError"]
 
 
-class AssignmentError(Exception):
+class AssignmentError(OperatorError):
     """Base class of everything the assignment package raises."""
 
 

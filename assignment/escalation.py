@@ -16,6 +16,7 @@ from assignment.facts import TicketFacts
 from assignment.pauses import ClockStops, is_paused_now
 from assignment.schema import EscalationFile, StepSpec
 from assignment.sla import BusinessCalendar, SlaPlan
+from intake.core.vocabulary import DONE_STATUSES
 
 TimerKind = Literal[
     "first_response_warn",
@@ -26,7 +27,6 @@ TimerKind = Literal[
     "resolution_breach",
     "unassigned_urgent",
 ]
-DONE_STATUSES = frozenset({"resolved", "closed", "cancelled", "merged"})
 KEYWORDS = ("assignee", "team", "team-lead")  # resolved from the ticket when the timer fires
 
 

@@ -9,15 +9,15 @@ approval are decided again only while the ticket is still `new`; notifications g
 from __future__ import annotations
 
 from assignment.engine import AFTER_HOURS_RULE, RuleEngine
-from assignment.vocabulary import URGENCIES
+from intake.core.vocabulary import URGENCY_LEVELS
 
 MACHINE_ACTORS = frozenset({"rules", "classifier", AFTER_HOURS_RULE})
 
 
 def is_more_urgent(new: str | None, old: str | None) -> bool:
     """Whether urgency `new` is above `old` (unknown values rank lowest)."""
-    rank = {name: index for index, name in enumerate(URGENCIES)}
-    return new in rank and rank[new] < rank.get(old or "", len(URGENCIES))
+    rank = {name: index for index, name in enumerate(URGENCY_LEVELS)}
+    return new in rank and rank[new] < rank.get(old or "", len(URGENCY_LEVELS))
 
 
 def last_setter(ticket, *fields: str) -> str | None:

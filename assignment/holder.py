@@ -4,8 +4,7 @@ keep the last good rules, pick up valid edits, reject invalid ones with file:lin
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from assignment.engine import RuleEngine
@@ -13,15 +12,10 @@ from assignment.errors import Problem, RulesError
 from assignment.loader import FILES as RULE_FILES
 from assignment.loader import READ_BESIDE
 from intake.core.hot_reload import HolderStatus, HotReload, LoadFailed, file_hashes, read_status
+from intake.core.models import Clock, utcnow
 
 FILES = (*RULE_FILES, *READ_BESIDE)  # the rules are checked against the classifiers' names: watch those too
 __all__ = ["FILES", "HolderStatus", "RulesHolder", "file_hashes", "read_status"]
-
-
-def _utcnow() -> datetime:
-    from intake.core.models import utcnow
-
-    return utcnow()
 
 
 class RulesHolder(HotReload[RuleEngine]):
@@ -31,7 +25,7 @@ class RulesHolder(HotReload[RuleEngine]):
         self,
         rules_dir: Path | str,
         *,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = utcnow,
         check_every: timedelta = timedelta(seconds=2),
         status_file: Path | None = None,
     ):

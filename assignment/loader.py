@@ -10,7 +10,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from assignment.conditions import Always, Compiler, Condition
+from assignment.checks import check_references
+from assignment.conditions import All, Always, Compiler, Condition, Leaf
 from assignment.errors import Problem
 from assignment.schema import AssignmentFile, EscalationFile, SlaFile, ThenSpec
 from intake.core.marked_yaml import Marks, read_yaml
@@ -37,8 +38,6 @@ class CompiledRule:
     leaves: tuple = ()  # set when `when` is a flat list of field tests: the engine's fast path
 
     def __post_init__(self) -> None:
-        from assignment.conditions import All, Leaf
-
         if isinstance(self.when, Leaf):
             self.leaves = (self.when,)
         elif isinstance(self.when, All) and all(isinstance(child, Leaf) for child in self.when.children):
@@ -92,8 +91,6 @@ def read_directory(rules_dir: Path) -> tuple[Loaded | None, list[Problem]]:
             _compile_raw(raws.get(name), key, Compiler(marks[name], problems, known))
         return None, sorted(problems, key=lambda p: (p.file, p.line, p.column))
     assignment, sla, escalation = parsed["assignment.yaml"], parsed["sla.yaml"], parsed["escalation.yaml"]
-    from assignment.checks import check_references  # the cross-reference checks live in their own module
-
     problems += check_references(assignment, sla, escalation, marks)
     rule_marks = marks["assignment.yaml"]
     compiler = Compiler(rule_marks, problems, known)

@@ -16,11 +16,15 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from assignment.timers import replan, send_messages, stored_facts
+from assignment.apply import apply_decision
+from assignment.ticket_facts import stored_facts
+from assignment.timers import replan
+from assignment.workload import current_workload
+from intake.core.after_commit import AfterCommit, Kind, send_after_commit
+from intake.core.vocabulary import ROUTABLE_STATUSES
 from store.models import Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
-ROUTABLE_STATUSES = ("new", "triaged")
 SWEEP_GRACE = timedelta(seconds=60)  # a triage finished this long ago and still unrouted lost its message
 BACK_TO_RULES = {"routing": "rules"}  # in an `unlinked` event's changes: the ticket went back to the rules
 
@@ -61,8 +65,6 @@ def _is_hand_back(event) -> bool:
 
 def assign_ticket(runtime, ticket_id: str) -> str:
     """Run the assignment rules for a ticket awaiting routing (e.g. after triage); a no-op otherwise."""
-    from intake.pipeline.decide import _apply_decision, current_workload
-
     with runtime.db.locked() as session:
         ticket = session.get(Ticket, ticket_id, with_for_update=True)
         if ticket is None or not is_awaiting_routing(ticket):
@@ -70,10 +72,10 @@ def assign_ticket(runtime, ticket_id: str) -> str:
         now, engine = runtime.clock(), runtime.rules().current()
         text = ticket.messages[0].text if ticket.messages else ""
         decision = engine.decide(stored_facts(ticket, text), current_workload(session), now)
-        _apply_decision(session, ticket, decision, now)
+        apply_decision(session, ticket, decision, now)
         messages = replan(session, ticket, engine, now, actor="sla")
         number, outcome = ticket.number, f"team {ticket.team}, assignee {ticket.assignee}"
-    send_messages(messages, number)
+    send_after_commit(messages, number)
     log.info("ticket %s: routed by the rules: %s", number, outcome)
     return outcome
 
@@ -87,7 +89,7 @@ def sweep_unrouted(runtime, grace: timedelta = SWEEP_GRACE) -> list[str]:
     handed_back = or_(
         Ticket.status == "triaged",
         and_(
-            Ticket.status.in_(ROUTABLE_STATUSES),
+            Ticket.status.in_(sorted(ROUTABLE_STATUSES)),
             Ticket.needs_review.is_(False),
             Ticket.team.is_(None),
             unlinked.exists(),
@@ -111,7 +113,7 @@ def sweep_unrouted(runtime, grace: timedelta = SWEEP_GRACE) -> list[str]:
             if is_awaiting_routing(ticket) and (ticket.status == "triaged" or last_hand_back(ticket) is not None)
         ]
         numbers = [ticket.number for ticket in candidates if ticket.id in lost]
-    send_messages([("assign_ticket", (ticket_id,)) for ticket_id in lost], "sweep")
+    send_after_commit([AfterCommit(Kind.ASSIGN_TICKET, (ticket_id,)) for ticket_id in lost], "sweep")
     if lost:
         log.warning("re-sent routing of %d ticket(s) whose broker message was lost: %s", len(lost), numbers)
     return lost

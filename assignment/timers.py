@@ -14,39 +14,17 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from assignment.engine import RuleEngine
-from assignment.escalation import DONE_STATUSES
-from assignment.facts import Pause, TicketFacts
 from assignment.sla import SlaPlan
+from assignment.ticket_facts import stored_facts, ticket_waiting_on
+from intake.core.after_commit import AfterCommit, Kind
+from intake.core.vocabulary import DONE_STATUSES
 from store import tickets as ticket_store
 from store.models import SlaTimer, Ticket
 
 log = logging.getLogger(__name__)
 
 SCHEDULED, FIRED, CANCELLED, SKIPPED = "scheduled", "fired", "cancelled", "skipped"
-STATUS_EVENTS = ("status-changed", "reopened")
-Message = tuple  # (actor name, args) or (actor name, args, send options)
 HORIZON = timedelta(seconds=90)  # more than the sweep interval, so the sweeper arms every timer in time
-
-
-def ticket_pauses(ticket: Ticket) -> list[Pause]:
-    """Every stretch the ticket spent in a status, with what it waited on, from its timeline's status events
-    (the engine keeps only the stretches sla.yaml says pause the clock)."""
-    pauses: list[Pause] = []
-    for event in sorted(ticket.events, key=lambda e: (e.at, e.id or 0)):
-        change = (event.changes or {}).get("status") if event.kind in STATUS_EVENTS else None
-        if not change:
-            continue
-        if pauses and pauses[-1].end is None:
-            pauses[-1].end = event.at
-        pauses.append(Pause(status=change["to"], start=event.at, waiting_on=event.changes.get("waiting_on")))
-    return pauses
-
-
-def ticket_waiting_on(ticket: Ticket) -> str | None:
-    """What a pending ticket waits on now (from its last status event), or None."""
-    pauses = ticket_pauses(ticket)
-    last = pauses[-1] if pauses else None
-    return last.waiting_on if last is not None and last.status == ticket.status else None
 
 
 def is_ticket_paused(ticket: Ticket, engine: RuleEngine) -> bool:
@@ -54,25 +32,16 @@ def is_ticket_paused(ticket: Ticket, engine: RuleEngine) -> bool:
     return engine.sla.pause_statuses.stops(ticket.status, ticket_waiting_on(ticket))
 
 
-def stored_facts(ticket: Ticket, text: str = "") -> TicketFacts:
-    """The ticket's facts as the rules see them, pauses included."""
-    from intake.pipeline.decide import ticket_facts  # the pipeline owns the field mapping
-
-    facts = ticket_facts(ticket, text)
-    facts.pauses = ticket_pauses(ticket)
-    return facts
-
-
 def delay_ms(due_at: datetime, now: datetime) -> int:
     return max(0, int((due_at - now).total_seconds() * 1000))
 
 
-def check_message(row: SlaTimer, now: datetime) -> Message:
+def check_message(row: SlaTimer, now: datetime) -> AfterCommit:
     """The delayed broker message that makes this timer fire at its due time."""
-    return ("check_sla", (row.ticket_id, row.kind, row.due_at.isoformat()), {"delay": delay_ms(row.due_at, now)})
+    return AfterCommit(Kind.CHECK_SLA, (row.ticket_id, row.kind, row.due_at.isoformat()), delay_ms(row.due_at, now))
 
 
-def arm(row: SlaTimer, now: datetime) -> list[Message]:
+def arm(row: SlaTimer, now: datetime) -> list[AfterCommit]:
     """The delayed message for a timer due within the horizon (recording that it was sent); else nothing."""
     if row.due_at > now + HORIZON:
         return []
@@ -85,7 +54,7 @@ _TIMERS_OF = select(SlaTimer).where(SlaTimer.ticket_id == bindparam("ticket_id")
 
 def schedule_timers(
     session: Session, ticket: Ticket, engine: RuleEngine, plan: SlaPlan, now: datetime, *, new_ticket: bool = False
-) -> list[Message]:
+) -> list[AfterCommit]:
     """Store one row per escalation timer of `plan` and return the messages to send once committed
     (`new_ticket`: created in this transaction, so it has no timer rows yet).
 
@@ -132,7 +101,7 @@ def schedule_timers(
     return messages
 
 
-def cancel_timers(session: Session, ticket: Ticket, why: str) -> list[Message]:
+def cancel_timers(session: Session, ticket: Ticket, why: str) -> list[AfterCommit]:
     """Cancel the ticket's scheduled timers (a message still on its way then finds them cancelled); nothing to send."""
     for row in session.execute(_TIMERS_OF, {"ticket_id": ticket.id}).scalars():
         if row.state == SCHEDULED:
@@ -150,7 +119,7 @@ def _why_cancelled(ticket: Ticket, engine: RuleEngine) -> str:
 
 def replan(
     session: Session, ticket: Ticket, engine: RuleEngine, now: datetime, *, actor: str, why: str | None = None
-) -> list[Message]:
+) -> list[AfterCommit]:
     """After a status change, answer, reassignment, follow-up or reopen: new due times (pauses honoured) and
     timers. `why` goes into the timeline. A resolved, closed or cancelled ticket runs no clock: its due times
     stay as they were when it finished (no new ones on the timeline) and its scheduled timers are cancelled;
@@ -170,15 +139,3 @@ def replan(
         + (" (clock paused)" if plan.resolution_due is None else ""),
     )
     return schedule_timers(session, ticket, engine, plan, now)
-
-
-def send_messages(messages: list[Message], ticket: str = "?") -> None:
-    """Send after-commit messages; a failure is only logged: the sweeper re-drives due timers from the rows."""
-    import dramatiq
-
-    broker = dramatiq.get_broker()
-    for name, args, *options in messages:
-        try:
-            broker.get_actor(name).send_with_options(args=args, **(options[0] if options else {}))
-        except Exception as exc:
-            log.warning("ticket %s: could not send %s%s (%s); the sweeper will re-send it", ticket, name, args, exc)

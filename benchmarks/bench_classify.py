@@ -30,7 +30,7 @@ def main() -> None:
     import spacy
 
     from classifiers import Classifier, ClassifyInput
-    from intake.cli.classify import strip_quotes
+    from classifiers.records import strip_quotes
     from store.registry import load_registry
 
     records = [json.loads(line) for line in args.labeled.read_text(encoding="utf-8").splitlines() if line.strip()]

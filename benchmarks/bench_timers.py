@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select  # noqa: E402
 
 from assignment import RuleEngine, Workload  # noqa: E402
+from assignment.ticket_facts import ticket_facts  # noqa: E402
 from assignment.timers import schedule_timers  # noqa: E402
-from intake.pipeline.decide import ticket_facts  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.migrate import upgrade  # noqa: E402
 from store.models import Ticket  # noqa: E402

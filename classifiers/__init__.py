@@ -7,23 +7,17 @@ from classifiers.classifier import Classifier
 from classifiers.errors import ClassifierConfigError, ClassifierError
 from classifiers.models import (
     FIELDS,
-    PRIORITY_BY_URGENCY,
-    URGENCY_LEVELS,
     Classification,
     ClassifyInput,
     Evidence,
-    priority_of,
 )
 
 __all__ = [
     "FIELDS",
-    "PRIORITY_BY_URGENCY",
-    "URGENCY_LEVELS",
     "Classification",
     "ClassifyInput",
     "Classifier",
     "ClassifierConfigError",
     "ClassifierError",
     "Evidence",
-    "priority_of",
 ]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from intake.core.errors import OperatorError
 from intake.core.problems import Problem
 
 
-class ClassifierError(Exception):
+class ClassifierError(OperatorError):
     """Base class of classifier errors."""
 
 

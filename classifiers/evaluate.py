@@ -11,7 +11,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from classifiers.models import FIELDS, URGENCY_LEVELS
+from classifiers.models import FIELDS
+from intake.core.vocabulary import URGENCY_LEVELS
 
 _RANK = {level: i for i, level in enumerate(URGENCY_LEVELS)}
 

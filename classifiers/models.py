@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
-URGENCY_LEVELS: tuple[str, ...] = ("urgent", "high", "standard", "low")  # most to least urgent
-PRIORITY_BY_URGENCY: dict[str, str] = {"urgent": "URGENT", "high": "HIGH", "standard": "STANDARD", "low": "LOW"}
 FIELDS: tuple[str, ...] = ("category", "subcategory", "urgency", "property", "unit", "billing_type")
 
 
@@ -49,29 +46,6 @@ class Classification(BaseModel):
     review_reasons: list[str] = Field(default_factory=list)
     possible_emergency: bool = False  # not urgent, but not confidently non-urgent either (classifiers/safety.py)
     emergency_reasons: list[str] = Field(default_factory=list)
-
-
-def names_in(evidence: list[Evidence] | list[dict[str, Any]] | None, field: str) -> list[str]:
-    """The NAMEs of `field:NAME` evidence (Evidence objects or stored dicts), in order, once each: with "hazard"
-    the hazards found, with "signal" the signals; what rules match with `hazard:` and `signal:`."""
-    prefix, names = f"{field}:", []
-    for item in evidence or []:
-        item_field, source = (
-            (item.get("field"), item.get("source")) if isinstance(item, dict) else (item.field, item.source)
-        )
-        if (
-            item_field == field
-            and isinstance(source, str)
-            and source.startswith(prefix)
-            and source[len(prefix) :] not in names
-        ):
-            names.append(source[len(prefix) :])
-    return names
-
-
-def priority_of(urgency: str | None) -> str | None:
-    """The ticket priority (URGENT/HIGH/STANDARD/LOW) for an urgency level."""
-    return PRIORITY_BY_URGENCY.get(urgency or "")
 
 
 # Evidence as plain data (field, source, text), before `Classification` validates it.

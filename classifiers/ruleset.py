@@ -13,9 +13,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from classifiers.errors import ClassifierConfigError
-from classifiers.models import URGENCY_LEVELS
 from intake.core.marked_yaml import Marks, read_yaml
 from intake.core.problems import Problem, validate
+from intake.core.vocabulary import URGENCY_LEVELS
 
 Level = Literal["urgent", "high", "standard", "low"]
 

@@ -18,7 +18,6 @@ from classifiers.context import Context, Ends, IssuePass, Scopes, read_qualifier
 from classifiers.cues import Cue, CueKind, cue_key, is_hazard, is_term, kind_of, name_of
 from classifiers.frames import find_frames, frame_concepts, possible_frames
 from classifiers.issues import Issue, Signals
-from classifiers.models import URGENCY_LEVELS
 from classifiers.qualify import (
     mark_active,
     mark_asked,
@@ -31,6 +30,7 @@ from classifiers.qualify import (
 from classifiers.ruleset import Concept, RuleSet
 from classifiers.spans import Hit, by_start_longest_first, drop_shorter, segments
 from classifiers.states import drop_state_terms, mark_states
+from intake.core.vocabulary import URGENCY_LEVELS
 
 # Cues rules may ask about (`signal: vulnerable` in rules/assignment.yaml), by the name rules use; the other half of
 # this contract is assignment.vocabulary.SIGNALS.

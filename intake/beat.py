@@ -1,20 +1,28 @@
 """The periodic beat (APScheduler): it only *sends* Dramatiq messages; actors on any worker do the work.
 
 Run by `intake run` (and `intake beat` for a scale-out deployment). Several beats are harmless: every
-periodic actor is idempotent.
+periodic actor is idempotent. Every `SWEEP_SECONDS` it sends `sweep_timers`, which re-sends due SLA timers whose
+delayed broker message was lost (a Redis restart keeps nothing), and `sweep_unrouted`, which re-sends the
+routing of triaged tickets whose `assign_ticket` message was lost.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from intake import actors
 from intake.core.settings import Settings
+from intake.heartbeat import check_workers
+
+log = logging.getLogger(__name__)
+SWEEP_SECONDS = 30
 
 
 def start_beat(settings: Settings) -> BackgroundScheduler:
     """Start sending the periodic maintenance messages in a background thread; returns the scheduler."""
-    from intake import actors
-
     scheduler = BackgroundScheduler(daemon=True)
     scheduler.add_job(
         actors.reconcile.send,
@@ -25,8 +33,6 @@ def start_beat(settings: Settings) -> BackgroundScheduler:
         coalesce=True,
     )
     if settings.redis_url:  # the beat, not a worker, notices workers that stopped working
-        from intake.heartbeat import check_workers
-
         scheduler.add_job(
             _check_quietly,
             "interval",
@@ -42,17 +48,33 @@ def start_beat(settings: Settings) -> BackgroundScheduler:
     return scheduler
 
 
-def _check_quietly(check, settings) -> None:
+def _check_quietly(check: Callable[[Settings], object], settings: Settings) -> None:
     try:
         check(settings)
     except Exception as exc:  # Redis down: the reconciler's own failure says so already
-        import logging
-
-        logging.getLogger(__name__).warning("worker heartbeat not read (%s)", exc)
+        log.warning("worker heartbeat not read (%s)", exc)
 
 
-def _extra_jobs():
-    """Periodic jobs other packages contribute, each `(scheduler, settings) -> None`."""
-    from assignment.beat import add_jobs  # the SLA timer sweeper
+def _extra_jobs() -> list[Callable[[BackgroundScheduler, Settings | None], None]]:
+    """Periodic jobs besides the reconciler, each `(scheduler, settings) -> None`."""
+    return [add_sweepers]
 
-    return [add_jobs]
+
+def add_sweepers(scheduler: BackgroundScheduler, settings: Settings | None) -> None:
+    """Add the SLA timer and routing sweepers to `scheduler` (each only sends a message)."""
+    scheduler.add_job(
+        actors.sweep_timers.send,
+        "interval",
+        seconds=SWEEP_SECONDS,
+        id="sweep-sla-timers",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        actors.sweep_unrouted.send,
+        "interval",
+        seconds=SWEEP_SECONDS,
+        id="sweep-unrouted-tickets",
+        max_instances=1,
+        coalesce=True,
+    )

@@ -10,11 +10,13 @@ import gc
 import logging
 
 import dramatiq
-import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
 from intake.core.settings import Settings
+from intake.heartbeat import Heartbeat
+from intake.redis_client import redis_client
+from intake.runtime import get_runtime
 
 log = logging.getLogger(__name__)
 _ACTORS: list[dramatiq.Actor] = []
@@ -30,8 +32,6 @@ class SettledHeap(dramatiq.Middleware):
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         if not getattr(worker, "settles_heap", True):  # a command's short-lived worker (intake.cli.settle)
             return
-        from intake.runtime import get_runtime
-
         try:
             get_runtime().classifier()
         except Exception as exc:  # e.g. the database not up yet: the first message builds it instead
@@ -48,23 +48,12 @@ class SettledHeap(dramatiq.Middleware):
 def build_broker(settings: Settings) -> dramatiq.Broker:
     """A new broker for these settings (not yet global); on Redis every call is bounded by `broker.*` timeouts."""
     if settings.redis_url:
-        from intake.heartbeat import Heartbeat
-
         broker = RedisBroker(client=redis_client(settings), namespace=settings.redis_namespace)
         broker.add_middleware(Heartbeat())
     else:
         broker = StubBroker()
     broker.add_middleware(SettledHeap())
     return broker
-
-
-def redis_client(settings: Settings) -> redis.Redis:
-    """A Redis client whose connects and commands give up after `broker.*_timeout_seconds`."""
-    return redis.Redis.from_url(
-        settings.redis_url,
-        socket_connect_timeout=settings.broker.connect_timeout_seconds,
-        socket_timeout=settings.broker.socket_timeout_seconds,
-    )
 
 
 def register_actor(actor: dramatiq.Actor) -> dramatiq.Actor:

@@ -5,13 +5,13 @@ file:line:column. The Runtime rebuilds its classifier when the rule set it gets 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from classifiers.errors import ClassifierConfigError
 from classifiers.ruleset import FILES, RuleSet, read_ruleset
 from intake.core.hot_reload import HotReload, LoadFailed
+from intake.core.models import Clock
 
 STATUS_FILE = "classifier-rules-status.json"
 
@@ -23,7 +23,7 @@ class ClassifierRulesHolder(HotReload[RuleSet]):
         self,
         rules_dir: Path | str,
         *,
-        clock: Callable[[], datetime],
+        clock: Clock,
         check_every: timedelta = timedelta(seconds=2),
         status_file: Path | None = None,
     ):

@@ -14,6 +14,8 @@ import dramatiq
 from pydantic import BaseModel
 
 from intake.core.models import utcnow
+from intake.core.settings import Settings
+from intake.redis_client import redis_client
 
 log = logging.getLogger(__name__)
 INBOUND = "inbound"
@@ -54,10 +56,8 @@ def read_health(client, namespace: str, stale_after_seconds: float, now: datetim
     return WorkerHealth(last_processed_at=last, queue_depth=depth, stale=stale)
 
 
-def check_workers(settings) -> WorkerHealth | None:
+def check_workers(settings: Settings) -> WorkerHealth | None:
     """The beat's check: log a warning when the workers look stalled; None without Redis."""
-    from intake.broker import redis_client
-
     if not settings.redis_url:
         return None
     health = read_health(redis_client(settings), settings.redis_namespace, settings.pipeline.claim_seconds)

@@ -9,6 +9,8 @@ import logging
 import re
 from typing import TextIO
 
+from intake.core.settings import get_settings
+
 # Digit runs that may be phone numbers, even glued to letters or underscores: WAHA ids such as
 # `false_15550100101@c.us_3EB0…` and media URLs `…/files/15550100101-3EB0.jpeg`. Only a digit may not
 # touch the run (nor "digit-": the middle of a date); over-masking is the safe side.
@@ -84,8 +86,6 @@ def make_handler(stream: TextIO | None = None) -> logging.Handler:
 
 def setup_logging(level: int | None = None) -> None:
     """Configure the root logger once, with redaction on every handler."""
-    from intake.core.settings import get_settings
-
     if level is None:
         level = getattr(logging, get_settings().log_level.upper(), logging.INFO)
     root = logging.getLogger()
@@ -100,8 +100,6 @@ def adopt_handlers() -> None:
     sets up in a worker process (which never runs our `setup_logging`): redaction on each handler of every
     logger (the root's and any library's own), and `log_level` (the command line logs at INFO, a line per
     item, whatever INTAKE_LOG_LEVEL says)."""
-    from intake.core.settings import get_settings
-
     root = logging.getLogger()
     root.setLevel(getattr(logging, get_settings().log_level.upper(), logging.INFO))
     loggers = [root, *(item for item in logging.Logger.manager.loggerDict.values() if isinstance(item, logging.Logger))]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from intake.channels.whatsapp.media import FAILED_PREFIX, MediaError, fetch_media
 from intake.runtime import Runtime
 from store import tickets as ticket_store
 from store.models import Attachment
 
 log = logging.getLogger(__name__)
-FAILED_PREFIX = "not fetched:"  # a permanent failure; anything else (e.g. "not fetched yet") is still to do
 
 
 def fetch_attachment(ctx: Runtime, attachment_id: int) -> str:
@@ -18,8 +18,6 @@ def fetch_attachment(ctx: Runtime, attachment_id: int) -> str:
     A permanent failure (too large, gone) is noted on the attachment and in the timeline; a transient
     one (server down, HTTP 5xx) raises `MediaError` so the broker retries.
     """
-    from intake.channels.whatsapp.media import MediaError, fetch_media
-
     with ctx.db.session() as session:
         row = session.get(Attachment, attachment_id)
         if row is None or row.stored or not row.media_id or (row.note or "").startswith(FAILED_PREFIX):

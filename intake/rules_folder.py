@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assignment.loader import FILES as RULE_FILES
+from assignment.loader import read_directory
+from intake.core.errors import OperatorError
 from intake.core.problems import Problem, suggest
 
 
 def known_files() -> list[str]:
     """The file names intake reads from a rules folder."""
-    from assignment.loader import FILES as RULE_FILES
+    # lazy: classifiers loads spaCy, which processes that only enqueue (web, beat) never need
     from classifiers.ruleset import FILES as CLASSIFIER_FILES
 
     return [*RULE_FILES, *CLASSIFIER_FILES]
@@ -23,7 +26,7 @@ def known_files() -> list[str]:
 
 def _load_problems(rules_dir: Path) -> list[Problem]:
     """Problems of the files a process loads: the assignment rules' and the classifier's."""
-    from assignment.loader import read_directory
+    # lazy: classifiers loads spaCy, which processes that only enqueue (web, beat) never need
     from classifiers.ruleset import read_ruleset
 
     return list(read_directory(rules_dir)[1]) + list(read_ruleset(rules_dir)[1])
@@ -49,7 +52,7 @@ def check_rules_folder(rules_dir: Path) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.file, p.line, p.column))
 
 
-class RulesInvalid(Exception):
+class RulesInvalid(OperatorError):
     """The rules folder has problems and there is no last good version to fall back on."""
 
     def __init__(self, rules_dir: Path, problems: list[Problem]):

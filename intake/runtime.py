@@ -6,16 +6,23 @@ One `Runtime` per process, set by the CLI (or a test) with `set_runtime`; actors
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from typing import TYPE_CHECKING
 
-from intake.core.models import utcnow
-from intake.core.settings import Settings
+from sqlalchemy.orm import Session
+
+from assignment import RulesHolder
+from intake.core.models import Clock, utcnow
+from intake.core.settings import Settings, get_settings
+from store import registry_db
+from store.cursors import get_cursor
 from store.db import Database
 from store.files import FileStore
 
-Clock = Callable[[], datetime]
+if TYPE_CHECKING:
+    from classifiers import Classifier
+    from intake.classifier_rules import ClassifierRulesHolder
+
 REGISTRY_VERSION = "registry-version"
 
 
@@ -25,16 +32,16 @@ class Runtime:
     db: Database
     clock: Clock = utcnow
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _classifier: object | None = field(default=None, repr=False)
+    _classifier: Classifier | None = field(default=None, repr=False)
     _classifier_version: str | None = field(default=None, repr=False)
-    _rules: object | None = field(default=None, repr=False)
-    _classifier_rules: object | None = field(default=None, repr=False)
+    _rules: RulesHolder | None = field(default=None, repr=False)
+    _classifier_rules: ClassifierRulesHolder | None = field(default=None, repr=False)
 
     @property
     def files(self) -> FileStore:
         return FileStore(self.settings.data_dir)
 
-    def classifier(self, session=None):
+    def classifier(self, session: Session | None = None) -> Classifier:
         """The classifier for the current registry; rebuilt when `intake registry import` changed it.
         The version check reads `session` when given (the pipeline's own transaction), else a new one."""
         if session is not None:
@@ -42,10 +49,9 @@ class Runtime:
         with self.db.session() as own:
             return self._current_classifier(own)
 
-    def _current_classifier(self, session):
+    def _current_classifier(self, session: Session) -> Classifier:
+        # lazy: classifiers loads spaCy, which processes that only enqueue (web, beat) never need
         from classifiers import Classifier
-        from store import registry_db
-        from store.cursors import get_cursor
 
         ruleset = self.classifier_rules().current()  # cheap: a clock comparison, files hashed every 2 s
         version = get_cursor(session, REGISTRY_VERSION)
@@ -61,9 +67,10 @@ class Runtime:
                 self._classifier_version = version
             return self._classifier
 
-    def classifier_rules(self):
+    def classifier_rules(self) -> ClassifierRulesHolder:
         """The classifier's files in force: last good taxonomy/urgency/units/billing, reloaded when they change.
         Raises ClassifierConfigError when there is no good version yet."""
+        # lazy: classifiers loads spaCy, which processes that only enqueue (web, beat) never need
         from intake.classifier_rules import STATUS_FILE, ClassifierRulesHolder
 
         with self._lock:
@@ -73,10 +80,8 @@ class Runtime:
                 )
             return self._classifier_rules
 
-    def rules(self):
+    def rules(self) -> RulesHolder:
         """The rules holder: last good rules from `rules_dir`, reloaded when the files change."""
-        from assignment import RulesHolder
-
         with self._lock:
             if self._rules is None:
                 self._rules = RulesHolder(
@@ -97,8 +102,6 @@ def get_runtime() -> Runtime:
     """The process's runtime, built from the environment's settings if nobody set one."""
     global _current
     if _current is None:
-        from intake.core.settings import get_settings
-
         settings = get_settings()
         _current = Runtime(settings=settings, db=Database(settings.database_url))
     return _current

@@ -3,26 +3,36 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from intake.core.models import InboundMessage
-from intake.runtime import Runtime
+from intake.core.models import Clock, InboundMessage
+from intake.core.settings import Settings
 from outbound.messages import acknowledgement_text, build_email, make_message_id
 from outbound.policy import may_auto_reply
 from outbound.smtp import send_email
 from store import tickets as ticket_store
+from store.db import Database
 from store.models import Ticket, TicketMessage
 
 log = logging.getLogger(__name__)
 
 
+class Outbox(Protocol):
+    """What sending needs from the process: its settings, database and clock (`intake.runtime.Runtime`)."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+
+
 def queue_acknowledgement(
-    ctx: Runtime, session: Session, ticket: Ticket, inbound: InboundMessage
+    session: Session, ticket: Ticket, inbound: InboundMessage, settings: Settings, now: datetime
 ) -> TicketMessage | None:
     """Store an acknowledgement for a new emailed ticket, unless the reply policy says no (recorded why)."""
-    settings, now = ctx.settings, ctx.clock()
     verdict = may_auto_reply(session, settings, inbound.sender, now)
     if not verdict.allowed:
         ticket_store.add_event(session, ticket, "auto-reply-suppressed", reason=verdict.reason, at=now)
@@ -83,7 +93,7 @@ def queue_acknowledgement(
     return row
 
 
-def send_outbound(ctx: Runtime, message_id: int) -> str:
+def send_outbound(ctx: Outbox, message_id: int) -> str:
     """Send one queued outbound message; a second call (duplicate broker message) does nothing.
 
     Every try is counted; once `email.smtp_max_attempts` have failed the message ends `failed` with its last
@@ -129,7 +139,7 @@ def send_outbound(ctx: Runtime, message_id: int) -> str:
     return "sent"
 
 
-def mark_failed(ctx: Runtime, message_id: int, error: str, attempts: int) -> None:
+def mark_failed(ctx: Outbox, message_id: int, error: str, attempts: int) -> None:
     """The end of an outbound message's retries: `failed` with its last error, on the ticket's timeline."""
     with ctx.db.session() as session:
         row = session.get(TicketMessage, message_id)

@@ -1,7 +1,9 @@
 """Errors of the store package; one base class so callers can catch the family."""
 
+from intake.core.errors import OperatorError
 
-class StoreError(Exception):
+
+class StoreError(OperatorError):
     """Base class of store errors."""
 
 

@@ -2,22 +2,8 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
+from intake.core.vocabulary import OPEN_STATUSES, TicketStatus
 from store.errors import IllegalTransition
-
-
-class TicketStatus(StrEnum):
-    NEW = "new"
-    TRIAGED = "triaged"
-    ASSIGNED = "assigned"
-    IN_PROGRESS = "in_progress"
-    PENDING = "pending"  # waiting on the tenant or on parts: SLA clocks pause
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-    MERGED = "merged"  # its messages moved to another ticket (`intake tickets merge`); final
-
 
 S = TicketStatus
 ALLOWED: dict[TicketStatus, frozenset[TicketStatus]] = {
@@ -33,8 +19,6 @@ ALLOWED: dict[TicketStatus, frozenset[TicketStatus]] = {
 }
 MERGEABLE = frozenset({S.NEW, S.TRIAGED, S.ASSIGNED, S.IN_PROGRESS, S.PENDING, S.RESOLVED, S.CLOSED})  # only by
 # `intake tickets merge` (store.tickets.mark_merged), never a plain status change: the messages must move too
-OPEN_STATUSES = frozenset({S.NEW, S.TRIAGED, S.ASSIGNED, S.IN_PROGRESS, S.PENDING})
-PAUSED_STATUSES = frozenset({S.PENDING})
 
 
 def check_transition(current: str, target: str) -> TicketStatus:

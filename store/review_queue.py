@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import Session
 
-from classifiers.models import URGENCY_LEVELS
+from intake.core.vocabulary import URGENCY_LEVELS
 from store.models import Ticket
 
 # urgent 0, high 1, standard 2, low 3; no urgency (not classified) after them all

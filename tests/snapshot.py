@@ -57,7 +57,7 @@ TICKET_FIELDS = (
 def classification_lines() -> list[str]:
     """Every labelled message (dev and blind sets) → the classifier's full result, one JSON line each."""
     from classifiers import Classifier, ClassifyInput
-    from intake.cli.classify import strip_quotes
+    from classifiers.records import strip_quotes
     from store.registry import load_registry
 
     classifier = Classifier.load(ROOT / "rules", load_registry(ROOT / "samples" / "registry.yaml"))

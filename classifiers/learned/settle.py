@@ -22,7 +22,7 @@ import numpy as np
 from classifiers.learned.example import Example
 from classifiers.learned.model import Prediction
 from classifiers.learned.policy import THRESHOLDS
-from classifiers.models import URGENCY_LEVELS
+from intake.core.vocabulary import URGENCY_LEVELS
 
 CEILING = 0.15  # false alarms among non-urgent lines (the target)
 PRECISION = 0.85  # urgent precision (the target)

@@ -25,7 +25,8 @@ from classifiers.learned.example import Example
 from classifiers.learned.model import Prediction, UrgencyModel, predict_rows
 from classifiers.learned.policy import combine
 from classifiers.learned.settle import CEILING, CONSTRAINED_SPLITS, settle_thresholds
-from classifiers.models import URGENCY_LEVELS
+from classifiers.records import record_input
+from intake.core.vocabulary import URGENCY_LEVELS
 
 MIN_LINES = 2  # a feature must occur in this many training messages
 C = 4.0  # inverse regularisation strength (chosen by the same cross-validation, see README)
@@ -40,14 +41,12 @@ def group_of(item_id: str) -> str:
 
 def read_examples(classifier: Classifier, labeled: Path) -> list[Example]:
     """Every labelled line through the rules alone (`classifier` has no model): features and the rules' view."""
-    from intake.cli.classify import _to_input
-
     examples = []
     for line in labeled.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         record = json.loads(line)
-        reading = classifier.read(_to_input(record))
+        reading = classifier.read(record_input(record))
         examples.append(
             Example(
                 str(record["id"]),

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from intake.channels.conversation import match_conversation
 from intake.channels.payload import PayloadError, Split, rejected_raw, split_or_reject
 from intake.channels.webhook import Webhook
+from intake.core.errors import OperatorError, SenderError
 from intake.core.models import ChannelName, InboundMessage, RawInput, ThreadCandidate, ThreadMatch
 from intake.core.settings import Settings
 from intake.runtime import Runtime
@@ -41,11 +42,11 @@ class RawRecord(BaseModel):
     received_at: datetime
 
 
-class ParseError(Exception):
+class ParseError(SenderError):
     """The raw item cannot become a message; the text says why (it is stored as the quarantine reason)."""
 
 
-class SourceError(Exception):
+class SourceError(OperatorError):
     """Files cannot be read as asked (the operator's to fix: a channel to name, a broken mapping)."""
 
 

@@ -18,6 +18,7 @@ from intake.channels.base import BaseChannel, ParseError, RawRecord
 from intake.channels.phone import normalize_phone
 from intake.core.models import ChannelName, InboundMessage, RawInput
 from intake.core.settings import Settings
+from intake.core.vocabulary import TICKET_PREFIXES
 
 
 class StaffReport(BaseModel):
@@ -70,7 +71,7 @@ class InternalChannel(BaseChannel):
     """Reports entered by staff (tickets numbered INT-…); never threaded."""
 
     name = ChannelName.INTERNAL
-    ticket_prefix = "INT"
+    ticket_prefix = TICKET_PREFIXES[ChannelName.INTERNAL]
     threads = False
 
     def parse(self, raw: RawRecord, settings: Settings) -> InboundMessage:

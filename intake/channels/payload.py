@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from intake.core.errors import SenderError
 from intake.core.models import ChannelName, RawInput
 from intake.logs import describe_error
 from intake.pipeline.clean import has_control_characters
@@ -27,7 +28,7 @@ DEFAULT_JSON_MAX_DEPTH = 64  # as `limits.json_max_depth`; provider payloads nes
 UNFORESEEN_SHAPE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError)  # incl. Unicode errors
 
 
-class PayloadError(ValueError):
+class PayloadError(SenderError, ValueError):
     """A webhook body or polled record that cannot be split into items; the text names the problem."""
 
 

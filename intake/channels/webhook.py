@@ -13,12 +13,13 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from intake.channels.payload import Split
+from intake.core.errors import SenderError
 from intake.core.models import ChannelName
 
 log = logging.getLogger(__name__)
 
 
-class Refused(Exception):
+class Refused(SenderError):
     """Ends a request with a JSON error; `keep` says whether the body is quarantined (authenticated only)."""
 
     def __init__(self, status: int, reason: str, keep: bool = False) -> None:

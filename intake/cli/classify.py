@@ -12,17 +12,12 @@ from pathlib import Path
 
 import click
 
-from classifiers import Classifier, ClassifierConfigError, ClassifyInput
+from classifiers import Classifier, ClassifierConfigError
 from classifiers.evaluate import Scores
-from intake.channels.email.quotes import extract_new_text
+from classifiers.records import record_input
 from intake.core.settings import get_settings
 from store.errors import RegistryError
 from store.registry import Registry, load_registry
-
-
-def strip_quotes(text: str) -> str:
-    """New text of a message body: quoted history cut off by the email channel's quote stripper."""
-    return extract_new_text(text)
 
 
 def _load(registry_file: str | None, rules_dir: str | None, model: str | None = "shipped") -> Classifier:
@@ -39,21 +34,6 @@ def load_classifier(registry_file: str | None, rules_dir: str | None, model: str
         return _load(registry_file, rules_dir, model)
     except (ClassifierConfigError, RegistryError) as exc:
         raise click.ClickException(str(exc)) from exc
-
-
-def _to_input(record: dict) -> ClassifyInput:
-    """The classifier's input for one line; raises ValueError when a field has the wrong type."""
-    item = ClassifyInput.model_validate(
-        {
-            "id": None if record.get("id") is None else str(record["id"]),
-            "channel": record.get("channel") or "email",
-            "sender": record.get("from"),
-            "subject": record.get("subject"),
-            "body": record.get("body") or "",
-            "received_at": record.get("received_at"),
-        }
-    )
-    return item.model_copy(update={"body": strip_quotes(item.body)})
 
 
 def _records(stream, blank_is_error: bool = False):
@@ -105,7 +85,7 @@ def classify_command(registry_file, rules_dir, input_file) -> None:
             out = {"id": None, "error": error, "line": number}
         else:
             try:
-                out = _output(record, classifier.classify(_to_input(record)))
+                out = _output(record, classifier.classify(record_input(record)))
             except ValueError as exc:  # pydantic: a field of the wrong type; the rest of the batch goes on
                 reason = " ".join(str(exc).split())[:300]
                 out = {"id": record.get("id"), "error": f"invalid message: {reason}", "line": number}
@@ -128,7 +108,7 @@ def eval_command(registry_file, rules_dir, misses, rules_only, labeled) -> None:
             click.echo(f"line {number}: skipped ({error or 'no expect object'})", err=True)
             continue
         try:
-            got = classifier.classify(_to_input(record)).model_dump()
+            got = classifier.classify(record_input(record)).model_dump()
         except ValueError as exc:
             click.echo(f"line {number}: skipped ({' '.join(str(exc).split())[:200]})", err=True)
             continue

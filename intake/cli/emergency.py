@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import click
 
-from assignment.escalation import DONE_STATUSES
+from assignment.apply import apply_decision
 from assignment.followup import allowed_fields, previous_matches
-from assignment.timers import replan, send_messages, stored_facts
+from assignment.ticket_facts import stored_facts
+from assignment.timers import replan
+from assignment.workload import LazyWorkload
 from intake.cli.common import open_runtime
 from intake.cli.settle import settled_messages
 from intake.cli.staff import StaffError, _ticket
-from intake.pipeline.decide import LazyWorkload, _apply_decision
+from intake.core.after_commit import send_after_commit
+from intake.core.vocabulary import DONE_STATUSES
 from intake.pipeline.safety_net import CLEARED, CONFIRMED, OPEN
 from store import tickets as ticket_store
 
@@ -40,7 +43,7 @@ def confirm(runtime, number: str, *, actor: str, reason: str | None = None) -> s
             decision = engine.decide(stored_facts(ticket, "\n".join(texts)), LazyWorkload(session), now)
             fields, kept = allowed_fields(ticket, decision, engine)
             prefix = f"re-decided after {why}: "
-            _apply_decision(
+            apply_decision(
                 session,
                 ticket,
                 decision,
@@ -53,7 +56,7 @@ def confirm(runtime, number: str, *, actor: str, reason: str | None = None) -> s
                 ticket_store.add_event(session, ticket, "rules-kept", actor="rules", reason=prefix + note, at=now)
         messages = replan(session, ticket, engine, now, actor="sla", why="possible emergency confirmed")
         routed = f"team {ticket.team or '—'}, assignee {ticket.assignee or '—'}"
-    send_messages(messages, number)
+    send_after_commit(messages, number)
     return f"{number.upper()}: possible emergency confirmed by {actor}: urgency urgent, priority URGENT; {routed}"
 
 

@@ -14,10 +14,12 @@ import click
 
 from assignment.followup import is_rules_actor, last_setter
 from assignment.routing import BACK_TO_RULES
-from assignment.timers import replan, send_messages
+from assignment.timers import replan
 from intake.cli.common import open_runtime
 from intake.cli.settle import settled_messages
 from intake.cli.staff import StaffError, _ticket
+from intake.core.after_commit import AfterCommit, Kind, send_after_commit
+from intake.core.vocabulary import ROUTABLE_STATUSES
 from store import tickets as ticket_store
 from store.errors import IllegalTransition
 
@@ -60,7 +62,7 @@ def merge(runtime, into: str, from_: str, *, actor: str, reason: str | None = No
                 session, source, {"needs_review": False}, actor=actor, at=now, reason=f"merged into {target.number}"
             )
         messages = replan(session, source, engine, now, actor="sla", why=f"merged into {target.number}")
-    send_messages(messages, from_)
+    send_after_commit(messages, from_)
     return f"{from_.upper()} merged into {into.upper()}: {len(moved)} messages moved"
 
 
@@ -80,7 +82,7 @@ def unlink(runtime, number: str, other: str | None = None, *, actor: str) -> str
         messages = []
         for linked, to in pairs:
             if _clear_link(session, linked, to, actor=actor, now=now, engine=runtime.rules().current()):
-                messages.append(("assign_ticket", (linked.id,)))
+                messages.append(AfterCommit(Kind.ASSIGN_TICKET, (linked.id,)))
             peer = ticket_store.get_by_number(session, to)
             if peer is not None:
                 ticket_store.add_event(
@@ -92,7 +94,7 @@ def unlink(runtime, number: str, other: str | None = None, *, actor: str) -> str
                     changes={"from": linked.number},
                     reason=f"not related to {linked.number}, said {actor}",
                 )
-    send_messages(messages, number)
+    send_after_commit(messages, number)
     return ", ".join(f"{linked.number}: no longer linked to {to}" for linked, to in pairs)
 
 
@@ -106,10 +108,10 @@ def _clear_link(session, ticket, to: str, *, actor: str, now, engine) -> bool:
     values = {"probable_followup_of": None, "review_reasons": [] if only_link else reasons}
     if only_link:
         values["needs_review"] = False
-        if ticket.status in ("new", "triaged") and is_rules_actor(last_setter(ticket, "team", "assignee"), engine):
+        if ticket.status in ROUTABLE_STATUSES and is_rules_actor(last_setter(ticket, "team", "assignee"), engine):
             values |= {"team": None, "assignee": None}
     ticket_store.set_fields(session, ticket, values, actor=actor, at=now, reason=f"not a follow-up of {to}")
-    back_to_rules = only_link and ticket.status in ("new", "triaged")
+    back_to_rules = only_link and ticket.status in ROUTABLE_STATUSES
     # the mark is what the routing sweeper looks for when the `assign_ticket` message is lost
     ticket_store.add_event(
         session,

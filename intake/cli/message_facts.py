@@ -14,14 +14,15 @@ from pathlib import Path
 import click
 
 from assignment import TicketFacts
+from assignment.ticket_facts import names_in
 from classifiers import Classification, ClassifyInput
-from classifiers.models import names_in, priority_of
 from intake.channels.base import ParseError
 from intake.cli.classify import load_classifier
 from intake.cli.display import shown
 from intake.cli.email import read_mail_file
 from intake.core.models import InboundMessage
 from intake.core.settings import get_settings
+from intake.core.vocabulary import priority_of
 from intake.pipeline.clean import clean_message
 from store.registry import Property
 

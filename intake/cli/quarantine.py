@@ -8,7 +8,6 @@ import click
 from sqlalchemy import select
 
 from intake.cli.common import drain, found, in_process_worker, open_runtime
-from intake.ingest import send_for_processing
 from intake.views import raw_summary
 from store.models import RawItem
 from store.raw import QUARANTINED, release_for_retry
@@ -66,6 +65,9 @@ def quarantine_retry(raw_ids: tuple[int, ...], retry_all: bool) -> None:
         ids = list(raw_ids) or list(session.execute(select(RawItem.id).where(RawItem.state == QUARANTINED)).scalars())
         released = release_for_retry(session, ids)
         ids = list(session.execute(select(RawItem.id).where(RawItem.id.in_(ids), RawItem.state == "pending")).scalars())
+    # the actors choose the broker from the settings when imported: only after the command read its --config
+    from intake.actors import send_for_processing
+
     with in_process_worker() as worker:
         send_for_processing(ids)
         drain(worker)

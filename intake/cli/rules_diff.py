@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from assignment import TicketFacts, diff_decisions
+from assignment.ticket_facts import ticket_facts
 from intake.cli.common import open_runtime
 from intake.cli.rules import DirPath, FilePath, first_inbound_text, load_engine, parse_at
-from intake.pipeline.decide import ticket_facts
 from store.models import Ticket
 
 # What the rules and staff set after arrival, cleared so both rule sets start from the classification alone.

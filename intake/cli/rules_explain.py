@@ -17,12 +17,12 @@ import yaml
 from sqlalchemy import select
 
 from assignment import Decision, RuleEngine, TicketFacts, Workload
-from assignment.timers import stored_facts
+from assignment.ticket_facts import stored_facts
+from assignment.workload import current_workload
 from intake.cli.common import found, open_runtime
 from intake.cli.message_facts import describe_facts, message_file_facts
 from intake.cli.rules import DirPath, FilePath, first_inbound_text, load_engine, parse_at
 from intake.core.settings import get_settings
-from intake.pipeline.decide import current_workload
 from store import tickets as ticket_store
 from store.models import SlaTimer
 

@@ -12,9 +12,12 @@ from assignment.conditions import suggest
 from assignment.followup import is_rules_actor, last_setter
 from assignment.pauses import ClockStops
 from assignment.routing import is_awaiting_routing, routing_after_triage
-from assignment.timers import replan, send_messages, ticket_waiting_on
+from assignment.ticket_facts import ticket_waiting_on
+from assignment.timers import replan
 from intake.cli.common import open_runtime
 from intake.cli.settle import settled_messages
+from intake.core.after_commit import AfterCommit, Kind, send_after_commit
+from intake.core.vocabulary import ROUTABLE_STATUSES
 from store import tickets as ticket_store
 from store.errors import IllegalTransition
 from store.models import Ticket, TicketMessage
@@ -68,8 +71,8 @@ def set_status(
             )
         messages = replan(session, ticket, engine, now, actor="sla", why=clock)
         if status == "triaged" and not ticket.assignee:  # the rules route it now that a person checked it
-            messages.append(("assign_ticket", (ticket.id,)))
-    send_messages(messages, number)
+            messages.append(AfterCommit(Kind.ASSIGN_TICKET, (ticket.id,)))
+    send_after_commit(messages, number)
     return f"{number.upper()}: {before} → {status}" + (f" (waiting on {waiting_on})" if waiting_on else "")
 
 
@@ -128,7 +131,7 @@ def respond(runtime, number: str, text: str, *, actor: str, internal: bool = Fal
                 session, ticket, {"first_response_at": now}, actor=actor, at=now, reason="first response"
             )
         messages = replan(session, ticket, runtime.rules().current(), now, actor="sla") if first else []
-    send_messages(messages, number)
+    send_after_commit(messages, number)
     return f"{number.upper()}: {'note' if internal else 'response'} recorded" + (" (first response)" if first else "")
 
 
@@ -143,10 +146,10 @@ def assign(runtime, number: str, to: str, *, actor: str) -> str:
         else:
             raise StaffError(f"{to!r} is neither a person nor a team in assignment.yaml")
         ticket_store.set_fields(session, ticket, values, actor=actor, at=now, reason=f"assigned by {actor}")
-        if ticket.status in ("new", "triaged"):
+        if ticket.status in ROUTABLE_STATUSES:
             ticket_store.change_status(session, ticket, "assigned", actor=actor, reason=f"assigned to {to}", at=now)
         messages = replan(session, ticket, engine, now, actor="sla")
-    send_messages(messages, number)
+    send_after_commit(messages, number)
     return f"{number.upper()}: assigned to {to}"
 
 

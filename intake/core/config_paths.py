@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 # Relative defaults that follow the configuration file when there is one (the others default to None).
 FILE_RELATIVE_DEFAULTS = ("data_dir", "rules_dir", "database_url")
@@ -45,9 +47,6 @@ def file_relative_defaults(model: type[BaseModel], data: dict[str, Any], base: P
 
 def resolve_sqlite_url(url: str, base: Path) -> str:
     """A SQLite URL whose file is relative, re-rooted under `base`; every other URL unchanged."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
     try:
         parsed = make_url(url)
     except ArgumentError:

@@ -23,6 +23,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
+from intake.core.errors import OperatorError
+from intake.core.models import Clock
 from intake.core.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -39,7 +41,7 @@ class HolderStatus(BaseModel):
     rejected_hashes: dict[str, str] = Field(default_factory=dict)  # the content that was rejected
 
 
-class LoadFailed(Exception):
+class LoadFailed(OperatorError):
     """The files of the first load are broken: a service without good rules must not start."""
 
     def __init__(self, problems: list[Problem]):
@@ -72,7 +74,7 @@ class HotReload(Generic[T]):
         load: Callable[[Path], tuple[T | None, list[Problem]]],
         *,
         label: str,
-        clock: Callable[[], datetime],
+        clock: Clock,
         check_every: timedelta = timedelta(seconds=2),
         status_file: Path | None = None,
         count: Callable[[T], int] = lambda value: 0,

@@ -7,6 +7,7 @@ loads it and the channel's `parse` turns it into one `InboundMessage`. Everythin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -16,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 def utcnow() -> datetime:
     """Timezone-aware now in UTC; the one clock the pipeline uses when none is injected."""
     return datetime.now(UTC)
+
+
+Clock = Callable[[], datetime]  # what code that must be testable at a fixed time takes instead of calling utcnow
 
 
 class ChannelName(StrEnum):

@@ -12,7 +12,7 @@ import types
 import typing
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 
 class Problem(BaseModel):
@@ -90,8 +90,6 @@ def problem_from_error(error: dict, model: type[BaseModel], marks) -> Problem:
 
 def validate(data: Any, model: type[BaseModel], marks) -> tuple[BaseModel | None, list[Problem]]:
     """`data` (a file's top level) as `model`, or None and every validation error as a located Problem."""
-    from pydantic import ValidationError
-
     if not isinstance(data, dict):
         return None, [marks.problem((), "the file must be a mapping at the top level", "see rules/README.md")]
     try:

@@ -13,6 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from sqlalchemy.engine import make_url
+
+from intake.core.config_paths import file_relative_defaults, resolve_file_paths
 
 
 class LimitsSettings(BaseModel):
@@ -213,8 +216,6 @@ class FileRelativeTomlSource(TomlConfigSettingsSource):
         super().__init__(settings_cls, toml_file=toml_file)
 
     def _read_file(self, file_path: Path) -> dict[str, Any]:
-        from intake.core.config_paths import file_relative_defaults, resolve_file_paths
-
         data = super()._read_file(file_path)
         base = Path(file_path).resolve().parent
         return file_relative_defaults(self._model, data, base) | resolve_file_paths(self._model, data, base)
@@ -259,8 +260,6 @@ def masked(settings: Settings) -> dict[str, Any]:
 
 
 def _mask_url_password(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # not a URL SQLAlchemy understands (e.g. redis://): mask by hand

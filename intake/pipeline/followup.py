@@ -33,9 +33,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from intake.channels.email.threading import is_similar_subject
 from intake.core.models import ThreadCandidate, ThreadMatch
+from intake.core.vocabulary import OPEN_STATUSES
 from intake.pipeline.continuation import Signs, read_signs
-from store.lifecycle import OPEN_STATUSES
 
 EXPLICIT_SIGNALS = frozenset(
     {"in-reply-to", "references", "ticket-reference", "external-ticket-id", "reply-context", "rate-limit"}
@@ -144,8 +145,6 @@ def _rescue(
 
 def _own_words(text: str, subject: str | None, candidate: ThreadCandidate) -> str:
     """The body, with the subject unless it is the ticket's own (a reused subject is no evidence of its own)."""
-    from intake.channels.email.threading import is_similar_subject
-
     if not subject or is_similar_subject(subject, candidate.subject):
         return text or ""
     return f"{subject}\n{text or ''}"

@@ -13,6 +13,7 @@ from intake.pipeline.continuation import says_continues, unsigned
 from intake.pipeline.followup import settle_thread
 from intake.pipeline.work import Work, classifier_of
 from intake.runtime import Runtime
+from store import threads
 from store import tickets as ticket_store
 
 UNIT_LOOKBACK = timedelta(days=30)  # a flatmate's follow-up names a problem of the unit active this recently
@@ -49,7 +50,7 @@ def unit_candidates(ctx: Runtime, session: Session, work: Work) -> list[ThreadCa
     ):
         return []
     known = {c.ticket_number for c in work.candidates}
-    found = ticket_store.open_unit_candidates(session, result.property, result.unit, ctx.clock() - UNIT_LOOKBACK)
+    found = threads.open_unit_candidates(session, result.property, result.unit, ctx.clock() - UNIT_LOOKBACK)
     return [c for c in found if c.ticket_number not in known]
 
 
@@ -73,7 +74,7 @@ def conversation_of(session: Session) -> Callable[[str], str]:
     message without its sign-off."""
 
     def conversation(number: str) -> str:
-        ticket = ticket_store.for_follow_up(session, number)
+        ticket = threads.for_follow_up(session, number)
         texts = ticket_store.inbound_texts(session, ticket) if ticket else []
         return "\n".join([ticket.subject or "", *map(unsigned, texts)]) if ticket else ""
 

@@ -7,15 +7,15 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from intake.channels.registry import ticket_prefix
+from intake.core.after_commit import AfterCommit, Kind
 from intake.core.models import InboundMessage
+from intake.core.vocabulary import OPEN_STATUSES, priority_of
 from intake.pipeline.safety_net import flag_ticket
 from intake.pipeline.work import Work
 from intake.runtime import Runtime
+from store import threads
 from store import tickets as ticket_store
-from store.lifecycle import OPEN_STATUSES
 from store.models import Attachment, Ticket, TicketMessage
-
-PRIORITIES = {"urgent": "URGENT", "high": "HIGH", "standard": "STANDARD", "low": "LOW"}
 
 
 def over_rate_limit(ctx: Runtime, session: Session, sender: str) -> bool:
@@ -46,7 +46,7 @@ def open_ticket(ctx: Runtime, session: Session, work: Work) -> Ticket:
     )
     if result is not None:
         ticket.category, ticket.subcategory, ticket.urgency = result.category, result.subcategory, result.urgency
-        ticket.priority = PRIORITIES.get(result.urgency or "")
+        ticket.priority = priority_of(result.urgency)
         ticket.property_id, ticket.unit = result.property, result.unit
         ticket.billing_type, ticket.requires_approval = result.billing_type, result.requires_approval
         ticket.estimated_cost, ticket.currency = result.estimated_cost, result.currency
@@ -99,7 +99,7 @@ def open_ticket(ctx: Runtime, session: Session, work: Work) -> Ticket:
 
 def _note_possible_link(session: Session, ticket: Ticket, work: Work, now) -> None:
     """An urgent message's possible link: a "may relate to" note on both tickets, for a person to merge."""
-    other = ticket_store.for_follow_up(session, work.thread.probable_of)
+    other = threads.for_follow_up(session, work.thread.probable_of)
     evidence = "; ".join(work.thread.evidence)
     ticket_store.add_event(
         session,
@@ -191,7 +191,7 @@ def _add_attachments(ctx: Runtime, session: Session, row: TicketMessage, work: W
         session.add(attachment)
         if ref.media_id and not stored:  # chat media: fetched once the ticket is committed
             session.flush()
-            work.after_commit.append(("fetch_attachment", (attachment.id,)))
+            work.after_commit.append(AfterCommit(Kind.FETCH_ATTACHMENT, (attachment.id,)))
 
 
 def _first_line(text: str) -> str:

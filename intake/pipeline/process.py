@@ -18,7 +18,10 @@ from datetime import timedelta
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from assignment.errors import RulesError
 from intake.channels.base import ParseError, RawRecord
+from intake.core.after_commit import send_after_commit
+from intake.core.errors import TransientError
 from intake.core.models import ChannelName
 from intake.pipeline import stages
 from intake.pipeline.work import Verdict, Work
@@ -37,7 +40,7 @@ class ProcessOutcome(BaseModel):
     attempts: int = 0  # processing starts counted so far, when this call claimed the item
 
 
-class RetryableFailure(Exception):
+class RetryableFailure(TransientError):
     """Processing failed but attempts remain: the broker retries the message with backoff."""
 
 
@@ -92,7 +95,7 @@ def rules_unavailable(ctx: Runtime) -> str | None:
     """Why no item can be decided now, or None: the rules and classifier files have no good version in this
     process yet (a broken file with a last good version is no reason: that version stays in force). Cheap once
     loaded. A broken rules file must never quarantine mail, so such items wait for the fix instead."""
-    from assignment.errors import RulesError
+    # lazy: classifiers loads spaCy, which processes that only enqueue (web, beat) never need
     from classifiers.errors import ClassifierConfigError
 
     try:
@@ -189,15 +192,4 @@ def _after_commit(work: Work) -> None:
     the log lines they left for then: a rolled-back attempt must not have logged them)."""
     for call in work.on_commit:
         call()
-    if not work.after_commit:
-        return
-    import dramatiq
-
-    broker = dramatiq.get_broker()
-    for actor_name, args, *options in work.after_commit:  # options: e.g. {"delay": ms} for SLA timers
-        try:
-            broker.get_actor(actor_name).send_with_options(args=args, **(options[0] if options else {}))
-        except Exception as exc:  # the database holds the due work; sweepers re-drive it
-            log.warning(
-                "ticket %s: could not send %s%s (%s)", work.ticket.number if work.ticket else "?", actor_name, args, exc
-            )
+    send_after_commit(work.after_commit, work.ticket.number if work.ticket else "?")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from assignment.followup import is_rules_actor, last_setter
 from intake.pipeline.work import Work, classifier_of
 from intake.runtime import Runtime
 from store import tickets as ticket_store
@@ -20,7 +21,7 @@ TAKEN_OVER = ("category", "subcategory", "billing_type", "requires_approval", "e
 def reclassify_conversation(ctx: Runtime, session: Session, work: Work, texts: list[str]) -> str | None:
     """Classify the ticket's inbound messages together (`texts`, see `inbound_texts`) when its category is
     still unplaced; returns what changed."""
-    from assignment.followup import is_rules_actor, last_setter
+    # lazy: classifiers loads spaCy, which processes that only enqueue (web, beat) never need
     from classifiers import ClassifyInput
 
     ticket = work.ticket

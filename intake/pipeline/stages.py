@@ -13,11 +13,16 @@ from sqlalchemy.orm import Session
 
 from intake.channels.base import ThreadContext
 from intake.channels.registry import get_channel
+from intake.core.after_commit import AfterCommit, Kind
 from intake.core.models import ChannelName, ThreadCandidate, ThreadMatch
 from intake.pipeline.clean import clean_message
+from intake.pipeline.decide import apply_rules, redecide
 from intake.pipeline.delivery import record_delivery_report
+from intake.pipeline.persist import append_to_ticket, open_ticket, over_rate_limit
 from intake.pipeline.work import Verdict, Work, classifier_of
 from intake.runtime import Runtime
+from outbound.service import queue_acknowledgement
+from store import threads
 from store import tickets as ticket_store
 
 log = logging.getLogger(__name__)
@@ -51,9 +56,9 @@ def thread(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     channel = get_channel(message.channel)
     if not channel.threads:  # e.g. staff asked for a new ticket
         return None
-    ticket_store.lock_sender(session, message.channel.value, message.sender)
+    threads.lock_sender(session, message.channel.value, message.sender)
     hints = message.thread
-    candidates = ticket_store.thread_candidates(
+    candidates = threads.thread_candidates(
         session,
         channel=message.channel,
         sender=message.sender,
@@ -85,11 +90,13 @@ def classify(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     """Classify the message, then settle a threading guess by what it says and its topic (see `followup.py`); a
     message that joins a ticket keeps the ticket's classification. Only a link the message carries itself
     (In-Reply-To, a ticket number…) skips the classifier."""
+    # lazy: the follow-up policy reads classifiers' lexicon (spaCy), which processes that only enqueue never need
     from intake.pipeline.followup import EXPLICIT_SIGNALS
     from intake.pipeline.followup_inputs import settle
 
     if work.thread.joins and work.thread.signal in EXPLICIT_SIGNALS:
         return None
+    # lazy: classifiers loads spaCy, which processes that only enqueue (web, beat) never need
     from classifiers import ClassifyInput
 
     message = work.message
@@ -109,12 +116,10 @@ def classify(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
 
 def persist(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     """Open a ticket or append to the matched one; rate-limited senders are appended or held, never dropped."""
-    from intake.pipeline.persist import append_to_ticket, open_ticket, over_rate_limit
-
     _follow_merges(session, work)
     if work.thread.joins:
         number = work.thread.ticket_number
-        ticket = ticket_store.lock_for_follow_up(session, number)  # afresh: a merge may have committed since
+        ticket = threads.lock_for_follow_up(session, number)  # afresh: a merge may have committed since
         if ticket is not None and ticket.number != number:
             work.thread = work.thread.model_copy(
                 update={
@@ -159,8 +164,6 @@ def _follow_merges(session: Session, work: Work) -> None:
 def decide(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     """New tickets go through the assignment rules; a follow-up re-decides its ticket when it changes the facts
     and re-plans its SLA (see rules/README.md); the decision and its rule hits land in the timeline."""
-    from intake.pipeline.decide import apply_rules, redecide
-
     if work.is_new_ticket:
         apply_rules(ctx, session, work)
     elif work.ticket is not None:
@@ -171,11 +174,9 @@ def decide(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
 def acknowledge(ctx: Runtime, session: Session, work: Work) -> Verdict | None:
     """New emailed tickets get an automatic acknowledgement (when enabled), within the reply policy."""
     if work.is_new_ticket and work.message.channel == ChannelName.EMAIL and ctx.settings.email.auto_acknowledge:
-        from outbound.service import queue_acknowledgement
-
-        row = queue_acknowledgement(ctx, session, work.ticket, work.message)
+        row = queue_acknowledgement(session, work.ticket, work.message, ctx.settings, ctx.clock())
         if row is not None:
-            work.after_commit.append(("send_outbound", (row.id,)))
+            work.after_commit.append(AfterCommit(Kind.SEND_OUTBOUND, (row.id,)))
     return None
 
 

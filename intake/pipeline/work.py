@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from intake.channels.base import RawRecord
+from intake.core.after_commit import AfterCommit
 from intake.core.models import InboundMessage, ThreadCandidate, ThreadMatch
 
 
@@ -40,7 +41,7 @@ class Work:
     is_new_ticket: bool = False
     outcome: str = ""
     classifier: Any | None = None  # the registry's classifier, looked up once per item (see `classifier_of`)
-    after_commit: list[tuple[str, tuple]] = field(default_factory=list)  # (actor name, args) to send once committed
+    after_commit: list[AfterCommit] = field(default_factory=list)  # broker messages to send once committed
     on_commit: list[Callable[[], None]] = field(default_factory=list)  # e.g. log lines, once the item is committed
 
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from intake.channels.email.files import email_raw
 from intake.channels.whatsapp.payload import split_cloud_payload
+from intake.core.errors import OperatorError
 from intake.core.models import RawInput
 
 MAILBOX = "maintenance@intake.example"
@@ -30,7 +31,7 @@ KINDS = (
 )
 
 
-class CaseError(ValueError):
+class CaseError(OperatorError, ValueError):
     """A case file that cannot be read: the text names the file and line."""
 
 

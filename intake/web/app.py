@@ -9,9 +9,9 @@ import gc
 from aiohttp import web
 from sqlalchemy import text
 
-from intake.broker import redis_client
 from intake.core.settings import Settings
 from intake.heartbeat import read_health
+from intake.redis_client import redis_client
 from intake.web import webhooks
 from store.db import Database
 

@@ -14,7 +14,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from intake.ingest import remember_messages, send_messages
+from intake.actors import remember_messages, send_messages
 
 log = logging.getLogger(__name__)
 PAUSE_AFTER_FAILURE_SECONDS = 5.0

@@ -1,8 +1,10 @@
 """Alembic environment: the URL and the connection come from `store.migrate`, never from an ini file."""
 
 from alembic import context
+from sqlalchemy import create_engine
 
-from store.models import Base, exists_on
+from store.columns import UTCDateTime, exists_on
+from store.models import Base  # with every table registered on its metadata
 
 config = context.config
 target_metadata = Base.metadata
@@ -11,8 +13,6 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        from sqlalchemy import create_engine
-
         engine = create_engine(config.get_main_option("sqlalchemy.url"))
         with engine.begin() as connection:
             _run(connection)
@@ -23,8 +23,6 @@ def run_migrations_online() -> None:
 
 def _render_item(type_, obj, autogen_context):
     """Migrations stay frozen: our UTC type is stored as a plain timezone-aware DateTime column."""
-    from store.models import UTCDateTime
-
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False

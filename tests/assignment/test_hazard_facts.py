@@ -82,7 +82,6 @@ def test_a_frame_name_is_a_known_hazard_for_rules_and_the_vocabulary(rules_copy)
 
 
 def test_statuses_rules_may_name_are_the_ticket_lifecycle_s():
-    from assignment.vocabulary import STATUSES
-    from store.lifecycle import TicketStatus
+    from intake.core.vocabulary import STATUSES, TicketStatus
 
     assert "merged" in STATUSES and set(STATUSES) == {s.value for s in TicketStatus}

@@ -29,7 +29,7 @@ import pytest
 
 from classifiers import ClassifyInput
 from classifiers.evaluate import Scores
-from intake.cli.classify import strip_quotes
+from classifiers.records import strip_quotes
 from tests.classifiers.conftest import ROOT
 
 BLIND = ROOT / "samples" / "blind.jsonl"

@@ -107,6 +107,15 @@ def test_a_line_with_wrong_field_types_gets_an_error_and_the_rest_go_on():
     assert (out[2]["id"], out[2]["subcategory"]) == ("ok", "plumbing")
 
 
+def test_fallback_quote_cutting():
+    from classifiers.records import _cut_at_quote
+
+    body = "New problem: no hot water.\n\nOn Tue, 3 Nov 2026, Maintenance wrote:\n> The leak is fixed.\n"
+    assert _cut_at_quote(body) == "New problem: no hot water."
+    assert _cut_at_quote("> only quoted") == "> only quoted"  # nothing new: keep everything rather than nothing
+    assert _cut_at_quote("Hi\n-----Original Message-----\nFrom: x") == "Hi"
+
+
 def test_a_blank_input_line_gets_an_error_line_so_output_stays_aligned(tmp_path):
     path = tmp_path / "in.jsonl"
     first = json.dumps({"id": "b1", "from": "maria@example.net", "body": "Can I book the gym?"})

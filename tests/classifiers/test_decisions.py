@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from classifiers import ClassifyInput, priority_of
+from classifiers import ClassifyInput
+from intake.core.vocabulary import priority_of
 
 MARIA = "maria@example.net"  # Harbor View 101
 TOM = "tbecker@example.com"  # Harbor View 302

@@ -20,7 +20,7 @@ import pytest
 
 from classifiers import ClassifyInput
 from classifiers.evaluate import Scores
-from intake.cli.classify import strip_quotes
+from classifiers.records import strip_quotes
 from tests.classifiers.conftest import LABELED
 
 FLOORS_ALL = {

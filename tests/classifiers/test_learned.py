@@ -20,9 +20,9 @@ from classifiers.learned.policy import combine
 from classifiers.learned.report import nested_report
 from classifiers.learned.settle import NEVER, decide, policy_table, settle_thresholds
 from classifiers.learned.train import fit, group_of, outcome, read_examples, train
-from classifiers.models import URGENCY_LEVELS
-from intake.cli.classify import _to_input
+from classifiers.records import record_input
 from intake.cli.main import cli
+from intake.core.vocabulary import URGENCY_LEVELS
 from tests.classifiers.conftest import LABELED, RULES
 
 THRESHOLDS = {"decide_below": 0.7, "decide_at": 0.6, "raise_at": 0.7, "flag_at": 0.3}
@@ -118,7 +118,7 @@ def test_classifying_sees_the_features_training_learned_from(classifier, rules_o
     records = [json.loads(line) for line in LABELED.read_text(encoding="utf-8").splitlines()[::40]]
     index = classifier.model.model.index
     for record in records:
-        reading = classifier.read(_to_input(record))
+        reading = classifier.read(record_input(record))
         names = rules_only.urgency_features(reading)
         signal_names = [n for n in names if n[0] not in "wbp"]
         rows = classifier.model.rows(reading.orths, signal_names)

@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
+from intake.actors import reconcile_pending
 from intake.core.settings import get_settings
-from intake.reconciler import reconcile_pending, resend_queued_outbound
+from intake.reconciler import queued_outbound
 from outbound.service import send_outbound
 from tests.intake.pipeline.test_pipeline import make_email
 from tests.outbound.test_acknowledgements import events, ingest, outbound_rows
@@ -46,7 +47,7 @@ def test_a_refused_email_ends_failed_and_the_reconciler_stops_sending_it(
     (event,) = events(failing, "message-failed")
     assert "not sent after 2 attempts" in event.reason
 
-    assert resend_queued_outbound(failing, older_than=timedelta(0)) == []
+    assert queued_outbound(failing, older_than=timedelta(0)) == []
     reconcile_pending(failing)
     stub_broker.join("outbound")
     assert refusing_smtp.tries == 2 and outbound_rows(failing)[0].delivery_status == "failed"

@@ -11,11 +11,12 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
 from intake.core.models import ChannelName, RawInput
-from store import registry_db
+from store import registry_db, threads
 from store import tickets as ticket_store
+from store.columns import exists_on
 from store.errors import IllegalTransition
 from store.lifecycle import check_transition
-from store.models import Base, RawItem, Ticket, exists_on
+from store.models import Base, RawItem, Ticket
 from store.raw import insert_raw
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -106,13 +107,13 @@ def test_one_senders_messages_are_threaded_one_at_a_time(db):
     def other(sender: str) -> None:
         holding.wait()
         with db.locked() as session:
-            ticket_store.lock_sender(session, "whatsapp", sender)
+            threads.lock_sender(session, "whatsapp", sender)
             order.append(sender)
 
     same = threading.Thread(target=other, args=("+15550100101",))
     same.start()
     with db.locked() as session:
-        ticket_store.lock_sender(session, "whatsapp", "+15550100101")
+        threads.lock_sender(session, "whatsapp", "+15550100101")
         holding.set()
         same.join(timeout=0.5)
         order.append("first")
@@ -255,7 +256,7 @@ def test_postgresql_finds_thread_candidates_by_index_not_by_scanning_every_ticke
         event.listen(database.engine, "before_cursor_execute", explain)
         with database.session() as session:
             session.execute(text("SET LOCAL enable_seqscan = off"))
-            found = ticket_store.thread_candidates(
+            found = threads.thread_candidates(
                 session,
                 channel=ChannelName.EMAIL,
                 sender="t@example.org",
@@ -299,7 +300,7 @@ def test_a_follow_up_reuses_the_ticket_its_candidates_loaded_but_reads_the_timel
         ticket_store.change_status(session, ticket, "assigned", actor="dana", reason="picked up", at=NOW)
         number = ticket.number
     with db.session() as session:
-        found = ticket_store.thread_candidates(
+        found = threads.thread_candidates(
             session,
             channel=ChannelName.EMAIL,
             sender="t@example.org",
@@ -310,7 +311,7 @@ def test_a_follow_up_reuses_the_ticket_its_candidates_loaded_but_reads_the_timel
         )
         assert [c.ticket_number for c in found] == [number]
         seen, stop = _record_statements(db)
-        loaded = ticket_store.for_follow_up(session, number.lower())
+        loaded = threads.for_follow_up(session, number.lower())
         stop()
         assert loaded.number == number and [e.kind for e in loaded.events] == ["status-changed"]
         assert len(seen) == 1 and "ticket_events" in seen[0] and "FROM tickets" not in seen[0]
@@ -319,5 +320,5 @@ def test_a_follow_up_reuses_the_ticket_its_candidates_loaded_but_reads_the_timel
                 other, ticket_store.get_by_number(other, number), "resolved", actor="dana", reason="fixed", at=NOW
             )
     with session.begin():  # the same session's next transaction never trusts what the last one loaded
-        loaded = ticket_store.for_follow_up(session, number)
+        loaded = threads.for_follow_up(session, number)
         assert loaded.status == "resolved" and [e.kind for e in loaded.events] == ["status-changed", "status-changed"]

@@ -27,6 +27,7 @@ from intake.channels.email.parts import to_refs
 from intake.channels.email.threading import is_similar_subject, score_email_thread
 from intake.core.models import ChannelName, DeliveryReport, InboundMessage, ThreadCandidate, ThreadMatch
 from intake.core.settings import Settings
+from intake.core.vocabulary import TICKET_PREFIXES
 from intake.runtime import Runtime
 
 
@@ -34,7 +35,7 @@ class EmailChannel(BaseChannel):
     """Mail from IMAP mailboxes (tickets numbered EML-…)."""
 
     name = ChannelName.EMAIL
-    ticket_prefix = "EML"
+    ticket_prefix = TICKET_PREFIXES[ChannelName.EMAIL]
 
     file_suffixes = SUFFIXES
 

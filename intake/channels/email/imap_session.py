@@ -14,13 +14,14 @@ import ssl
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
+from intake.core.errors import OperatorError
 from intake.core.settings import MailboxSettings
 
 log = logging.getLogger(__name__)
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
-class MailboxError(Exception):
+class MailboxError(OperatorError):
     """A mailbox cannot be polled (login refused, folder missing); the message names the mailbox."""
 
 

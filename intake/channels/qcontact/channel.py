@@ -15,6 +15,7 @@ from intake.channels.qcontact.webhook import qcontact_webhook
 from intake.channels.webhook import Webhook
 from intake.core.models import ChannelName, InboundMessage
 from intake.core.settings import Settings
+from intake.core.vocabulary import TICKET_PREFIXES
 from intake.runtime import Runtime
 
 
@@ -22,7 +23,7 @@ class QContactChannel(BaseChannel):
     """Cases and interactions from a QContact contact centre (tickets numbered QC-…)."""
 
     name = ChannelName.QCONTACT
-    ticket_prefix = "QC"
+    ticket_prefix = TICKET_PREFIXES[ChannelName.QCONTACT]
 
     file_suffixes = frozenset({".json"})
 

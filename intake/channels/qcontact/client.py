@@ -14,13 +14,14 @@ from typing import Any
 import aiohttp
 
 from intake.channels.qcontact.mapping import QContactMapping, fill
+from intake.core.errors import TransientError
 from intake.core.settings import QContactSettings
 
 log = logging.getLogger(__name__)
 _TOKEN_HEADERS = ("access-token", "client", "uid")
 
 
-class QContactError(Exception):
+class QContactError(TransientError):
     """QContact answered with an error or something we cannot read; the text has the status and path."""
 
 

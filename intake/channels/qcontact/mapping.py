@@ -14,12 +14,14 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from intake.core.errors import OperatorError
+
 DEFAULT_MAPPING = Path(__file__).with_name("default_mapping.yaml")
 _TEMPLATE_PART = re.compile(r"\{([^{}]+)\}")
 Paths = list[str]  # JSON paths, dotted ("contact.phone"), or templates ("{first} {last}")
 
 
-class MappingError(ValueError):
+class MappingError(OperatorError, ValueError):
     """The mapping file cannot be used; the text names the file and the key."""
 
 

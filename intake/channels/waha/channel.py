@@ -19,6 +19,7 @@ from intake.channels.waha.webhook import waha_webhook
 from intake.channels.webhook import Webhook
 from intake.core.models import AttachmentRef, ChannelName, DeliveryReport, InboundMessage
 from intake.core.settings import Settings
+from intake.core.vocabulary import TICKET_PREFIXES
 
 # WAHA's ack names, and their numbers -1 … 4, in our delivery vocabulary.
 _ACK_NAMES = ("ERROR", "PENDING", "SERVER", "DEVICE", "READ", "PLAYED")
@@ -30,7 +31,7 @@ class WahaChannel(BaseChannel):
     """WhatsApp through a self-hosted WAHA server (tickets numbered WA-… like the Cloud API)."""
 
     name = ChannelName.WAHA
-    ticket_prefix = "WA"
+    ticket_prefix = TICKET_PREFIXES[ChannelName.WAHA]
     file_suffixes = frozenset({".json"})
 
     def webhooks(self, settings: Settings) -> list[Webhook]:

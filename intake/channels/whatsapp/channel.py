@@ -20,13 +20,14 @@ from intake.channels.whatsapp.payload import read_cloud_payload
 from intake.channels.whatsapp.webhook import cloud_webhook
 from intake.core.models import ChannelName, DeliveryReport, InboundMessage
 from intake.core.settings import Settings
+from intake.core.vocabulary import TICKET_PREFIXES
 
 
 class WhatsAppChannel(BaseChannel):
     """The WhatsApp Business Cloud API channel (tickets numbered WA-…)."""
 
     name = ChannelName.WHATSAPP
-    ticket_prefix = "WA"
+    ticket_prefix = TICKET_PREFIXES[ChannelName.WHATSAPP]
     file_suffixes = frozenset({".json"})
 
     def webhooks(self, settings: Settings) -> list[Webhook]:

@@ -6,8 +6,8 @@ Media become `AttachmentRef`s with the Graph media id, fetched later by the medi
 from __future__ import annotations
 
 from intake.channels.chat_message import ChatContent, location_text, reaction
+from intake.channels.whatsapp.media import FAILED_PREFIX
 from intake.core.models import AttachmentRef
-from intake.media import FAILED_PREFIX
 
 MEDIA_TYPES = ("image", "document", "audio", "video", "sticker")
 _EXTENSIONS = {

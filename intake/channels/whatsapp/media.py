@@ -12,10 +12,14 @@ import asyncio
 import aiohttp
 import yarl
 
+from intake.core.errors import TransientError
 from intake.core.settings import Settings
 
+# An attachment note that starts so is a permanent failure; any other (e.g. "not fetched yet") is still to do.
+FAILED_PREFIX = "not fetched:"
 
-class MediaError(Exception):
+
+class MediaError(TransientError):
     """The media cannot be fetched; `permanent` says whether retrying could help."""
 
     def __init__(self, message: str, permanent: bool = False) -> None:

@@ -179,7 +179,7 @@ def test_contract_conditions_see_the_registry(runtime, clock, timer_broker, work
     )  # OAK's contract ended on 2026-06-30
     assert harbor.first_response_due == at("2026-11-30T11:00:00-05:00")  # the contract's 1 hour
     assert oak.property_id == "OAK" and oak.first_response_due == at("2026-11-30T14:01:00-05:00")
-    from intake.pipeline.decide import ticket_facts
+    from assignment.ticket_facts import ticket_facts
 
     with runtime.db.session() as session:
         facts = [ticket_facts(session.get(Ticket, t.id)) for t in (harbor, oak)]

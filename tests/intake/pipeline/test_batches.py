@@ -6,7 +6,7 @@ import pytest
 from dramatiq import Message
 from sqlalchemy import select
 
-from intake import ingest
+from intake import actors
 from intake.channels.email.files import email_raw
 from intake.ingest import accept
 from intake.pipeline.process import process_batch
@@ -35,7 +35,7 @@ def states(db) -> dict[int, tuple[str, int]]:
 
 
 def test_stored_items_go_to_the_worker_in_messages_of_batch_size(runtime, stub_broker, monkeypatch):
-    monkeypatch.setattr(ingest, "get_settings", lambda: runtime.settings)
+    monkeypatch.setattr(actors, "get_settings", lambda: runtime.settings)
     runtime.settings.pipeline.batch_size = 2
     mails = [make_email(subject=f"Leak number {n}") for n in range(5)]
     ids = [r.raw_id for r in accept(runtime.db, [email_raw(m, "t") for m in mails])]
@@ -53,7 +53,7 @@ def test_a_failing_item_does_not_hold_back_its_batch_and_is_retried_alone(
     from intake.actors import process_inbound
 
     poison_the_classifier(monkeypatch)
-    monkeypatch.setattr(ingest, "RETRY_DELAY_MS", 10)
+    monkeypatch.setattr(actors, "RETRY_DELAY_MS", 10)
     monkeypatch.setitem(process_inbound.options, "min_backoff", 10)
     monkeypatch.setitem(process_inbound.options, "max_backoff", 20)
     worker = worker_factory(stub_broker)

@@ -15,7 +15,7 @@ from email.utils import format_datetime, make_msgid
 import pytest
 from sqlalchemy import func, select
 
-from intake import reconciler
+from intake import actors
 from intake.channels.email.files import email_raw
 from intake.core.models import utcnow
 from intake.ingest import accept
@@ -100,9 +100,9 @@ def test_lost_broker_message_is_redriven_by_the_reconciler(runtime, stub_broker,
     accept(runtime.db, [email_raw(make_email(), "test")], enqueue=False)  # stored; its message never sent
     drain(stub_broker, worker)
     assert count(runtime.db, Ticket) == 0
-    assert reconciler.reconcile_pending(runtime) == []  # not stale yet: a worker may be on it
+    assert actors.reconcile_pending(runtime) == []  # not stale yet: a worker may be on it
     runtime.clock = lambda: utcnow() + timedelta(seconds=runtime.settings.pipeline.reconcile_after_seconds + 1)
-    assert len(reconciler.reconcile_pending(runtime)) == 1
+    assert len(actors.reconcile_pending(runtime)) == 1
     drain(stub_broker, worker)
     assert count(runtime.db, Ticket) == 1
     assert count(runtime.db, RawItem, RawItem.state == "processed") == 1
@@ -134,7 +134,7 @@ def test_worker_killed_mid_item_loses_nothing_and_duplicates_nothing(runtime, st
     assert result.returncode == 17, result.stderr.decode()[-2000:]
     assert count(runtime.db, Ticket) == 0
     runtime.clock = lambda: utcnow() + timedelta(hours=1)
-    assert reconciler.reconcile_pending(runtime) == [raw_id]
+    assert actors.reconcile_pending(runtime) == [raw_id]
     drain(stub_broker, worker_factory(stub_broker))
     assert count(runtime.db, Ticket) == 1
     with runtime.db.session() as session:
@@ -224,7 +224,7 @@ def test_pipeline_on_redis_with_a_real_worker(runtime, redis_broker, worker_fact
         enqueue=False,
     )
     runtime.clock = lambda: utcnow() + timedelta(hours=1)
-    reconciler.reconcile_pending(runtime)
+    actors.reconcile_pending(runtime)
     drain(redis_broker, worker)
     assert count(runtime.db, Ticket) == 3
 

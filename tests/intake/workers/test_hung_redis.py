@@ -14,7 +14,6 @@ from aiohttp.test_utils import TestServer
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import func, select
 
-from intake import reconciler
 from intake.broker import build_broker, use_broker
 from intake.channels.whatsapp.signature import sign_meta_payload
 from intake.core.models import utcnow
@@ -62,7 +61,7 @@ async def _timed_post(http, server, n: int) -> float:
 async def test_replies_stay_fast_while_redis_hangs_and_all_is_processed_once(
     runtime, private_redis, worker_factory, tmp_path
 ):
-    from intake import actors  # noqa: F401
+    from intake import actors
     from intake.web.app import create_app
 
     settings = make_settings(runtime.db, tmp_path, redis_url=private_redis.url, whatsapp={"app_secret": SECRET})
@@ -88,7 +87,7 @@ async def test_replies_stay_fast_while_redis_hangs_and_all_is_processed_once(
         with log_lines("intake.pipeline.process") as pipeline_log:
             worker = worker_factory(broker)
             runtime.clock = lambda: utcnow() + timedelta(hours=1)  # past the reconciler's wait and the claim lease
-            reconciler.reconcile_pending(runtime)
+            actors.reconcile_pending(runtime)
             pipeline_log.wait_for(" processed: ", count=15, timeout=120)  # the worker processed every delivery
         broker.join("inbound")
         worker.join()

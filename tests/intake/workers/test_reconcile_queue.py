@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from intake import reconciler
+from intake import actors, reconciler
 from intake.core.models import ChannelName, RawInput, utcnow
 from intake.ingest import accept
 
@@ -42,7 +42,7 @@ def test_sweeps_without_a_worker_leave_one_message_per_item(runtime, redis_broke
     lengths = [queued(redis_broker)]
     for hours in (1, 2, 3, 4):  # every sweep sees the items stale and their messages older than the lease
         runtime.clock = lambda hours=hours: utcnow() + timedelta(hours=hours)
-        assert reconciler.reconcile_pending(runtime) == []
+        assert actors.reconcile_pending(runtime) == []
         lengths.append(queued(redis_broker))
     print("inbound queue length after each sweep:", lengths)
     assert lengths == [N] * 5
@@ -53,10 +53,10 @@ def test_messages_the_broker_lost_are_sent_again_once(runtime, redis_broker):
     ids = pending_items(runtime.db, N)  # batch messages of pipeline.batch_size items
     redis_broker.flush_all()  # Redis restarted without its data
     runtime.clock = lambda: utcnow() + timedelta(hours=1)
-    assert sorted(reconciler.reconcile_pending(runtime)) == ids
+    assert sorted(actors.reconcile_pending(runtime)) == ids
     assert queued(redis_broker) == N  # re-driven items go one a message
     runtime.clock = lambda: utcnow() + timedelta(hours=2)
-    assert reconciler.reconcile_pending(runtime) == [] and queued(redis_broker) == N
+    assert actors.reconcile_pending(runtime) == [] and queued(redis_broker) == N
 
 
 def lose_messages(runtime, broker, raw_ids: list[int]) -> None:
@@ -94,6 +94,6 @@ def test_old_items_waiting_in_the_broker_do_not_hide_newer_ones_that_lost_or_nev
     ]  # the broker was down
     assert max(held) < min(lost) < min(never_sent)
     runtime.clock = lambda: utcnow() + timedelta(hours=1)
-    assert sorted(reconciler.reconcile_pending(runtime)) == sorted(lost + never_sent)
+    assert sorted(actors.reconcile_pending(runtime)) == sorted(lost + never_sent)
     runtime.clock = lambda: utcnow() + timedelta(hours=2)
-    assert reconciler.reconcile_pending(runtime) == []  # each one message again, the held ones none
+    assert actors.reconcile_pending(runtime) == []  # each one message again, the held ones none

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
+from intake.actors import send_for_processing
 from intake.core.models import ChannelName, RawInput
-from intake.ingest import accept, send_for_processing
+from intake.ingest import accept
 from store.models import RawItem
 
 pytestmark = pytest.mark.slow  # a real `intake worker`

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from intake.actors import send_for_processing
 from intake.core.models import ChannelName, RawInput
-from intake.ingest import accept, send_for_processing
+from intake.ingest import accept
 from store.models import RawItem
 from tests.waits import poll_until
 

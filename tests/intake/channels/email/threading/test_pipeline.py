@@ -19,6 +19,7 @@ from intake.core.models import ChannelName, utcnow
 from intake.ingest import accept
 from intake.pipeline.process import process_raw
 from intake.runtime import Runtime
+from store import threads
 from store import tickets as ticket_store
 from store.models import RawItem, Ticket, TicketMessage
 
@@ -262,7 +263,7 @@ def test_candidates_named_by_the_mail_are_never_crowded_out_by_the_senders_other
         for n in range(2, 7):  # newer tickets of the same sender
             _ticket(session, f"EML-{n:06d}", TENANT, now - timedelta(hours=n))
         session.flush()
-        found = ticket_store.thread_candidates(
+        found = threads.thread_candidates(
             session,
             channel=ChannelName.EMAIL,
             sender=TENANT,
@@ -296,7 +297,7 @@ def test_recipient_and_subject_candidates_are_bounded_to_recent_tickets(db):
         def candidates(sender, matches=None):
             return [
                 c.ticket_number
-                for c in ticket_store.thread_candidates(
+                for c in threads.thread_candidates(
                     session,
                     channel=ChannelName.EMAIL,
                     sender=sender,

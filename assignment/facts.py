@@ -1,4 +1,5 @@
-"""What the engine reads: a ticket's facts and the team workload. Built by the pipeline from the store.
+"""What the engine reads: a ticket's facts and the team workload, built from the store (`assignment.ticket_facts`,
+`assignment.workload`).
 
 Both are plain data so a decision can be replayed (`rules diff`) from stored tickets alone.
 """

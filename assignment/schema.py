@@ -13,6 +13,8 @@ import holidays
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from assignment.hours import parse_duration, parse_weekly_hours
+from intake.core.problems import suggest
+from intake.core.vocabulary import OPEN_STATUSES, TicketStatus
 
 KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 Priority = Literal["urgent", "high", "standard", "low"]
@@ -161,7 +163,16 @@ def _reason_name(value: Any) -> str:
     return str(value)
 
 
-PauseStatus = Annotated[Literal["new", "triaged", "assigned", "in_progress", "pending"], BeforeValidator(_not_a_reason)]
+def _pause_status(value: Any) -> str:
+    """An open status (`pending`, usually): only an open ticket runs a clock that could pause."""
+    _not_a_reason(value)
+    if not isinstance(value, str) or value not in OPEN_STATUSES:
+        choices = [status.value for status in TicketStatus if status in OPEN_STATUSES]
+        raise ValueError(f"unknown value `{value}`: {suggest(value, choices) or 'one of ' + ', '.join(choices)}")
+    return value
+
+
+PauseStatus = Annotated[str, BeforeValidator(_pause_status)]
 WaitingOnName = Annotated[str, BeforeValidator(_reason_name)]
 
 

@@ -4,6 +4,7 @@ record's fields, with quoted history cut off the body the way the email channel'
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from classifiers.models import ClassifyInput
 
@@ -32,7 +33,7 @@ def _cut_at_quote(text: str) -> str:
     return "\n".join(kept).strip() or text
 
 
-def record_input(record: dict) -> ClassifyInput:
+def record_input(record: dict[str, Any]) -> ClassifyInput:
     """The classifier's input for one JSON-lines record (`id`, `channel`, `from`, `subject`, `body`,
     `received_at`), its body's quoted history cut off; raises ValueError when a field has the wrong type."""
     item = ClassifyInput.model_validate(

@@ -29,7 +29,7 @@ _STRONG_CUE = re.compile(
 _WEAK_CUE = re.compile(
     _GREETING + r"(?:(?:and\s+)?also\b|something\s+else|también|tambien|además|ademas)", re.IGNORECASE
 )
-# The continuation cues are intake/pipeline/continuation.py's (see `_reads_as_follow_up`); a chat message also
+# The continuation cues are intake/channels/continuation.py's (see `_reads_as_follow_up`); a chat message also
 # reads as a follow-up with a bare "same" (continuation.py wants "same problem"), and with its phrases broken
 # over a line or by extra spaces (continuation.py spells them with one space).
 _FOLLOW_UP = re.compile(
@@ -176,10 +176,10 @@ def _joins(candidate: ThreadCandidate, signal: str, evidence: str, score: float 
 
 def _reads_as_follow_up(text: str | None) -> bool:
     """A continuation cue in any of the six languages ("still", "de novo", "il tecnico", "any update";
-    intake/pipeline/continuation.py), or one of chat's own (`_FOLLOW_UP`)."""
+    intake/channels/continuation.py), or one of chat's own (`_FOLLOW_UP`)."""
     # Here, not at the top: continuation reads through classifiers.lexicon, which loads spaCy (about 2 s); the
     # web process imports every channel but never threads a message.
-    from intake.pipeline.continuation import says_continues
+    from intake.channels.continuation import says_continues
 
     return bool(_FOLLOW_UP.search(text or "") or says_continues(text or ""))
 

@@ -17,10 +17,10 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from intake.core.clean import has_control_characters
 from intake.core.errors import SenderError
 from intake.core.models import ChannelName, RawInput
 from intake.logs import describe_error
-from intake.pipeline.clean import has_control_characters
 
 log = logging.getLogger(__name__)
 MAX_CHANNEL_ID = 998  # as RawInput.channel_id and the raw_items column

@@ -20,10 +20,10 @@ from intake.channels.base import ParseError
 from intake.cli.classify import load_classifier
 from intake.cli.display import shown
 from intake.cli.email import read_mail_file
+from intake.core.clean import clean_message
 from intake.core.models import InboundMessage
 from intake.core.settings import get_settings
 from intake.core.vocabulary import priority_of
-from intake.pipeline.clean import clean_message
 from store.registry import Property
 
 # Classification fields a new ticket keeps under the same name, and the rules read as they are.

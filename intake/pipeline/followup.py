@@ -33,10 +33,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from intake.channels.continuation import Signs, read_signs
 from intake.channels.email.threading import is_similar_subject
 from intake.core.models import ThreadCandidate, ThreadMatch
 from intake.core.vocabulary import OPEN_STATUSES
-from intake.pipeline.continuation import Signs, read_signs
 
 EXPLICIT_SIGNALS = frozenset(
     {"in-reply-to", "references", "ticket-reference", "external-ticket-id", "reply-context", "rate-limit"}

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from intake.channels.continuation import says_continues, unsigned
 from intake.core.models import ThreadCandidate, ThreadMatch
-from intake.pipeline.continuation import says_continues, unsigned
 from intake.pipeline.followup import settle_thread
 from intake.pipeline.work import Work, classifier_of
 from intake.runtime import Runtime

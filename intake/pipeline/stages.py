@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from intake.channels.base import ThreadContext
 from intake.channels.registry import get_channel
 from intake.core.after_commit import AfterCommit, Kind
+from intake.core.clean import clean_message
 from intake.core.models import ChannelName, ThreadCandidate, ThreadMatch
-from intake.pipeline.clean import clean_message
 from intake.pipeline.decide import apply_rules, redecide
 from intake.pipeline.delivery import record_delivery_report
 from intake.pipeline.persist import append_to_ticket, open_ticket, over_rate_limit

@@ -14,9 +14,9 @@ from intake.channels.base import ParseError
 from intake.channels.email.auto import detect_automatic
 from intake.channels.email.channel import to_inbound
 from intake.channels.email.parse import parse_email
+from intake.core.clean import clean_message
 from intake.core.models import InboundMessage
 from intake.core.settings import Settings
-from intake.pipeline.clean import clean_message
 from tests.faults.strategies import FUZZ, generated_mail, mutated_mail
 
 pytestmark = pytest.mark.faults

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from intake.channels.base import SourceItem
 from intake.channels.payload import MAX_CHANNEL_ID, rejected_raw
+from intake.core.clean import has_control_characters
 from intake.core.models import ChannelName, RawInput
-from intake.pipeline.clean import has_control_characters
 
 SUFFIXES = frozenset({".eml", ".mbox", ".msg", ".txt"})
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")

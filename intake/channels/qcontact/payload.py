@@ -15,8 +15,8 @@ from intake.channels.payload import (
     load_json_object,
 )
 from intake.channels.qcontact.mapping import QContactMapping, RecordMapping, pick, pick_text
+from intake.core.clean import has_control_characters
 from intake.core.models import ChannelName
-from intake.pipeline.clean import has_control_characters
 
 PROVIDER = "qcontact"
 

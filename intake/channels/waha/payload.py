@@ -18,8 +18,8 @@ from intake.channels.payload import (
     shape_problem,
     type_problem,
 )
+from intake.core.clean import has_control_characters
 from intake.core.models import ChannelName, RawInput
-from intake.pipeline.clean import has_control_characters
 
 PROVIDER = "waha"
 MESSAGE_EVENTS = frozenset({"message", "message.any", "message.reaction", "message.edited"})

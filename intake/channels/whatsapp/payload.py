@@ -18,8 +18,8 @@ from intake.channels.payload import (
     shape_problem,
     type_problem,
 )
+from intake.core.clean import has_control_characters
 from intake.core.models import ChannelName, RawInput
-from intake.pipeline.clean import has_control_characters
 
 PROVIDER = "whatsapp-cloud"
 # Types Meta documents for inbound `messages[]`; anything else is quarantined as unknown.

@@ -7,12 +7,12 @@ import pytest
 from click.testing import CliRunner
 
 from assignment.ticket_facts import ticket_facts
+from intake.channels.email.files import email_raw
 from intake.cli.main import cli
 from intake.cli.message_facts import message_file_facts
 from intake.cli.rules import first_inbound_text
 from intake.ingest import accept
 from intake.pipeline.process import process_raw
-from intake.channels.email.files import email_raw
 from store import tickets as ticket_store
 from tests.assignment.conftest import RULES_DIR, TUESDAY_10, write
 from tests.conftest import SAMPLES

@@ -1,4 +1,4 @@
-"""What a message says about the ticket it may continue (intake/pipeline/continuation.py): cues in the six
+"""What a message says about the ticket it may continue (intake/channels/continuation.py): cues in the six
 languages, words in common, rooms; and the chat window reading the same cues."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from intake.channels.continuation import read_signs, rooms_named, says_continues, words_in_common
 from intake.channels.conversation import match_conversation
 from intake.core.models import ChannelName, InboundMessage, ThreadCandidate
-from intake.pipeline.continuation import read_signs, rooms_named, says_continues, words_in_common
 from tests.intake.channels.helpers import NOW
 
 

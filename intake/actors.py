@@ -18,7 +18,7 @@ from intake.channels.whatsapp.media import MediaError
 from intake.core.after_commit import AfterCommit, Kind, route, send_after_commit
 from intake.core.models import utcnow
 from intake.core.settings import get_settings
-from intake.logs import adopt_handlers
+from intake.logs import adopt_handlers, level_of
 from intake.pipeline.process import ProcessOutcome, process_batch, process_raw
 from intake.runtime import Runtime, get_runtime
 from outbound import service as outbound
@@ -26,7 +26,9 @@ from store.db import Database
 from store.raw import PENDING, mark_enqueued
 
 log = logging.getLogger(__name__)
-adopt_handlers()  # `intake worker` runs the dramatiq command line, whose log handlers are not ours
+adopt_handlers(
+    level_of(get_settings().log_level)
+)  # `intake worker` runs the dramatiq command line, whose log handlers are not ours
 _settings = get_settings()
 ensure_broker(_settings)
 RETRY_DELAY_MS = 1_000  # a failed item of a batch is tried again after 1 s, 2 s, 4 s … (as `process_inbound`'s own)

@@ -9,8 +9,6 @@ import logging
 import re
 from typing import TextIO
 
-from intake.core.settings import get_settings
-
 # Digit runs that may be phone numbers, even glued to letters or underscores: WAHA ids such as
 # `false_15550100101@c.us_3EB0…` and media URLs `…/files/15550100101-3EB0.jpeg`. Only a digit may not
 # touch the run (nor "digit-": the middle of a date); over-masking is the safe side.
@@ -84,10 +82,13 @@ def make_handler(stream: TextIO | None = None) -> logging.Handler:
     return handler
 
 
-def setup_logging(level: int | None = None) -> None:
+def level_of(name: str) -> int:
+    """The logging level a `log_level` setting names ("info", "DEBUG"…); INFO when it names none."""
+    return getattr(logging, name.upper(), logging.INFO)
+
+
+def setup_logging(level: int) -> None:
     """Configure the root logger once, with redaction on every handler."""
-    if level is None:
-        level = getattr(logging, get_settings().log_level.upper(), logging.INFO)
     root = logging.getLogger()
     root.handlers[:] = [make_handler()]
     root.setLevel(level)
@@ -95,13 +96,13 @@ def setup_logging(level: int | None = None) -> None:
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
 
 
-def adopt_handlers() -> None:
+def adopt_handlers(level: int) -> None:
     """Bring log handlers someone else set up under our settings, e.g. the ones `dramatiq`'s command line
     sets up in a worker process (which never runs our `setup_logging`): redaction on each handler of every
     logger (the root's and any library's own), and `log_level` (the command line logs at INFO, a line per
     item, whatever INTAKE_LOG_LEVEL says)."""
     root = logging.getLogger()
-    root.setLevel(getattr(logging, get_settings().log_level.upper(), logging.INFO))
+    root.setLevel(level)
     loggers = [root, *(item for item in logging.Logger.manager.loggerDict.values() if isinstance(item, logging.Logger))]
     for logger in loggers:
         for handler in logger.handlers:

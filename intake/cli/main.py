@@ -13,7 +13,7 @@ import tomllib
 import click
 
 from intake.cli.lazy import LazyCommand, LazyGroup
-from intake.logs import setup_logging
+from intake.logs import level_of, setup_logging
 
 COMMANDS = {
     "beat": LazyCommand(
@@ -97,19 +97,19 @@ def cli(config_file: str | None, verbose: bool) -> None:
     """Intake: turn tenants' emails and chat messages into classified, assigned tickets."""
     if config_file:
         os.environ["INTAKE_CONFIG"] = config_file
-    check_settings()
-    setup_logging(logging.DEBUG if verbose else None)
+    log_level = check_settings()
+    setup_logging(logging.DEBUG if verbose else level_of(log_level))
 
 
-def check_settings() -> None:
+def check_settings() -> str:
     """Read the configuration once, before any command: a missing file named by INTAKE_CONFIG is a usage error
     (exit 2, as a missing `--config` file is); a file that is not TOML, or a value the settings refuse, is a
-    one-line error (exit 1) instead of a traceback."""
+    one-line error (exit 1) instead of a traceback. Returns the configured log level's name."""
     # Imported here, not at the top: pydantic-settings is the largest import left, and `intake --help` needs none.
     from intake.core.settings import get_settings
 
     try:
-        get_settings()
+        return get_settings().log_level
     except FileNotFoundError as exc:
         raise click.UsageError(str(exc)) from None
     except tomllib.TOMLDecodeError as exc:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import gc
 import logging
+import multiprocessing
+import os
+import threading
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
@@ -45,11 +48,41 @@ class SettledHeap(dramatiq.Middleware):
         gc.unfreeze()  # a worker stopped inside a longer-lived process (tests) leaves nothing uncollectable
 
 
+class ExitOnDeadThread(dramatiq.Middleware):
+    """A worker thread ended by an exception outside its actor (Dramatiq's time limit can strike inside Dramatiq's
+    own retry middleware) leaves its process alive, holding prefetched messages nobody will process: Redis gives
+    them back only once the process is gone, and the reconciler leaves them be while the broker holds them. So a
+    Dramatiq worker process whose thread dies exits: `dramatiq` stops its siblings, `intake worker` starts them
+    all again, and the broker re-delivers what the dead process held (as after a SIGKILL)."""
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if multiprocessing.parent_process() is None:  # not a `dramatiq` worker process (a test, a command)
+            return
+        threading.excepthook = exit_on_uncaught
+
+
+DEAD_THREAD_EXIT = 70  # EX_SOFTWARE
+
+
+def exit_on_uncaught(args: threading.ExceptHookArgs) -> None:
+    """`threading.excepthook` of a worker process: say which thread died of what, then end the process."""
+    thread = args.thread.name if args.thread else "?"
+    log.critical(
+        "thread %s died of %s: %s; this worker process exits to be started again",
+        thread,
+        args.exc_type.__name__,
+        args.exc_value,
+    )
+    logging.shutdown()
+    os._exit(DEAD_THREAD_EXIT)
+
+
 def build_broker(settings: Settings) -> dramatiq.Broker:
     """A new broker for these settings (not yet global); on Redis every call is bounded by `broker.*` timeouts."""
     if settings.redis_url:
         broker = RedisBroker(client=redis_client(settings), namespace=settings.redis_namespace)
         broker.add_middleware(Heartbeat())
+        broker.add_middleware(ExitOnDeadThread())
     else:
         broker = StubBroker()
     broker.add_middleware(SettledHeap())

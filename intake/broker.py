@@ -80,7 +80,12 @@ def exit_on_uncaught(args: threading.ExceptHookArgs) -> None:
 def build_broker(settings: Settings) -> dramatiq.Broker:
     """A new broker for these settings (not yet global); on Redis every call is bounded by `broker.*` timeouts."""
     if settings.redis_url:
-        broker = RedisBroker(client=redis_client(settings), namespace=settings.redis_namespace)
+        broker = RedisBroker(
+            client=redis_client(settings),
+            namespace=settings.redis_namespace,
+            heartbeat_timeout=int(settings.broker.dead_worker_seconds * 1000),
+            maintenance_chance=settings.broker.maintenance_per_million,
+        )
         broker.add_middleware(Heartbeat())
         broker.add_middleware(ExitOnDeadThread())
     else:

@@ -47,6 +47,12 @@ class BrokerSettings(BaseModel):
     connect_timeout_seconds: float = Field(default=2.0, gt=0)
     socket_timeout_seconds: float = Field(default=5.0, gt=0)  # every command; fetches do not block in Redis
     enqueue_wait_seconds: float = Field(default=0.5, ge=0)  # a webhook reply waits this long for its enqueue at most
+    # A worker process silent this long is dead: Redis gives the messages it held back to their queue (until then
+    # they count as held and the reconciler leaves them be). Live processes refresh it about every second.
+    dead_worker_seconds: float = Field(default=15.0, ge=5)
+    # How many Redis commands in a million also look for dead workers' messages (Dramatiq's default is 1,000: an
+    # idle service would take minutes to notice).
+    maintenance_per_million: int = Field(default=20_000, ge=1, le=1_000_000)
 
 
 class MailboxSettings(BaseModel):
